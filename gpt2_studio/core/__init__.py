@@ -1,0 +1,43 @@
+"""The Qt-free core: model loading, generation, sampling settings.
+
+Importing this package is cheap; torch and transformers load only when a model does.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from gpt2_studio.core.errors import GenerationError, ModelError, SettingsError, StudioError
+from gpt2_studio.core.sampling import SamplingSettings
+
+if TYPE_CHECKING:
+    from gpt2_studio.core.engine import Completion, Engine
+    from gpt2_studio.core.loading import LoadedModel, load_model
+
+__all__ = [
+    "Completion",
+    "Engine",
+    "GenerationError",
+    "LoadedModel",
+    "ModelError",
+    "SamplingSettings",
+    "SettingsError",
+    "StudioError",
+    "load_model",
+]
+
+_LAZY = {
+    "Completion": "gpt2_studio.core.engine",
+    "Engine": "gpt2_studio.core.engine",
+    "LoadedModel": "gpt2_studio.core.loading",
+    "load_model": "gpt2_studio.core.loading",
+}
+
+
+def __getattr__(name: str) -> object:
+    # Lazy so that `import gpt2_studio.core` does not pull in torch.
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(name)

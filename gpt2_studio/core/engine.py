@@ -1,0 +1,314 @@
+"""The generation engine: prompt → N alternative continuations, streamed, cancellable, prefix-cached.
+
+One Engine owns one loaded model and is driven by one thread at a time (the GUI's model worker, or a
+script); `cancel()` may be called from any thread and takes effect before the next token step.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+from collections.abc import Callable, Generator, Iterator
+from dataclasses import dataclass, field
+
+import torch
+
+from gpt2_studio.core.context import fit_prompt
+from gpt2_studio.core.errors import GenerationError, SettingsError
+from gpt2_studio.core.loading import LoadedModel
+from gpt2_studio.core.logits import pick_next_tokens
+from gpt2_studio.core.sampling import SamplingSettings
+from gpt2_studio.core.text_stream import TokenTextStream, token_byte_table
+
+log = logging.getLogger(__name__)
+
+# Prefill runs in chunks so that a cancel lands within one chunk even on a long prompt.
+PREFILL_CHUNK = 256
+
+FINISH_EOS = "eos"
+FINISH_STOP = "stop"
+FINISH_LENGTH = "length"
+FINISH_CANCELLED = "cancelled"
+
+
+@dataclass(frozen=True)
+class TextDelta:
+    """New text for one alternative, safe to show (whole characters, never part of a stop string)."""
+
+    index: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Completion:
+    """The result of one request, with what it cost."""
+
+    alternatives: tuple[str, ...]
+    finish_reasons: tuple[str, ...]
+    seed: int
+    prompt_tokens: int
+    reused_tokens: int
+    new_tokens: int
+    trimmed: bool
+    first_token_seconds: float
+    total_seconds: float
+    tokens_per_second: float
+
+    @property
+    def cancelled(self) -> bool:
+        """True when cancel() cut the request short; the alternatives hold what came before."""
+        return FINISH_CANCELLED in self.finish_reasons
+
+    @property
+    def text(self) -> str:
+        """The first alternative."""
+        return self.alternatives[0]
+
+
+@dataclass
+class _Row:
+    stream: TokenTextStream
+    emitted: int = 0
+    reason: str | None = None
+    tokens: int = 0
+    text: str = field(default="")
+
+
+def _common_prefix(a: list[int], b: list[int]) -> int:
+    n = min(len(a), len(b))
+    i = 0
+    while i < n and a[i] == b[i]:
+        i += 1
+    return i
+
+
+def _held_back(text: str, stops: tuple[str, ...]) -> int:
+    """How many trailing characters might be the start of a stop string."""
+    best = 0
+    for stop in stops:
+        for k in range(min(len(stop) - 1, len(text)), best, -1):
+            if text.endswith(stop[:k]):
+                best = k
+                break
+    return best
+
+
+class Engine:
+    """Completes prompts with a LoadedModel; keeps the last prompt's key/value cache for reuse."""
+
+    def __init__(self, model: LoadedModel) -> None:
+        self.model = model
+        self._runner = model.runner
+        self._token_bytes = token_byte_table(model.tokenizer)
+        self._usable_vocab = len(self._token_bytes)
+        self._lock = threading.Lock()
+        self._cancel_lock = threading.Lock()
+        self._current_cancel: threading.Event | None = None
+        self._cache = None
+        self._cached_ids: list[int] = []
+
+    # -- text <-> tokens ------------------------------------------------------------------------
+    def tokenize(self, text: str) -> list[int]:
+        """Token ids of text, without special-token handling (user text is plain text)."""
+        return self.model.tokenizer.encode(text, add_special_tokens=False)
+
+    def token_budget(self, settings: SamplingSettings) -> int:
+        """How many prompt tokens fit beside settings.max_new_tokens in the model's window."""
+        window = self.model.n_positions
+        if settings.max_new_tokens >= window:
+            raise SettingsError(
+                f"max_new_tokens must be smaller than the model's window of {window} tokens, "
+                f"not {settings.max_new_tokens}."
+            )
+        return window - settings.max_new_tokens
+
+    # -- cancellation ---------------------------------------------------------------------------
+    def cancel(self) -> None:
+        """Stop the request in flight (if any) before its next token step. Thread-safe."""
+        with self._cancel_lock:
+            if self._current_cancel is not None:
+                self._current_cancel.set()
+
+    # -- generation -----------------------------------------------------------------------------
+    def complete(
+        self,
+        prompt: str,
+        settings: SamplingSettings | None = None,
+        *,
+        on_text: Callable[[TextDelta], None] | None = None,
+        cancel: threading.Event | None = None,
+    ) -> Completion:
+        """Generate settings.num_alternatives continuations of prompt; on_text gets each new piece."""
+        stream = self.stream(prompt, settings, cancel=cancel)
+        while True:
+            try:
+                delta = next(stream)
+            except StopIteration as done:
+                return done.value
+            if on_text is not None:
+                on_text(delta)
+
+    def stream(
+        self, prompt: str, settings: SamplingSettings | None = None, *, cancel: threading.Event | None = None
+    ) -> Generator[TextDelta, None, Completion]:
+        """Yield TextDelta pieces as tokens arrive; the generator's return value is the Completion."""
+        settings = settings or SamplingSettings()
+        budget = self.token_budget(settings)
+        return self._run(prompt, settings, budget, cancel or threading.Event())
+
+    def _run(
+        self, prompt: str, settings: SamplingSettings, budget: int, cancel: threading.Event
+    ) -> Iterator[TextDelta]:
+        with self._lock:
+            with self._cancel_lock:
+                self._current_cancel = cancel
+            try:
+                return (yield from self._generate(prompt, settings, budget, cancel))
+            except (torch.OutOfMemoryError, MemoryError) as exc:
+                self._forget_cache()
+                raise GenerationError(
+                    f"Out of memory while generating on {self.model.device}; try fewer alternatives, a "
+                    "shorter suggestion, or a smaller model."
+                ) from exc
+            except BaseException:
+                self._forget_cache()
+                raise
+            finally:
+                with self._cancel_lock:
+                    self._current_cancel = None
+
+    def _forget_cache(self) -> None:
+        self._cached_ids = []
+
+    @torch.inference_mode()
+    def _prefill(self, ids: list[int], cancel: threading.Event) -> tuple[torch.Tensor | None, int]:
+        """Bring the batch-1 cache up to `ids`, reusing the shared prefix; return last logits and reuse."""
+        runner = self._runner
+        if self._cache is None:
+            self._cache = runner.new_cache(1, runner.n_positions)
+        reused = min(_common_prefix(ids, self._cached_ids), len(ids) - 1)
+        self._cached_ids = self._cached_ids[:reused]
+        logits = None
+        position = reused
+        while position < len(ids):
+            if cancel.is_set():
+                return None, reused
+            chunk = ids[position : position + PREFILL_CHUNK]
+            batch = torch.tensor([chunk], dtype=torch.long, device=runner.device)
+            logits = runner.forward(batch, self._cache, start=position)
+            position += len(chunk)
+            self._cached_ids = ids[:position]
+        return logits, reused
+
+    @torch.inference_mode()
+    def _generate(
+        self, prompt: str, settings: SamplingSettings, budget: int, cancel: threading.Event
+    ) -> Generator[TextDelta, None, Completion]:
+        started = time.perf_counter()
+        runner = self._runner
+        eos = self.model.eos_token_id
+        fitted = fit_prompt(prompt, self.tokenize, budget)
+        ids = fitted.ids or [eos]  # an empty prompt starts from <|endoftext|>, as GPT-2 was trained
+        seed = settings.seed if settings.seed is not None else random.SystemRandom().randrange(2**63)
+        n = settings.num_alternatives
+        rows = [_Row(TokenTextStream(self._token_bytes)) for _ in range(n)]
+
+        logits, reused = self._prefill(ids, cancel)
+        first_token_at = None
+        steps = 0
+        if logits is None:
+            for row in rows:
+                row.reason = FINISH_CANCELLED
+        else:
+            logits = logits.expand(n, -1)
+            if self._usable_vocab < logits.shape[-1]:  # padded vocabularies: never pick a token with no text
+                logits = logits.clone()
+                logits[:, self._usable_vocab :] = float("-inf")
+            if n == 1:
+                work = self._cache  # positions past the prompt are scratch space
+            else:
+                work = runner.new_cache(n, len(ids) + settings.max_new_tokens)
+                runner.copy_prefix(self._cache, work, len(ids))
+            generator = torch.Generator(device=logits.device).manual_seed(seed)
+            seen = None
+            if settings.repetition_penalty != 1.0:
+                seen = torch.zeros(n, logits.shape[-1], dtype=torch.bool, device=logits.device)
+                seen[:, ids] = True
+            rows_alive = n
+            for step in range(settings.max_new_tokens):
+                if cancel.is_set():
+                    for row in rows:
+                        row.reason = row.reason or FINISH_CANCELLED
+                    break
+                tokens = pick_next_tokens(logits, settings, generator, seen)
+                if seen is not None:
+                    seen[torch.arange(n), tokens] = True
+                if first_token_at is None:
+                    first_token_at = time.perf_counter()
+                steps += 1
+                for index, token in enumerate(tokens.tolist()):
+                    row = rows[index]
+                    if row.reason is not None:
+                        continue
+                    if token == eos:
+                        row.reason = FINISH_EOS
+                    else:
+                        row.tokens += 1
+                        row.text += row.stream.push(token)
+                        self._check_stops(row, settings.stop_strings)
+                    if row.reason is not None:
+                        rows_alive -= 1
+                    delta = self._take_delta(row, settings.stop_strings)
+                    if delta:
+                        yield TextDelta(index, delta)
+                if rows_alive == 0:
+                    break
+                if step + 1 == settings.max_new_tokens:
+                    break
+                logits = runner.forward(tokens[:, None], work, start=len(ids) + step)
+                if self._usable_vocab < logits.shape[-1]:
+                    logits[:, self._usable_vocab :] = float("-inf")
+        for index, row in enumerate(rows):
+            if row.reason in (None, FINISH_EOS, FINISH_CANCELLED):
+                row.text += row.stream.finish()
+            row.reason = row.reason or FINISH_LENGTH
+            delta = self._take_delta(row, ())
+            if delta:
+                yield TextDelta(index, delta)
+        finished = time.perf_counter()
+        first = (first_token_at or finished) - started
+        decode_time = finished - (first_token_at or finished)
+        return Completion(
+            alternatives=tuple(row.text for row in rows),
+            finish_reasons=tuple(row.reason or FINISH_LENGTH for row in rows),
+            seed=seed,
+            prompt_tokens=len(ids),
+            reused_tokens=reused,
+            new_tokens=max((row.tokens for row in rows), default=0),
+            trimmed=fitted.trimmed,
+            first_token_seconds=first,
+            total_seconds=finished - started,
+            tokens_per_second=(steps - 1) / decode_time if steps > 1 and decode_time > 0 else 0.0,
+        )
+
+    @staticmethod
+    def _check_stops(row: _Row, stops: tuple[str, ...]) -> None:
+        if not stops:
+            return
+        longest = max(len(stop) for stop in stops)
+        search_from = max(0, row.emitted - longest)
+        hits = [i for i in (row.text.find(stop, search_from) for stop in stops) if i >= 0]
+        if hits:
+            row.text = row.text[: min(hits)]
+            row.reason = FINISH_STOP
+
+    @staticmethod
+    def _take_delta(row: _Row, stops: tuple[str, ...]) -> str:
+        safe = len(row.text)
+        if row.reason is None and stops:
+            safe -= _held_back(row.text, stops)
+        delta = row.text[row.emitted : safe]
+        row.emitted = max(row.emitted, safe)
+        return delta

@@ -1,0 +1,19 @@
+"""Errors a user can cause and fix; their messages are shown as they are."""
+
+from __future__ import annotations
+
+
+class StudioError(Exception):
+    """Base class: the message is one sentence meant for the user, never a traceback."""
+
+
+class ModelError(StudioError):
+    """A model cannot be found, validated or loaded."""
+
+
+class SettingsError(StudioError, ValueError):
+    """A sampling or app setting is outside what is allowed; the message says what is."""
+
+
+class GenerationError(StudioError):
+    """Generation failed at run time (for example out of memory)."""

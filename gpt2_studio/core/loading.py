@@ -1,0 +1,221 @@
+"""Find a GPT-2 checkpoint on disk and load it safely onto the right device.
+
+Safety: weights come only from .safetensors files (checked by `inspect_checkpoint` first), the model
+class is GPT-2's own (no Auto class, never remote code), and nothing is fetched from the network.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from gpt2_studio import paths
+from gpt2_studio.core.catalog import find_catalog_model
+from gpt2_studio.core.checkpoint import CheckpointInfo, inspect_checkpoint
+from gpt2_studio.core.errors import ModelError, SettingsError
+
+log = logging.getLogger(__name__)
+
+DEVICES = ("auto", "cpu", "cuda")
+PRECISION_CHOICES = ("auto", "fp32", "bf16", "int8", "fp16")
+
+
+@dataclass
+class LoadedModel:
+    """A model ready to run: the fast runner, its tokenizer, and where and how it runs."""
+
+    name: str
+    folder: Path
+    info: CheckpointInfo
+    runner: Any  # GPT2Runner; typed loosely so this module imports without torch
+    tokenizer: Any
+    device: str
+    precision: str
+    eos_token_id: int
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def n_positions(self) -> int:
+        """The model's window in tokens."""
+        return self.info.n_positions
+
+
+def _is_path_like(ref: str) -> bool:
+    # "owner/name" is a repo id; anything else with a separator is a path.
+    return ref.startswith((".", "~", "/")) or "\\" in ref or ref.count("/") > 1 or (os.sep != "/" and os.sep in ref)
+
+
+def _local_store_folders(repo_id: str, name: str) -> list[Path]:
+    root = paths.models_dir()
+    return [root / name, root / repo_id.replace("/", "--")]
+
+
+def _hf_cache_folder(repo_id: str) -> Path | None:
+    try:
+        from huggingface_hub import snapshot_download
+        from huggingface_hub.errors import LocalEntryNotFoundError
+    except ImportError:  # pragma: no cover - huggingface_hub is a dependency
+        return None
+    try:
+        return Path(snapshot_download(repo_id, local_files_only=True))
+    except (LocalEntryNotFoundError, OSError, ValueError):
+        return None
+
+
+def resolve_model(ref: str | Path) -> tuple[str, Path]:
+    """Turn a folder path or a repo id/catalog name into (display name, folder on disk)."""
+    if isinstance(ref, Path):
+        return ref.name, ref.expanduser()
+    ref = ref.strip()
+    if not ref:
+        raise ModelError("No model given: pass a model folder or a name such as gpt2.")
+    as_path = Path(ref).expanduser()
+    if as_path.is_dir() or _is_path_like(ref):
+        return as_path.name or ref, as_path
+    entry = find_catalog_model(ref)
+    repo_ids = [entry.repo_id, entry.name] if entry else [ref]
+    name = entry.name if entry else ref
+    candidates: list[Path] = []
+    for repo_id in repo_ids:
+        candidates += _local_store_folders(repo_id, name)
+    for folder in candidates:
+        if (folder / "config.json").is_file():
+            return name, folder
+    for repo_id in repo_ids:
+        folder = _hf_cache_folder(repo_id)
+        if folder is not None:
+            return name, folder
+    raise ModelError(
+        f"Model {ref!r} is neither a folder nor a model downloaded to this computer (looked in "
+        f"{paths.models_dir()} and the Hugging Face cache); pass a folder that holds a GPT-2 checkpoint."
+    )
+
+
+def _pick_device(device: str, warnings: list[str]) -> str:
+    import torch
+
+    if device not in DEVICES:
+        raise SettingsError(f"device must be one of {', '.join(DEVICES)}, not {device!r}.")
+    cuda = torch.cuda.is_available()
+    if device == "cuda" and not cuda:
+        raise SettingsError(f"CUDA was asked for, but this torch {torch.__version__} sees no CUDA GPU; use cpu or auto.")
+    if device == "auto":
+        return "cuda" if cuda else "cpu"
+    return device
+
+
+def _pick_precision(precision: str, device: str) -> str:
+    from gpt2_studio.core.runner import int8_supported
+
+    if precision not in PRECISION_CHOICES:
+        raise SettingsError(f"precision must be one of {', '.join(PRECISION_CHOICES)}, not {precision!r}.")
+    if precision == "auto":
+        if device == "cuda":
+            return "fp16"
+        return "int8" if int8_supported() else "fp32"
+    if device == "cuda" and precision in ("int8", "bf16"):
+        raise SettingsError(f"{precision} is a CPU mode; on CUDA use fp16 or fp32.")
+    if device == "cpu" and precision == "fp16":
+        raise SettingsError("fp16 is for CUDA; on the CPU use int8, bf16 or fp32.")
+    if precision == "int8" and not int8_supported():
+        raise SettingsError("this torch build has no int8 CPU kernels; use fp32 or bf16.")
+    return precision
+
+
+@contextlib.contextmanager
+def _quiet_transformers():
+    from transformers.utils import logging as hf_logging
+
+    level = hf_logging.get_verbosity()
+    bars = hf_logging.is_progress_bar_enabled()
+    hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()
+    try:
+        yield
+    finally:
+        hf_logging.set_verbosity(level)
+        if bars:
+            hf_logging.enable_progress_bar()
+
+
+def _load_tokenizer(info: CheckpointInfo) -> Any:
+    from transformers import GPT2Tokenizer
+
+    try:
+        with _quiet_transformers():
+            tokenizer = GPT2Tokenizer.from_pretrained(str(info.folder))
+    except Exception as exc:  # tokenizers raises plain Exceptions for bad files
+        raise ModelError(f"Model folder {info.folder}: the tokenizer files cannot be read ({exc}).") from exc
+    if len(tokenizer) > info.vocab_size:
+        raise ModelError(
+            f"Model folder {info.folder}: the tokenizer has {len(tokenizer)} tokens but the model only "
+            f"{info.vocab_size}; they do not belong together."
+        )
+    return tokenizer
+
+
+def _load_weights(info: CheckpointInfo, device: str, precision: str) -> Any:
+    import torch
+    from transformers import GPT2LMHeadModel
+
+    dtype = torch.float16 if precision == "fp16" else torch.float32
+    try:
+        with _quiet_transformers():
+            model = GPT2LMHeadModel.from_pretrained(
+                str(info.folder), dtype=dtype, use_safetensors=True, local_files_only=True
+            )
+    except (OSError, ValueError, RuntimeError) as exc:
+        raise ModelError(f"Model folder {info.folder}: the weights cannot be loaded ({exc}).") from exc
+    model.eval()
+    if device != "cpu":
+        model.to(device)
+    return model
+
+
+def load_model(ref: str | Path, device: str = "auto", precision: str = "auto") -> LoadedModel:
+    """Load a GPT-2 checkpoint from a folder, catalog name or repo id already on disk.
+
+    device: auto (CUDA when available, else CPU), cpu or cuda. precision: auto (fp16 on CUDA, int8
+    weights on a CPU that supports it), fp32 (exact), bf16, int8 or fp16.
+    """
+    import torch
+
+    from gpt2_studio.core.runner import GPT2Runner
+
+    name, folder = resolve_model(ref)
+    info = inspect_checkpoint(folder)
+    warnings: list[str] = []
+    chosen = _pick_device(device, warnings)
+    chosen_precision = _pick_precision(precision, chosen)
+    tokenizer = _load_tokenizer(info)
+    try:
+        model = _load_weights(info, chosen, chosen_precision)
+    except (torch.cuda.OutOfMemoryError, RuntimeError) as exc:
+        if chosen != "cuda":
+            raise
+        message = f"Could not load {name} on CUDA ({str(exc).splitlines()[0]}); using the CPU instead."
+        log.warning(message)
+        warnings.append(message)
+        chosen = "cpu"
+        chosen_precision = _pick_precision("auto" if precision in ("auto", "fp16") else precision, chosen)
+        model = _load_weights(info, chosen, chosen_precision)
+    runner = GPT2Runner(model, chosen_precision)
+    eos = tokenizer.eos_token_id
+    if eos is None:
+        eos = info.config.get("eos_token_id", info.vocab_size - 1)
+    log.info("Loaded %s from %s on %s (%s)", name, folder, chosen, chosen_precision)
+    return LoadedModel(
+        name=name,
+        folder=folder,
+        info=info,
+        runner=runner,
+        tokenizer=tokenizer,
+        device=chosen,
+        precision=chosen_precision,
+        eos_token_id=int(eos),
+        warnings=warnings,
+    )

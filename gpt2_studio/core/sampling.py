@@ -1,0 +1,131 @@
+"""Sampling settings: one frozen, validated value that every generation request carries."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from gpt2_studio.core.errors import SettingsError
+
+MAX_TEMPERATURE = 5.0
+MAX_ALTERNATIVES = 16
+MAX_SEED = 2**63 - 1
+MAX_REPETITION_PENALTY = 10.0
+
+
+def _number(name: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise SettingsError(f"{name} must be a number, not {value!r}.")
+    value = float(value)
+    if not math.isfinite(value):
+        raise SettingsError(f"{name} must be a finite number, not {value!r}.")
+    return value
+
+
+def _integer(name: str, value: Any) -> int:
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise SettingsError(f"{name} must be a whole number, not {value!r}.")
+    return value
+
+
+@dataclass(frozen=True)
+class SamplingSettings:
+    """How to pick each next token; defaults are the classic GPT-2 ones (top-k 40, temperature 0.7).
+
+    temperature 0 means greedy decoding (always the most likely token); top_k 0 and top_p 1.0 turn
+    those filters off; repetition_penalty 1.0 is off (CTRL-style, >1 discourages repeats).
+    """
+
+    temperature: float = 0.7
+    top_k: int = 40
+    top_p: float = 1.0
+    repetition_penalty: float = 1.0
+    max_new_tokens: int = 40
+    num_alternatives: int = 1
+    seed: int | None = None
+    stop_strings: tuple[str, ...] = field(default_factory=tuple)
+
+    def __post_init__(self) -> None:
+        set_ = object.__setattr__  # frozen: normalise types in place once
+        temperature = _number("temperature", self.temperature)
+        if not 0.0 <= temperature <= MAX_TEMPERATURE:
+            raise SettingsError(
+                f"temperature must be between 0 and {MAX_TEMPERATURE:g} (0 = greedy), not {temperature:g}."
+            )
+        set_(self, "temperature", temperature)
+
+        top_k = _integer("top_k", self.top_k)
+        if top_k < 0:
+            raise SettingsError(f"top_k must be 0 (off) or a positive whole number, not {top_k}.")
+        set_(self, "top_k", top_k)
+
+        top_p = _number("top_p", self.top_p)
+        if not 0.0 < top_p <= 1.0:
+            raise SettingsError(f"top_p must be above 0 and at most 1 (1 = off), not {top_p:g}.")
+        set_(self, "top_p", top_p)
+
+        penalty = _number("repetition_penalty", self.repetition_penalty)
+        if not 0.0 < penalty <= MAX_REPETITION_PENALTY:
+            raise SettingsError(
+                f"repetition_penalty must be above 0 and at most {MAX_REPETITION_PENALTY:g} "
+                f"(1 = off), not {penalty:g}."
+            )
+        set_(self, "repetition_penalty", penalty)
+
+        max_new = _integer("max_new_tokens", self.max_new_tokens)
+        if max_new < 1:
+            raise SettingsError(f"max_new_tokens must be at least 1, not {max_new}.")
+        set_(self, "max_new_tokens", max_new)
+
+        num = _integer("num_alternatives", self.num_alternatives)
+        if not 1 <= num <= MAX_ALTERNATIVES:
+            raise SettingsError(f"num_alternatives must be between 1 and {MAX_ALTERNATIVES}, not {num}.")
+        set_(self, "num_alternatives", num)
+
+        if self.seed is not None:
+            seed = _integer("seed", self.seed)
+            if not 0 <= seed <= MAX_SEED:
+                raise SettingsError(f"seed must be between 0 and {MAX_SEED} (or empty for random), not {seed}.")
+            set_(self, "seed", seed)
+
+        stops = self.stop_strings
+        if isinstance(stops, str):
+            stops = (stops,)
+        if not isinstance(stops, Iterable):
+            raise SettingsError(f"stop_strings must be a list of strings, not {stops!r}.")
+        stops = tuple(stops)
+        for stop in stops:
+            if not isinstance(stop, str) or not stop:
+                raise SettingsError(f"each stop string must be non-empty text, not {stop!r}.")
+        set_(self, "stop_strings", stops)
+
+    @property
+    def greedy(self) -> bool:
+        """True when sampling reduces to picking the most likely token."""
+        return self.temperature == 0.0 or self.top_k == 1
+
+    def replace(self, **changes: Any) -> SamplingSettings:
+        """A copy with some fields changed, validated again."""
+        return dataclasses.replace(self, **changes)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready data (settings files, presets)."""
+        data = dataclasses.asdict(self)
+        data["stop_strings"] = list(self.stop_strings)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> SamplingSettings:
+        """Build from plain data; unknown keys are an error so typos do not pass silently."""
+        if not isinstance(data, Mapping):
+            raise SettingsError(f"sampling settings must be a mapping, not {type(data).__name__}.")
+        names = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(data) - names)
+        if unknown:
+            raise SettingsError(f"unknown sampling setting(s): {', '.join(unknown)}; allowed: {', '.join(sorted(names))}.")
+        return cls(**dict(data))

@@ -1,0 +1,65 @@
+"""Turn token ids into text incrementally without ever showing half a character.
+
+GPT-2's byte-level BPE splits multi-byte UTF-8 characters across tokens. Each token maps to raw bytes;
+an incremental UTF-8 decoder holds back an incomplete sequence until the next token completes it, so
+the streamed pieces joined are exactly the final text.
+"""
+
+from __future__ import annotations
+
+import codecs
+from collections.abc import Sequence
+from functools import lru_cache
+from typing import Any
+
+
+@lru_cache(maxsize=1)
+def _unicode_to_byte() -> dict[str, int]:
+    """Inverse of GPT-2's bytes_to_unicode table (printable stand-ins for the 256 byte values)."""
+    printable = list(range(ord("!"), ord("~") + 1)) + list(range(ord("¡"), ord("¬") + 1)) + list(range(ord("®"), ord("ÿ") + 1))
+    codes = printable[:]
+    extra = 0
+    for byte in range(256):
+        if byte not in printable:
+            printable.append(byte)
+            codes.append(256 + extra)
+            extra += 1
+    return {chr(code): byte for byte, code in zip(printable, codes, strict=True)}
+
+
+def token_byte_table(tokenizer: Any) -> list[bytes]:
+    """The raw bytes of every token id of a byte-level BPE tokenizer (special tokens as UTF-8 text)."""
+    table = _unicode_to_byte()
+    size = len(tokenizer)
+    pieces = tokenizer.convert_ids_to_tokens(list(range(size)))
+    special = set(getattr(tokenizer, "all_special_tokens", ()))
+    out: list[bytes] = []
+    for piece in pieces:
+        if piece is None:
+            out.append(b"")
+        elif piece not in special and all(ch in table for ch in piece):
+            out.append(bytes(table[ch] for ch in piece))
+        else:
+            out.append(piece.encode("utf-8"))
+    return out
+
+
+class TokenTextStream:
+    """Accumulates token ids and yields only complete characters."""
+
+    def __init__(self, token_bytes: Sequence[bytes]) -> None:
+        self._token_bytes = token_bytes
+        self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        self.text = ""
+
+    def push(self, token_id: int) -> str:
+        """Add one token; return the newly complete text (may be empty)."""
+        piece = self._decoder.decode(self._token_bytes[token_id])
+        self.text += piece
+        return piece
+
+    def finish(self) -> str:
+        """Flush bytes left over at the end (an unfinished character becomes U+FFFD)."""
+        piece = self._decoder.decode(b"", final=True)
+        self.text += piece
+        return piece
