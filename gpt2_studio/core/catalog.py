@@ -20,7 +20,9 @@ CATALOG: tuple[CatalogModel, ...] = (
     CatalogModel("gpt2", "openai-community/gpt2", 124_000_000, 548_000_000, "GPT-2 small: fast on any CPU"),
     CatalogModel("gpt2-medium", "openai-community/gpt2-medium", 355_000_000, 1_520_000_000, "GPT-2 medium"),
     CatalogModel("gpt2-large", "openai-community/gpt2-large", 774_000_000, 3_250_000_000, "GPT-2 large"),
-    CatalogModel("gpt2-xl", "openai-community/gpt2-xl", 1_558_000_000, 6_430_000_000, "GPT-2 XL, the 1.5B model"),
+    CatalogModel(
+        "gpt2-xl", "openai-community/gpt2-xl", 1_558_000_000, 6_430_000_000, "GPT-2 XL, the 1.5B model"
+    ),
     CatalogModel("distilgpt2", "distilbert/distilgpt2", 82_000_000, 353_000_000, "Distilled GPT-2: fastest"),
 )
 

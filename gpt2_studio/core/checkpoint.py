@@ -22,7 +22,18 @@ PICKLE_WEIGHT_FILES = ("pytorch_model.bin", "pytorch_model.bin.index.json", "mod
 TOKENIZER_FILES = ("tokenizer.json",)
 BPE_FILES = ("vocab.json", "merges.txt")
 
-_DTYPE_BYTES = {"F64": 8, "F32": 4, "F16": 2, "BF16": 2, "I64": 8, "I32": 4, "I16": 2, "I8": 1, "U8": 1, "BOOL": 1}
+_DTYPE_BYTES = {
+    "F64": 8,
+    "F32": 4,
+    "F16": 2,
+    "BF16": 2,
+    "I64": 8,
+    "I32": 4,
+    "I16": 2,
+    "I8": 1,
+    "U8": 1,
+    "BOOL": 1,
+}
 _MAX_HEADER = 100 * 1024 * 1024
 
 CONVERT_HINT = (
@@ -63,9 +74,14 @@ def read_config(folder: Path) -> dict[str, Any]:
         raise _fail(folder, f"{CONFIG_FILE} is not a JSON object.")
     model_type = config.get("model_type")
     if model_type != "gpt2":
-        raise _fail(folder, f"is a {model_type or 'unknown'!s} model, not GPT-2 (config.json model_type must be 'gpt2').")
+        raise _fail(
+            folder,
+            f"is a {model_type or 'unknown'!s} model, not GPT-2 (config.json model_type must be 'gpt2').",
+        )
     if config.get("add_cross_attention"):
-        raise _fail(folder, "is a GPT-2 with cross-attention (an encoder-decoder part), not a language model.")
+        raise _fail(
+            folder, "is a GPT-2 with cross-attention (an encoder-decoder part), not a language model."
+        )
     for key in ("vocab_size", "n_positions", "n_embd", "n_layer", "n_head"):
         value = config.get(key, _GPT2_DEFAULTS[key])
         if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
@@ -108,7 +124,9 @@ def read_safetensors_header(path: Path) -> dict[str, dict[str, Any]]:
         except (KeyError, TypeError, ValueError) as exc:
             raise _fail(folder, f"{path.name} is corrupt (bad entry for {name}).") from exc
         if end > data_len:
-            raise _fail(folder, f"{path.name} is truncated: it ends before tensor {name} (an incomplete download?).")
+            raise _fail(
+                folder, f"{path.name} is truncated: it ends before tensor {name} (an incomplete download?)."
+            )
         if end - begin != math.prod(shape) * item:
             raise _fail(folder, f"{path.name} is corrupt: tensor {name} has the wrong byte length.")
     return header
@@ -123,7 +141,14 @@ def _weight_files(folder: Path) -> tuple[Path, ...]:
         try:
             weight_map = json.loads(index.read_text(encoding="utf-8"))["weight_map"]
             names = sorted(set(weight_map.values()))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError, AttributeError) as exc:
+        except (
+            OSError,
+            UnicodeDecodeError,
+            json.JSONDecodeError,
+            KeyError,
+            TypeError,
+            AttributeError,
+        ) as exc:
             raise _fail(folder, f"{WEIGHTS_INDEX_FILE} cannot be read ({exc}).") from exc
         files = []
         for name in names:
@@ -138,8 +163,8 @@ def _weight_files(folder: Path) -> tuple[Path, ...]:
     if pickles:
         raise _fail(
             folder,
-            f"has only {pickles[0]} weights, which are Python pickles that can run code when loaded, so GPT-2 "
-            f"Studio does not open them; {CONVERT_HINT}.",
+            f"has only {pickles[0]} weights, which are Python pickles that can run code when loaded, "
+            f"so GPT-2 Studio does not open them; {CONVERT_HINT}.",
         )
     raise _fail(folder, f"has no weights ({WEIGHTS_FILE} is missing).")
 
@@ -148,7 +173,12 @@ def expected_shapes(config: dict[str, Any]) -> dict[str, tuple[int, ...]]:
     """Every GPT-2 weight name (without a ``transformer.`` prefix) and the shape config.json implies."""
     d, v, p = config["n_embd"], config["vocab_size"], config["n_positions"]
     inner = config.get("n_inner") or 4 * d
-    shapes: dict[str, tuple[int, ...]] = {"wte.weight": (v, d), "wpe.weight": (p, d), "ln_f.weight": (d,), "ln_f.bias": (d,)}
+    shapes: dict[str, tuple[int, ...]] = {
+        "wte.weight": (v, d),
+        "wpe.weight": (p, d),
+        "ln_f.weight": (d,),
+        "ln_f.bias": (d,),
+    }
     for i in range(config["n_layer"]):
         for name, shape in {
             "ln_1.weight": (d,), "ln_1.bias": (d,), "ln_2.weight": (d,), "ln_2.bias": (d,),

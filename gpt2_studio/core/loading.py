@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -46,7 +47,12 @@ class LoadedModel:
 
 def _is_path_like(ref: str) -> bool:
     # "owner/name" is a repo id; anything else with a separator is a path.
-    return ref.startswith((".", "~", "/")) or "\\" in ref or ref.count("/") > 1 or (os.sep != "/" and os.sep in ref)
+    return (
+        ref.startswith((".", "~", "/"))
+        or "\\" in ref
+        or ref.count("/") > 1
+        or (os.sep != "/" and os.sep in ref)
+    )
 
 
 def _local_store_folders(repo_id: str, name: str) -> list[Path]:
@@ -60,8 +66,12 @@ def _hf_cache_folder(repo_id: str) -> Path | None:
         from huggingface_hub.errors import LocalEntryNotFoundError
     except ImportError:  # pragma: no cover - huggingface_hub is a dependency
         return None
+    # Read the environment now, not at huggingface_hub's import, so HF_HOME/HF_HUB_CACHE set later count.
+    cache = os.environ.get("HF_HUB_CACHE") or (
+        os.environ.get("HF_HOME") and str(Path(os.environ["HF_HOME"]) / "hub")
+    )
     try:
-        return Path(snapshot_download(repo_id, local_files_only=True))
+        return Path(snapshot_download(repo_id, local_files_only=True, cache_dir=cache or None))
     except (LocalEntryNotFoundError, OSError, ValueError):
         return None
 
@@ -102,7 +112,9 @@ def _pick_device(device: str, warnings: list[str]) -> str:
         raise SettingsError(f"device must be one of {', '.join(DEVICES)}, not {device!r}.")
     cuda = torch.cuda.is_available()
     if device == "cuda" and not cuda:
-        raise SettingsError(f"CUDA was asked for, but this torch {torch.__version__} sees no CUDA GPU; use cpu or auto.")
+        raise SettingsError(
+            f"CUDA was asked for, but this torch {torch.__version__} sees no CUDA GPU; use cpu or auto."
+        )
     if device == "auto":
         return "cuda" if cuda else "cpu"
     return device
@@ -127,7 +139,8 @@ def _pick_precision(precision: str, device: str) -> str:
 
 
 @contextlib.contextmanager
-def _quiet_transformers():
+def quiet_transformers() -> Iterator[None]:
+    """Silence transformers' info logs and progress bars (they are noise in an app and in tests)."""
     from transformers.utils import logging as hf_logging
 
     level = hf_logging.get_verbosity()
@@ -146,7 +159,7 @@ def _load_tokenizer(info: CheckpointInfo) -> Any:
     from transformers import GPT2Tokenizer
 
     try:
-        with _quiet_transformers():
+        with quiet_transformers():
             tokenizer = GPT2Tokenizer.from_pretrained(str(info.folder))
     except Exception as exc:  # tokenizers raises plain Exceptions for bad files
         raise ModelError(f"Model folder {info.folder}: the tokenizer files cannot be read ({exc}).") from exc
@@ -164,7 +177,7 @@ def _load_weights(info: CheckpointInfo, device: str, precision: str) -> Any:
 
     dtype = torch.float16 if precision == "fp16" else torch.float32
     try:
-        with _quiet_transformers():
+        with quiet_transformers():
             model = GPT2LMHeadModel.from_pretrained(
                 str(info.folder), dtype=dtype, use_safetensors=True, local_files_only=True
             )

@@ -83,7 +83,9 @@ class _Layer:
 class KVCache:
     """Keys and values of every layer for `batch` sequences, room for `capacity` positions."""
 
-    def __init__(self, layers: int, batch: int, heads: int, capacity: int, head_dim: int, dtype, device) -> None:
+    def __init__(
+        self, layers: int, batch: int, heads: int, capacity: int, head_dim: int, dtype, device
+    ) -> None:
         self.keys = torch.zeros(layers, batch, heads, capacity, head_dim, dtype=dtype, device=device)
         self.values = torch.zeros_like(self.keys)
 
@@ -122,7 +124,9 @@ class GPT2Runner:
         wte = core.wte.weight
         if precision == "int8":
             scale = wte.float().abs().amax(dim=1).clamp(min=1e-8) / 127.0
-            self.wte_q = torch.round(wte.float() / scale[:, None]).clamp(-127, 127).to(torch.int8).contiguous()
+            self.wte_q = (
+                torch.round(wte.float() / scale[:, None]).clamp(-127, 127).to(torch.int8).contiguous()
+            )
             self.wte_scale = scale
             self.wte_scale_bf16 = scale.to(torch.bfloat16)
         elif precision == "bf16":
@@ -152,7 +156,9 @@ class GPT2Runner:
     def new_cache(self, batch: int, capacity: int) -> KVCache:
         """An empty cache; capacity is clamped to the model's window."""
         capacity = min(capacity, self.n_positions)
-        return KVCache(self.n_layer, batch, self.n_head, capacity, self.head_dim, self.cache_dtype, self.device)
+        return KVCache(
+            self.n_layer, batch, self.n_head, capacity, self.head_dim, self.cache_dtype, self.device
+        )
 
     def _embed(self, ids: torch.Tensor) -> torch.Tensor:
         if self.precision == "int8":
@@ -168,7 +174,7 @@ class GPT2Runner:
 
     @torch.inference_mode()
     def forward(self, ids: torch.Tensor, cache: KVCache, start: int) -> torch.Tensor:
-        """Feed ids [batch, T] at positions start…start+T-1; return the last position's logits [batch, vocab]."""
+        """Feed ids [batch, T] at positions start…start+T-1; return the last logits [batch, vocab]."""
         batch, length = ids.shape
         end = start + length
         if end > cache.capacity:

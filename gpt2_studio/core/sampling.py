@@ -90,7 +90,9 @@ class SamplingSettings:
         if self.seed is not None:
             seed = _integer("seed", self.seed)
             if not 0 <= seed <= MAX_SEED:
-                raise SettingsError(f"seed must be between 0 and {MAX_SEED} (or empty for random), not {seed}.")
+                raise SettingsError(
+                    f"seed must be between 0 and {MAX_SEED} (or empty for random), not {seed}."
+                )
             set_(self, "seed", seed)
 
         stops = self.stop_strings
@@ -127,5 +129,7 @@ class SamplingSettings:
         names = {f.name for f in dataclasses.fields(cls)}
         unknown = sorted(set(data) - names)
         if unknown:
-            raise SettingsError(f"unknown sampling setting(s): {', '.join(unknown)}; allowed: {', '.join(sorted(names))}.")
+            raise SettingsError(
+                f"unknown sampling setting(s): {', '.join(unknown)}; allowed: {', '.join(sorted(names))}."
+            )
         return cls(**dict(data))

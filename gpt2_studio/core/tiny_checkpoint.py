@@ -30,6 +30,7 @@ def build_tiny_checkpoint(
     n_head: int = 2,
     vocab_size: int = 400,
     seed: int = 0,
+    init_std: float = 0.02,
     write_tokenizer_json: bool = True,
 ) -> Path:
     """Write config.json, model.safetensors, vocab.json, merges.txt (and tokenizer.json) to folder."""
@@ -37,10 +38,14 @@ def build_tiny_checkpoint(
     from tokenizers import ByteLevelBPETokenizer
     from transformers import GPT2Config, GPT2LMHeadModel
 
+    from gpt2_studio.core.loading import quiet_transformers
+
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     bpe = ByteLevelBPETokenizer()
-    bpe.train_from_iterator([_CORPUS] * 4, vocab_size=vocab_size, min_frequency=1, special_tokens=[END_OF_TEXT])
+    bpe.train_from_iterator(
+        [_CORPUS] * 4, vocab_size=vocab_size, min_frequency=1, special_tokens=[END_OF_TEXT]
+    )
     bpe.save_model(str(folder))  # vocab.json + merges.txt, GPT-2's own format
     eos = bpe.token_to_id(END_OF_TEXT)
     config = GPT2Config(
@@ -51,10 +56,12 @@ def build_tiny_checkpoint(
         n_head=n_head,
         bos_token_id=eos,
         eos_token_id=eos,
+        initializer_range=init_std,
     )
     torch.manual_seed(seed)
     model = GPT2LMHeadModel(config)
-    model.save_pretrained(str(folder), safe_serialization=True)
+    with quiet_transformers():
+        model.save_pretrained(str(folder), safe_serialization=True)
     if write_tokenizer_json:
         bpe.save(str(folder / "tokenizer.json"))
     (folder / "tokenizer_config.json").write_text(

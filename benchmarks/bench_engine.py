@@ -1,0 +1,429 @@
+"""Benchmark GPT-2 Studio's Engine beside transformers' own `generate()` on a GPT-2 124M-shaped model.
+
+The model has random weights (nothing can be downloaded) but the exact `GPT2Config()` shape and a
+50257-token byte-level BPE tokenizer, so every matrix product is the size the real gpt2 checkpoint uses.
+Each side runs in a fresh process so that its resident memory (RSS) can be read on its own.
+
+    .venv/bin/python benchmarks/bench_engine.py            # full run, a few minutes on 2 cores
+    .venv/bin/python benchmarks/bench_engine.py --quick    # small model, one repetition: a smoke run
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import os
+import platform
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # run from a checkout without installing the package
+    sys.path.insert(0, str(ROOT))
+
+PROMPT_TOKENS = 900
+TYPED = " Then"  # five characters typed at the end of the document
+DECODE_TOKENS = 64
+ALT_TOKENS = 24
+ALTERNATIVES = 3
+PRECISIONS = ("fp32", "bf16", "int8")
+EOS = "<|endoftext|>"
+VOCAB_SIZE = 50257
+# Sampling shared by both sides: the app's defaults, fixed seed.
+TOP_K = 40
+TEMPERATURE = 0.7
+SEED = 0
+
+# Target: engine figure must beat generate()'s by this factor (typing: time; decode: tokens/s).
+TYPING_TARGET = 10.0
+DECODE_TARGET = 2.5
+# "Little more than one": three alternatives at most this many times the cost of one.
+ALTERNATIVES_TARGET = 1.5
+
+_SENTENCES = (
+    "The lighthouse keeper wrote a letter every evening, although the boat that carried the mail "
+    "came only twice a month.",
+    "She described the weather, the colour of the sea, and the birds that rested on the railing before "
+    "flying south.",
+    "Years later her grandson found the letters in a wooden box and began to read them aloud to his "
+    "children.",
+    "Nobody in the village remembered who had built the tower, but everyone agreed that its light had "
+    "saved many ships.",
+    "In winter the storms were so loud that she could not hear the kettle, so she learned to watch "
+    "the steam instead.",
+    "When the new electric lamp arrived, she kept the old brass lantern polished on the kitchen table.",
+    "The inspector from the capital visited once, drank three cups of tea, and praised the clean "
+    "windows in his report.",
+    "On quiet nights she counted the ships that passed and wondered where each of them was going.",
+)
+
+
+@dataclass(frozen=True)
+class Shape:
+    """Model dimensions."""
+
+    n_embd: int
+    n_layer: int
+    n_head: int
+    n_positions: int = 1024
+
+
+FULL = Shape(n_embd=768, n_layer=12, n_head=12)  # transformers.GPT2Config() defaults: GPT-2 124M
+QUICK = Shape(n_embd=64, n_layer=2, n_head=2)
+
+
+@dataclass(frozen=True)
+class Prompts:
+    """Two 900-token documents that share no first token, and document A plus typed characters."""
+
+    doc_a: str
+    doc_b: str
+    typed: str
+    ids_a: list[int]
+    ids_typed: list[int]
+
+
+# -- the model folder ---------------------------------------------------------------------------------
+def build_model_folder(folder: Path, shape: Shape) -> Path:
+    """Write a random-weight GPT-2 of `shape` with a 50257-token GPT-2-format tokenizer into folder."""
+    import torch
+    from transformers import GPT2Config, GPT2LMHeadModel
+
+    from gpt2_studio.core.tiny_checkpoint import build_tiny_checkpoint
+
+    # A real byte-level BPE (all 256 bytes plus a few hundred merges) from the tiny builder…
+    tiny = build_tiny_checkpoint(folder / "tiny", vocab_size=5000, write_tokenizer_json=False)
+    vocab: dict[str, int] = json.loads((tiny / "vocab.json").read_text(encoding="utf-8"))
+    merges = (tiny / "merges.txt").read_text(encoding="utf-8")
+    # …renumbered with <|endoftext|> last, as in GPT-2, and padded with unreachable tokens to 50257.
+    pieces = [piece for piece, _ in sorted(vocab.items(), key=lambda item: item[1]) if piece != EOS]
+    pieces += [f"<unused{i}>" for i in range(VOCAB_SIZE - 1 - len(pieces))]
+    pieces.append(EOS)
+    model_folder = folder / "gpt2-124m-random"
+    model_folder.mkdir()
+    (model_folder / "vocab.json").write_text(
+        json.dumps({piece: i for i, piece in enumerate(pieces)}, ensure_ascii=False), encoding="utf-8"
+    )
+    (model_folder / "merges.txt").write_text(merges, encoding="utf-8")
+    (model_folder / "tokenizer_config.json").write_text(
+        json.dumps(
+            {
+                "tokenizer_class": "GPT2Tokenizer",
+                "bos_token": EOS,
+                "eos_token": EOS,
+                "unk_token": EOS,
+                "model_max_length": shape.n_positions,
+                "add_prefix_space": False,
+            }
+        ),
+        encoding="utf-8",
+    )
+    shutil.rmtree(tiny)
+
+    config = GPT2Config(
+        n_embd=shape.n_embd, n_layer=shape.n_layer, n_head=shape.n_head, n_positions=shape.n_positions
+    )
+    assert config.vocab_size == VOCAB_SIZE and config.eos_token_id == VOCAB_SIZE - 1
+    torch.manual_seed(SEED)
+    model = GPT2LMHeadModel(config)
+    with torch.no_grad():
+        # A zero <|endoftext|> embedding (tied to the output layer) gives it logit 0, far below the top 40
+        # of a random model: neither side can stop early, so both always generate the asked length.
+        model.transformer.wte.weight[config.eos_token_id].zero_()
+    model.save_pretrained(str(model_folder), safe_serialization=True)
+    return model_folder
+
+
+def _exact_prefix(tokenizer: Any, text: str, n: int) -> str:
+    """A prefix of text that tokenizes to exactly n tokens and does not end in whitespace."""
+    ids = tokenizer.encode(text, add_special_tokens=False)
+    if len(ids) < n + 64:
+        raise ValueError("the source text is too short")
+    for k in sorted(range(n - 32, n + 32), key=lambda k: abs(k - n)):
+        piece = tokenizer.decode(ids[:k])
+        if not piece[-1].isspace() and len(tokenizer.encode(piece, add_special_tokens=False)) == n:
+            return piece
+    raise ValueError(f"no prefix of the text tokenizes to exactly {n} tokens")
+
+
+def make_prompts(folder: Path) -> Prompts:
+    """Two English documents of exactly PROMPT_TOKENS tokens (first tokens differ) and A + TYPED."""
+    from transformers import GPT2Tokenizer
+
+    tokenizer = GPT2Tokenizer.from_pretrained(str(folder))  # as gpt2_studio.core.loading does
+
+    def encode(text: str) -> list[int]:
+        return tokenizer.encode(text, add_special_tokens=False)
+
+    body = " ".join(_SENTENCES[(i * 3) % len(_SENTENCES)] for i in range(200))
+    doc_a = _exact_prefix(tokenizer, "Chapter one. " + body, PROMPT_TOKENS)
+    doc_b = _exact_prefix(tokenizer, "Another day began. " + body, PROMPT_TOKENS)
+    ids_a = encode(doc_a)
+    typed = doc_a + TYPED
+    ids_typed = encode(typed)
+    if ids_typed[:PROMPT_TOKENS] != ids_a or encode(doc_b)[0] == ids_a[0]:
+        raise ValueError("the prompts do not tokenize as the benchmark needs")
+    return Prompts(doc_a, doc_b, typed, ids_a, ids_typed)
+
+
+# -- measurement helpers ----------------------------------------------------------------------------
+def _memory_mib() -> dict[str, float]:
+    """Current (VmRSS) and peak (VmHWM) resident memory of this process, in MiB (Linux)."""
+    out = {"rss": float("nan"), "peak": float("nan")}
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            key, _, value = line.partition(":")
+            if key in ("VmRSS", "VmHWM"):
+                out["rss" if key == "VmRSS" else "peak"] = int(value.split()[0]) / 1024
+    except OSError:
+        pass
+    return out
+
+
+def _median(measure: Callable[[], float], reps: int) -> float:
+    """Run measure once to warm up, then reps times; return the median."""
+    measure()
+    return statistics.median(measure() for _ in range(reps))
+
+
+def _setup(threads: int | None) -> None:
+    """Quiet transformers, import what loading needs (so load times exclude imports), set threads."""
+    import torch
+    import transformers
+    from transformers import GPT2LMHeadModel, GPT2Tokenizer  # noqa: F401
+
+    transformers.logging.set_verbosity_error()
+    transformers.logging.disable_progress_bar()
+    if threads:
+        torch.set_num_threads(threads)
+
+
+def _in_fresh_process(fn: Callable[..., dict[str, Any]], *args: Any) -> dict[str, Any]:
+    """Run fn(*args) in a new Python process (clean RSS, nothing shared) and return its result."""
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        return pool.submit(fn, *args).result()
+
+
+# -- the two sides ----------------------------------------------------------------------------------
+def bench_generate(folder: Path, prompts: Prompts, reps: int, threads: int | None) -> dict[str, Any]:
+    """transformers' GPT2LMHeadModel.generate(), fp32, top-k sampling, no early stop."""
+    _setup(threads)
+    import torch
+    from transformers import GPT2LMHeadModel
+    from transformers.generation.streamers import BaseStreamer
+
+    class Clock(BaseStreamer):
+        """Notes when the first new token arrives (the first put() is the prompt itself)."""
+
+        def __init__(self) -> None:
+            self.puts: list[float] = []
+
+        def put(self, value: torch.Tensor) -> None:
+            self.puts.append(time.perf_counter())
+
+        def end(self) -> None:
+            pass
+
+    base = _memory_mib()
+    started = time.perf_counter()
+    model = GPT2LMHeadModel.from_pretrained(str(folder), dtype=torch.float32, use_safetensors=True).eval()
+    load_seconds = time.perf_counter() - started
+    loaded = _memory_mib()
+
+    def generate(ids: list[int], new: int, n: int = 1) -> tuple[float, float, float]:
+        """(first token seconds, decode tokens/s, total seconds) of one generate() call."""
+        torch.manual_seed(SEED)
+        input_ids = torch.tensor([ids])
+        clock = Clock() if n == 1 else None
+        begin = time.perf_counter()
+        out = model.generate(
+            input_ids,
+            attention_mask=torch.ones_like(input_ids),
+            do_sample=True,
+            top_k=TOP_K,
+            temperature=TEMPERATURE,
+            top_p=1.0,
+            max_new_tokens=new,
+            min_new_tokens=new,
+            num_return_sequences=n,
+            pad_token_id=model.config.eos_token_id,
+            streamer=clock,
+        )
+        end = time.perf_counter()
+        assert out.shape == (n, len(ids) + new)
+        if clock is None:
+            return float("nan"), float("nan"), end - begin
+        first = clock.puts[1]
+        return first - begin, (new - 1) / (end - first) if new > 1 else float("nan"), end - begin
+
+    runs = [generate(prompts.ids_a, DECODE_TOKENS) for _ in range(reps + 1)][1:]
+    return {
+        "load_s": load_seconds,
+        "rss_base": base["rss"],
+        "rss_loaded": loaded["rss"],
+        "prefill_s": statistics.median(r[0] for r in runs),
+        "decode_tps": statistics.median(r[1] for r in runs),
+        "alt3_cold_s": _median(lambda: generate(prompts.ids_a, ALT_TOKENS, ALTERNATIVES)[2], reps),
+        "typing_s": _median(lambda: generate(prompts.ids_typed, 1)[0], reps),
+        "typing_reused": 0,
+        "rss_peak": _memory_mib()["peak"],
+    }
+
+
+def bench_engine(
+    folder: Path, precision: str, prompts: Prompts, reps: int, threads: int | None
+) -> dict[str, Any]:
+    """GPT-2 Studio's Engine in one precision, the same sampling and prompts."""
+    _setup(threads)
+    from gpt2_studio.core.engine import Completion, Engine
+    from gpt2_studio.core.loading import load_model
+    from gpt2_studio.core.sampling import SamplingSettings
+
+    base = _memory_mib()
+    started = time.perf_counter()
+    engine = Engine(load_model(folder, device="cpu", precision=precision))
+    load_seconds = time.perf_counter() - started
+    loaded = _memory_mib()
+    if engine.tokenize(prompts.doc_a) != prompts.ids_a or engine.tokenize(prompts.typed) != prompts.ids_typed:
+        raise RuntimeError("the engine tokenizes the prompts differently from generate()'s ids")
+    settings = SamplingSettings(temperature=TEMPERATURE, top_k=TOP_K, seed=SEED)
+    last_prompt = ""
+
+    def run(prompt: str, new: int, n: int = 1) -> Completion:
+        nonlocal last_prompt
+        done = engine.complete(prompt, settings.replace(max_new_tokens=new, num_alternatives=n))
+        last_prompt = prompt
+        if done.new_tokens != new or done.cancelled:
+            raise RuntimeError(f"asked for {new} tokens, got {done.new_tokens} ({done.finish_reasons})")
+        return done
+
+    def cold(new: int, n: int = 1) -> Completion:
+        """A document that shares no prefix with the cached one: the whole prompt is read."""
+        prompt = prompts.doc_b if last_prompt.startswith(prompts.doc_a[:1]) else prompts.doc_a
+        done = run(prompt, new, n)
+        assert done.reused_tokens == 0
+        return done
+
+    def cached(new: int, n: int = 1) -> Completion:
+        """Document A again, already in the cache (from the previous call)."""
+        if last_prompt != prompts.doc_a:
+            run(prompts.doc_a, 1)
+        return run(prompts.doc_a, new, n)
+
+    def typing() -> Completion:
+        run(prompts.doc_a, 1)  # the document as it was before the keystrokes
+        return run(prompts.typed, 1)
+
+    typing_runs = [typing() for _ in range(reps + 1)][1:]
+    return {
+        "load_s": load_seconds,
+        "rss_base": base["rss"],
+        "rss_loaded": loaded["rss"],
+        "prefill_s": _median(lambda: cold(1).first_token_seconds, reps),
+        "decode_tps": _median(lambda: cached(DECODE_TOKENS).tokens_per_second, reps),
+        "alt3_cold_s": _median(lambda: cold(ALT_TOKENS, ALTERNATIVES).total_seconds, reps),
+        "alt1_cold_s": _median(lambda: cold(ALT_TOKENS).total_seconds, reps),
+        "alt3_cached_s": _median(lambda: cached(ALT_TOKENS, ALTERNATIVES).total_seconds, reps),
+        "alt1_cached_s": _median(lambda: cached(ALT_TOKENS).total_seconds, reps),
+        "typing_s": statistics.median(r.first_token_seconds for r in typing_runs),
+        "typing_reused": typing_runs[-1].reused_tokens,
+        "rss_peak": _memory_mib()["peak"],
+    }
+
+
+# -- report ---------------------------------------------------------------------------------------
+def _verdict(ok: bool) -> str:
+    return "PASS" if ok else "MISS"
+
+
+def report(results: dict[str, dict[str, Any]], prompts: Prompts) -> None:
+    """Print every figure, the engine/generate ratios and the targets."""
+    gen = results["generate"]
+    columns = ["generate", *PRECISIONS]
+    print(f"\n{'':34}" + "".join(f"{name:>12}" for name in ["generate()", *(f"engine {p}" for p in PRECISIONS)]))
+
+    def row(label: str, key: str, fmt: str, ratio: bool = True) -> None:
+        values = [results[c].get(key) for c in columns]
+        print(f"{label:34}" + "".join(f"{'-' if v is None else format(v, fmt):>12}" for v in values))
+        if ratio:
+            ratios = [results[c][key] / gen[key] for c in PRECISIONS]
+            print(f"{'  engine/generate':34}{'':12}" + "".join(f"{r:>11.3f}x" for r in ratios))
+
+    row("load (s)", "load_s", ".2f", ratio=False)
+    row("RSS before load (MiB)", "rss_base", ".0f", ratio=False)
+    row("RSS after load (MiB)", "rss_loaded", ".0f", ratio=False)
+    row("peak RSS (MiB)", "rss_peak", ".0f", ratio=False)
+    row(f"1. prefill {PROMPT_TOKENS} tok, first token (s)", "prefill_s", ".3f")
+    row(f"2. decode {DECODE_TOKENS} tok (tok/s)", "decode_tps", ".1f")
+    row(f"3. {ALTERNATIVES} alts x {ALT_TOKENS} tok (s)", "alt3_cold_s", ".3f")
+    row(f"   engine: 1 alt x {ALT_TOKENS} tok (s)", "alt1_cold_s", ".3f", ratio=False)
+    row(f"   engine: {ALTERNATIVES} alts, prompt cached (s)", "alt3_cached_s", ".3f", ratio=False)
+    row("   engine: 1 alt, prompt cached (s)", "alt1_cached_s", ".3f", ratio=False)
+    typed_tokens = len(prompts.ids_typed) - PROMPT_TOKENS
+    row(f"4. typing +{len(TYPED)} chars, first token (s)", "typing_s", ".3f")
+    row("   prompt tokens reused", "typing_reused", "d", ratio=False)
+
+    print(f"\nTargets ({typed_tokens} new tokens after typing; prompt {len(prompts.ids_typed)} tokens):")
+    for p in PRECISIONS:
+        r = results[p]
+        typing = r["typing_s"] / gen["typing_s"]
+        decode = r["decode_tps"] / gen["decode_tps"]
+        cold = r["alt3_cold_s"] / r["alt1_cold_s"]
+        warm = r["alt3_cached_s"] / r["alt1_cached_s"]
+        print(
+            f"  {p:5} typing first token {typing:.3f}x generate (< {1 / TYPING_TARGET:.2f}x) "
+            f"{_verdict(typing < 1 / TYPING_TARGET)} | decode {decode:.2f}x generate (>= {DECODE_TARGET}x) "
+            f"{_verdict(decode >= DECODE_TARGET)} | {ALTERNATIVES} alts / 1 alt: {cold:.2f}x cold, "
+            f"{warm:.2f}x cached (<= {ALTERNATIVES_TARGET}x) {_verdict(max(cold, warm) <= ALTERNATIVES_TARGET)}"
+        )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="a small model and one repetition (smoke run)")
+    parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's choice)")
+    parser.add_argument("--reps", type=int, default=None, help="timed repetitions per figure (default 3, quick 1)")
+    args = parser.parse_args(argv)
+    shape = QUICK if args.quick else FULL
+    reps = args.reps or (1 if args.quick else 3)
+
+    import torch
+    import transformers
+
+    _setup(args.threads)
+    threads = args.threads or torch.get_num_threads()
+    print(
+        f"GPT-2 {'quick' if args.quick else '124M'} shape {shape}, vocab {VOCAB_SIZE}, random weights | "
+        f"torch {torch.__version__}, transformers {transformers.__version__}, {threads} threads, "
+        f"{os.cpu_count()} CPUs ({platform.processor() or platform.machine()}) | median of {reps} after a warm-up",
+        flush=True,
+    )
+    if os.getloadavg()[0] > 0.5:
+        print(f"warning: load average {os.getloadavg()[0]:.1f} before starting; timings will be noisy.")
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="gpt2-bench-") as tmp:
+        folder = build_model_folder(Path(tmp), shape)
+        prompts = make_prompts(folder)
+        results = {}
+        for name in ("generate", *PRECISIONS):
+            print(f"  measuring {name}…", file=sys.stderr, flush=True)
+            if name == "generate":
+                results[name] = _in_fresh_process(bench_generate, folder, prompts, reps, args.threads)
+            else:
+                results[name] = _in_fresh_process(bench_engine, folder, name, prompts, reps, args.threads)
+    report(results, prompts)
+    print(f"\n(total {time.perf_counter() - started:.0f} s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,18 @@
+"""Entry point: a subcommand runs the command line, anything else opens the editor window."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``gpt2-studio [COMMAND …]`` / ``python main.py [FILE] [--model PATH_OR_ID]``."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    from gpt2_studio.cli import COMMANDS, run_cli
+
+    if args and (args[0] in COMMANDS or args[0] in ("-h", "--help", "--version")):
+        return run_cli(args)
+    from gpt2_studio.gui.launch import launch
+
+    return launch(args)

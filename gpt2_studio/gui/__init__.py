@@ -1,0 +1,1 @@
+"""The Qt editor: widgets and the thread glue over the core."""

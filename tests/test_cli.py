@@ -1,0 +1,138 @@
+"""The command line, run the way a user runs it."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from gpt2_studio.cli import run_cli
+
+
+def run(args: list[str], stdin: bytes | None = None) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m gpt2_studio`` in a child process (the installed entry point's code path)."""
+    done = subprocess.run(
+        [sys.executable, "-m", "gpt2_studio", *args],
+        input=stdin if stdin is not None else b"",
+        capture_output=True,
+        timeout=120,
+        env={**os.environ, "PYTHONIOENCODING": "utf-8"},
+    )
+    return subprocess.CompletedProcess(done.args, done.returncode, done.stdout.decode(), done.stderr.decode())
+
+
+def run_in_process(args: list[str], stdin_text: str = "") -> tuple[int, str]:
+    out = io.StringIO()
+    code = run_cli(args, stdout=out, stdin=io.StringIO(stdin_text))
+    return code, out.getvalue()
+
+
+def test_generate_prints_the_continuation_and_json_tells_the_rest(tiny_model_dir):
+    base = [
+        "generate",
+        "--model",
+        str(tiny_model_dir),
+        "--prompt",
+        "The fox",
+        "--seed",
+        "5",
+        "--max-new-tokens",
+        "12",
+    ]
+    code, plain = run_in_process(base)
+    assert code == 0
+    code, raw = run_in_process([*base, "--json"])
+    assert code == 0
+    data = json.loads(raw)
+    assert plain == data["alternatives"][0] + "\n"
+    assert data["model"] == "tiny-gpt2"
+    assert data["device"] == "cpu"
+    assert data["seed"] == 5
+    assert data["tokens_per_second"] > 0
+    assert data["finish_reasons"] == ["length"]
+
+
+def test_streaming_prints_the_same_text(tiny_model_dir):
+    base = [
+        "generate",
+        "--model",
+        str(tiny_model_dir),
+        "--prompt",
+        "The fox",
+        "--seed",
+        "5",
+        "--max-new-tokens",
+        "12",
+    ]
+    assert run_in_process(base) == run_in_process([*base, "--stream"])
+
+
+def test_several_alternatives_are_labelled(tiny_model_dir):
+    code, out = run_in_process(
+        ["generate", "--model", str(tiny_model_dir), "--prompt", "x", "--num", "3", "--seed", "1"]
+    )
+    assert code == 0
+    assert [line for line in out.splitlines() if line.startswith("--- alternative")] == [
+        "--- alternative 1 of 3 ---",
+        "--- alternative 2 of 3 ---",
+        "--- alternative 3 of 3 ---",
+    ]
+
+
+def test_stop_option(tiny_model_dir):
+    base = ["generate", "--model", str(tiny_model_dir), "--prompt", "The fox", "--temperature", "0", "--json"]
+    full = json.loads(run_in_process(base)[1])["alternatives"][0]
+    stop = full[4:6]
+    data = json.loads(run_in_process([*base, "--stop", stop])[1])
+    assert data["alternatives"][0] == full[: full.index(stop)]
+
+
+def test_entry_point_reads_the_prompt_from_standard_input(tiny_model_dir):
+    args = ["generate", "--model", str(tiny_model_dir), "--seed", "4", "--json", "--precision", "fp32"]
+    piped = run(args, stdin=b"The quick brown fox")
+    assert piped.returncode == 0, piped.stderr
+    given = run([*args, "--prompt", "The quick brown fox"])
+    assert json.loads(piped.stdout)["alternatives"] == json.loads(given.stdout)["alternatives"]
+    assert json.loads(piped.stdout)["precision"] == "fp32"
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (["--temperature", "-1"], 2, "temperature must be between 0 and 5"),
+        (["--num", "99"], 2, "num_alternatives must be between 1 and 16"),
+        (["--max-new-tokens", "500"], 2, "smaller than the model's window of 128 tokens"),
+    ],
+)
+def test_bad_settings_exit_2_with_one_line(tiny_model_dir, args, code, message, capsys):
+    status, _ = run_in_process(["generate", "--model", str(tiny_model_dir), "--prompt", "x", *args])
+    err = capsys.readouterr().err
+    assert status == code
+    assert message in err
+    assert err.count("\n") == 1
+    assert err.startswith("gpt2-studio: error: ")
+
+
+def test_user_errors_from_the_real_entry_point(tmp_path, tiny_model_dir):
+    missing = run(["generate", "--model", str(tmp_path / "none"), "--prompt", "x"])
+    assert missing.returncode == 1
+    assert missing.stderr.strip() == f"gpt2-studio: error: Model folder {tmp_path / 'none'}: does not exist."
+    assert "Traceback" not in missing.stderr
+    binary = run(["generate", "--model", str(tiny_model_dir)], stdin=b"caf\xe9 \xff\xfe")
+    assert binary.returncode == 2
+    assert "standard input is not valid UTF-8" in binary.stderr
+    assert "Traceback" not in binary.stderr
+
+
+def test_no_prompt_and_no_pipe_is_explained(tiny_model_dir, capsys):
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    code = run_cli(["generate", "--model", str(tiny_model_dir)], stdout=io.StringIO(), stdin=Terminal())
+    assert code == 2
+    assert "no prompt: pass --prompt TEXT or pipe the text" in capsys.readouterr().err
