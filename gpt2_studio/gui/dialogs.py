@@ -1,0 +1,100 @@
+"""Every question the app asks the user, in one place (tests replace these methods)."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
+
+TEXT_FILTER = "Text files (*.txt *.md *.markdown *.text);;All files (*)"
+
+SHORTCUTS = (
+    ("Ctrl+Space", "Suggest now"),
+    ("Tab", "Accept the whole suggestion (indents when there is none)"),
+    ("Ctrl+Right", "Accept the next word of the suggestion"),
+    ("Esc", "Dismiss the suggestion"),
+    ("Alt+]  /  Alt+[", "Next / previous alternative"),
+    ("Ctrl+.", "Stop generating"),
+    ("Ctrl+F / Ctrl+H", "Find / Replace"),
+    ("Ctrl++ / Ctrl+- / Ctrl+0", "Bigger / smaller / default font"),
+)
+
+
+class Dialogs:
+    """Modal questions and messages, parented to the main window."""
+
+    def __init__(self, parent: QWidget) -> None:
+        self.parent = parent
+
+    def ask_save_changes(self, name: str) -> str:
+        """'save', 'discard' or 'cancel' for a document with unsaved changes."""
+        buttons = QMessageBox.StandardButton
+        answer = QMessageBox.question(
+            self.parent,
+            "Unsaved changes",
+            f"Save the changes to {name}?",
+            buttons.Save | buttons.Discard | buttons.Cancel,
+            buttons.Save,
+        )
+        return {buttons.Save: "save", buttons.Discard: "discard"}.get(answer, "cancel")
+
+    def ask_overwrite_changed(self, path: str) -> bool:
+        """The file changed on disk since it was opened: overwrite it anyway?"""
+        buttons = QMessageBox.StandardButton
+        answer = QMessageBox.warning(
+            self.parent,
+            "File changed on disk",
+            f"{path} was changed by another program since you opened it.\n\n"
+            "Overwrite it with your version? (Choose No, then Save As, to keep both.)",
+            buttons.Yes | buttons.No,
+            buttons.No,
+        )
+        return answer == buttons.Yes
+
+    def ask_open_with_encoding(self, message: str, encoding: str) -> bool:
+        """A file is not UTF-8: open it in a legacy encoding instead?"""
+        buttons = QMessageBox.StandardButton
+        answer = QMessageBox.question(
+            self.parent,
+            "Not UTF-8 text",
+            f"{message}\n\nOpen it as {encoding}? It will be saved back in {encoding}.",
+            buttons.Open | buttons.Cancel,
+            buttons.Cancel,
+        )
+        return answer == buttons.Open
+
+    def ask_restore(self, descriptions: list[str]) -> bool:
+        """Unsaved work from a session that ended unexpectedly: restore it?"""
+        buttons = QMessageBox.StandardButton
+        answer = QMessageBox.question(
+            self.parent,
+            "Restore unsaved work?",
+            "GPT-2 Studio did not close properly last time. Restore this unsaved work?\n\n"
+            + "\n".join(descriptions),
+            buttons.Yes | buttons.No,
+            buttons.Yes,
+        )
+        return answer == buttons.Yes
+
+    def error(self, title: str, message: str) -> None:
+        """Tell the user something went wrong; the app carries on."""
+        QMessageBox.warning(self.parent, title, message)
+
+    def info(self, title: str, message: str) -> None:
+        QMessageBox.information(self.parent, title, message)
+
+    def open_path(self, folder: str) -> str:
+        """A file to open, or '' when cancelled."""
+        return QFileDialog.getOpenFileName(self.parent, "Open", folder, TEXT_FILTER)[0]
+
+    def save_path(self, suggested: str) -> str:
+        """Where to save, or '' when cancelled."""
+        return QFileDialog.getSaveFileName(self.parent, "Save As", suggested, TEXT_FILTER)[0]
+
+    def model_folder(self, folder: str) -> str:
+        """A GPT-2 checkpoint folder, or '' when cancelled."""
+        return QFileDialog.getExistingDirectory(self.parent, "Open model folder", folder)
+
+    def shortcuts(self) -> None:
+        rows = "".join(
+            f"<tr><td><b>{keys}</b></td><td>&nbsp;&nbsp;{what}</td></tr>" for keys, what in SHORTCUTS
+        )
+        QMessageBox.information(self.parent, "Keyboard shortcuts", f"<table>{rows}</table>")

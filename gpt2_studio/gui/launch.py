@@ -1,0 +1,75 @@
+"""Start the GUI: ``gpt2-studio [FILE] [--model PATH_OR_ID]``."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+
+from gpt2_studio.core.sampling import SamplingSettings
+
+log = logging.getLogger(__name__)
+
+
+def parse_args(argv: Sequence[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="gpt2-studio", description="Open the GPT-2 Studio editor.")
+    parser.add_argument("file", nargs="?", help="a text file to open")
+    parser.add_argument("--model", help="model folder, catalog name (gpt2, gpt2-medium, …) or repo id")
+    parser.add_argument("--device", choices=("auto", "cpu", "cuda"), help="where the model runs")
+    parser.add_argument("--precision", choices=("auto", "fp32", "bf16", "int8", "fp16"))
+    return parser.parse_args(list(argv))
+
+
+def editor_defaults() -> SamplingSettings:
+    """The editor's sampling defaults: classic GPT-2 sampling, short suggestions, three alternatives."""
+    from gpt2_studio.core.settings import AppSettings
+
+    return AppSettings().sampling
+
+
+def create_window(args: argparse.Namespace):
+    """Build the main window and its worker (the QApplication must exist). Returns (window, worker)."""
+    from gpt2_studio.core.settings import load_settings
+    from gpt2_studio.gui.main_window import DEFAULT_MODEL, MainWindow
+    from gpt2_studio.gui.model_worker import WorkerThread
+
+    settings, warnings = load_settings()
+    if args.device:
+        settings.device = args.device
+    if args.precision:
+        settings.precision = args.precision
+    worker = WorkerThread()
+    window = MainWindow(settings, worker, defaults=editor_defaults())
+    for warning in warnings:
+        window.statusBar().showMessage(warning, 15_000)
+        log.warning("%s", warning)
+    return window, worker, (args.model or settings.model or DEFAULT_MODEL)
+
+
+def launch(argv: Sequence[str]) -> int:
+    """Show the window at once, then load the model on the worker thread."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from gpt2_studio.gui.themes import apply_theme
+
+    args = parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("GPT-2 Studio")
+    app.setOrganizationName("GPT-2 Studio")
+    window, worker, model_ref = create_window(args)
+    apply_theme(app, window.settings.theme)
+    window.show()
+
+    def after_show() -> None:
+        if not window.offer_recovery() and args.file:
+            window.open_file(args.file, ask=False)
+        window.load_model(model_ref)
+
+    QTimer.singleShot(0, after_show)
+    try:
+        return app.exec()
+    finally:
+        worker.stop()

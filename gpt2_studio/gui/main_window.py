@@ -1,0 +1,492 @@
+"""The main window: the editor, its menus, the sampling panel, the status bar and document handling."""
+
+from __future__ import annotations
+
+import base64
+import logging
+import time
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, Qt, QTimer
+from PySide6.QtGui import QAction, QCloseEvent, QFont, QFontDatabase, QKeySequence
+from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QMenu
+
+from gpt2_studio import __version__
+from gpt2_studio.core.documents import (
+    DocumentError,
+    FileChangedOnDiskError,
+    FileStamp,
+    NotUtf8Error,
+    read_text_file,
+    write_text_file,
+)
+from gpt2_studio.core.recovery import RecoveryStore
+from gpt2_studio.core.sampling import SamplingSettings
+from gpt2_studio.core.settings import AppSettings, save_settings
+from gpt2_studio.gui.dialogs import Dialogs
+from gpt2_studio.gui.find_replace import FindReplaceDialog
+from gpt2_studio.gui.ghost_editor import GhostTextEdit
+from gpt2_studio.gui.model_worker import ModelInfo, WorkerThread
+from gpt2_studio.gui.sampling_panel import SamplingPanel
+from gpt2_studio.gui.suggestions import SuggestionController, text_before_cursor
+from gpt2_studio.gui.themes import apply_theme
+
+log = logging.getLogger(__name__)
+
+RECOVERY_INTERVAL_MS = 5_000
+DEFAULT_MODEL = "gpt2"
+
+
+def _encode_bytes(data: QByteArray) -> str:
+    return base64.b64encode(bytes(data.data())).decode("ascii")
+
+
+def _decode_bytes(text: str) -> QByteArray:
+    try:
+        return QByteArray(base64.b64decode(text.encode("ascii"), validate=True))
+    except (ValueError, UnicodeEncodeError):
+        return QByteArray()
+
+
+class MainWindow(QMainWindow):
+    """One document, one editor, one model worker."""
+
+    def __init__(
+        self, settings: AppSettings, worker_thread: WorkerThread, *, defaults: SamplingSettings
+    ) -> None:
+        super().__init__()
+        self.settings = settings
+        self.worker_thread = worker_thread
+        self.worker = worker_thread.worker
+        self.dialogs = Dialogs(self)
+        self.recovery = RecoveryStore()
+        self.doc_id = RecoveryStore.new_doc_id()
+        self.path: Path | None = None
+        self.encoding = "utf-8"
+        self.newline = "\n"
+        self.stamp: FileStamp | None = None
+        self.model_info: ModelInfo | None = None
+        self._recovered_revision = -1
+        self._closing = False
+
+        self.setWindowTitle("GPT-2 Studio")
+        self.resize(1100, 720)
+        self.editor = GhostTextEdit(self)
+        self.editor.setObjectName("editor")
+        self.editor.setPlaceholderText(
+            "Start writing. Suggestions appear in grey: Tab accepts, Esc dismisses."
+        )
+        self.setCentralWidget(self.editor)
+        self.panel = SamplingPanel(settings.sampling, defaults, self)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.panel)
+        self.panel.setVisible(settings.show_sampling_panel)
+        self.controller = SuggestionController(self.editor, self.worker, settings.sampling)
+        self.controller.set_delay(settings.ghost_delay_ms)
+        self.controller.set_enabled(settings.ghost_enabled)
+        self.find_dialog: FindReplaceDialog | None = None
+
+        self.recovery_timer = QTimer(self)
+        self.recovery_timer.setInterval(RECOVERY_INTERVAL_MS)
+        self.recovery_timer.timeout.connect(self.write_recovery)
+        self.recovery_timer.start()
+        self.window_timer = QTimer(self)
+        self.window_timer.setSingleShot(True)
+        self.window_timer.setInterval(250)
+        self.window_timer.timeout.connect(self._update_window_fill)
+        self._build_status_bar()
+        self._build_menus()
+        self._connect()
+        self._apply_font()
+        if settings.window_geometry:
+            self.restoreGeometry(_decode_bytes(settings.window_geometry))
+        if settings.window_state:
+            self.restoreState(_decode_bytes(settings.window_state))
+        self._update_title()
+
+    # -- construction ---------------------------------------------------------------------------
+    def _build_status_bar(self) -> None:
+        bar = self.statusBar()
+        self.model_label = QLabel("No model")
+        self.device_label = QLabel("")
+        self.state_label = QLabel("Starting")
+        self.speed_label = QLabel("")
+        self.window_label = QLabel("")
+        self.alternative_label = QLabel("")
+        self.model_label.setObjectName("status-model")
+        self.state_label.setObjectName("status-state")
+        self.alternative_label.setObjectName("status-alternative")
+        for label in (
+            self.alternative_label,
+            self.window_label,
+            self.speed_label,
+            self.state_label,
+            self.device_label,
+            self.model_label,
+        ):
+            bar.addPermanentWidget(label)
+        self.window_label.setToolTip("How much of the model's window the text before the cursor fills")
+        self.speed_label.setToolTip("Speed of the last suggestion")
+
+    def _action(self, menu: QMenu, text: str, slot, shortcut=None, *, name: str = "") -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        action.triggered.connect(slot)
+        if name:
+            action.setObjectName(name)
+        menu.addAction(action)
+        return action
+
+    def _build_menus(self) -> None:
+        keys = QKeySequence.StandardKey
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        self._action(file_menu, "&New", self.new_document, keys.New)
+        self._action(file_menu, "&Open…", self.open_dialog, keys.Open)
+        self.recent_menu = file_menu.addMenu("Open &Recent")
+        self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
+        file_menu.addSeparator()
+        self._action(file_menu, "&Save", self.save, keys.Save, name="action-save")
+        self._action(file_menu, "Save &As…", self.save_as, keys.SaveAs)
+        file_menu.addSeparator()
+        self._action(file_menu, "Open &Model Folder…", self.choose_model_folder)
+        file_menu.addSeparator()
+        self._action(file_menu, "&Quit", self.close, keys.Quit)
+
+        edit = bar.addMenu("&Edit")
+        self.undo_action = self._action(edit, "&Undo", self.editor.undo, keys.Undo)
+        self.redo_action = self._action(edit, "&Redo", self.editor.redo, keys.Redo)
+        edit.addSeparator()
+        self._action(edit, "Cu&t", self.editor.cut, keys.Cut)
+        self._action(edit, "&Copy", self.editor.copy, keys.Copy)
+        self._action(edit, "&Paste", self.editor.paste, keys.Paste)
+        edit.addSeparator()
+        self._action(edit, "&Find…", self.show_find, keys.Find)
+        self._action(edit, "&Replace…", self.show_find, keys.Replace)
+        edit.addSeparator()
+        self._action(edit, "Select &All", self.editor.selectAll, keys.SelectAll)
+
+        generate = bar.addMenu("&Generate")
+        # The editor handles these keys itself (Tab must still indent when nothing is suggested), so
+        # the menu shows them without owning the shortcut.
+        suggest = self._action(generate, "&Suggest Now\tCtrl+Space", self.controller.suggest_now)
+        suggest.setObjectName("action-suggest")
+        self._action(generate, "&Accept\tTab", self.editor.accept_all)
+        self._action(generate, "Accept &Word\tCtrl+Right", self.editor.accept_word)
+        self._action(generate, "&Next Alternative\tAlt+]", lambda: self.editor.cycle_ghost(1))
+        self._action(generate, "&Previous Alternative\tAlt+[", lambda: self.editor.cycle_ghost(-1))
+        self._action(generate, "S&top", self.controller.stop, "Ctrl+.")
+        generate.addSeparator()
+        self.auto_action = QAction("Suggest While &Typing", self, checkable=True)
+        self.auto_action.setChecked(self.settings.ghost_enabled)
+        self.auto_action.toggled.connect(self._set_auto_suggest)
+        generate.addAction(self.auto_action)
+
+        view = bar.addMenu("&View")
+        self._action(view, "&Bigger Font", lambda: self.change_font_size(1), keys.ZoomIn)
+        self._action(view, "&Smaller Font", lambda: self.change_font_size(-1), keys.ZoomOut)
+        self._action(view, "&Default Font Size", lambda: self.change_font_size(0), "Ctrl+0")
+        view.addSeparator()
+        self.dark_action = QAction("&Dark Theme", self, checkable=True)
+        self.dark_action.setChecked(self.settings.theme == "dark")
+        self.dark_action.toggled.connect(lambda on: self.set_theme("dark" if on else "light"))
+        view.addAction(self.dark_action)
+        view.addSeparator()
+        panel_action = self.panel.toggleViewAction()
+        panel_action.setText("&Sampling Panel")
+        view.addAction(panel_action)
+
+        help_menu = bar.addMenu("&Help")
+        self._action(help_menu, "&Keyboard Shortcuts", self.dialogs.shortcuts)
+        self._action(help_menu, "&About GPT-2 Studio", self.show_about)
+
+    def _connect(self) -> None:
+        self.worker.model_loading.connect(self._on_model_loading)
+        self.worker.model_loaded.connect(self._on_model_loaded)
+        self.worker.model_failed.connect(self._on_model_failed)
+        self.controller.state_changed.connect(self._on_state)
+        self.controller.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        self.controller.stats.connect(self._on_stats)
+        self.panel.settings_changed.connect(self._on_sampling_changed)
+        self.editor.ghost_changed.connect(self._update_alternative_label)
+        self.editor.document().modificationChanged.connect(lambda _m: self._update_title())
+        self.editor.cursorPositionChanged.connect(self.window_timer.start)
+        self.editor.document().undoAvailable.connect(self.undo_action.setEnabled)
+        self.editor.document().redoAvailable.connect(self.redo_action.setEnabled)
+
+    # -- model ----------------------------------------------------------------------------------
+    def load_model(self, ref: str) -> None:
+        """Load a model on the worker thread; the editor stays usable meanwhile."""
+        self.controller.model_ready = False
+        self.controller.stop()
+        self.worker.load(ref, self.settings.device, self.settings.precision)
+
+    def choose_model_folder(self) -> None:
+        folder = self.dialogs.model_folder(str(Path.home()))
+        if folder:
+            self.load_model(folder)
+
+    def _on_model_loading(self, ref: str) -> None:
+        self.model_label.setText(f"Loading {ref}…")
+        self.state_label.setText("Loading")
+
+    def _on_model_loaded(self, info: ModelInfo) -> None:
+        self.model_info = info
+        self.controller.model_ready = True
+        self.settings.model = info.ref
+        self.model_label.setText(info.name)
+        self.model_label.setToolTip(info.folder)
+        device = "CUDA" if info.device == "cuda" else "CPU"
+        self.device_label.setText(f"{device} · {info.precision}")
+        self.state_label.setText("Ready")
+        for warning in info.warnings:
+            self.statusBar().showMessage(warning, 10_000)
+        self._update_window_fill()
+
+    def _on_model_failed(self, message: str) -> None:
+        self.model_label.setText("No model")
+        self.state_label.setText("No model")
+        self.statusBar().showMessage(message)
+        log.warning("%s", message)
+
+    def _on_state(self, state: str) -> None:
+        if self.controller.model_ready:
+            self.state_label.setText("Generating" if state == "generating" else "Ready")
+
+    def _on_stats(self, completion) -> None:
+        self.speed_label.setText(f"{completion.tokens_per_second:.0f} tok/s")
+
+    def _on_sampling_changed(self, settings: SamplingSettings) -> None:
+        self.settings.sampling = settings
+        self.controller.settings = settings
+        self._update_window_fill()
+
+    def _set_auto_suggest(self, enabled: bool) -> None:
+        self.settings.ghost_enabled = enabled
+        self.controller.set_enabled(enabled)
+
+    def _update_alternative_label(self) -> None:
+        ghost = self.editor.ghost
+        count = len(ghost.alternatives) if ghost else 0
+        self.alternative_label.setText(f"{ghost.index + 1}/{count}" if ghost and count > 1 else "")
+
+    def _update_window_fill(self) -> None:
+        window = self.worker.window
+        if window is None:
+            self.window_label.setText("")
+            return
+        measured = self.worker.measure_prompt(text_before_cursor(self.editor), self.settings.sampling)
+        if measured is None:
+            return
+        tokens, budget, trimmed = measured
+        if trimmed:
+            self.window_label.setText("Window: full")
+            self.window_label.setToolTip(
+                "The start of the text no longer fits the model's window; it sees the end."
+            )
+        else:
+            self.window_label.setText(f"Window: {100 * tokens // budget}%")
+
+    # -- documents ------------------------------------------------------------------------------
+    def _display_name(self) -> str:
+        return self.path.name if self.path else "Untitled"
+
+    def _update_title(self) -> None:
+        modified = "*" if self.editor.document().isModified() else ""
+        self.setWindowTitle(f"{modified}{self._display_name()} — GPT-2 Studio")
+
+    def maybe_save(self) -> bool:
+        """Ask about unsaved changes; False means the user cancelled."""
+        if not self.editor.document().isModified():
+            return True
+        answer = self.dialogs.ask_save_changes(self._display_name())
+        if answer == "save":
+            return self.save()
+        return answer == "discard"
+
+    def new_document(self) -> None:
+        if not self.maybe_save():
+            return
+        self._set_document("", None, "utf-8", "\n", None)
+
+    def open_dialog(self) -> None:
+        if not self.maybe_save():
+            return
+        folder = str(self.path.parent) if self.path else str(Path.home())
+        path = self.dialogs.open_path(folder)
+        if path:
+            self.open_file(path, ask=False)
+
+    def open_file(self, path: str | Path, *, ask: bool = True) -> bool:
+        """Open a text file; non-UTF-8 text is only opened in another encoding if the user agrees."""
+        if ask and not self.maybe_save():
+            return False
+        try:
+            try:
+                loaded = read_text_file(path)
+            except NotUtf8Error as exc:
+                if not self.dialogs.ask_open_with_encoding(str(exc), exc.suggested_encoding):
+                    return False
+                loaded = read_text_file(path, encoding=exc.suggested_encoding)
+        except DocumentError as exc:
+            self.dialogs.error("Cannot open file", str(exc))
+            return False
+        self._set_document(loaded.text, loaded.path, loaded.encoding, loaded.newline, loaded.stamp)
+        if loaded.warning:
+            self.statusBar().showMessage(loaded.warning)
+        self.settings.add_recent(str(loaded.path))
+        return True
+
+    def _set_document(self, text: str, path: Path | None, encoding: str, newline: str, stamp) -> None:
+        self.controller.stop()
+        self.recovery.discard(self.doc_id)
+        self.doc_id = RecoveryStore.new_doc_id()
+        self.editor.setPlainText(text)
+        self.editor.document().setModified(False)
+        self.path, self.encoding, self.newline, self.stamp = path, encoding, newline, stamp
+        self._recovered_revision = self.editor.document().revision()
+        self._update_title()
+
+    def save(self) -> bool:
+        if self.path is None:
+            return self.save_as()
+        return self._write(self.path, expected=self.stamp)
+
+    def save_as(self) -> bool:
+        suggested = str(self.path) if self.path else str(Path.home() / "Untitled.txt")
+        path = self.dialogs.save_path(suggested)
+        if not path:
+            return False
+        return self._write(Path(path), expected=None)
+
+    def _write(self, path: Path, expected: FileStamp | None) -> bool:
+        text = self.editor.toPlainText()
+        try:
+            try:
+                stamp = write_text_file(
+                    path, text, encoding=self.encoding, newline=self.newline, expected=expected
+                )
+            except FileChangedOnDiskError:
+                if not self.dialogs.ask_overwrite_changed(str(path)):
+                    return False
+                stamp = write_text_file(
+                    path, text, encoding=self.encoding, newline=self.newline, overwrite_changed=True
+                )
+        except DocumentError as exc:
+            self.dialogs.error("Cannot save file", f"{exc}\n\nYour text is still in the editor.")
+            return False
+        self.path, self.stamp = path, stamp
+        self.editor.document().setModified(False)
+        self.recovery.discard(self.doc_id)
+        self.settings.add_recent(str(path))
+        self.statusBar().showMessage(f"Saved {path}", 4000)
+        self._update_title()
+        return True
+
+    def _fill_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        for path in self.settings.recent_files:
+            action = self.recent_menu.addAction(path)
+            action.triggered.connect(lambda _checked=False, p=path: self.open_file(p))
+        if not self.settings.recent_files:
+            self.recent_menu.addAction("(none)").setEnabled(False)
+
+    # -- recovery -------------------------------------------------------------------------------
+    def write_recovery(self) -> None:
+        """Save unsaved work to the recovery folder when it changed since the last time."""
+        document = self.editor.document()
+        if not document.isModified():
+            return
+        if document.revision() == self._recovered_revision:
+            return
+        try:
+            self.recovery.save(self.doc_id, self.editor.toPlainText(), str(self.path) if self.path else None)
+            self._recovered_revision = document.revision()
+        except OSError as exc:
+            log.warning("Could not write the recovery file: %s", exc)
+
+    def offer_recovery(self) -> bool:
+        """At start-up: offer unsaved work left by a crashed session; True if something was restored."""
+        pending = self.recovery.pending()
+        if not pending:
+            return False
+        newest = pending[0]
+        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(newest.saved_at))
+        name = newest.source_path or "Untitled"
+        descriptions = [f"{name} ({len(newest.text):,} characters, {when})"]
+        if not self.dialogs.ask_restore(descriptions):
+            for document in pending:
+                self.recovery.discard(document.doc_id)
+            return False
+        path = Path(newest.source_path) if newest.source_path else None
+        self._set_document(newest.text, path, "utf-8", "\n", None)
+        self.editor.document().setModified(True)
+        self.recovery.discard(newest.doc_id)
+        for document in pending[1:]:
+            self.recovery.discard(document.doc_id)
+        self._update_title()
+        self.statusBar().showMessage("Restored unsaved work; save it to keep it.")
+        return True
+
+    # -- view -----------------------------------------------------------------------------------
+    def _apply_font(self) -> None:
+        font = (
+            QFont(self.settings.font_family)
+            if self.settings.font_family
+            else QFontDatabase.systemFont(QFontDatabase.SystemFont.GeneralFont)
+        )
+        font.setPointSize(self.settings.font_size)
+        self.editor.setFont(font)
+
+    def change_font_size(self, step: int) -> None:
+        """+1 / -1 point, or 0 for the default size."""
+        size = 12 if step == 0 else self.settings.font_size + step
+        self.settings.font_size = min(72, max(6, size))
+        self._apply_font()
+
+    def set_theme(self, theme: str) -> None:
+        self.settings.theme = theme
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            apply_theme(app, theme)
+
+    def show_find(self) -> None:
+        if self.find_dialog is None:
+            self.find_dialog = FindReplaceDialog(self.editor, self)
+        selected = self.editor.textCursor().selectedText()
+        if selected and "\u2029" not in selected:
+            self.find_dialog.find_text.setText(selected)
+        self.find_dialog.show()
+        self.find_dialog.raise_()
+        self.find_dialog.find_text.setFocus()
+
+    def show_about(self) -> None:
+        info = self.model_info
+        model = (
+            f"Model: {info.name} ({info.parameters / 1e6:.0f}M parameters, "
+            f"window {info.n_positions} tokens)\n"
+            f"Folder: {info.folder}\nDevice: {info.device} ({info.precision})"
+            if info
+            else "No model loaded."
+        )
+        self.dialogs.info("About GPT-2 Studio", f"GPT-2 Studio {__version__}\n\n{model}")
+
+    # -- closing --------------------------------------------------------------------------------
+    def save_settings(self) -> None:
+        self.settings.window_geometry = _encode_bytes(self.saveGeometry())
+        self.settings.window_state = _encode_bytes(self.saveState())
+        self.settings.show_sampling_panel = self.panel.isVisible()
+        try:
+            save_settings(self.settings)
+        except OSError as exc:
+            log.warning("Could not save settings: %s", exc)
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
+        if not self.maybe_save():
+            event.ignore()
+            return
+        self.recovery_timer.stop()
+        self.controller.stop()
+        self.recovery.discard(self.doc_id)
+        self.save_settings()
+        event.accept()

@@ -1,0 +1,186 @@
+"""The model worker: one long-lived thread that owns the model and runs requests one at a time.
+
+The GUI thread never waits for it. Requests arrive as queued signals; results leave as signals tagged
+with the request id, so the GUI can drop anything stale. Cancelling is a thread-safe call (a queued
+"stop" signal would only be seen after the generation it means to stop).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+
+from PySide6.QtCore import QObject, QThread, Signal, Slot
+
+from gpt2_studio.core.errors import StudioError
+from gpt2_studio.core.sampling import SamplingSettings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SuggestionRequest:
+    """An immutable snapshot taken on the GUI thread: what to complete and how."""
+
+    request_id: int
+    prompt: str
+    settings: SamplingSettings
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """What the status bar and About box show about the loaded model."""
+
+    ref: str  # what was asked for: a catalog name, repo id or folder
+    name: str
+    folder: str
+    device: str
+    precision: str
+    n_positions: int
+    parameters: int
+    warnings: tuple[str, ...]
+
+
+class ModelWorker(QObject):
+    """Lives on its own QThread; loads the model and runs SuggestionRequests."""
+
+    model_loading = Signal(str)
+    model_loaded = Signal(object)  # ModelInfo
+    model_failed = Signal(str)
+    chunk = Signal(int, int, str)  # request id, alternative index, text
+    finished = Signal(int, object)  # request id, Completion
+    failed = Signal(int, str)  # request id, message
+
+    _load_requested = Signal(str, str, str)
+    _generate_requested = Signal(object)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._engine = None
+        self._latest_id = 0
+        self._id_lock = threading.Lock()
+        self._load_requested.connect(self._load)
+        self._generate_requested.connect(self._generate)
+
+    # -- called from the GUI thread ------------------------------------------------------------
+    def load(self, ref: str, device: str = "auto", precision: str = "auto") -> None:
+        """Ask for a model to be loaded (replacing the current one)."""
+        self._load_requested.emit(ref, device, precision)
+
+    def submit(self, request: SuggestionRequest) -> None:
+        """Queue a request; any older request still queued or running becomes stale and is dropped."""
+        with self._id_lock:
+            self._latest_id = max(self._latest_id, request.request_id)
+        self.cancel()
+        self._generate_requested.emit(request)
+
+    def invalidate(self, request_id: int) -> None:
+        """Mark every request up to request_id stale and stop the one running (thread-safe)."""
+        with self._id_lock:
+            self._latest_id = max(self._latest_id, request_id)
+        self.cancel()
+
+    def cancel(self) -> None:
+        """Stop the generation in flight before its next token (thread-safe)."""
+        engine = self._engine
+        if engine is not None:
+            engine.cancel()
+
+    def _is_stale(self, request_id: int) -> bool:
+        with self._id_lock:
+            return request_id < self._latest_id
+
+    # -- run on the worker thread --------------------------------------------------------------
+    @Slot(str, str, str)
+    def _load(self, ref: str, device: str, precision: str) -> None:
+        from gpt2_studio.core.engine import Engine
+        from gpt2_studio.core.loading import load_model
+
+        self.model_loading.emit(ref)
+        try:
+            model = load_model(ref, device=device, precision=precision)
+            engine = Engine(model)
+        except StudioError as exc:
+            self.model_failed.emit(str(exc))
+            return
+        except Exception as exc:  # a GUI must survive anything a model folder can throw
+            log.exception("Loading %s failed", ref)
+            self.model_failed.emit(f"Could not load {ref}: {exc}")
+            return
+        self._engine = engine
+        self.model_loaded.emit(
+            ModelInfo(
+                ref=ref,
+                name=model.name,
+                folder=str(model.folder),
+                device=model.device,
+                precision=model.precision,
+                n_positions=model.n_positions,
+                parameters=model.info.parameters,
+                warnings=tuple(model.warnings),
+            )
+        )
+
+    @Slot(object)
+    def _generate(self, request: SuggestionRequest) -> None:
+        engine = self._engine
+        if engine is None or self._is_stale(request.request_id):
+            return
+        cancel = threading.Event()
+        rid = request.request_id
+
+        def on_text(delta) -> None:
+            if self._is_stale(rid):
+                cancel.set()
+                return
+            self.chunk.emit(rid, delta.index, delta.text)
+
+        try:
+            completion = engine.complete(request.prompt, request.settings, on_text=on_text, cancel=cancel)
+        except StudioError as exc:
+            self.failed.emit(rid, str(exc))
+            return
+        except Exception as exc:
+            log.exception("Generation failed")
+            self.failed.emit(rid, f"Generation failed: {exc}")
+            return
+        self.finished.emit(rid, completion)
+
+    def measure_prompt(self, text: str, settings: SamplingSettings) -> tuple[int, int, bool] | None:
+        """(prompt tokens, token budget, trimmed) for text, as the engine would fit it; None without a model.
+
+        Called on the GUI thread: tokenizing is thread-safe and fit_prompt only reads the end of the text.
+        """
+        from gpt2_studio.core.context import fit_prompt
+
+        engine = self._engine
+        if engine is None:
+            return None
+        budget = max(1, engine.model.n_positions - settings.max_new_tokens)
+        fitted = fit_prompt(text, engine.tokenize, budget)
+        return len(fitted.ids), budget, fitted.trimmed
+
+    @property
+    def window(self) -> int | None:
+        """The loaded model's window in tokens."""
+        engine = self._engine
+        return None if engine is None else engine.model.n_positions
+
+
+class WorkerThread:
+    """Owns the QThread the worker lives on, and shuts it down cleanly."""
+
+    def __init__(self) -> None:
+        self.thread = QThread()
+        self.thread.setObjectName("model-worker")
+        self.worker = ModelWorker()
+        self.worker.moveToThread(self.thread)
+        self.thread.start()
+
+    def stop(self, timeout_ms: int = 10_000) -> None:
+        """Cancel what runs, end the thread's event loop and wait for it."""
+        self.worker.cancel()
+        self.thread.quit()
+        if not self.thread.wait(timeout_ms):
+            log.warning("The model worker did not stop within %d ms", timeout_ms)
