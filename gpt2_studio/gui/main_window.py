@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, Qt, QTimer
-from PySide6.QtGui import QAction, QCloseEvent, QFont, QFontDatabase, QKeySequence
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QFont, QFontDatabase, QKeySequence
 from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QMenu
 
 from gpt2_studio import __version__
@@ -34,6 +34,7 @@ from gpt2_studio.gui.themes import apply_theme
 log = logging.getLogger(__name__)
 
 RECOVERY_INTERVAL_MS = 5_000
+SUGGESTION_DELAYS_MS = (200, 400, 700, 1000, 2000)
 DEFAULT_MODEL = "gpt2"
 
 
@@ -106,6 +107,10 @@ class MainWindow(QMainWindow):
     # -- construction ---------------------------------------------------------------------------
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
+        bar.setStyleSheet(
+            "QStatusBar::item { border: none; border-left: 1px solid palette(mid); }"
+            "QStatusBar QLabel { padding: 0 6px; }"
+        )
         self.model_label = QLabel("No model")
         self.device_label = QLabel("")
         self.state_label = QLabel("Starting")
@@ -181,6 +186,14 @@ class MainWindow(QMainWindow):
         self.auto_action.setChecked(self.settings.ghost_enabled)
         self.auto_action.toggled.connect(self._set_auto_suggest)
         generate.addAction(self.auto_action)
+        delay_menu = generate.addMenu("Pause Before &Suggesting")
+        delays = QActionGroup(self)
+        for milliseconds in SUGGESTION_DELAYS_MS:
+            action = QAction(f"{milliseconds / 1000:g} s", self, checkable=True)
+            action.setChecked(milliseconds == self.settings.ghost_delay_ms)
+            action.triggered.connect(lambda _checked=False, ms=milliseconds: self.set_suggestion_delay(ms))
+            delays.addAction(action)
+            delay_menu.addAction(action)
 
         view = bar.addMenu("&View")
         self._action(view, "&Bigger Font", lambda: self.change_font_size(1), keys.ZoomIn)
@@ -255,11 +268,17 @@ class MainWindow(QMainWindow):
 
     def _on_stats(self, completion) -> None:
         self.speed_label.setText(f"{completion.tokens_per_second:.0f} tok/s")
+        self._update_window_fill()
 
     def _on_sampling_changed(self, settings: SamplingSettings) -> None:
         self.settings.sampling = settings
         self.controller.settings = settings
         self._update_window_fill()
+
+    def set_suggestion_delay(self, milliseconds: int) -> None:
+        """How long typing must pause before a suggestion is asked for."""
+        self.settings.ghost_delay_ms = milliseconds
+        self.controller.set_delay(milliseconds)
 
     def _set_auto_suggest(self, enabled: bool) -> None:
         self.settings.ghost_enabled = enabled

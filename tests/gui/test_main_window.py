@@ -265,3 +265,27 @@ def test_unsaved_work_is_recovered_after_a_crash(make_window, qtbot):
     assert window.editor.document().isModified()
     assert window.windowTitle().startswith("*")
     assert not window.offer_recovery()  # offered once
+
+
+def test_suggestion_delay_and_auto_suggest_can_be_changed(window, qtbot):
+    window.set_suggestion_delay(1000)
+    assert window.controller.timer.interval() == 1000
+    assert window.settings.ghost_delay_ms == 1000
+    window.auto_action.setChecked(False)
+    qtbot.keyClicks(window.editor, "No suggestions please")
+    qtbot.wait(300)
+    assert not window.controller.timer.isActive()
+    assert window.editor.ghost is None
+    qtbot.keyClick(window.editor, Qt.Key.Key_Space, Qt.KeyboardModifier.ControlModifier)  # still on demand
+    qtbot.waitUntil(lambda: window.editor.ghost is not None and not window.controller.in_flight, timeout=20_000)
+
+
+def test_dark_theme_switches_the_palette(window):
+    from PySide6.QtGui import QPalette
+    from PySide6.QtWidgets import QApplication
+
+    window.dark_action.setChecked(True)
+    assert window.settings.theme == "dark"
+    assert QApplication.palette().color(QPalette.ColorRole.Base).lightness() < 80
+    window.dark_action.setChecked(False)
+    assert QApplication.palette().color(QPalette.ColorRole.Base).lightness() > 200
