@@ -107,6 +107,7 @@ class Engine:
         self._cancel_lock = threading.Lock()
         self._current_cancel: threading.Event | None = None
         self._cache = None
+        self._work = None
         self._cached_ids: list[int] = []
 
     # -- text <-> tokens ------------------------------------------------------------------------
@@ -182,6 +183,22 @@ class Engine:
     def _forget_cache(self) -> None:
         self._cached_ids = []
 
+    def _work_cache(self, rows: int, prompt_length: int, capacity: int):
+        """A cache whose first `rows` rows start with the prompt's keys and values.
+
+        One alternative decodes straight into the prompt cache (positions past the prompt are scratch);
+        several get a reused batch buffer with the prompt copied into each row.
+        """
+        if rows == 1:
+            return self._cache
+        work = self._work
+        if work is None or work.batch < rows or work.capacity < capacity:
+            self._work = None  # free the old buffer before allocating the new one
+            # Room rounded up, so that a prompt growing by a few tokens keeps the buffer.
+            work = self._work = self._runner.new_cache(rows, -(-capacity // 256) * 256)
+        self._runner.copy_prefix(self._cache, work, prompt_length, rows)
+        return work
+
     @torch.inference_mode()
     def _prefill(self, ids: list[int], cancel: threading.Event) -> tuple[torch.Tensor | None, int]:
         """Bring the batch-1 cache up to `ids`, reusing the shared prefix; return last logits and reuse."""
@@ -226,11 +243,7 @@ class Engine:
             if self._usable_vocab < logits.shape[-1]:  # padded vocabularies: never pick a token with no text
                 logits = logits.clone()
                 logits[:, self._usable_vocab :] = float("-inf")
-            if n == 1:
-                work = self._cache  # positions past the prompt are scratch space
-            else:
-                work = runner.new_cache(n, len(ids) + settings.max_new_tokens)
-                runner.copy_prefix(self._cache, work, len(ids))
+            work = self._work_cache(n, len(ids), len(ids) + settings.max_new_tokens)
             generator = torch.Generator(device=logits.device).manual_seed(seed)
             seen = None
             if settings.repetition_penalty != 1.0:

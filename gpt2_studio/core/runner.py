@@ -86,8 +86,9 @@ class KVCache:
     def __init__(
         self, layers: int, batch: int, heads: int, capacity: int, head_dim: int, dtype, device
     ) -> None:
-        self.keys = torch.zeros(layers, batch, heads, capacity, head_dim, dtype=dtype, device=device)
-        self.values = torch.zeros_like(self.keys)
+        # Uninitialised on purpose: attention only ever reads positions that were written.
+        self.keys = torch.empty(layers, batch, heads, capacity, head_dim, dtype=dtype, device=device)
+        self.values = torch.empty_like(self.keys)
 
     @property
     def batch(self) -> int:
@@ -208,7 +209,7 @@ class GPT2Runner:
         last = F.layer_norm(x[:, -1], (width,), self.ln_f[0], self.ln_f[1], self.eps)
         return self._logits(last)
 
-    def copy_prefix(self, source: KVCache, target: KVCache, length: int) -> None:
-        """Copy the first `length` positions of a batch-1 cache into every row of `target`."""
-        target.keys[:, :, :, :length] = source.keys[:, :1, :, :length]
-        target.values[:, :, :, :length] = source.values[:, :1, :, :length]
+    def copy_prefix(self, source: KVCache, target: KVCache, length: int, rows: int) -> None:
+        """Copy the first `length` positions of row 0 of `source` into rows 0…rows-1 of `target`."""
+        target.keys[:, :rows, :, :length] = source.keys[:, :1, :, :length]
+        target.values[:, :rows, :, :length] = source.values[:, :1, :, :length]

@@ -433,6 +433,8 @@ class MainWindow(QMainWindow):
         when = time.strftime("%Y-%m-%d %H:%M", time.localtime(newest.saved_at))
         name = newest.source_path or "Untitled"
         descriptions = [f"{name} ({len(newest.text):,} characters, {when})"]
+        if len(pending) > 1:
+            descriptions.append(f"({len(pending) - 1} older unsaved document(s) will be offered next time.)")
         if not self.dialogs.ask_restore(descriptions):
             for document in pending:
                 self.recovery.discard(document.doc_id)
@@ -440,9 +442,7 @@ class MainWindow(QMainWindow):
         path = Path(newest.source_path) if newest.source_path else None
         self._set_document(newest.text, path, "utf-8", "\n", None)
         self.editor.document().setModified(True)
-        self.recovery.discard(newest.doc_id)
-        for document in pending[1:]:
-            self.recovery.discard(document.doc_id)
+        self.recovery.discard(newest.doc_id)  # older copies stay pending and are offered next time
         self._update_title()
         self.statusBar().showMessage("Restored unsaved work; save it to keep it.")
         return True

@@ -45,7 +45,7 @@ def test_batched_rows_are_independent(tiny_model, ids):
     single = runner.new_cache(1, 128)
     runner.forward(ids, single, start=0)
     batch = runner.new_cache(3, 128)
-    runner.copy_prefix(single, batch, ids.shape[1])
+    runner.copy_prefix(single, batch, ids.shape[1], rows=3)
     step = torch.tensor([[5], [6], [5]])
     logits = runner.forward(step, batch, start=ids.shape[1])
     torch.testing.assert_close(logits[0], logits[2])
