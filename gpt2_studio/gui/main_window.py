@@ -436,8 +436,7 @@ class MainWindow(QMainWindow):
         if len(pending) > 1:
             descriptions.append(f"({len(pending) - 1} older unsaved document(s) will be offered next time.)")
         if not self.dialogs.ask_restore(descriptions):
-            for document in pending:
-                self.recovery.discard(document.doc_id)
+            self.recovery.discard(newest.doc_id)
             return False
         path = Path(newest.source_path) if newest.source_path else None
         self._set_document(newest.text, path, "utf-8", "\n", None)
