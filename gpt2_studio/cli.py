@@ -147,10 +147,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="log what happens to standard error")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     add_generate_parser(subparsers)
+    from gpt2_studio.cli_models import add_models_parser
+
+    add_models_parser(subparsers)
     return parser
 
 
-COMMANDS = ("generate",)
+COMMANDS = ("generate", "models")
 
 
 def run_cli(argv: Sequence[str], stdout: TextIO | None = None, stdin: TextIO | None = None) -> int:
@@ -163,6 +166,9 @@ def run_cli(argv: Sequence[str], stdout: TextIO | None = None, stdin: TextIO | N
     if not getattr(args, "handler", None):
         parser.print_help()
         return EXIT_BAD_SETTINGS
+    from gpt2_studio import paths
+
+    args.models_folder = paths.models_dir()
     try:
         return args.handler(args, stdout or sys.stdout, stdin if stdin is not None else sys.stdin)
     except SettingsError as exc:

@@ -136,3 +136,28 @@ def test_no_prompt_and_no_pipe_is_explained(tiny_model_dir, capsys):
     code = run_cli(["generate", "--model", str(tiny_model_dir)], stdout=io.StringIO(), stdin=Terminal())
     assert code == 2
     assert "no prompt: pass --prompt TEXT or pipe the text" in capsys.readouterr().err
+
+
+def test_models_list_import_and_remove(tiny_model_dir):
+    code, out = run_in_process(["models", "list"])
+    assert code == 0
+    for name in ("gpt2", "gpt2-medium", "gpt2-large", "gpt2-xl", "distilgpt2"):
+        assert f"\n{name} " in out
+    assert "548 MB" in out
+    code, out = run_in_process(["models", "import", str(tiny_model_dir), "--name", "mine"])
+    assert code == 0
+    assert "Imported mine" in out
+    code, out = run_in_process(["models", "list"])
+    assert "mine" in out.split("Other installed models:")[1]
+    code, out = run_in_process(["generate", "--model", "mine", "--prompt", "x", "--max-new-tokens", "3"])
+    assert code == 0
+    assert run_in_process(["models", "remove", "mine"])[0] == 0
+
+
+def test_models_errors_are_one_line(tmp_path, capsys):
+    assert run_in_process(["models", "remove", "nothing"])[0] == 1
+    assert "No model named 'nothing' is installed" in capsys.readouterr().err
+    assert run_in_process(["models", "import", str(tmp_path)])[0] == 1
+    assert "has no config.json" in capsys.readouterr().err
+    assert run_in_process(["models", "download", "not a repo"])[0] == 1
+    assert "neither a known model" in capsys.readouterr().err

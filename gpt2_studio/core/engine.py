@@ -171,7 +171,9 @@ class Engine:
                 self._forget_cache()
                 raise GenerationError(
                     f"Out of memory while generating on {self.model.device}; try fewer alternatives, a "
-                    "shorter suggestion, or a smaller model."
+                    "shorter suggestion, or a smaller model.",
+                    out_of_memory=True,
+                    device=self.model.device,
                 ) from exc
             except BaseException:
                 self._forget_cache()

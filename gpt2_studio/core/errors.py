@@ -17,3 +17,8 @@ class SettingsError(StudioError, ValueError):
 
 class GenerationError(StudioError):
     """Generation failed at run time (for example out of memory)."""
+
+    def __init__(self, message: str, *, out_of_memory: bool = False, device: str = "") -> None:
+        super().__init__(message)
+        self.out_of_memory = out_of_memory
+        self.device = device

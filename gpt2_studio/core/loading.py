@@ -105,6 +105,29 @@ def resolve_model(ref: str | Path) -> tuple[str, Path]:
     )
 
 
+def gpu_bytes_needed(info: CheckpointInfo) -> int:
+    """GPU memory a checkpoint needs in fp16: weights, a full-window cache for a few rows, CUDA's own."""
+    cache = 2 * info.n_layer * info.n_positions * info.n_embd * 2 * 4
+    return info.parameters * 2 + cache + 600_000_000
+
+
+def plan_placement(info: CheckpointInfo, requested: str, free_vram: int | None) -> tuple[str, str | None]:
+    """Where the weights go: "cuda", "cpu" or "split" (GPU layers first, the rest on the CPU), and why.
+
+    A model bigger than the free GPU memory runs on the CPU when the device is auto; when CUDA was asked
+    for explicitly, accelerate splits it so that as much as fits runs on the GPU.
+    """
+    if requested == "cpu" or free_vram is None:
+        return "cpu", None
+    needed = gpu_bytes_needed(info)
+    if needed <= free_vram:
+        return "cuda", None
+    size = f"needs {needed / 1e9:.1f} GB of GPU memory but {free_vram / 1e9:.1f} GB are free"
+    if requested == "auto":
+        return "cpu", f"The model {size}; it runs on the CPU instead."
+    return "split", f"The model {size}; its first layers run on the GPU and the rest on the CPU."
+
+
 def _pick_device(device: str, warnings: list[str]) -> str:
     import torch
 
@@ -171,20 +194,25 @@ def _load_tokenizer(info: CheckpointInfo) -> Any:
     return tokenizer
 
 
-def _load_weights(info: CheckpointInfo, device: str, precision: str) -> Any:
+def _load_weights(info: CheckpointInfo, device: str, precision: str, free_vram: int | None = None) -> Any:
     import torch
     from transformers import GPT2LMHeadModel
 
     dtype = torch.float16 if precision == "fp16" else torch.float32
+    split = {}
+    if device == "split":
+        # accelerate places whole blocks on the GPU until max_memory is reached, the rest on the CPU.
+        budget = max(0, int((free_vram or 0) * 0.85) - 600_000_000)
+        split = {"device_map": "auto", "max_memory": {0: budget, "cpu": 10**13}}
     try:
         with quiet_transformers():
             model = GPT2LMHeadModel.from_pretrained(
-                str(info.folder), dtype=dtype, use_safetensors=True, local_files_only=True
+                str(info.folder), dtype=dtype, use_safetensors=True, local_files_only=True, **split
             )
     except (OSError, ValueError, RuntimeError) as exc:
         raise ModelError(f"Model folder {info.folder}: the weights cannot be loaded ({exc}).") from exc
     model.eval()
-    if device != "cpu":
+    if device == "cuda":
         model.to(device)
     return model
 
@@ -205,8 +233,20 @@ def load_model(ref: str | Path, device: str = "auto", precision: str = "auto") -
     chosen = _pick_device(device, warnings)
     chosen_precision = _pick_precision(precision, chosen)
     tokenizer = _load_tokenizer(info)
+    placement = "cpu"
+    if chosen == "cuda":
+        from gpt2_studio.core.memory import free_vram_bytes
+
+        free_vram = free_vram_bytes()
+        placement, message = plan_placement(info, device, free_vram)
+        if message:
+            log.warning(message)
+            warnings.append(message)
+        if placement == "cpu":
+            chosen = "cpu"
+            chosen_precision = _pick_precision("auto" if precision in ("auto", "fp16") else precision, chosen)
     try:
-        model = _load_weights(info, chosen, chosen_precision)
+        model = _load_weights(info, placement, chosen_precision, free_vram if placement == "split" else None)
     except (torch.cuda.OutOfMemoryError, RuntimeError) as exc:
         if chosen != "cuda":
             raise
@@ -215,7 +255,7 @@ def load_model(ref: str | Path, device: str = "auto", precision: str = "auto") -
         warnings.append(message)
         chosen = "cpu"
         chosen_precision = _pick_precision("auto" if precision in ("auto", "fp16") else precision, chosen)
-        model = _load_weights(info, chosen, chosen_precision)
+        model = _load_weights(info, "cpu", chosen_precision)
     runner = GPT2Runner(model, chosen_precision)
     eos = tokenizer.eos_token_id
     if eos is None:

@@ -78,25 +78,27 @@ class _Layer:
     fc: _Linear
     fc_out: _Linear
     scale: float
+    device: torch.device
 
 
 class KVCache:
-    """Keys and values of every layer for `batch` sequences, room for `capacity` positions."""
+    """Keys and values of every layer for `batch` sequences, room for `capacity` positions.
 
-    def __init__(
-        self, layers: int, batch: int, heads: int, capacity: int, head_dim: int, dtype, device
-    ) -> None:
+    One tensor pair per layer, on that layer's device (a model split between GPU and CPU).
+    """
+
+    def __init__(self, devices: list, batch: int, heads: int, capacity: int, head_dim: int, dtype) -> None:
         # Uninitialised on purpose: attention only ever reads positions that were written.
-        self.keys = torch.empty(layers, batch, heads, capacity, head_dim, dtype=dtype, device=device)
-        self.values = torch.empty_like(self.keys)
+        self.keys = [torch.empty(batch, heads, capacity, head_dim, dtype=dtype, device=d) for d in devices]
+        self.values = [torch.empty_like(k) for k in self.keys]
 
     @property
     def batch(self) -> int:
-        return self.keys.shape[1]
+        return self.keys[0].shape[0]
 
     @property
     def capacity(self) -> int:
-        return self.keys.shape[3]
+        return self.keys[0].shape[2]
 
 
 class GPT2Runner:
@@ -150,6 +152,7 @@ class GPT2Runner:
                     fc=_Linear(block.mlp.c_fc.weight, block.mlp.c_fc.bias, precision),
                     fc_out=_Linear(block.mlp.c_proj.weight, block.mlp.c_proj.bias, precision),
                     scale=scale,
+                    device=block.ln_1.weight.device,
                 )
             )
         self.ln_f = (core.ln_f.weight, core.ln_f.bias)
@@ -157,9 +160,8 @@ class GPT2Runner:
     def new_cache(self, batch: int, capacity: int) -> KVCache:
         """An empty cache; capacity is clamped to the model's window."""
         capacity = min(capacity, self.n_positions)
-        return KVCache(
-            self.n_layer, batch, self.n_head, capacity, self.head_dim, self.cache_dtype, self.device
-        )
+        devices = [layer.device for layer in self.layers]
+        return KVCache(devices, batch, self.n_head, capacity, self.head_dim, self.cache_dtype)
 
     def _embed(self, ids: torch.Tensor) -> torch.Tensor:
         if self.precision == "int8":
@@ -180,6 +182,7 @@ class GPT2Runner:
         end = start + length
         if end > cache.capacity:
             raise ValueError(f"positions up to {end} do not fit a cache of {cache.capacity}")
+        ids = ids.to(self.device)
         x = self._embed(ids) + self.wpe[start:end]
         heads, head_dim, width = self.n_head, self.head_dim, self.n_embd
         mask = None
@@ -193,11 +196,14 @@ class GPT2Runner:
                 query_pos = torch.arange(start, end, device=ids.device)
                 mask = key_pos[None, :] <= query_pos[:, None]
         for index, layer in enumerate(self.layers):
+            if x.device != layer.device:  # a model that accelerate split between GPU and CPU
+                x = x.to(layer.device)
+                mask = None if mask is None else mask.to(layer.device)
             h = F.layer_norm(x, (width,), layer.ln1[0], layer.ln1[1], self.eps)
             qkv = layer.attn(h).view(batch, length, 3, heads, head_dim)
             q = qkv[:, :, 0].transpose(1, 2)
-            keys = cache.keys[index, :batch]
-            values = cache.values[index, :batch]
+            keys = cache.keys[index][:batch]
+            values = cache.values[index][:batch]
             keys[:, :, start:end] = qkv[:, :, 1].transpose(1, 2)
             values[:, :, start:end] = qkv[:, :, 2].transpose(1, 2)
             attn = F.scaled_dot_product_attention(
@@ -206,10 +212,12 @@ class GPT2Runner:
             x = x + layer.proj(attn.transpose(1, 2).reshape(batch, length, width))
             h = F.layer_norm(x, (width,), layer.ln2[0], layer.ln2[1], self.eps)
             x = x + layer.fc_out(self.act(layer.fc(h)))
-        last = F.layer_norm(x[:, -1], (width,), self.ln_f[0], self.ln_f[1], self.eps)
-        return self._logits(last)
+        last = x[:, -1].to(self.ln_f[0].device)
+        last = F.layer_norm(last, (width,), self.ln_f[0], self.ln_f[1], self.eps)
+        return self._logits(last.to(self.device))
 
     def copy_prefix(self, source: KVCache, target: KVCache, length: int, rows: int) -> None:
         """Copy the first `length` positions of row 0 of `source` into rows 0…rows-1 of `target`."""
-        target.keys[:, :rows, :, :length] = source.keys[:, :1, :, :length]
-        target.values[:, :rows, :, :length] = source.values[:, :1, :, :length]
+        pairs = zip(source.keys + source.values, target.keys + target.values, strict=True)
+        for source_part, target_part in pairs:
+            target_part[:rows, :, :length] = source_part[:1, :, :length]

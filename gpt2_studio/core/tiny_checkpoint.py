@@ -64,18 +64,18 @@ def build_tiny_checkpoint(
         model.save_pretrained(str(folder), safe_serialization=True)
     if write_tokenizer_json:
         bpe.save(str(folder / "tokenizer.json"))
-    (folder / "tokenizer_config.json").write_text(
-        json.dumps(
-            {
-                "tokenizer_class": "GPT2Tokenizer",
-                "bos_token": END_OF_TEXT,
-                "eos_token": END_OF_TEXT,
-                "unk_token": END_OF_TEXT,
-                "model_max_length": n_positions,
-                "add_prefix_space": False,
-            },
-            indent=2,
-        ),
-        encoding="utf-8",
-    )
+    write_tokenizer_config(folder, n_positions=n_positions)
     return folder
+
+
+def write_tokenizer_config(folder: Path, *, n_positions: int) -> None:
+    """tokenizer_config.json for a GPT-2 tokenizer whose only special token is <|endoftext|>."""
+    config = {
+        "tokenizer_class": "GPT2Tokenizer",
+        "bos_token": END_OF_TEXT,
+        "eos_token": END_OF_TEXT,
+        "unk_token": END_OF_TEXT,
+        "model_max_length": n_positions,
+        "add_prefix_space": False,
+    }
+    (Path(folder) / "tokenizer_config.json").write_text(json.dumps(config, indent=2), encoding="utf-8")

@@ -217,6 +217,7 @@ class MainWindow(QMainWindow):
         self.worker.model_loading.connect(self._on_model_loading)
         self.worker.model_loaded.connect(self._on_model_loaded)
         self.worker.model_failed.connect(self._on_model_failed)
+        self.worker.notice.connect(lambda text: self.statusBar().showMessage(text, 15_000))
         self.controller.state_changed.connect(self._on_state)
         self.controller.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
         self.controller.stats.connect(self._on_stats)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
-from gpt2_studio.core.errors import StudioError
+from gpt2_studio.core.errors import GenerationError, StudioError
 from gpt2_studio.core.sampling import SamplingSettings
 
 log = logging.getLogger(__name__)
@@ -48,6 +48,7 @@ class ModelWorker(QObject):
     model_loading = Signal(str)
     model_loaded = Signal(object)  # ModelInfo
     model_failed = Signal(str)
+    notice = Signal(str)  # something the user should know that is not an error of a request
     chunk = Signal(int, int, str)  # request id, alternative index, text
     finished = Signal(int, object)  # request id, Completion
     failed = Signal(int, str)  # request id, message
@@ -58,6 +59,7 @@ class ModelWorker(QObject):
     def __init__(self) -> None:
         super().__init__()
         self._engine = None
+        self._loaded_as = ("", "auto")
         self._latest_id = 0
         self._id_lock = threading.Lock()
         self._load_requested.connect(self._load)
@@ -94,6 +96,9 @@ class ModelWorker(QObject):
     # -- run on the worker thread --------------------------------------------------------------
     @Slot(str, str, str)
     def _load(self, ref: str, device: str, precision: str) -> None:
+        self._load_now(ref, device, precision)
+
+    def _load_now(self, ref: str, device: str, precision: str) -> bool:
         from gpt2_studio.core.engine import Engine
         from gpt2_studio.core.loading import load_model
 
@@ -103,12 +108,13 @@ class ModelWorker(QObject):
             engine = Engine(model)
         except StudioError as exc:
             self.model_failed.emit(str(exc))
-            return
+            return False
         except Exception as exc:  # a GUI must survive anything a model folder can throw
             log.exception("Loading %s failed", ref)
             self.model_failed.emit(f"Could not load {ref}: {exc}")
-            return
+            return False
         self._engine = engine
+        self._loaded_as = (ref, precision)
         self.model_loaded.emit(
             ModelInfo(
                 ref=ref,
@@ -121,6 +127,7 @@ class ModelWorker(QObject):
                 warnings=tuple(model.warnings),
             )
         )
+        return True
 
     @Slot(object)
     def _generate(self, request: SuggestionRequest) -> None:
@@ -138,6 +145,12 @@ class ModelWorker(QObject):
 
         try:
             completion = engine.complete(request.prompt, request.settings, on_text=on_text, cancel=cancel)
+        except GenerationError as exc:
+            if exc.out_of_memory and exc.device == "cuda" and self._fall_back_to_cpu():
+                self._generate(request)
+                return
+            self.failed.emit(rid, str(exc))
+            return
         except StudioError as exc:
             self.failed.emit(rid, str(exc))
             return
@@ -146,6 +159,13 @@ class ModelWorker(QObject):
             self.failed.emit(rid, f"Generation failed: {exc}")
             return
         self.finished.emit(rid, completion)
+
+    def _fall_back_to_cpu(self) -> bool:
+        """After CUDA ran out of memory: reload the model on the CPU and say so."""
+        ref, precision = self._loaded_as
+        self._engine = None  # let the GPU copy go before loading another
+        self.notice.emit("The GPU ran out of memory; GPT-2 Studio now runs the model on the CPU.")
+        return self._load_now(ref, "cpu", "auto" if precision == "fp16" else precision)
 
     def measure_prompt(self, text: str, settings: SamplingSettings) -> tuple[int, int, bool] | None:
         """(prompt tokens, token budget, trimmed) for text, as the engine would fit it; None without a model.

@@ -277,7 +277,9 @@ def test_suggestion_delay_and_auto_suggest_can_be_changed(window, qtbot):
     assert not window.controller.timer.isActive()
     assert window.editor.ghost is None
     qtbot.keyClick(window.editor, Qt.Key.Key_Space, Qt.KeyboardModifier.ControlModifier)  # still on demand
-    qtbot.waitUntil(lambda: window.editor.ghost is not None and not window.controller.in_flight, timeout=20_000)
+    qtbot.waitUntil(
+        lambda: window.editor.ghost is not None and not window.controller.in_flight, timeout=20_000
+    )
 
 
 def test_dark_theme_switches_the_palette(window):

@@ -1,0 +1,42 @@
+"""How much memory this machine has free, to tell whether a model fits before loading it."""
+
+from __future__ import annotations
+
+import sys
+
+
+def free_ram_bytes() -> int | None:
+    """Memory available to a new allocation (None when it cannot be read)."""
+    try:
+        import psutil
+    except ImportError:  # pragma: no cover - psutil comes with accelerate
+        return None
+    return int(psutil.virtual_memory().available)
+
+
+def free_vram_bytes() -> int | None:
+    """Free memory on the first CUDA GPU, or None without one. Imports torch only if already loaded."""
+    torch = sys.modules.get("torch")
+    if torch is None:
+        try:
+            import torch  # noqa: PLC0415 - deliberately lazy: torch takes seconds to import
+        except ImportError:  # pragma: no cover
+            return None
+    try:
+        if not torch.cuda.is_available():
+            return None
+        free, _total = torch.cuda.mem_get_info()
+    except RuntimeError:
+        return None
+    return int(free)
+
+
+def format_bytes(count: int | None) -> str:
+    """1.52 GB, 548 MB, 12 kB."""
+    if count is None:
+        return "?"
+    for unit, size in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if count >= size:
+            value = count / size
+            return f"{value:.2f} {unit}" if unit == "GB" else f"{value:.0f} {unit}"
+    return f"{count} B"

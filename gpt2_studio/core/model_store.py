@@ -1,0 +1,165 @@
+"""The per-user models folder: what is installed, importing a local checkpoint, removing one.
+
+Each model is one folder ``<models>/<name>``. Work in progress lives under ``<models>/.partial`` and is
+renamed into place only when complete, so a folder that is listed is always a whole model.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from gpt2_studio import paths
+from gpt2_studio.core.checkpoint import (
+    BPE_FILES,
+    CONFIG_FILE,
+    WEIGHTS_INDEX_FILE,
+    CheckpointInfo,
+    inspect_checkpoint,
+)
+from gpt2_studio.core.errors import ModelError
+
+log = logging.getLogger(__name__)
+
+MANIFEST_FILE = ".gpt2-studio.json"
+PARTIAL_DIR = ".partial"
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
+_OPTIONAL_FILES = ("generation_config.json", "tokenizer.json", "tokenizer_config.json", *BPE_FILES)
+
+
+@dataclass(frozen=True)
+class InstalledModel:
+    """A model in the models folder."""
+
+    name: str
+    folder: Path
+    size_bytes: int
+    source: str  # the repo id it was downloaded from, or the folder it was imported from
+
+
+def models_root() -> Path:
+    """The models folder (created on demand)."""
+    root = paths.models_dir()
+    root.mkdir(parents=True, exist_ok=True)
+    return root
+
+
+def check_model_name(name: str) -> str:
+    """A model name must be a plain folder name; say so otherwise."""
+    if not _NAME.fullmatch(name):
+        raise ModelError(
+            f"{name!r} cannot be a model name: use letters, digits, '.', '_' or '-' (at most 100, no spaces)."
+        )
+    return name
+
+
+def folder_size(folder: Path) -> int:
+    """Bytes used by the files in folder."""
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+
+
+def read_manifest(folder: Path) -> dict:
+    """The app's note on where a model came from ({} when absent or unreadable)."""
+    try:
+        data = json.loads((folder / MANIFEST_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def write_manifest(folder: Path, **fields: object) -> None:
+    """Record where a model came from, beside its files."""
+    data = {"written_at": time.time(), **fields}
+    (folder / MANIFEST_FILE).write_text(json.dumps(data, indent=2), encoding="utf-8")
+
+
+def list_installed() -> list[InstalledModel]:
+    """Every complete model in the models folder, by name."""
+    root = paths.models_dir()
+    if not root.is_dir():
+        return []
+    found = []
+    for folder in sorted(root.iterdir()):
+        if folder.name.startswith(".") or not (folder / CONFIG_FILE).is_file():
+            continue
+        manifest = read_manifest(folder)
+        source = manifest.get("repo_id") or manifest.get("imported_from") or "copied in by hand"
+        found.append(InstalledModel(folder.name, folder, folder_size(folder), str(source)))
+    return found
+
+
+def installed_folder(name: str) -> Path | None:
+    """The folder of an installed model, or None."""
+    folder = paths.models_dir() / check_model_name(name)
+    return folder if (folder / CONFIG_FILE).is_file() else None
+
+
+def partial_folder(name: str) -> Path:
+    """Where a model is assembled before it is moved into place."""
+    return models_root() / PARTIAL_DIR / check_model_name(name)
+
+
+def move_into_place(staging: Path, name: str) -> Path:
+    """Atomically make a complete staging folder the model `name`, replacing any older copy."""
+    target = models_root() / check_model_name(name)
+    old = None
+    if target.exists():
+        old = target.with_name(f".old-{name}-{os.getpid()}")
+        shutil.rmtree(old, ignore_errors=True)
+        target.rename(old)
+    staging.rename(target)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+    return target
+
+
+def import_checkpoint(source: str | Path, name: str | None = None) -> InstalledModel:
+    """Validate a local GPT-2 folder and copy what the app needs into the models folder.
+
+    Pickle weights are refused (with how to convert them) by the validation; only safetensors,
+    the config and tokenizer files are copied.
+    """
+    info: CheckpointInfo = inspect_checkpoint(source)
+    name = check_model_name(name or info.folder.resolve().name)
+    if installed_folder(name) is not None:
+        raise ModelError(
+            f"A model named {name!r} is already installed; choose another name or remove it first."
+        )
+    staging = partial_folder(name)
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    try:
+        names = [CONFIG_FILE, *(p.name for p in info.weight_files), *_OPTIONAL_FILES]
+        if (info.folder / WEIGHTS_INDEX_FILE).is_file():
+            names.append(WEIGHTS_INDEX_FILE)
+        for file_name in dict.fromkeys(names):
+            if (info.folder / file_name).is_file():
+                shutil.copy2(info.folder / file_name, staging / file_name)
+        inspect_checkpoint(staging)  # the copy is whole
+        write_manifest(staging, imported_from=str(info.folder.resolve()))
+        folder = move_into_place(staging, name)
+    except OSError as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise ModelError(
+            f"Could not copy {info.folder} into {paths.models_dir()}: {exc.strerror or exc}."
+        ) from exc
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return InstalledModel(name, folder, folder_size(folder), str(info.folder.resolve()))
+
+
+def remove_model(name: str) -> None:
+    """Delete an installed model's folder."""
+    folder = installed_folder(name)
+    if folder is None:
+        raise ModelError(f"No model named {name!r} is installed in {paths.models_dir()}.")
+    trash = folder.with_name(f".removing-{name}-{os.getpid()}")
+    folder.rename(trash)  # gone from the list at once, even if deleting the files takes a while
+    shutil.rmtree(trash, ignore_errors=True)
