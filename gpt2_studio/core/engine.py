@@ -25,7 +25,7 @@ from gpt2_studio.core.text_stream import TokenTextStream, token_byte_table
 log = logging.getLogger(__name__)
 
 # Prefill runs in chunks so that a cancel lands within one chunk even on a long prompt.
-PREFILL_CHUNK = 256
+PREFILL_CHUNK = 512
 
 FINISH_EOS = "eos"
 FINISH_STOP = "stop"
@@ -216,8 +216,10 @@ class Engine:
                 return None, reused
             chunk = ids[position : position + PREFILL_CHUNK]
             batch = torch.tensor([chunk], dtype=torch.long, device=runner.device)
-            logits = runner.forward(batch, self._cache, start=position)
             position += len(chunk)
+            logits = runner.forward(
+                batch, self._cache, start=position - len(chunk), logits=position == len(ids)
+            )
             self._cached_ids = ids[:position]
         return logits, reused
 

@@ -212,6 +212,7 @@ def _load_weights(info: CheckpointInfo, device: str, precision: str, free_vram: 
     except (OSError, ValueError, RuntimeError) as exc:
         raise ModelError(f"Model folder {info.folder}: the weights cannot be loaded ({exc}).") from exc
     model.eval()
+    model.requires_grad_(False)  # inference only: derived tensors must not keep the originals alive
     if device == "cuda":
         model.to(device)
     return model

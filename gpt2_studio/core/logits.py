@@ -47,7 +47,13 @@ def pick_next_tokens(
         logits = apply_repetition_penalty(logits, seen, settings.repetition_penalty)
     if settings.greedy:
         return logits.argmax(dim=-1)
-    logits = filter_top_k(logits / settings.temperature, settings.top_k)
-    logits = filter_top_p(logits, settings.top_p)
-    probs = logits.softmax(dim=-1)
+    logits = logits / settings.temperature
+    if 0 < settings.top_k < logits.shape[-1]:
+        # Same distribution as filtering the whole vocabulary, but the softmax and the draw only
+        # touch k values: a few hundred microseconds less per token on a 50k vocabulary.
+        values, indices = torch.topk(logits, settings.top_k, dim=-1)
+        probs = filter_top_p(values, settings.top_p).softmax(dim=-1)
+        choice = torch.multinomial(probs, 1, generator=generator)
+        return indices.gather(-1, choice).squeeze(-1)
+    probs = filter_top_p(logits, settings.top_p).softmax(dim=-1)
     return torch.multinomial(probs, 1, generator=generator).squeeze(-1)

@@ -44,7 +44,7 @@ class _Linear:
             scale = w.abs().amax(dim=1).clamp(min=1e-8) / 127.0
             self.weight = torch.round(w / scale[:, None]).clamp(-127, 127).to(torch.int8).contiguous()
             self.scale = scale.to(torch.bfloat16)
-            self.bias = bias.float()
+            self.bias = bias.float().clone()
         elif precision == "bf16":
             self.weight = weight.t().to(torch.bfloat16).contiguous()
             self.bias = bias.to(torch.bfloat16)
@@ -104,6 +104,7 @@ class KVCache:
 class GPT2Runner:
     """Runs a GPT-2 model one chunk of tokens at a time against a KVCache."""
 
+    @torch.no_grad()
     def __init__(self, model: torch.nn.Module, precision: str = "fp32") -> None:
         from transformers.activations import ACT2FN
 
@@ -122,8 +123,13 @@ class GPT2Runner:
         self.eps = config.layer_norm_epsilon
         self.act: Callable[[torch.Tensor], torch.Tensor] = ACT2FN[config.activation_function]
         compute = torch.float16 if precision == "fp16" else torch.float32
-        self.cache_dtype = compute
-        self.wpe = core.wpe.weight.to(compute)
+        self.compute_dtype = compute
+        # Reduced-precision modes keep keys and values in bf16 too: attention reads half the bytes.
+        self.cache_dtype = torch.bfloat16 if precision in ("int8", "bf16") else compute
+        # In int8/bf16 the small fp32 tensors are copied, so that nothing keeps the checkpoint's
+        # memory-mapped fp32 weights alive once the runner is built.
+        own = (lambda t: t.detach().clone()) if precision in ("int8", "bf16") else (lambda t: t.detach())
+        self.wpe = own(core.wpe.weight.to(compute))
         wte = core.wte.weight
         if precision == "int8":
             scale = wte.float().abs().amax(dim=1).clamp(min=1e-8) / 127.0
@@ -145,17 +151,17 @@ class GPT2Runner:
                 scale /= float(i + 1)
             self.layers.append(
                 _Layer(
-                    ln1=(block.ln_1.weight, block.ln_1.bias),
+                    ln1=(own(block.ln_1.weight), own(block.ln_1.bias)),
                     attn=_Linear(block.attn.c_attn.weight, block.attn.c_attn.bias, precision),
                     proj=_Linear(block.attn.c_proj.weight, block.attn.c_proj.bias, precision),
-                    ln2=(block.ln_2.weight, block.ln_2.bias),
+                    ln2=(own(block.ln_2.weight), own(block.ln_2.bias)),
                     fc=_Linear(block.mlp.c_fc.weight, block.mlp.c_fc.bias, precision),
                     fc_out=_Linear(block.mlp.c_proj.weight, block.mlp.c_proj.bias, precision),
                     scale=scale,
                     device=block.ln_1.weight.device,
                 )
             )
-        self.ln_f = (core.ln_f.weight, core.ln_f.bias)
+        self.ln_f = (own(core.ln_f.weight), own(core.ln_f.bias))
 
     def new_cache(self, batch: int, capacity: int) -> KVCache:
         """An empty cache; capacity is clamped to the model's window."""
@@ -166,7 +172,7 @@ class GPT2Runner:
     def _embed(self, ids: torch.Tensor) -> torch.Tensor:
         if self.precision == "int8":
             return self.wte_q[ids].float() * self.wte_scale[ids].unsqueeze(-1)
-        return self.wte[ids].to(self.cache_dtype)
+        return self.wte[ids].to(self.compute_dtype)
 
     def _logits(self, x: torch.Tensor) -> torch.Tensor:
         if self.precision == "int8":
@@ -176,8 +182,13 @@ class GPT2Runner:
         return F.linear(x, self.wte).float()
 
     @torch.inference_mode()
-    def forward(self, ids: torch.Tensor, cache: KVCache, start: int) -> torch.Tensor:
-        """Feed ids [batch, T] at positions start…start+T-1; return the last logits [batch, vocab]."""
+    def forward(
+        self, ids: torch.Tensor, cache: KVCache, start: int, logits: bool = True
+    ) -> torch.Tensor | None:
+        """Feed ids [batch, T] at positions start…start+T-1; return the last logits [batch, vocab].
+
+        logits=False only fills the cache (a prefill chunk that is not the last).
+        """
         batch, length = ids.shape
         end = start + length
         if end > cache.capacity:
@@ -201,7 +212,7 @@ class GPT2Runner:
                 mask = None if mask is None else mask.to(layer.device)
             h = F.layer_norm(x, (width,), layer.ln1[0], layer.ln1[1], self.eps)
             qkv = layer.attn(h).view(batch, length, 3, heads, head_dim)
-            q = qkv[:, :, 0].transpose(1, 2)
+            q = qkv[:, :, 0].transpose(1, 2).to(self.cache_dtype)
             keys = cache.keys[index][:batch]
             values = cache.values[index][:batch]
             keys[:, :, start:end] = qkv[:, :, 1].transpose(1, 2)
@@ -212,6 +223,8 @@ class GPT2Runner:
             x = x + layer.proj(attn.transpose(1, 2).reshape(batch, length, width))
             h = F.layer_norm(x, (width,), layer.ln2[0], layer.ln2[1], self.eps)
             x = x + layer.fc_out(self.act(layer.fc(h)))
+        if not logits:
+            return None
         last = x[:, -1].to(self.ln_f[0].device)
         last = F.layer_norm(last, (width,), self.ln_f[0], self.ln_f[1], self.eps)
         return self._logits(last.to(self.device))

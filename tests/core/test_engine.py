@@ -102,9 +102,9 @@ def test_alternatives_come_from_one_batched_pass(engine, tiny_model, monkeypatch
     calls: list[int] = []
     forward = tiny_model.runner.forward
 
-    def counting(ids, cache, start):
+    def counting(ids, cache, start, logits=True):
         calls.append(ids.shape[0])
-        return forward(ids, cache, start)
+        return forward(ids, cache, start, logits)
 
     monkeypatch.setattr(tiny_model.runner, "forward", counting)
     result = engine.complete(PROMPT, SamplingSettings(seed=5, num_alternatives=4, max_new_tokens=10, top_k=0))

@@ -49,3 +49,23 @@ def test_samples_stay_inside_the_top_k(logits):
     for seed in range(20):
         picked = pick_next_tokens(logits, settings, torch.Generator().manual_seed(seed))
         assert all(picked[row] in allowed[row] for row in range(3))
+
+
+def test_top_k_sampling_follows_the_filtered_distribution():
+    # Three tokens hold all the mass after top-k 3; draws must follow softmax of those three logits.
+    logits = torch.tensor([[2.0, 1.0, 0.0, -5.0, -6.0]])
+    settings = SamplingSettings(top_k=3, temperature=1.0)
+    generator = torch.Generator().manual_seed(0)
+    draws = torch.stack([pick_next_tokens(logits, settings, generator) for _ in range(4000)]).flatten()
+    counts = torch.bincount(draws, minlength=5).float() / len(draws)
+    expected = torch.tensor([2.0, 1.0, 0.0]).softmax(-1)
+    torch.testing.assert_close(counts[:3], expected, atol=0.03, rtol=0)
+    assert counts[3:].sum() == 0
+
+
+def test_top_p_inside_top_k_keeps_only_the_nucleus():
+    logits = torch.tensor([[5.0, 4.9, 0.0, -1.0]])
+    settings = SamplingSettings(top_k=3, top_p=0.5, temperature=1.0)
+    generator = torch.Generator().manual_seed(0)
+    draws = {pick_next_tokens(logits, settings, generator).item() for _ in range(200)}
+    assert draws <= {0, 1}
