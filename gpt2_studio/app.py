@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Sequence
 
@@ -9,6 +10,9 @@ from collections.abc import Sequence
 def main(argv: Sequence[str] | None = None) -> int:
     """``gpt2-studio [COMMAND …]`` / ``python main.py [FILE] [--model PATH_OR_ID]``."""
     args = list(sys.argv[1:] if argv is None else argv)
+    # huggingface_hub reads this once at import; with telemetry on it contacts huggingface.co even when
+    # HF_ENDPOINT names a mirror.
+    os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
     from gpt2_studio.cli import COMMANDS, run_cli
 
     if args and (args[0] in COMMANDS or args[0] in ("-h", "--help", "--version")):

@@ -174,7 +174,7 @@ def plan_download(name_or_repo: str, *, token: str | None = None, revision: str 
     if _offline():
         raise DownloadError("Downloads are off because HF_HUB_OFFLINE is set; unset it to download.")
     api = _api(token)
-    with _hub_errors(repo_id):
+    with _hub_session(), _hub_errors(repo_id):
         info = api.model_info(repo_id, revision=revision)
         commit = info.sha or revision
         listed = {s.rfilename for s in (info.siblings or [])}
@@ -264,28 +264,42 @@ def _tqdm_class(meter: _Meter) -> type:
 
     class MeterTqdm(hub_tqdm):
         def __init__(self, *args: Any, **kwargs: Any) -> None:
+            # A disabled tqdm skips most of its set-up (self.unit included): note what it counts first.
+            self.counts_bytes = kwargs.get("unit") == "B"
             kwargs["disable"] = True
             super().__init__(*args, **kwargs)
 
         def update(self, n: float | None = 1) -> bool | None:
-            if n and getattr(self, "unit", "") == "B":
+            if n and self.counts_bytes:
                 meter.add(int(n))
             return None
 
     return MeterTqdm
 
 
+# huggingface_hub settings for our transfers. Plain HTTP: Xet's native threads cannot be interrupted by a
+# cancel. 1 MB chunks: progress (and so a cancel) arrives every megabyte instead of every ten. No
+# telemetry: with it on, the first request also goes to huggingface.co even when a mirror is set.
+_HUB_SETTINGS = {
+    "HF_HUB_DISABLE_XET": True,
+    "HF_HUB_DISABLE_TELEMETRY": True,
+    "DOWNLOAD_CHUNK_SIZE": 1024 * 1024,
+}
+
+
 @contextlib.contextmanager
-def _plain_http() -> Iterator[None]:
-    """Use plain HTTP transfers: Xet's native threads cannot be interrupted by a cancel."""
+def _hub_session() -> Iterator[None]:
+    """Apply _HUB_SETTINGS to huggingface_hub (it reads them as module constants) for one operation."""
     from huggingface_hub import constants
 
-    saved = constants.HF_HUB_DISABLE_XET
-    constants.HF_HUB_DISABLE_XET = True
+    saved = {name: getattr(constants, name) for name in _HUB_SETTINGS}
+    for name, value in _HUB_SETTINGS.items():
+        setattr(constants, name, value)
     try:
         yield
     finally:
-        constants.HF_HUB_DISABLE_XET = saved
+        for name, value in saved.items():
+            setattr(constants, name, value)
 
 
 def check_disk_space(folder: Path, needed: int) -> None:
@@ -323,7 +337,7 @@ def download_model(
     check_disk_space(models_root(), sum(f.size for f in missing))
     meter = _Meter(plan.total_bytes, progress, cancel)
     meter.add(sum(f.size for f in kept), force=True)
-    with _plain_http(), _hub_errors(plan.repo_id):
+    with _hub_session(), _hub_errors(plan.repo_id):
         for remote in missing:
             meter.file = remote.name
             before = meter.done

@@ -77,6 +77,15 @@ class ModelRow:
     problem: str = ""  # why an installed folder cannot be used
 
 
+def format_parameters(count: int | None) -> str:
+    """124M, 1.56B, 52K: how model sizes are usually written."""
+    if count is None:
+        return "?"
+    if count >= 1e9:
+        return f"{count / 1e9:.2f}B"
+    return f"{count / 1e6:.0f}M" if count >= 1e6 else f"{count / 1e3:.0f}K"
+
+
 def _verdict(need: int | None, free: int | None) -> str:
     if need is None or free is None:
         return "?"
@@ -87,9 +96,9 @@ def _is_current(current: str | None, name: str, folder: Path | None) -> bool:
     """Whether `current` (a name, repo id or folder, as the settings keep it) means this model."""
     if not current:
         return False
-    entry = find_catalog_model(current)
-    if current in (name, current.replace("/", "--")) and current.replace("/", "--") == name:
+    if name in (current, current.replace("/", "--")):  # a name, or a repo id's folder name
         return True
+    entry = find_catalog_model(current)
     if entry is not None and entry.name == name:
         return True
     if folder is None:
@@ -172,7 +181,7 @@ class ModelManagerDialog(QDialog):
         self,
         current: str | None,
         parent: QWidget | None = None,
-        dialogs=None,
+        dialogs: ManagerDialogs | None = None,
         *,
         first_start: bool = False,
         device: str = "auto",
@@ -266,30 +275,30 @@ class ModelManagerDialog(QDialog):
         for index, row in enumerate(self.rows):
             self._fill_row(index, row, free_ram, free_vram)
         gpu = "no CUDA GPU" if free_vram is None else f"{format_bytes(free_vram)} free on the GPU"
-        self.memory_label.setText(
-            f"This computer: {format_bytes(free_ram)} of memory free · {gpu} · models folder: {models_root()}"
+        summary = (
+            f"This computer: {format_bytes(free_ram)} of memory free · {gpu} · models in {models_root()}"
         )
+        if self.current and not any(row.current for row in self.rows):
+            summary += f"\nIn use: {self.current} (not in the models folder)"
+        self.memory_label.setText(summary)
         self.table.setColumnHidden(COLUMNS.index("GPU memory"), free_vram is None)
         cuda = self.device_combo.model().item(2)
         cuda.setEnabled(free_vram is not None)
         cuda.setToolTip("" if free_vram is not None else "No CUDA GPU is available to this program.")
-        if current := self.current:
-            outside = not any(row.current for row in self.rows)
-            self.message_label.setText(f"In use: {current} (not in the models folder)" if outside else "")
         self.select(selected)
         self._update_buttons()
 
     def _fill_row(self, index: int, row: ModelRow, free_ram: int | None, free_vram: int | None) -> None:
         fits = _verdict(row.ram_bytes, free_ram)
         if free_vram is not None:
-            fits = f"{fits} · GPU: {_verdict(row.vram_bytes, free_vram)}"
+            fits = f"CPU: {fits} · GPU: {_verdict(row.vram_bytes, free_vram)}"
         status = ("Installed" if row.installed else "Not downloaded") if not row.problem else "Damaged"
         if row.current:
             status += " · in use"
         size = format_bytes(row.size_bytes) + ("" if row.installed else " download")
         cells = (
             row.name,
-            "?" if row.parameters is None else f"{row.parameters / 1e6:.0f}M",
+            format_parameters(row.parameters),
             size,
             format_bytes(row.ram_bytes),
             format_bytes(row.vram_bytes),
@@ -309,7 +318,9 @@ class ModelManagerDialog(QDialog):
         fits_item = self.table.item(index, COLUMNS.index("Fits"))
         if "too big" in fits:
             fits_item.setForeground(TOO_BIG_COLOR)
-            fits_item.setToolTip("Not enough free memory now; close other programs or choose a smaller model.")
+            fits_item.setToolTip(
+                "Not enough free memory now; close other programs or choose a smaller model."
+            )
         entry = find_catalog_model(row.name)
         self.table.item(index, 0).setToolTip(entry.description if entry else str(row.folder))
         self.table.item(index, COLUMNS.index("Status")).setToolTip(row.problem)
@@ -376,7 +387,9 @@ class ModelManagerDialog(QDialog):
     def open_folder(self) -> None:
         """Show the selected model's folder in the file manager."""
         if not self.open_url(self.folder_url(self.selected_name())):
-            self.dialogs.error("Could not open the folder", self.folder_url(self.selected_name()).toLocalFile())
+            self.dialogs.error(
+                "Could not open the folder", self.folder_url(self.selected_name()).toLocalFile()
+            )
 
     def import_folder(self) -> None:
         """Copy a local GPT-2 checkpoint folder into the models folder (validated first)."""
@@ -400,6 +413,8 @@ class ModelManagerDialog(QDialog):
         name = self.selected_name()
         if not name or find_catalog_model(name) is None:
             return
+        if self.download_dialog is not None:
+            self.download_dialog.deleteLater()
         dialog = DownloadDialog(name, token=self.token_edit.text().strip() or None, parent=self)
         dialog.downloaded.connect(self._on_downloaded)
         dialog.finished.connect(lambda _result: self.refresh())
@@ -544,6 +559,9 @@ class DownloadDialog(QDialog):
         if thread.is_alive():
             log.warning("The download of %s did not stop within 60 s", self.model_name)
         self._repaint_timer.stop()
+        if self.state in ("running", "cancelling"):
+            self._attempt += 1  # its result, still queued, is for nobody now
+            self.state, self.message = "cancelled", CANCELLED_TEXT
 
     def _show_state(self) -> None:
         running = self.state in ("running", "cancelling")
@@ -560,9 +578,8 @@ class DownloadDialog(QDialog):
         if attempt != self._attempt:
             return
         self.plan = plan
-        self.title_label.setText(
-            f"<b>{plan.name}</b> from {plan.repo_id} · {len(plan.files)} files, {format_bytes(plan.total_bytes)}"
-        )
+        size = format_bytes(plan.total_bytes)
+        self.title_label.setText(f"<b>{plan.name}</b> from {plan.repo_id} · {len(plan.files)} files, {size}")
         self.progress_bar.setRange(0, 1000)
         if self.state == "running":
             self.message = "Downloading…"
@@ -586,7 +603,9 @@ class DownloadDialog(QDialog):
         total = max(1, progress.total_bytes)
         self.progress_bar.setRange(0, 1000)
         self.progress_bar.setValue(int(1000 * min(progress.done_bytes, total) / total))
-        self.bytes_label.setText(f"{format_bytes(progress.done_bytes)} of {format_bytes(progress.total_bytes)}")
+        self.bytes_label.setText(
+            f"{format_bytes(progress.done_bytes)} of {format_bytes(progress.total_bytes)}"
+        )
         speed = progress.bytes_per_second
         self.speed_label.setText(f"{format_bytes(int(speed))}/s" if speed > 0 else "")
         self.left_label.setText(_duration(progress.seconds_left))
