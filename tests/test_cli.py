@@ -11,6 +11,7 @@ import sys
 import pytest
 
 from gpt2_studio.cli import run_cli
+from tests.hub_stand_in import hub_stand_in, serve_tiny_gpt2  # noqa: F401 - the fixture
 
 
 def run(args: list[str], stdin: bytes | None = None) -> subprocess.CompletedProcess[str]:
@@ -161,3 +162,15 @@ def test_models_errors_are_one_line(tmp_path, capsys):
     assert "has no config.json" in capsys.readouterr().err
     assert run_in_process(["models", "download", "not a repo"])[0] == 1
     assert "neither a known model" in capsys.readouterr().err
+
+
+def test_models_download_with_a_progress_line(hub_stand_in, tmp_path, monkeypatch, capsys):  # noqa: F811
+    serve_tiny_gpt2(hub_stand_in, tmp_path)
+    monkeypatch.setenv("HF_ENDPOINT", hub_stand_in.url)
+    code, out = run_in_process(["models", "download", "gpt2"])
+    assert code == 0, capsys.readouterr().err
+    assert "Downloading openai-community/gpt2" in out
+    assert "Installed gpt2" in out
+    assert "100.0%" in capsys.readouterr().err
+    code, out = run_in_process(["generate", "--model", "gpt2", "--prompt", "Hi", "--max-new-tokens", "2"])
+    assert code == 0
