@@ -10,6 +10,9 @@ import pytest
 
 from gpt2_studio.core.tiny_checkpoint import build_tiny_checkpoint
 
+# The hub_stand_in fixture (a local stand-in for the Hugging Face Hub), for every test module.
+pytest_plugins = ["tests.hub_stand_in"]
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 # Spread out random weights so that greedy text varies instead of looping on one token.

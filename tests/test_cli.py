@@ -11,7 +11,7 @@ import sys
 import pytest
 
 from gpt2_studio.cli import run_cli
-from tests.hub_stand_in import hub_stand_in, serve_tiny_gpt2  # noqa: F401 - the fixture
+from tests.hub_stand_in import serve_tiny_gpt2
 
 
 def run(args: list[str], stdin: bytes | None = None) -> subprocess.CompletedProcess[str]:
@@ -164,7 +164,7 @@ def test_models_errors_are_one_line(tmp_path, capsys):
     assert "neither a known model" in capsys.readouterr().err
 
 
-def test_models_download_with_a_progress_line(hub_stand_in, tmp_path, monkeypatch, capsys):  # noqa: F811
+def test_models_download_with_a_progress_line(hub_stand_in, tmp_path, monkeypatch, capsys):
     serve_tiny_gpt2(hub_stand_in, tmp_path)
     monkeypatch.setenv("HF_ENDPOINT", hub_stand_in.url)
     code, out = run_in_process(["models", "download", "gpt2"])

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from gpt2_studio import paths
 from gpt2_studio.core.catalog import find_catalog_model
 from gpt2_studio.core.checkpoint import CONFIG_FILE, WEIGHTS_FILE
 from gpt2_studio.core.errors import ModelError, StudioError
@@ -320,9 +321,23 @@ def download_model(
     cancel: threading.Event | None = None,
 ) -> Path:
     """Fetch, verify and install the planned files; return the model's folder."""
+    try:
+        return _download(plan, token, progress, cancel or threading.Event())
+    except OSError as exc:  # the models folder itself: permissions, a full disk mid-way
+        raise DownloadError(
+            f"Could not write the model into {paths.models_dir()}: {exc.strerror or exc}; "
+            "the download can be retried."
+        ) from exc
+
+
+def _download(
+    plan: DownloadPlan,
+    token: str | None,
+    progress: Callable[[DownloadProgress], None] | None,
+    cancel: threading.Event,
+) -> Path:
     from huggingface_hub import hf_hub_download
 
-    cancel = cancel or threading.Event()
     if _offline():
         raise DownloadError("Downloads are off because HF_HUB_OFFLINE is set; unset it to download.")
     staging = partial_folder(plan.name)

@@ -14,12 +14,18 @@ def free_ram_bytes() -> int | None:
     return int(psutil.virtual_memory().available)
 
 
-def free_vram_bytes() -> int | None:
-    """Free memory on the first CUDA GPU, or None without one. Imports torch only if already loaded."""
+def free_vram_bytes(*, import_torch: bool = False) -> int | None:
+    """Free memory on the first CUDA GPU, or None without one.
+
+    Unless import_torch is set, torch is only asked when something already imported it: importing it
+    takes seconds, which a dialog on the GUI thread must not spend (the model worker imports it anyway).
+    """
     torch = sys.modules.get("torch")
     if torch is None:
+        if not import_torch:
+            return None
         try:
-            import torch  # noqa: PLC0415 - deliberately lazy: torch takes seconds to import
+            import torch
         except ImportError:  # pragma: no cover
             return None
     try:

@@ -74,6 +74,18 @@ class Dialogs:
         )
         return answer == buttons.Yes
 
+    def ask_delete_model(self, name: str) -> bool:
+        """Delete an installed model's files?"""
+        buttons = QMessageBox.StandardButton
+        answer = QMessageBox.question(
+            self.parent,
+            "Delete model",
+            f"Delete the model {name} and its files from this computer?",
+            buttons.Yes | buttons.No,
+            buttons.No,
+        )
+        return answer == buttons.Yes
+
     def error(self, title: str, message: str) -> None:
         """Tell the user something went wrong; the app carries on."""
         QMessageBox.warning(self.parent, title, message)

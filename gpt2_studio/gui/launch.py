@@ -47,6 +47,21 @@ def create_window(args: argparse.Namespace):
     return window, worker, (args.model or settings.model or DEFAULT_MODEL)
 
 
+def start_model(window, model_ref: str) -> None:
+    """Load the model; when it is not on this computer, open the model manager instead."""
+    from gpt2_studio.core.errors import ModelError
+    from gpt2_studio.core.loading import resolve_model
+    from gpt2_studio.core.model_store import list_installed
+
+    try:
+        resolve_model(model_ref)
+    except ModelError as exc:
+        window.statusBar().showMessage(str(exc))
+        window.show_model_manager(first_start=not list_installed())
+        return
+    window.load_model(model_ref)
+
+
 def launch(argv: Sequence[str]) -> int:
     """Show the window at once, then load the model on the worker thread."""
     from PySide6.QtCore import QTimer
@@ -66,7 +81,7 @@ def launch(argv: Sequence[str]) -> int:
     def after_show() -> None:
         if not window.offer_recovery() and args.file:
             window.open_file(args.file, ask=False)
-        window.load_model(model_ref)
+        start_model(window, model_ref)
 
     QTimer.singleShot(0, after_show)
     try:

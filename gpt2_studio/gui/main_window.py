@@ -85,6 +85,7 @@ class MainWindow(QMainWindow):
         self.controller.set_delay(settings.ghost_delay_ms)
         self.controller.set_enabled(settings.ghost_enabled)
         self.find_dialog: FindReplaceDialog | None = None
+        self.model_manager = None
 
         self.recovery_timer = QTimer(self)
         self.recovery_timer.setInterval(RECOVERY_INTERVAL_MS)
@@ -154,6 +155,7 @@ class MainWindow(QMainWindow):
         self._action(file_menu, "&Save", self.save, keys.Save, name="action-save")
         self._action(file_menu, "Save &As…", self.save_as, keys.SaveAs)
         file_menu.addSeparator()
+        self._action(file_menu, "&Models…", self.show_model_manager, "Ctrl+Shift+M", name="action-models")
         self._action(file_menu, "Open &Model Folder…", self.choose_model_folder)
         file_menu.addSeparator()
         self._action(file_menu, "&Quit", self.close, keys.Quit)
@@ -234,6 +236,24 @@ class MainWindow(QMainWindow):
         self.controller.model_ready = False
         self.controller.stop()
         self.worker.load(ref, self.settings.device, self.settings.precision)
+
+    def show_model_manager(self, first_start: bool = False) -> None:
+        """The model manager: download, import, delete, choose the model and the device."""
+        from gpt2_studio.gui.model_manager import ModelManagerDialog
+
+        dialog = ModelManagerDialog(
+            self.settings.model, self, self.dialogs, first_start=first_start, device=self.settings.device
+        )
+        dialog.model_chosen.connect(self.load_model)
+        dialog.device_chosen.connect(self.set_device)
+        self.model_manager = dialog
+        dialog.open()
+
+    def set_device(self, device: str) -> None:
+        """Run the model on another device (auto, cpu, cuda): reloads the current model there."""
+        self.settings.device = device
+        if self.model_info is not None:
+            self.load_model(self.model_info.ref)
 
     def choose_model_folder(self) -> None:
         folder = self.dialogs.model_folder(str(Path.home()))

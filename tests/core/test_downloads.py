@@ -22,13 +22,13 @@ from gpt2_studio.core.downloads import (
 from gpt2_studio.core.loading import load_model
 from gpt2_studio.core.model_store import PARTIAL_DIR, installed_folder, list_installed
 from gpt2_studio.core.tiny_checkpoint import build_tiny_checkpoint
-from tests.hub_stand_in import hub_stand_in, serve_tiny_gpt2  # noqa: F401 - the fixture
+from tests.hub_stand_in import serve_tiny_gpt2
 
 REPO = "openai-community/gpt2"
 
 
 @pytest.fixture
-def hub(hub_stand_in, tmp_path, monkeypatch):  # noqa: F811
+def hub(hub_stand_in, tmp_path, monkeypatch):
     """The stand-in serving the tiny GPT-2 as openai-community/gpt2, with HF_ENDPOINT pointing at it."""
     serve_tiny_gpt2(hub_stand_in, tmp_path, REPO)
     monkeypatch.setenv("HF_ENDPOINT", hub_stand_in.url)
@@ -134,7 +134,7 @@ def test_offline_mode_is_explained(hub, monkeypatch):
         plan_download("gpt2")
 
 
-def test_an_unreachable_hub_is_explained(monkeypatch, hub_stand_in):  # noqa: F811
+def test_an_unreachable_hub_is_explained(monkeypatch, hub_stand_in):
     monkeypatch.setenv("HF_ENDPOINT", "http://127.0.0.1:9")  # nothing listens on the discard port
     with pytest.raises(DownloadError, match="Could not reach the Hugging Face Hub"):
         plan_download("gpt2")

@@ -12,6 +12,7 @@ from PySide6.QtCore import Qt
 
 from gpt2_studio import paths
 from gpt2_studio.core.settings import AppSettings, settings_path
+from tests.hub_stand_in import serve_tiny_gpt2
 
 
 def type_and_pause(qtbot, window, text: str) -> None:
@@ -291,3 +292,44 @@ def test_dark_theme_switches_the_palette(window):
     assert QApplication.palette().color(QPalette.ColorRole.Base).lightness() < 80
     window.dark_action.setChecked(False)
     assert QApplication.palette().color(QPalette.ColorRole.Base).lightness() > 200
+
+
+def test_first_start_without_a_model_opens_the_manager_and_a_download_loads_it(
+    make_window,
+    qtbot,
+    hub_stand_in,
+    tmp_path,
+    monkeypatch,
+):
+    from gpt2_studio.gui.launch import start_model
+
+    serve_tiny_gpt2(hub_stand_in, tmp_path)
+    monkeypatch.setenv("HF_ENDPOINT", hub_stand_in.url)
+    window = make_window(load=False)
+    start_model(window, "gpt2")
+    manager = window.model_manager
+    assert manager.isVisible()
+    assert manager.selected_name() == "gpt2"
+    manager.download_selected()
+    qtbot.waitUntil(lambda: window.controller.model_ready, timeout=60_000)
+    assert window.model_label.text() == "gpt2"
+    assert window.settings.model == "gpt2"
+
+
+def test_switching_models_needs_no_restart(window, qtbot, tiny_copy):
+    from gpt2_studio.core.model_store import import_checkpoint
+
+    import_checkpoint(tiny_copy, "second")
+    window.show_model_manager()
+    manager = window.model_manager
+    manager.select("second")
+    manager.use_selected()
+    qtbot.waitUntil(lambda: window.model_label.text() == "second", timeout=30_000)
+    assert window.settings.model == "second"
+    assert not manager.isVisible()
+    window.editor.insertPlainText("Still writing")
+    window.controller.suggest_now()
+    qtbot.waitUntil(
+        lambda: window.editor.ghost is not None and not window.controller.in_flight, timeout=20_000
+    )
+    assert window.editor.ghost_text()
