@@ -179,3 +179,11 @@ def test_any_repo_id_downloads_under_a_folder_name(hub, tmp_path):
     assert plan.name == "someone--gpt2-poetry"
     download_model(plan)
     assert load_model("someone/gpt2-poetry", precision="fp32").name == "someone/gpt2-poetry"
+
+
+def test_a_server_error_is_reported_with_its_status(hub):
+    plan = plan_download("gpt2")
+    hub.fail("/resolve/", 503, method="GET")
+    with pytest.raises(DownloadError, match=r"answered with an error \(HTTP 503\)"):
+        download_model(plan)
+    assert installed_folder("gpt2") is None
