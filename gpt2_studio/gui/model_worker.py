@@ -7,6 +7,7 @@ with the request id, so the GUI can drop anything stale. Cancelling is a thread-
 
 from __future__ import annotations
 
+import itertools
 import logging
 import threading
 from dataclasses import dataclass
@@ -19,13 +20,26 @@ from gpt2_studio.core.sampling import SamplingSettings
 log = logging.getLogger(__name__)
 
 
+_request_ids = itertools.count(1)
+
+
+def next_request_id() -> int:
+    """A request id unique across channels (GUI thread only)."""
+    return next(_request_ids)
+
+
 @dataclass(frozen=True)
 class SuggestionRequest:
-    """An immutable snapshot taken on the GUI thread: what to complete and how."""
+    """An immutable snapshot taken on the GUI thread: what to complete and how.
+
+    channel keeps kinds of work apart: typing makes older "suggest" requests stale, but not a preset
+    that is still running on the "preset" channel.
+    """
 
     request_id: int
     prompt: str
     settings: SamplingSettings
+    channel: str = "suggest"
 
 
 @dataclass(frozen=True)
@@ -60,7 +74,8 @@ class ModelWorker(QObject):
         super().__init__()
         self._engine = None
         self._loaded_as = ("", "auto")
-        self._latest_id = 0
+        self._latest: dict[str, int] = {}
+        self._running: tuple[str, threading.Event] | None = None
         self._id_lock = threading.Lock()
         self._load_requested.connect(self._load)
         self._generate_requested.connect(self._generate)
@@ -71,27 +86,28 @@ class ModelWorker(QObject):
         self._load_requested.emit(ref, device, precision)
 
     def submit(self, request: SuggestionRequest) -> None:
-        """Queue a request; any older request still queued or running becomes stale and is dropped."""
-        with self._id_lock:
-            self._latest_id = max(self._latest_id, request.request_id)
-        self.cancel()
+        """Queue a request; older requests of its channel, queued or running, become stale and stop."""
+        self.invalidate(request.request_id, request.channel)
         self._generate_requested.emit(request)
 
-    def invalidate(self, request_id: int) -> None:
-        """Mark every request up to request_id stale and stop the one running (thread-safe)."""
+    def invalidate(self, request_id: int, channel: str = "suggest") -> None:
+        """Mark the channel's requests before request_id stale and stop its running one (thread-safe)."""
         with self._id_lock:
-            self._latest_id = max(self._latest_id, request_id)
-        self.cancel()
+            self._latest[channel] = max(self._latest.get(channel, 0), request_id)
+            running = self._running
+        if running is not None and running[0] == channel:
+            running[1].set()
 
     def cancel(self) -> None:
-        """Stop the generation in flight before its next token (thread-safe)."""
-        engine = self._engine
-        if engine is not None:
-            engine.cancel()
-
-    def _is_stale(self, request_id: int) -> bool:
+        """Stop whatever generation is in flight before its next token (thread-safe)."""
         with self._id_lock:
-            return request_id < self._latest_id
+            running = self._running
+        if running is not None:
+            running[1].set()
+
+    def _is_stale(self, request: SuggestionRequest) -> bool:
+        with self._id_lock:
+            return request.request_id < self._latest.get(request.channel, 0)
 
     # -- run on the worker thread --------------------------------------------------------------
     @Slot(str, str, str)
@@ -132,17 +148,19 @@ class ModelWorker(QObject):
     @Slot(object)
     def _generate(self, request: SuggestionRequest) -> None:
         engine = self._engine
-        if engine is None or self._is_stale(request.request_id):
+        if engine is None or self._is_stale(request):
             return
         cancel = threading.Event()
         rid = request.request_id
 
         def on_text(delta) -> None:
-            if self._is_stale(rid):
+            if self._is_stale(request):
                 cancel.set()
                 return
             self.chunk.emit(rid, delta.index, delta.text)
 
+        with self._id_lock:
+            self._running = (request.channel, cancel)
         try:
             completion = engine.complete(request.prompt, request.settings, on_text=on_text, cancel=cancel)
         except GenerationError as exc:
@@ -158,6 +176,9 @@ class ModelWorker(QObject):
             log.exception("Generation failed")
             self.failed.emit(rid, f"Generation failed: {exc}")
             return
+        finally:
+            with self._id_lock:
+                self._running = None
         self.finished.emit(rid, completion)
 
     def _fall_back_to_cpu(self) -> bool:

@@ -7,14 +7,12 @@ the ghost, so a chunk or result for an older id never reaches the editor.
 
 from __future__ import annotations
 
-import itertools
-
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QTextCursor
 
 from gpt2_studio.core.sampling import SamplingSettings
 from gpt2_studio.gui.ghost_editor import GhostTextEdit
-from gpt2_studio.gui.model_worker import ModelWorker, SuggestionRequest
+from gpt2_studio.gui.model_worker import ModelWorker, SuggestionRequest, next_request_id
 
 # Characters of context sent with a request: far more than a 1024-token window needs. The cut moves on a
 # grid so that, while the user types, the start of the prompt (and so the engine's cache) stays put.
@@ -49,7 +47,6 @@ class SuggestionController(QObject):
         self.settings = settings
         self.enabled = True
         self.model_ready = False
-        self._ids = itertools.count(1)
         self.current_id = 0
         self.in_flight = False
         self.timer = QTimer(self)
@@ -81,7 +78,7 @@ class SuggestionController(QObject):
             return
         if self.editor.textCursor().hasSelection():
             return
-        self.current_id = next(self._ids)
+        self.current_id = next_request_id()
         request = SuggestionRequest(self.current_id, text_before_cursor(self.editor), self.settings)
         self.editor.start_ghost(self.settings.num_alternatives)
         self.in_flight = True

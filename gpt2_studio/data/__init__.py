@@ -1,0 +1,1 @@
+"""Data files shipped inside the package (built-in presets), read with importlib.resources."""
