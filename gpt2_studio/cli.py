@@ -30,18 +30,21 @@ def add_generate_parser(subparsers: argparse._SubParsersAction) -> None:
         "--model", default=DEFAULT_MODEL, help="model folder, catalog name or repo id (default: gpt2)"
     )
     p.add_argument("--prompt", help="the text to continue; read from standard input when omitted")
+    p.add_argument("--preset", help="run a preset (see `gpt2-studio presets`) on the prompt text")
+    p.add_argument("--input", help="the answer to a preset's question (its {input}), e.g. a role")
+    # Sampling options default to None so that a preset's own settings apply unless one is given.
     p.add_argument(
-        "--top-k", type=int, default=_DEFAULTS.top_k, help="sample from the K most likely tokens; 0 = off"
+        "--top-k", type=int, help=f"sample from the K most likely tokens; 0 = off ({_DEFAULTS.top_k})"
     )
-    p.add_argument("--temperature", type=float, default=_DEFAULTS.temperature, help="randomness; 0 = greedy")
-    p.add_argument("--top-p", type=float, default=_DEFAULTS.top_p, help="nucleus sampling mass; 1 = off")
-    p.add_argument("--repetition-penalty", type=float, default=_DEFAULTS.repetition_penalty, help="1 = off")
+    p.add_argument("--temperature", type=float, help=f"randomness; 0 = greedy ({_DEFAULTS.temperature})")
+    p.add_argument("--top-p", type=float, help="nucleus sampling mass; 1 = off")
+    p.add_argument("--repetition-penalty", type=float, help="1 = off")
     p.add_argument(
-        "--max-new-tokens", type=int, default=_DEFAULTS.max_new_tokens, help="length of each continuation"
+        "--max-new-tokens", type=int, help=f"length of each continuation ({_DEFAULTS.max_new_tokens})"
     )
-    p.add_argument("--num", type=int, default=1, help="number of alternatives (one batched pass)")
+    p.add_argument("--num", type=int, help="number of alternatives (one batched pass; default 1)")
     p.add_argument("--seed", type=int, help="fix the random seed to repeat a result")
-    p.add_argument("--stop", action="append", default=[], help="stop before this text (may repeat)")
+    p.add_argument("--stop", action="append", help="stop before this text (may repeat)")
     p.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
     p.add_argument(
         "--precision",
@@ -68,24 +71,70 @@ def _read_prompt(args: argparse.Namespace, stdin: TextIO) -> str:
         raise SettingsError(f"standard input is not valid UTF-8 text (byte {exc.start}).") from exc
 
 
+def _find_preset(name: str):
+    from gpt2_studio.core.presets import find_preset, load_presets
+
+    presets, problems = load_presets()
+    for problem in problems:
+        print(f"gpt2-studio: warning: {problem}", file=sys.stderr)
+    preset = find_preset(presets, name)
+    if preset is None:
+        names = ", ".join(p.name for p in presets)
+        raise SettingsError(f"no preset named {name!r}; the presets are: {names}.")
+    return preset
+
+
+def _render_preset(preset, text: str, answer: str | None, engine, settings: SamplingSettings) -> str:
+    """The preset's prompt with the given text as the selection, document and text before the cursor."""
+    from gpt2_studio.core.presets import PresetContext, render
+
+    if "input" in preset.placeholders and answer is None:
+        if not preset.input_default:
+            raise SettingsError(
+                f"preset {preset.name!r} needs --input ({preset.input_label or 'its question'})."
+            )
+        answer = preset.input_default
+    context = PresetContext(selection=text, document=text, before_cursor=text, input=answer or "")
+    budget = engine.token_budget(settings)
+    return render(preset, context, engine.tokenize, engine.model.tokenizer.decode, budget).text
+
+
+def run_presets(args: argparse.Namespace, stdout: TextIO, stdin: TextIO) -> int:
+    """List the presets: name, output place, shortcut, description."""
+    from gpt2_studio.core.presets import load_presets, user_presets_dir
+
+    presets, problems = load_presets()
+    for problem in problems:
+        print(f"gpt2-studio: warning: {problem}", file=sys.stderr)
+    for preset in presets:
+        origin = "built-in" if preset.builtin else "yours"
+        stdout.write(f"{preset.name:<30} {preset.output:<13} {origin:<9} {preset.description}\n")
+    stdout.write(f"\nYour presets live in {user_presets_dir()}\n")
+    return 0
+
+
 def run_generate(args: argparse.Namespace, stdout: TextIO, stdin: TextIO) -> int:
     """Load the model, generate, print."""
     from gpt2_studio.core.engine import Engine, TextDelta
     from gpt2_studio.core.loading import load_model
 
-    settings = SamplingSettings(
-        temperature=args.temperature,
-        top_k=args.top_k,
-        top_p=args.top_p,
-        repetition_penalty=args.repetition_penalty,
-        max_new_tokens=args.max_new_tokens,
-        num_alternatives=args.num,
-        seed=args.seed,
-        stop_strings=tuple(args.stop),
-    )
-    prompt = _read_prompt(args, stdin)
+    preset = _find_preset(args.preset) if args.preset else None
+    given = {
+        "temperature": args.temperature,
+        "top_k": args.top_k,
+        "top_p": args.top_p,
+        "repetition_penalty": args.repetition_penalty,
+        "max_new_tokens": args.max_new_tokens,
+        "num_alternatives": args.num,
+        "seed": args.seed,
+        "stop_strings": tuple(args.stop) if args.stop else None,
+    }
+    base = preset.sampling if preset else SamplingSettings(num_alternatives=1)
+    settings = base.replace(**{key: value for key, value in given.items() if value is not None})
+    text = _read_prompt(args, stdin)
     model = load_model(args.model, device=args.device, precision=args.precision)
     engine = Engine(model)
+    prompt = _render_preset(preset, text, args.input, engine, settings) if preset else text
     streaming = args.stream and not args.json
 
     count = settings.num_alternatives
@@ -105,6 +154,11 @@ def run_generate(args: argparse.Namespace, stdout: TextIO, stdin: TextIO) -> int
     except KeyboardInterrupt:
         stdout.write("\n")
         return EXIT_INTERRUPTED
+    alternatives = list(result.alternatives)
+    if preset is not None:
+        from gpt2_studio.core.presets import finish
+
+        alternatives = [finish(preset, text) for text in alternatives]
     if args.json:
         json.dump(
             {
@@ -112,7 +166,8 @@ def run_generate(args: argparse.Namespace, stdout: TextIO, stdin: TextIO) -> int
                 "model_path": str(model.folder),
                 "device": model.device,
                 "precision": model.precision,
-                "alternatives": list(result.alternatives),
+                "alternatives": alternatives,
+                "preset": preset.name if preset else None,
                 "finish_reasons": list(result.finish_reasons),
                 "seed": result.seed,
                 "prompt_tokens": result.prompt_tokens,
@@ -128,7 +183,7 @@ def run_generate(args: argparse.Namespace, stdout: TextIO, stdin: TextIO) -> int
         )
         stdout.write("\n")
         return 0
-    for index, text in enumerate(result.alternatives):
+    for index, text in enumerate(alternatives):
         if index == 0 and streaming:
             stdout.write("\n")
         else:
@@ -150,10 +205,12 @@ def build_parser() -> argparse.ArgumentParser:
     from gpt2_studio.cli_models import add_models_parser
 
     add_models_parser(subparsers)
+    presets = subparsers.add_parser("presets", help="list the presets (--preset NAME runs one)")
+    presets.set_defaults(handler=run_presets)
     return parser
 
 
-COMMANDS = ("generate", "models")
+COMMANDS = ("generate", "models", "presets")
 
 
 def run_cli(argv: Sequence[str], stdout: TextIO | None = None, stdin: TextIO | None = None) -> int:

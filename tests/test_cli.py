@@ -174,3 +174,35 @@ def test_models_download_with_a_progress_line(hub_stand_in, tmp_path, monkeypatc
     assert "100.0%" in capsys.readouterr().err
     code, out = run_in_process(["generate", "--model", "gpt2", "--prompt", "Hi", "--max-new-tokens", "2"])
     assert code == 0
+
+
+def test_presets_are_listed():
+    code, out = run_in_process(["presets"])
+    assert code == 0
+    assert "TL;DR" in out
+    assert "Translate English → French" in out
+
+
+def test_generate_with_a_preset_reads_standard_input_and_finishes_the_result(tiny_model_dir):
+    args = ["generate", "--model", str(tiny_model_dir), "--preset", "q&a", "--json", "--temperature", "1.5"]
+    code, raw = run_in_process(
+        [*args, "--top-k", "0", "--seed", "2"], stdin_text="Who painted the Mona Lisa?"
+    )
+    assert code == 0
+    data = json.loads(raw)
+    assert data["preset"] == "Q&A"
+    assert data["alternatives"][0].startswith("A:")
+    assert "\n" not in data["alternatives"][0]
+
+
+def test_a_preset_that_asks_for_input_needs_it(tiny_model_dir, capsys):
+    from gpt2_studio.core.presets import Preset, save_user_preset
+
+    save_user_preset(Preset("Ask", "About {input}: {selection}", input_label="About what?"))
+    code, _ = run_in_process(["generate", "--model", str(tiny_model_dir), "--preset", "Ask", "--prompt", "x"])
+    assert code == 2
+    assert "preset 'Ask' needs --input (About what?)" in capsys.readouterr().err
+    code, _ = run_in_process(
+        ["generate", "--model", str(tiny_model_dir), "--preset", "Ask", "--prompt", "x", "--input", "cats"]
+    )
+    assert code == 0
