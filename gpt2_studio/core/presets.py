@@ -273,6 +273,9 @@ def load_presets() -> tuple[list[Preset], list[str]]:
                 log.warning("Skipped the preset file %s", exc)
                 continue
             for preset in loaded:
+                earlier = presets.get(preset.name.lower())
+                if earlier is not None and not earlier.builtin:
+                    problems.append(f"Two presets are named {preset.name!r}; the one in {path} is used.")
                 presets[preset.name.lower()] = preset
     return list(presets.values()), problems
 
@@ -309,11 +312,24 @@ def _user_file(name: str) -> Path | None:
     return None
 
 
+def _remove_from_file(path: Path, name: str) -> None:
+    """Take one preset out of its file; the file goes when it held only that one."""
+    others = [p for p in read_preset_file(path) if p.name.lower() != name.lower()]
+    if others:  # a file of several presets (an export dropped into the folder) keeps the rest
+        _write_json(path, [p.to_dict() for p in others])
+    else:
+        path.unlink()
+
+
 def save_user_preset(preset: Preset, *, replacing: str | None = None) -> Path:
     """Write a user preset (a new one, an edited one, or a changed copy of a built-in)."""
     old = _user_file(replacing or preset.name)
-    path = old or user_presets_dir() / f"{_slug(preset.name)}{FILE_SUFFIX}"
-    if old is None:
+    if old is not None and len(read_preset_file(old)) == 1:
+        path = old
+    else:
+        if old is not None:
+            _remove_from_file(old, replacing or preset.name)
+        path = user_presets_dir() / f"{_slug(preset.name)}{FILE_SUFFIX}"
         stem, n = path.stem, 2
         while path.exists():
             path, n = path.with_name(f"{stem}-{n}{FILE_SUFFIX}"), n + 1
@@ -322,11 +338,11 @@ def save_user_preset(preset: Preset, *, replacing: str | None = None) -> Path:
 
 
 def delete_user_preset(name: str) -> bool:
-    """Remove a user preset's file (a built-in it replaced comes back); False when there was none."""
+    """Remove a user preset (a built-in it replaced comes back); False when there was none."""
     path = _user_file(name)
     if path is None:
         return False
-    path.unlink()
+    _remove_from_file(path, name)
     return True
 
 

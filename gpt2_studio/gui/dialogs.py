@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
+from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox, QWidget
 
 TEXT_FILTER = "Text files (*.txt *.md *.markdown *.text);;All files (*)"
 
@@ -85,6 +85,11 @@ class Dialogs:
             buttons.No,
         )
         return answer == buttons.Yes
+
+    def ask_text(self, label: str, default: str = "") -> str | None:
+        """A line of text the user types (a preset's {input}), or None when cancelled."""
+        text, ok = QInputDialog.getText(self.parent, "GPT-2 Studio", label, text=default)
+        return text if ok else None
 
     def error(self, title: str, message: str) -> None:
         """Tell the user something went wrong; the app carries on."""

@@ -27,6 +27,7 @@ from gpt2_studio.gui.dialogs import Dialogs
 from gpt2_studio.gui.find_replace import FindReplaceDialog
 from gpt2_studio.gui.ghost_editor import GhostTextEdit
 from gpt2_studio.gui.model_worker import ModelInfo, WorkerThread
+from gpt2_studio.gui.presets_ui import install_presets
 from gpt2_studio.gui.sampling_panel import SamplingPanel
 from gpt2_studio.gui.suggestions import SuggestionController, text_before_cursor
 from gpt2_studio.gui.themes import apply_theme
@@ -98,6 +99,7 @@ class MainWindow(QMainWindow):
         self._build_status_bar()
         self._build_menus()
         self._connect()
+        self.presets = install_presets(self)  # before restoreState: it places the toolbar and panel
         self._apply_font()
         if settings.window_geometry:
             self.restoreGeometry(_decode_bytes(settings.window_geometry))
@@ -182,7 +184,7 @@ class MainWindow(QMainWindow):
         self._action(generate, "Accept &Word\tCtrl+Right", self.editor.accept_word)
         self._action(generate, "&Next Alternative\tAlt+]", lambda: self.editor.cycle_ghost(1))
         self._action(generate, "&Previous Alternative\tAlt+[", lambda: self.editor.cycle_ghost(-1))
-        self._action(generate, "S&top", self.controller.stop, "Ctrl+.")
+        self._action(generate, "S&top", self.stop_generating, "Ctrl+.")
         generate.addSeparator()
         self.auto_action = QAction("Suggest While &Typing", self, checkable=True)
         self.auto_action.setChecked(self.settings.ghost_enabled)
@@ -196,6 +198,8 @@ class MainWindow(QMainWindow):
             action.triggered.connect(lambda _checked=False, ms=milliseconds: self.set_suggestion_delay(ms))
             delays.addAction(action)
             delay_menu.addAction(action)
+
+        self.presets_menu = bar.addMenu("&Presets")  # filled by install_presets
 
         view = bar.addMenu("&View")
         self._action(view, "&Bigger Font", lambda: self.change_font_size(1), keys.ZoomIn)
@@ -295,6 +299,11 @@ class MainWindow(QMainWindow):
         self.settings.sampling = settings
         self.controller.settings = settings
         self._update_window_fill()
+
+    def stop_generating(self) -> None:
+        """Stop the suggestion and any preset in flight."""
+        self.controller.stop()
+        self.presets.runner.stop()
 
     def set_suggestion_delay(self, milliseconds: int) -> None:
         """How long typing must pause before a suggestion is asked for."""

@@ -11,11 +11,15 @@ import itertools
 import logging
 import threading
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from gpt2_studio.core.errors import GenerationError, StudioError
 from gpt2_studio.core.sampling import SamplingSettings
+
+if TYPE_CHECKING:
+    from gpt2_studio.core.presets import Preset, PresetContext, RenderedPrompt
 
 log = logging.getLogger(__name__)
 
@@ -201,6 +205,21 @@ class ModelWorker(QObject):
         budget = max(1, engine.model.n_positions - settings.max_new_tokens)
         fitted = fit_prompt(text, engine.tokenize, budget)
         return len(fitted.ids), budget, fitted.trimmed
+
+    def render_preset(
+        self, preset: Preset, context: PresetContext, settings: SamplingSettings
+    ) -> RenderedPrompt | None:
+        """The preset's prompt (a RenderedPrompt) filled from context, fitted beside settings.max_new_tokens.
+
+        None without a model. Called on the GUI thread: tokenizing and decoding are thread-safe.
+        """
+        from gpt2_studio.core.presets import render
+
+        engine = self._engine
+        if engine is None:
+            return None
+        budget = max(1, engine.model.n_positions - settings.max_new_tokens)
+        return render(preset, context, engine.tokenize, engine.model.tokenizer.decode, budget)
 
     @property
     def window(self) -> int | None:

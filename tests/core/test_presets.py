@@ -108,7 +108,7 @@ def test_tldr_keeps_the_beginning_and_continue_keeps_the_end(tiny_model):
     engine = Engine(tiny_model)
     presets = builtin_presets()
     budget = 60
-    context = PresetContext(selection=LONG_DOCUMENT, before_cursor=LONG_DOCUMENT)
+    context = PresetContext(document=LONG_DOCUMENT, before_cursor=LONG_DOCUMENT)
     summary = render(
         find_preset(presets, "TL;DR"), context, engine.tokenize, tiny_model.tokenizer.decode, budget
     )
@@ -213,3 +213,27 @@ def test_import_of_an_invalid_file_saves_nothing(tmp_path):
     with pytest.raises(PresetError, match="bad.json"):
         import_presets(target)
     assert find_preset(load_presets()[0], "Fine") is None
+
+
+def test_a_file_of_several_presets_keeps_the_others_when_one_is_deleted_or_edited(tmp_path):
+    export_presets([Preset("One", "1"), Preset("Two", "2"), Preset("Three", "3")], tmp_path / "all.json")
+    user_presets_dir().mkdir(parents=True, exist_ok=True)
+    shared = user_presets_dir() / "all.json"
+    shared.write_bytes((tmp_path / "all.json").read_bytes())
+    assert delete_user_preset("Two")
+    save_user_preset(Preset("One", "1 changed"))
+    presets, problems = load_presets()
+    assert problems == []
+    assert find_preset(presets, "Two") is None
+    assert find_preset(presets, "One").template == "1 changed"
+    assert find_preset(presets, "Three").template == "3"
+
+
+def test_two_files_with_the_same_preset_name_are_reported():
+    user_presets_dir().mkdir(parents=True, exist_ok=True)
+    for stem in ("a", "b"):
+        user_presets_dir().joinpath(f"{stem}.json").write_text(
+            '{"name": "Same", "template": ""}', encoding="utf-8"
+        )
+    presets, problems = load_presets()
+    assert problems == [f"Two presets are named 'Same'; the one in {user_presets_dir() / 'b.json'} is used."]
