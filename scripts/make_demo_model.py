@@ -44,6 +44,8 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("out", type=Path)
     parser.add_argument("--minutes", type=float, default=4.0)
+    parser.add_argument("--width", type=int, default=128, help="n_embd")
+    parser.add_argument("--layers", type=int, default=3)
     args = parser.parse_args(argv)
 
     import torch
@@ -57,19 +59,19 @@ def main(argv: list[str]) -> int:
     print(f"corpus: {len(text):,} characters")
     args.out.mkdir(parents=True, exist_ok=True)
     bpe = ByteLevelBPETokenizer()
-    bpe.train_from_iterator([text], vocab_size=4096, min_frequency=2, special_tokens=[END_OF_TEXT])
+    bpe.train_from_iterator([text], vocab_size=2048, min_frequency=2, special_tokens=[END_OF_TEXT])
     bpe.save_model(str(args.out))
     bpe.save(str(args.out / "tokenizer.json"))
     ids = torch.tensor(bpe.encode(text).ids)
     print(f"tokens: {len(ids):,}")
     eos = bpe.token_to_id(END_OF_TEXT)
     config = GPT2Config(
-        vocab_size=bpe.get_vocab_size(), n_positions=256, n_embd=256, n_layer=4, n_head=4,
+        vocab_size=bpe.get_vocab_size(), n_positions=256, n_embd=args.width, n_layer=args.layers, n_head=4,
         bos_token_id=eos, eos_token_id=eos,
     )  # fmt: skip
     model = GPT2LMHeadModel(config)
     optimizer = torch.optim.AdamW(model.parameters(), lr=2e-3, weight_decay=0.01)
-    length, batch = 128, 24
+    length, batch = 64, 16
     deadline = time.monotonic() + args.minutes * 60
     step = 0
     model.train()
