@@ -16,6 +16,28 @@ if [ "$(uname -s)" = Linux ] && ! ldconfig -p 2>/dev/null | grep -q 'libEGL.so.1
   fi
 fi
 
+# The installer builds (packaging/build.sh, tests/test_packaging.py) need binutils (PyInstaller reads
+# libraries with objdump), patchelf, lintian, desktop-file-validate, and the two xcb libraries that Qt's
+# X11 plugin links but a minimal Debian lacks (the bundle then carries them).
+build_tools_missing() {
+  for tool in objdump patchelf lintian desktop-file-validate dpkg-deb; do
+    command -v "$tool" >/dev/null || return 0
+  done
+  for lib in libxcb-icccm.so.4 libxcb-keysyms.so.1; do
+    ldconfig -p 2>/dev/null | grep -q "$lib" || return 0
+  done
+  return 1
+}
+if [ "$(uname -s)" = Linux ] && command -v apt-get >/dev/null && build_tools_missing; then
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+      binutils patchelf lintian desktop-file-utils libxcb-icccm4 libxcb-keysyms1 >/dev/null
+  else
+    echo "bootstrap: installer builds need: sudo apt-get install binutils patchelf lintian desktop-file-utils" \
+      "libxcb-icccm4 libxcb-keysyms1" >&2
+  fi
+fi
+
 [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
 stamp=".venv/.installed-$(cat pyproject.toml constraints.txt | sha256sum | cut -c1-16)"
 if [ ! -f "$stamp" ]; then

@@ -68,12 +68,14 @@ def launch(argv: Sequence[str]) -> int:
     from PySide6.QtWidgets import QApplication
 
     from gpt2_studio.gui.themes import apply_theme
+    from gpt2_studio.resources import app_icon
 
     args = parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("GPT-2 Studio")
     app.setOrganizationName("GPT-2 Studio")
+    app.setWindowIcon(app_icon())
     window, worker, model_ref = create_window(args)
     apply_theme(app, window.settings.theme)
     window.show()
