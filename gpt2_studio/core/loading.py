@@ -186,6 +186,9 @@ def _load_tokenizer(info: CheckpointInfo) -> Any:
             tokenizer = GPT2Tokenizer.from_pretrained(str(info.folder))
     except Exception as exc:  # tokenizers raises plain Exceptions for bad files
         raise ModelError(f"Model folder {info.folder}: the tokenizer files cannot be read ({exc}).") from exc
+    # The engine fits prompts to the window itself; long texts are tokenized on purpose, so the
+    # tokenizer's own "longer than the maximum" warning would only be noise.
+    tokenizer.model_max_length = 10**9
     if len(tokenizer) > info.vocab_size:
         raise ModelError(
             f"Model folder {info.folder}: the tokenizer has {len(tokenizer)} tokens but the model only "
