@@ -513,7 +513,7 @@ def report_stalls(result: dict[str, Any]) -> None:
     for name, s in result["phases"].items():
         print(
             f"  {name:54}{s['max']:8.0f}{s['p99']:7.1f}{s['p50']:7.1f}{s['over50']:6d}{s['seconds']:6.1f}"
-            f"{s['others_pct']:6.0f}%  +{s['worst_at_s']:.2f} s ({s['worst_imports']})"
+            f"{max(0.0, s['others_pct']):6.0f}%  +{s['worst_at_s']:.2f} s ({s['worst_imports']})"
         )
         extras = [f"{label} {fmt.format(s[key])}" for key, (label, fmt) in _EXTRA_LABELS.items() if key in s]
         if extras:
