@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
+import errno
 import json
 import os
 import reprlib
+import stat
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,10 +16,14 @@ from typing import Any
 from gpt2_studio import paths
 from gpt2_studio.core.documents import atomic_write_bytes
 from gpt2_studio.core.errors import SettingsError, StudioError
+from gpt2_studio.core.jsonio import JsonFileError, loads_bounded
 from gpt2_studio.core.sampling import SamplingSettings
+from gpt2_studio.core.sampling_limits import EDITOR_LIMITS, clamp_sampling_data
 
 SETTINGS_VERSION = 1
 MAX_RECENT_FILES = 10
+MAX_PATH_CHARS = 4096
+MAX_SETTINGS_BYTES = 1024 * 1024
 DEVICES = ("auto", "cpu", "cuda")
 PRECISIONS = ("auto", "fp32", "bf16", "int8", "fp16")
 THEMES = ("light", "dark")
@@ -74,12 +80,26 @@ def _sampling(name: str, value: Any) -> SamplingSettings:
     return value
 
 
+def usable_path(item: Any) -> bool:
+    """True for text that can name a file here: not empty, no NUL, not absurdly long, encodable."""
+    if not isinstance(item, str) or not item.strip() or "\0" in item or len(item) > MAX_PATH_CHARS:
+        return False
+    try:
+        os.fsencode(item)
+    except (UnicodeError, ValueError):
+        return False
+    return True
+
+
 def _recent(name: str, value: Any) -> list[str]:
-    if not isinstance(value, (list, tuple)) or not all(isinstance(item, str) and item for item in value):
+    """Unusable entries are dropped here (load_settings reports them), so a save never fails on them."""
+    if not isinstance(value, (list, tuple)):
         raise SettingsError(f"{name} must be a list of file paths, not {_short(value)}.")
     unique: list[str] = []
     seen: set[str] = set()
     for item in value:
+        if not usable_path(item):
+            continue
         key = os.path.normcase(item)
         if key not in seen:
             seen.add(key)
@@ -125,6 +145,9 @@ class AppSettings:
     window_geometry: str = ""  # base64 from QWidget.saveGeometry()
     window_state: str = ""  # base64 from QMainWindow.saveState()
     show_sampling_panel: bool = True
+    # Keys this version does not know (a newer version wrote them): kept and written back unchanged.
+    unknown: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    unknown_sampling: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         self.validate()
@@ -153,15 +176,16 @@ def _set_aside(path: Path, problem: str) -> str:
     try:
         os.replace(path, corrupt)
     except OSError:
-        return f"The settings file {path} is damaged ({problem}), so the default settings are used."
-    return (
-        f"The settings file {path} is damaged ({problem}), so the default settings are used; "
-        f"the damaged file was kept as {corrupt.name}."
-    )
+        return f"{problem} The default settings are used."
+    return f"{problem} The default settings are used; the damaged file was kept as {corrupt.name}."
 
 
-def _load_sampling(value: Any, path: Path, warnings: list[str]) -> SamplingSettings:
-    """Each sampling value on its own, so one bad value does not reset the others."""
+def _load_sampling(value: Any, path: Path, warnings: list[str], unknown: dict[str, Any]) -> SamplingSettings:
+    """Each sampling value on its own, so one bad value does not reset the others.
+
+    Numbers outside what the sampling panel shows are clamped into its range (and named), so that the
+    panel always shows the values that requests use.
+    """
     if not isinstance(value, dict):
         warnings.append(
             f"Ignored the setting sampling in {path} and used the defaults: it must be an object, "
@@ -169,73 +193,129 @@ def _load_sampling(value: Any, path: Path, warnings: list[str]) -> SamplingSetti
         )
         return EDITOR_SAMPLING
     known = {f.name for f in dataclasses.fields(SamplingSettings)}
+    unknown.update({key: item for key, item in value.items() if key not in known})
+    data, clamped = clamp_sampling_data({k: v for k, v in value.items() if k in known}, EDITOR_LIMITS)
     sampling = EDITOR_SAMPLING
-    for key, item in value.items():
-        if key not in known:
-            continue
+    for key, item in data.items():
         try:
             sampling = sampling.replace(**{key: item})
         except SettingsError as error:
             warnings.append(f"Ignored the setting sampling.{key} in {path} and used the default: {error}")
+            continue
+        change = next((c for c in clamped if c.key == key), None)
+        if change is not None:
+            warnings.append(f"In the settings file {path}, sampling.{change.describe()}.")
     return sampling
+
+
+def _load_recent(value: Any, path: Path, warnings: list[str]) -> list[str]:
+    """The usable entries; the others are dropped with one warning, so Open Recent never fails."""
+    kept = _recent("recent_files", value)  # raises for a value that is not a list
+    dropped = [item for item in value if not usable_path(item)]
+    if dropped:
+        shown = ", ".join(_short(item) for item in dropped[:3])
+        warnings.append(
+            f"Dropped {len(dropped)} entr{'y' if len(dropped) == 1 else 'ies'} of recent_files in {path} "
+            f"that cannot name a file: {shown}."
+        )
+    return kept
+
+
+_MISSING = object()
+
+
+def _read(path: Path) -> tuple[Any, str | None]:
+    """The parsed file, or None and a warning; ('missing', None) when there is no file."""
+    try:
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            raise IsADirectoryError(errno.EISDIR, "it is not a regular file")
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_SETTINGS_BYTES + 1)
+    except FileNotFoundError:
+        return _MISSING, None
+    except OSError as error:
+        reason = (error.strerror or str(error)).lower()
+        return None, f"The settings file {path} cannot be read ({reason}), so the defaults are used."
+    try:
+        # A byte-order mark (Windows Notepad) is accepted; size and nesting are bounded.
+        data = loads_bounded(raw, f"The settings file {path}", max_bytes=MAX_SETTINGS_BYTES)
+    except JsonFileError as error:
+        return None, _set_aside(path, str(error))
+    if not isinstance(data, dict):
+        return None, _set_aside(path, f"The settings file {path} is not a JSON object.")
+    return data, None
 
 
 def load_settings(path: Path | None = None) -> tuple[AppSettings, list[str]]:
     """The saved settings and warnings for the user; never raises, so start-up always succeeds."""
     path = settings_path() if path is None else Path(path)
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
+    data, problem = _read(path)
+    if data is _MISSING:
         return AppSettings(), []
-    except OSError as error:
-        reason = (error.strerror or str(error)).lower()
-        return AppSettings(), [
-            f"The settings file {path} cannot be read ({reason}), so the defaults are used."
-        ]
-    try:
-        data = json.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError:
-        return AppSettings(), [_set_aside(path, "it is not UTF-8 text")]
-    except (ValueError, RecursionError) as error:
-        return AppSettings(), [_set_aside(path, f"not valid JSON: {error}")]
-    if not isinstance(data, dict):
-        return AppSettings(), [_set_aside(path, "it is not a JSON object")]
+    if problem is not None:
+        return AppSettings(), [problem]
 
     warnings: list[str] = []
+    unknown = {key: value for key, value in data.items() if key not in _CHECKS and key != "version"}
     version = data.get("version", SETTINGS_VERSION)
     if isinstance(version, bool) or not isinstance(version, int):
         warnings.append(
             f"The settings file {path} has an invalid version {_short(version)}; it was read anyway."
         )
     elif version > SETTINGS_VERSION:
+        # Its own keys are written back as they were, so it keeps its version number too.
+        unknown["version"] = version
         warnings.append(
             f"The settings file {path} was written by a newer GPT-2 Studio (settings version {version}); "
-            "settings this version does not know were ignored."
+            "settings this version does not know are kept as they are."
         )
 
     values: dict[str, Any] = {}
+    unknown_sampling: dict[str, Any] = {}
     for name, check in _CHECKS.items():
         if name not in data:
             continue
-        if name == "sampling":
-            values[name] = _load_sampling(data[name], path, warnings)
-            continue
         try:
-            values[name] = check(name, data[name])
+            if name == "sampling":
+                values[name] = _load_sampling(data[name], path, warnings, unknown_sampling)
+            elif name == "recent_files":
+                values[name] = _load_recent(data[name], path, warnings)
+            else:
+                values[name] = check(name, data[name])
         except SettingsError as error:
             warnings.append(f"Ignored the setting {name} in {path} and used the default: {error}")
-    return AppSettings(**values), warnings
+    settings = AppSettings(**values)
+    settings.unknown = unknown
+    settings.unknown_sampling = unknown_sampling
+    return settings, warnings
+
+
+def _encode(data: dict[str, Any]) -> bytes:
+    text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        # A path with undecodable bytes (held as lone surrogates): \u escapes keep it and stay UTF-8.
+        return (json.dumps(data, indent=2) + "\n").encode("ascii")
 
 
 def save_settings(settings: AppSettings, path: Path | None = None) -> None:
-    """Write the settings atomically; raises SettingsError for a bad value, StudioError for the disk."""
+    """Write the settings atomically, with any keys a newer version wrote kept as they were.
+
+    Raises SettingsError for a bad value and StudioError (one sentence with the reason) for the disk.
+    """
     path = settings_path() if path is None else Path(path)
     settings.validate()
-    data: dict[str, Any] = {"version": SETTINGS_VERSION}
+    unknown = dict(settings.unknown)
+    data: dict[str, Any] = {"version": unknown.pop("version", SETTINGS_VERSION)}
     for name in _CHECKS:
         value = getattr(settings, name)
-        data[name] = value.to_dict() if isinstance(value, SamplingSettings) else value
-    encoded = (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+        if isinstance(value, SamplingSettings):
+            value = {**value.to_dict(), **settings.unknown_sampling}
+        data[name] = value
+    data.update(unknown)
+    encoded = _encode(data)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         atomic_write_bytes(path, encoded)
