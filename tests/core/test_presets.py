@@ -194,7 +194,7 @@ def test_an_invalid_file_is_skipped_with_its_name_and_the_rest_load():
     presets, problems = load_presets()
     assert find_preset(presets, "Good") is not None
     assert len(problems) == 2
-    assert any("broken.json" in p and "cannot be read as JSON" in p for p in problems)
+    assert any("broken.json" in p and "is not valid JSON" in p and "skipped" in p for p in problems)
     assert any("wrong.json" in p and "unknown placeholder {oops}" in p for p in problems)
     assert len(presets) == len(builtin_presets()) + 1
 
