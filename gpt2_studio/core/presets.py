@@ -329,14 +329,18 @@ def _write_json(path: Path, data: object) -> None:
         raise
 
 
-def preset_file(name: str) -> Path | None:
-    """The user file whose preset of this name is the one in use (the last in load order), or None."""
-    key = name.strip().lower()
-    used = None
+def preset_files() -> dict[str, Path]:
+    """For each user preset name (lower case), the file it is used from: the last in load order."""
+    used: dict[str, Path] = {}
     for path, loaded in _user_files():
-        if not isinstance(loaded, PresetError) and any(p.name.lower() == key for p in loaded):
-            used = path
+        if not isinstance(loaded, PresetError):
+            used.update({p.name.lower(): path for p in loaded})
     return used
+
+
+def preset_file(name: str) -> Path | None:
+    """The user file whose preset of this name is the one in use, or None."""
+    return preset_files().get(name.strip().lower())
 
 
 def _remove_from_file(path: Path, name: str) -> None:

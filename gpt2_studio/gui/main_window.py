@@ -433,10 +433,28 @@ class MainWindow(QMainWindow):
         return True
 
     def _fill_recent_menu(self) -> None:
+        # Entries that cannot name a file (a NUL, a lone surrogate: only a hand-edited settings file has
+        # them) are shown disabled; opening one that vanished is explained by open_file.
+        from gpt2_studio.core.settings import usable_path
+
+        def open_recent(path: str) -> None:
+            try:
+                self.open_file(path)
+            except (OSError, ValueError) as exc:
+                self.dialogs.error("Cannot open file", f"{path} cannot be opened: {exc}.")
+
         self.recent_menu.clear()
+        metrics = self.recent_menu.fontMetrics()
         for path in self.settings.recent_files:
-            action = self.recent_menu.addAction(path)
-            action.triggered.connect(lambda _checked=False, p=path: self.open_file(p))
+            usable = usable_path(path)
+            shown = path if usable else ascii(path)
+            label = metrics.elidedText(shown, Qt.TextElideMode.ElideMiddle, 600).replace("&", "&&")
+            action = self.recent_menu.addAction(label)
+            action.setToolTip(shown)
+            if usable:
+                action.triggered.connect(lambda _checked=False, p=path: open_recent(p))
+            else:
+                action.setEnabled(False)
         if not self.settings.recent_files:
             self.recent_menu.addAction("(none)").setEnabled(False)
 
@@ -520,21 +538,31 @@ class MainWindow(QMainWindow):
         self.dialogs.info("About GPT-2 Studio", f"GPT-2 Studio {__version__}\n\n{model}")
 
     # -- closing --------------------------------------------------------------------------------
-    def save_settings(self) -> None:
+    def save_settings(self) -> str | None:
+        """Write the settings; returns None, or the one-sentence reason they could not be saved."""
+        from gpt2_studio.core.errors import StudioError
+
         self.settings.window_geometry = _encode_bytes(self.saveGeometry())
         self.settings.window_state = _encode_bytes(self.saveState())
         self.settings.show_sampling_panel = self.panel.isVisible()
         try:
             save_settings(self.settings)
-        except OSError as exc:
-            log.warning("Could not save settings: %s", exc)
+        except StudioError as exc:
+            log.warning("%s", exc)
+            return str(exc)
+        return None
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
+        from gpt2_studio.gui.prefs_questions import ask
+
         if not self.maybe_save():
+            event.ignore()
+            return
+        problem = self.save_settings()
+        if problem is not None and not ask(self.dialogs, self, "ask_close_without_settings", problem):
             event.ignore()
             return
         self.recovery_timer.stop()
         self.controller.stop()
         self.recovery.discard(self.doc_id)
-        self.save_settings()
         event.accept()

@@ -53,6 +53,8 @@ class PresetBar(QToolBar):
         self.edit_action.setToolTip("Create, change, delete, import and export presets")
         self.edit_action.triggered.connect(self.edit_requested)
         self.stop_action = QAction("S&top Preset", self)
+        self.stop_action.setObjectName("action-stop-preset")
+        self.stop_action.setToolTip("Stop the preset that is running (Ctrl+.); nothing of it is kept")
         self.stop_action.setEnabled(False)
         self.stop_action.triggered.connect(self.stop_requested)
 
@@ -105,6 +107,7 @@ class PresetBar(QToolBar):
             button = self.group_buttons[preset.group]
             action.triggered.connect(lambda _checked=False, b=button, a=action: b.setDefaultAction(a))
         self.addSeparator()
+        self.addAction(self.stop_action)  # on the toolbar too: a running preset is stopped where it started
         self.addAction(self.edit_action)
         self.menu.addSeparator()
         for preset in presets:

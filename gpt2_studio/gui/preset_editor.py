@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 
 from gpt2_studio.core.errors import SettingsError
 from gpt2_studio.core.presets import (
+    ImportConflictError,
     Preset,
     PresetError,
     builtin_presets,
@@ -28,10 +29,12 @@ from gpt2_studio.core.presets import (
     find_preset,
     import_presets,
     load_presets,
+    preset_files,
     reset_builtins,
     save_user_preset,
     user_presets_dir,
 )
+from gpt2_studio.gui.prefs_questions import ask
 from gpt2_studio.gui.preset_form import PresetForm
 
 log = logging.getLogger(__name__)
@@ -134,13 +137,16 @@ class PresetEditorDialog(QDialog):
     def reload(self, select: str | None = None) -> None:
         """Read the presets from disk again and show them; select keeps or moves the selection."""
         self.presets, problems = load_presets()
+        files = preset_files()
         select = select or (self.current.name if self.current else None)
         self.list.blockSignals(True)
         self.list.clear()
         for preset in self.presets:
             item = QListWidgetItem(self._label(preset))
             item.setData(Qt.ItemDataRole.UserRole, preset.name)
-            item.setToolTip(preset.description)
+            source = files.get(preset.name.lower())
+            # Where edits go: with two files of one name, the one the app uses.
+            item.setToolTip(f"{preset.description}\n\nFile: {source}" if source else preset.description)
             self.list.addItem(item)
         self.list.blockSignals(False)
         target = find_preset(self.presets, select) if select else None
@@ -220,7 +226,7 @@ class PresetEditorDialog(QDialog):
         log.info("Saved preset %s to %s", preset.name, path)
         self.current = None
         self.reload(select=preset.name)
-        self.show_message(done)
+        self.show_message(f"{done} (file: {path.name})")
         self.presets_changed.emit()
         return True
 
@@ -274,18 +280,30 @@ class PresetEditorDialog(QDialog):
         return count
 
     def import_file(self) -> list[Preset]:
-        """Add the presets in a file (an export from this or another computer)."""
+        """Add the presets in a file (an export from this or another computer).
+
+        When some have the names of existing presets, the user chooses: replace them, keep both (the
+        imported ones are numbered), or cancel (nothing is imported).
+        """
         path = self.main_window.dialogs.open_path(str(Path.home()))
         if not path:
             return []
         try:
-            imported = import_presets(Path(path))
+            try:
+                imported = import_presets(Path(path))
+            except ImportConflictError as conflict:
+                choice = ask(self.main_window.dialogs, self, "ask_import_conflict", conflict.names)
+                if choice not in ("replace", "keep_both"):
+                    self.show_message("Nothing was imported.")
+                    return []
+                imported = import_presets(Path(path), existing=choice)
         except (PresetError, OSError) as exc:
             self.show_message(str(exc), error=True)
             return []
         self.current = None
         self.reload(select=imported[0].name if imported else None)
-        self.show_message(f"Imported {len(imported)} preset(s) from {path}.")
+        names = ", ".join(p.name for p in imported[:5]) + (" …" if len(imported) > 5 else "")
+        self.show_message(f"Imported {len(imported)} preset(s) from {path}: {names}.")
         self.presets_changed.emit()
         return imported
 

@@ -19,7 +19,8 @@ from PySide6.QtWidgets import (
 )
 
 from gpt2_studio.core.presets import Preset
-from gpt2_studio.core.sampling import MAX_ALTERNATIVES, SamplingSettings
+from gpt2_studio.core.sampling import SamplingSettings
+from gpt2_studio.core.sampling_limits import PRESET_LIMITS
 
 OUTPUT_LABELS = {
     "ghost": "Ghost text at the cursor (Tab accepts)",
@@ -112,16 +113,29 @@ class PresetForm(QWidget):
         form.addRow("&Group:", self.group_edit)
         form.addRow("&Shortcut:", self.shortcut_edit)
 
-        self.temperature_spin = QDoubleSpinBox(decimals=2, minimum=0.0, maximum=5.0, singleStep=0.05)
+        # The same ranges that preset files are clamped to when they load (core.sampling_limits).
+        limits = PRESET_LIMITS
+        self.temperature_spin = QDoubleSpinBox(decimals=2, singleStep=0.05)
         self.temperature_spin.setToolTip("0 = greedy: always the most likely word")
-        self.top_k_spin = QSpinBox(minimum=0, maximum=100_000)
+        self.top_k_spin = QSpinBox()
         self.top_k_spin.setSpecialValueText("off")
-        self.top_p_spin = QDoubleSpinBox(decimals=2, minimum=0.01, maximum=1.0, singleStep=0.05)
+        self.top_p_spin = QDoubleSpinBox(decimals=2, singleStep=0.05)
         self.top_p_spin.setToolTip("1.00 = off")
-        self.max_tokens_spin = QSpinBox(minimum=1, maximum=4096)
-        self.alternatives_spin = QSpinBox(minimum=1, maximum=MAX_ALTERNATIVES)
-        self.penalty_spin = QDoubleSpinBox(decimals=2, minimum=0.1, maximum=10.0, singleStep=0.05)
+        self.max_tokens_spin = QSpinBox()
+        self.alternatives_spin = QSpinBox()
+        self.penalty_spin = QDoubleSpinBox(decimals=2, singleStep=0.05)
         self.penalty_spin.setToolTip("1.00 = off; above 1 discourages repeating words")
+        self._spins = {
+            "temperature": self.temperature_spin,
+            "top_k": self.top_k_spin,
+            "top_p": self.top_p_spin,
+            "max_new_tokens": self.max_tokens_spin,
+            "num_alternatives": self.alternatives_spin,
+            "repetition_penalty": self.penalty_spin,
+        }
+        for key, spin in self._spins.items():
+            low, high = limits[key].low, limits[key].high
+            spin.setRange(*((int(low), int(high)) if limits[key].whole else (low, high)))
         self.stops_edit = QPlainTextEdit()
         self.stops_edit.setObjectName("preset-stops")
         self.stops_edit.setTabChangesFocus(True)
@@ -203,15 +217,13 @@ class PresetForm(QWidget):
         """The preset the form describes; PresetError or SettingsError says what is wrong with it."""
         base = self.base.sampling if self.base else SamplingSettings()
         lines = self.stops_edit.toPlainText().split("\n")
-        sampling = base.replace(
-            temperature=round(self.temperature_spin.value(), 2),
-            top_k=self.top_k_spin.value(),
-            top_p=round(self.top_p_spin.value(), 2),
-            max_new_tokens=self.max_tokens_spin.value(),
-            num_alternatives=self.alternatives_spin.value(),
-            repetition_penalty=round(self.penalty_spin.value(), 2),
-            stop_strings=tuple(decode_stop(line) for line in lines if line),
-        )
+        values = {}
+        for key, spin in self._spins.items():
+            value = round(spin.value(), 2) if isinstance(spin, QDoubleSpinBox) else spin.value()
+            # A value finer than the box shows (0.735) stays as it is unless the user changed it.
+            kept = getattr(base, key)
+            values[key] = kept if isinstance(spin, QDoubleSpinBox) and round(kept, 2) == value else value
+        sampling = base.replace(**values, stop_strings=tuple(decode_stop(line) for line in lines if line))
         shortcut = self.shortcut_edit.keySequence().toString(QKeySequence.SequenceFormat.PortableText)
         return Preset(
             name=self.name_edit.text().strip(),

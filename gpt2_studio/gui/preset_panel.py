@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QTextCursor
 from PySide6.QtWidgets import (
     QApplication,
@@ -34,6 +34,8 @@ def insert_at_cursor(editor: GhostTextEdit, text: str) -> None:
 
 class PresetResultPanel(QDockWidget):
     """A dockable, read-only view of the last side-panel result."""
+
+    inserted = Signal()  # Insert put the result into the document
 
     def __init__(self, editor: GhostTextEdit, parent: QWidget | None = None) -> None:
         super().__init__("Preset Result", parent)
@@ -108,6 +110,7 @@ class PresetResultPanel(QDockWidget):
         text = self.text().strip()
         if text:
             insert_at_cursor(self.editor, text)
+            self.inserted.emit()
             self.editor.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def copy(self) -> None:

@@ -20,6 +20,7 @@ from gpt2_studio.core.documents import DocumentError, write_text_file
 from gpt2_studio.core.presets import Preset, PresetContext, finish
 from gpt2_studio.core.sampling import SamplingSettings
 from gpt2_studio.gui.model_worker import SuggestionRequest, next_request_id
+from gpt2_studio.gui.prefs_questions import ask
 from gpt2_studio.gui.preset_panel import PresetResultPanel
 from gpt2_studio.gui.suggestions import text_before_cursor
 
@@ -56,6 +57,8 @@ class _Job:
     heading: str = ""
     path: Path | None = None  # new_document: save the samples here instead
     trimmed: bool = False
+    tokens: int = 0  # pieces of the first alternative streamed so far (about one token each)
+    preview: str = ""  # the first alternative so far, for the status bar
 
 
 class PresetRunner(QObject):
@@ -90,6 +93,8 @@ class PresetRunner(QObject):
         if window is None or not self.window.controller.model_ready:
             self._say("The model is not loaded yet; presets run once it is.", 8000)
             return False
+        if preset.output == "new_document" and path is None and not self._may_replace_document(preset):
+            return False
         context = self._context(preset)
         if context is None:
             return False
@@ -120,10 +125,44 @@ class PresetRunner(QObject):
         elif preset.output == "side_panel":
             self.panel.start(preset.name, job.heading)
         self.job = job
-        self._say(f"Running {preset.name}…")
+        self._progress(job)
         self.running_changed.emit(True)
         self.worker.submit(request)
         return True
+
+    def _may_replace_document(self, preset: Preset) -> bool:
+        """Samples replace the document: ask first, saying so, when it has unsaved changes."""
+        if not self.editor.document().isModified():
+            return True
+        name = self.window.path.name if self.window.path else "Untitled"
+        answer = ask(self.window.dialogs, self.window, "ask_samples_new_document", preset.name, name)
+        if answer == "save":
+            return bool(self.window.save())
+        return answer == "discard"
+
+    # -- progress -------------------------------------------------------------------------------
+    def _progress(self, job: _Job) -> None:
+        """What the running preset has done so far, in the status bar (Stop is in the Presets menu)."""
+        name = job.preset.name
+        done = f" {job.tokens} token{'s' if job.tokens != 1 else ''}" if job.tokens else ""
+        self._set_state(f"Running {name}…{done}")
+        message = f"Running {name}…{done} (Ctrl+. stops)"
+        if job.preview and job.preset.output in ("insert", "below", "replace"):
+            # Those results go into the document in one step when done; until then they show here.
+            tail = job.preview.replace("\n", " ⏎ ").strip()
+            message += f": “…{tail[-60:]}”" if len(tail) > 60 else f": “{tail}”"
+        self._say(message)
+
+    def _set_state(self, text: str | None) -> None:
+        """The window's state label (None: back to what the suggestions say)."""
+        label = getattr(self.window, "state_label", None)
+        if label is None:
+            return
+        if text is None:
+            if not self.window.controller.model_ready:
+                return
+            text = "Generating" if self.window.controller.in_flight else "Ready"
+        label.setText(text)
 
     def _context(self, preset: Preset) -> PresetContext | None:
         """The user's text for the placeholders the template uses; None when the run is called off."""
@@ -191,6 +230,7 @@ class PresetRunner(QObject):
         self.worker.invalidate(job.request_id + 1, CHANNEL)
         if job.preset.output == "ghost":
             self.editor.clear_ghost()
+        self._set_state(None)
         self._say(f"Stopped {job.preset.name}.", 4000)
         self.running_changed.emit(False)
 
@@ -210,6 +250,10 @@ class PresetRunner(QObject):
             self.editor.append_ghost(index, text)
         elif job.preset.output == "side_panel" and index == 0:
             self.panel.append(text)
+        if index == 0:
+            job.tokens += 1
+            job.preview += text
+            self._progress(job)
 
     def _on_failed(self, request_id: int, message: str) -> None:
         job = self.job
@@ -218,6 +262,7 @@ class PresetRunner(QObject):
         self.job = None
         if job.preset.output == "ghost":
             self.editor.clear_ghost()
+        self._set_state(None)
         self._say(f"{job.preset.name} failed: {message}")
         self.running_changed.emit(False)
 
@@ -226,6 +271,7 @@ class PresetRunner(QObject):
         if job is None or request_id != job.request_id:
             return
         self.job = None
+        self._set_state(None)
         self.running_changed.emit(False)
         preset = job.preset
         if completion.cancelled:
@@ -242,6 +288,9 @@ class PresetRunner(QObject):
             return
         results = [finish(preset, text) for text in raw]
         placed = self._place(job, results)
+        if preset.output in ("insert", "below", "replace", "new_document"):
+            # The inserted text looks like typing to the suggestions: no ghost until the user types.
+            self.window.controller.stop()
         if placed:
             note = " The text was shortened to fit the model's window." if job.trimmed else ""
             self._say(f"{placed}{note}", 8000)
@@ -279,6 +328,19 @@ class PresetRunner(QObject):
             cursor.clearSelection()
             self.editor.setTextCursor(cursor)
 
+    def _replace_document(self, job: _Job) -> bool:
+        """Start the new document for samples; False when the user keeps the current one.
+
+        The user agreed when the preset started; if they changed the text since, they are asked again.
+        """
+        document = self.editor.document()
+        changed_since = document.isModified() and document.revision() != job.revision
+        if changed_since and not self._may_replace_document(job.preset):
+            return False
+        document.setModified(False)  # saved, or its changes given up: nothing more to ask
+        self.window.new_document()
+        return not document.isModified() and document.isEmpty()
+
     def _samples(self, job: _Job, results: list[str]) -> str:
         """The samples, each under a separator line, to a new document or to the chosen file."""
         text = "\n\n".join(
@@ -293,11 +355,10 @@ class PresetRunner(QObject):
                 self.panel.show_result(job.preset.name, text, job.heading)
                 return f"Could not save the samples ({exc}); they are in the side panel."
             return f"Saved {count} to {job.path}."
-        self.window.new_document()  # asks about unsaved changes first
-        document = self.editor.document()
-        if document.isModified() or not document.isEmpty():
+        if not self._replace_document(job):
             self.panel.show_result(job.preset.name, text, job.heading)
             return f"{job.preset.name}: kept the {count} in the side panel."
+        document = self.editor.document()
         cursor = QTextCursor(document)
         cursor.beginEditBlock()
         cursor.insertText(text)

@@ -56,6 +56,8 @@ class PresetsUi(QObject):
         self.bar.edit_requested.connect(self.show_editor)
         self.bar.stop_requested.connect(self.runner.stop)
         self.runner.running_changed.connect(self.bar.set_running)
+        # A result put into the document is not typing: no ghost suggestion until the user types.
+        self.panel.inserted.connect(window.controller.stop)
         self.reload()
 
     def reload(self) -> None:

@@ -20,6 +20,10 @@ from PySide6.QtWidgets import (
 )
 
 from gpt2_studio.core.sampling import SamplingSettings
+from gpt2_studio.core.sampling_limits import EDITOR_LIMITS
+
+# The settings file is clamped to these same ranges when it is loaded (core.settings).
+_RANGE = {name: (limit.low, limit.high) for name, limit in EDITOR_LIMITS.items()}
 
 
 @dataclass(frozen=True)
@@ -35,35 +39,35 @@ class _SliderSpec:
 
 _SLIDERS = (
     _SliderSpec(
-        "temperature", "Temperature", 0.0, 2.0, 0.05,
+        "temperature", "Temperature", *_RANGE["temperature"], 0.05,
         "Randomness. Low values pick likely words (0 = always the most likely); high values take risks. "
         "GPT-2's classic value is 0.7.",
         lambda v: "greedy" if v == 0 else f"{v:.2f}",
     ),
     _SliderSpec(
-        "top_k", "Top-k", 0, 200, 1,
+        "top_k", "Top-k", *_RANGE["top_k"], 1,
         "Choose only among the k most likely next tokens. 0 turns the filter off. "
         "GPT-2's classic value is 40.",
         lambda v: "off" if v == 0 else f"{int(v)}",
     ),
     _SliderSpec(
-        "top_p", "Top-p", 0.05, 1.0, 0.05,
+        "top_p", "Top-p", *_RANGE["top_p"], 0.05,
         "Nucleus sampling: choose among the most likely tokens that together hold this much probability. "
         "1.0 turns it off.",
         lambda v: "off" if v >= 1.0 else f"{v:.2f}",
     ),
     _SliderSpec(
-        "repetition_penalty", "Repetition penalty", 1.0, 2.0, 0.05,
+        "repetition_penalty", "Repetition penalty", *_RANGE["repetition_penalty"], 0.05,
         "Makes words already in the text less likely, against loops. 1.0 is off; 1.2 is a mild setting.",
         lambda v: "off" if v == 1.0 else f"{v:.2f}",
     ),
     _SliderSpec(
-        "max_new_tokens", "Suggestion length", 1, 200, 1,
+        "max_new_tokens", "Suggestion length", *_RANGE["max_new_tokens"], 1,
         "How many tokens (about ¾ of a word each) a suggestion may have.",
         lambda v: f"{int(v)} tokens",
     ),
     _SliderSpec(
-        "num_alternatives", "Alternatives", 1, 8, 1,
+        "num_alternatives", "Alternatives", *_RANGE["num_alternatives"], 1,
         "How many different suggestions to make at once (cycle with Alt+] and Alt+[). They come from one "
         "batched pass, so three cost little more than one.",
         lambda v: f"{int(v)}",
@@ -108,7 +112,7 @@ class SamplingPanel(QDockWidget):
         )
         self.seed = QSpinBox()
         self.seed.setObjectName("seed")
-        self.seed.setRange(0, 2_147_483_647)
+        self.seed.setRange(int(EDITOR_LIMITS["seed"].low), int(EDITOR_LIMITS["seed"].high))
         self.seed.setToolTip("With a fixed seed, the same text and settings give the same suggestion.")
         seed_row = QHBoxLayout()
         seed_row.addWidget(self.random_seed)
@@ -134,9 +138,8 @@ class SamplingPanel(QDockWidget):
         """Show settings in the controls (does not emit settings_changed)."""
         self._updating = True
         try:
-            for field, (slider, _label, spec) in self._sliders.items():
-                value = min(max(float(getattr(settings, field)), spec.minimum), spec.maximum)
-                slider.setValue(round((value - spec.minimum) / spec.step))
+            for field, (slider, _label, _spec) in self._sliders.items():
+                slider.setValue(self._position(field, getattr(settings, field)))
             self.random_seed.setChecked(settings.seed is None)
             self.seed.setEnabled(settings.seed is not None)
             if settings.seed is not None:
@@ -151,13 +154,23 @@ class SamplingPanel(QDockWidget):
         self.set_settings(self._defaults.replace(stop_strings=self._settings.stop_strings))
         self.settings_changed.emit(self._settings)
 
+    def _position(self, field: str, value: float) -> int:
+        spec = self._sliders[field][2]
+        value = min(max(float(value), spec.minimum), spec.maximum)
+        return round((value - spec.minimum) / spec.step)
+
     def _value(self, field: str) -> float:
+        """The slider's value; the value in use while the slider still points at it (0.73, not 0.75)."""
         slider, _label, spec = self._sliders[field]
+        current = getattr(self._settings, field)
+        if slider.value() == self._position(field, current):
+            return current
         return round(spec.minimum + slider.value() * spec.step, 4)
 
     def _update_labels(self) -> None:
+        # The value in use, which may lie between two slider steps (0.73 on a 0.05 grid).
         for field, (_slider, label, spec) in self._sliders.items():
-            label.setText(spec.fmt(self._value(field)))
+            label.setText(spec.fmt(getattr(self._settings, field)))
 
     def _on_changed(self) -> None:
         self.seed.setEnabled(not self.random_seed.isChecked())

@@ -84,7 +84,7 @@ def test_continue_puts_a_ghost_at_the_cursor_that_tab_accepts_as_one_undo_step(w
     start_with(window, "Once upon a time")
     put_cursor(window, len("Once upon a time"))
     click(qtbot, window, "Continue")
-    assert window.statusBar().currentMessage() == "Running Continue…"
+    assert window.statusBar().currentMessage().startswith("Running Continue…")
     wait_done(qtbot, window)
     ghost = window.editor.ghost_text()
     assert ghost
@@ -217,8 +217,11 @@ def test_point_of_view_asks_for_the_role_and_continues_as_a_ghost(window, qtbot)
 def test_samples_replace_the_document_after_asking_about_unsaved_changes(window, qtbot):
     start_with(window, "my unsaved draft")
     window.editor.document().setModified(True)
-    window.dialogs.answer("ask_save_changes", "discard")
+    window.dialogs.answer("ask_samples_new_document", "discard")
     click(qtbot, window, "Samples")
+    # Asked before it runs, saying what will happen to which document.
+    assert window.dialogs.asked == [("ask_samples_new_document", ("Samples", "Untitled"))]
+    assert window.presets.runner.running
     wait_done(qtbot, window)
     text = window.editor.toPlainText()
     samples = find_preset(builtin_presets(), "Samples").sampling.num_alternatives
@@ -230,14 +233,40 @@ def test_samples_replace_the_document_after_asking_about_unsaved_changes(window,
     assert undo_once_restores(window, "")
 
 
-def test_samples_stay_in_the_side_panel_when_the_user_keeps_the_document(window, qtbot):
+def test_cancelling_the_samples_question_runs_nothing(window, qtbot):
     start_with(window, "my unsaved draft")
     window.editor.document().setModified(True)
-    window.dialogs.answer("ask_save_changes", "cancel")
+    window.dialogs.answer("ask_samples_new_document", "cancel")
+    window.presets.action("Samples").trigger()
+    assert not window.presets.runner.running
+    assert window.editor.toPlainText() == "my unsaved draft"
+    assert window.editor.document().isModified()
+
+
+def test_samples_ask_again_when_the_text_changed_while_they_ran(window, qtbot):
+    start_with(window, "my unsaved draft")
+    window.editor.document().setModified(True)
+    window.dialogs.answer("ask_samples_new_document", "discard", "cancel")
+    window.presets.action("Samples").trigger()
+    assert window.presets.runner.running
+    put_cursor(window, len("my unsaved draft"))
+    qtbot.keyClicks(window.editor, " and more")
+    wait_done(qtbot, window)
+    assert [q for q, _args in window.dialogs.asked] == ["ask_samples_new_document"] * 2
+    assert window.editor.toPlainText() == "my unsaved draft and more"  # kept, as answered
+    assert window.presets.panel.text().startswith(sample_separator(1))
+    assert "side panel" in window.statusBar().currentMessage()
+
+
+def test_samples_replace_a_saved_document_without_asking(window, qtbot, tmp_path):
+    draft = tmp_path / "draft.txt"
+    draft.write_text("saved draft", encoding="utf-8")
+    assert window.open_file(draft, ask=False)
     window.presets.action("Samples").trigger()
     wait_done(qtbot, window)
-    assert window.editor.toPlainText() == "my unsaved draft"
-    assert window.presets.panel.text().startswith(sample_separator(1))
+    assert window.dialogs.asked == []
+    assert window.editor.toPlainText().startswith(sample_separator(1))
+    assert draft.read_text(encoding="utf-8") == "saved draft"
 
 
 def test_samples_to_a_file(window, qtbot, tmp_path):
