@@ -40,6 +40,14 @@ from gpt2_studio.gui.preset_form import PresetForm
 log = logging.getLogger(__name__)
 
 
+def _why(exc: Exception) -> str:
+    """An error as the end of one sentence: 'permission denied (/path)'."""
+    if isinstance(exc, OSError):
+        reason = (exc.strerror or str(exc)).lower()
+        return f"{reason} ({exc.filename})." if exc.filename else f"{reason}."
+    return str(exc)
+
+
 def _unique_name(presets: list[Preset], base: str) -> str:
     name, n = base, 2
     while find_preset(presets, name) is not None:
@@ -220,8 +228,8 @@ class PresetEditorDialog(QDialog):
     def _write(self, preset: Preset, *, replacing: str | None, done: str) -> bool:
         try:
             path = save_user_preset(preset, replacing=replacing)
-        except OSError as exc:
-            self.show_message(f"Could not save the preset: {exc}", error=True)
+        except (OSError, PresetError) as exc:
+            self.show_message(f"Could not save the preset: {_why(exc)}", error=True)
             return False
         log.info("Saved preset %s to %s", preset.name, path)
         self.current = None
@@ -257,8 +265,8 @@ class PresetEditorDialog(QDialog):
             return False
         try:
             removed = delete_user_preset(current.name)
-        except OSError as exc:
-            self.show_message(f"Could not delete the preset: {exc}", error=True)
+        except (OSError, PresetError) as exc:
+            self.show_message(f"Could not delete the preset: {_why(exc)}", error=True)
             return False
         keep = current.name if self._is_builtin_name(current.name) else None
         self.current = None
@@ -271,8 +279,8 @@ class PresetEditorDialog(QDialog):
         """Undo every change to the built-in presets."""
         try:
             count = reset_builtins()
-        except OSError as exc:
-            self.show_message(f"Could not reset the built-in presets: {exc}", error=True)
+        except (OSError, PresetError) as exc:
+            self.show_message(f"Could not reset the built-in presets: {_why(exc)}", error=True)
             return 0
         self.reload()
         self.show_message(f"Reset {count} built-in preset(s)." if count else "The built-ins were unchanged.")
@@ -318,8 +326,8 @@ class PresetEditorDialog(QDialog):
             return 0
         try:
             export_presets(mine, Path(path))
-        except OSError as exc:
-            self.show_message(f"Could not export the presets: {exc}", error=True)
+        except (OSError, PresetError) as exc:
+            self.show_message(f"Could not export the presets: {_why(exc)}", error=True)
             return 0
         self.show_message(f"Exported {len(mine)} preset(s) to {path}.")
         return len(mine)

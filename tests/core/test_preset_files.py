@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 
 import pytest
 
@@ -24,6 +25,7 @@ from gpt2_studio.core.presets import (
 )
 from gpt2_studio.core.sampling import SamplingSettings
 from gpt2_studio.core.sampling_limits import PRESET_LIMITS
+from tests.as_nobody import public_temp_dir, run_as_nobody
 
 WINDOWS_DEVICES = {"con", "prn", "aux", "nul"} | {f"{port}{n}" for port in ("com", "lpt") for n in range(10)}
 AWKWARD_NAMES = [
@@ -231,3 +233,29 @@ def test_a_preset_built_in_code_keeps_values_the_editor_cannot_show():
     # Clamping is for files; code (the CLI, tests) may ask for more.
     preset = Preset("Long", "x", SamplingSettings(max_new_tokens=10_000))
     assert preset.sampling.max_new_tokens == 10_000
+
+
+def test_saving_into_a_read_only_folder_fails_with_oserror_for_a_real_user():
+    home = public_temp_dir()
+    try:
+        presets = home / "config" / "presets"
+        presets.mkdir(parents=True)
+        for folder in (home / "config", presets):
+            folder.chmod(0o755)  # root's: the user below may read, not write
+        (presets / "mine.json").write_text(json.dumps({"name": "Mine", "template": "x"}), encoding="utf-8")
+        code = (
+            "from gpt2_studio.core.presets import Preset, load_presets, save_user_preset, find_preset\n"
+            "presets, problems = load_presets()\n"
+            "assert find_preset(presets, 'Mine') is not None and problems == [], problems\n"
+            "try:\n"
+            "    save_user_preset(Preset('Mine', 'changed'))\n"
+            "except OSError as error:\n"
+            "    print('FAILED:', error.strerror)\n"
+        )
+        result = run_as_nobody(code, {"GPT2_STUDIO_HOME": str(home)})
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.strip() == "FAILED: Permission denied"
+        assert json.loads((presets / "mine.json").read_text(encoding="utf-8"))["template"] == "x"
+        assert [p.name for p in presets.iterdir()] == ["mine.json"]
+    finally:
+        shutil.rmtree(home)

@@ -251,3 +251,17 @@ def test_a_preset_file_with_sampling_the_editor_cannot_show_is_clamped_and_named
     put_cursor(window, 4)
     window.presets.action("Huge").trigger()  # and it runs (shortened to the model's window)
     assert window.presets.runner.running
+
+
+def test_a_preset_folder_that_cannot_be_written_is_explained_in_the_editor(window, tmp_path):
+    config = user_presets_dir().parent
+    config.mkdir(parents=True, exist_ok=True)
+    user_presets_dir().write_text("a file where the presets folder should be")
+    editor = window.presets.show_editor()
+    assert not editor.new_preset()
+    message = editor.message.text()
+    assert message.startswith("Could not save the preset: ")
+    assert str(user_presets_dir()) in message
+    assert message.endswith(").")
+    assert "Q&A" in window.presets.bar.actions_by_name  # the app carries on
+    editor.close()
