@@ -448,7 +448,8 @@ class MainWindow(QMainWindow):
         for path in self.settings.recent_files:
             usable = usable_path(path)
             shown = path if usable else ascii(path)
-            label = metrics.elidedText(shown, Qt.TextElideMode.ElideMiddle, 600).replace("&", "&&")
+            printable = "".join(c if c.isprintable() else "\ufffd" for c in shown)  # a tab, a newline
+            label = metrics.elidedText(printable, Qt.TextElideMode.ElideMiddle, 600).replace("&", "&&")
             action = self.recent_menu.addAction(label)
             action.setToolTip(shown)
             if usable:

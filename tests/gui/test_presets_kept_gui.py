@@ -265,3 +265,31 @@ def test_a_preset_folder_that_cannot_be_written_is_explained_in_the_editor(windo
     assert message.endswith(").")
     assert "Q&A" in window.presets.bar.actions_by_name  # the app carries on
     editor.close()
+
+
+def test_samples_can_save_the_draft_first(window, qtbot, tmp_path):
+    start_with(window, "my draft")
+    window.editor.document().setModified(True)
+    target = tmp_path / "draft.txt"
+    window.dialogs.answer("ask_samples_new_document", "save")
+    window.dialogs.answer("save_path", str(target))
+    window.presets.action("Samples").trigger()
+    assert target.read_text(encoding="utf-8") == "my draft"  # saved before anything ran
+    assert window.presets.runner.running
+    wait_done(qtbot, window)
+    assert window.editor.toPlainText().startswith("==== sample 1 ====")
+    assert window.path is None
+
+
+def test_a_failed_save_before_samples_runs_nothing(window, tmp_path):
+    start_with(window, "my draft")
+    window.editor.document().setModified(True)
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    window.dialogs.answer("ask_samples_new_document", "save")
+    window.dialogs.answer("save_path", str(blocker / "draft.txt"))
+    window.dialogs.answer("error", None)
+    window.presets.action("Samples").trigger()
+    assert not window.presets.runner.running
+    assert window.editor.toPlainText() == "my draft"
+    assert window.editor.document().isModified()

@@ -102,10 +102,17 @@ def test_open_recent_shows_unusable_entries_disabled_and_never_raises(make_windo
     gone = tmp_path / "gone.txt"
     window = make_window(load=False)
     # As a hand-edited settings file (or an older version) could leave them, bypassing the checks.
-    window.settings.recent_files = ["/docs/a\x00b.txt", str(good), "/docs/\ud800.txt", str(gone)]
+    window.settings.recent_files = [
+        "/docs/a\x00b.txt",
+        str(good),
+        "/docs/\ud800.txt",
+        str(gone),
+        "/docs/new\nline.txt",
+    ]
     window.recent_menu.aboutToShow.emit()
     actions = window.recent_menu.actions()
-    assert [a.isEnabled() for a in actions] == [False, True, False, True]
+    assert [a.isEnabled() for a in actions] == [False, True, False, True, True]
+    assert "\n" not in actions[4].text()  # a newline in a (valid) name does not break the menu
     assert "R&&D notes.txt" in actions[1].text()  # shown as written, not as a mnemonic
     assert actions[0].toolTip() == ascii("/docs/a\x00b.txt")
 
