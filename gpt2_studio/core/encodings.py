@@ -113,7 +113,10 @@ def _detected(data: bytes) -> list[str]:
 
 def _prior(encoding: str) -> int:
     common = [canonical(name) for name in COMMON_ENCODINGS]
-    name = canonical(encoding)
+    try:
+        name = canonical(encoding)
+    except LookupError:
+        return len(common)
     return common.index(name) if name in common else len(common)
 
 
@@ -125,7 +128,12 @@ def guess_encodings(data: bytes) -> list[str]:
     """
     by_text: dict[str, str] = {}
     seen: set[str] = {"utf-8"}
-    for encoding in [*_detected(data), *_FALLBACKS]:
+    detected = _detected(data)
+    # On short texts the detector often ranks a rare code page first ("Café" as Urdu cp1006): the
+    # encodings people actually use come first, in the detector's order, then the rest.
+    common = [name for name in detected if _prior(name) < len(COMMON_ENCODINGS)]
+    rare = [name for name in detected if name not in common]
+    for encoding in [*common, *_FALLBACKS, *rare]:
         try:
             name = canonical(encoding)
             text = data.decode(encoding)
