@@ -8,7 +8,7 @@ late write can never bring back a copy that was discarded after a save.
 from __future__ import annotations
 
 import logging
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, Signal
@@ -42,25 +42,28 @@ class RecoveryWriter(QObject):
         super().__init__(parent)
         self.store = store
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="recovery")
-        self._latest: Future | None = None
+        self._closed = False
 
-    def write(self, snapshot: Snapshot) -> Future:
+    def write(self, snapshot: Snapshot) -> None:
         """Write the copy in the background; the result arrives as succeeded or failed."""
-        self._latest = self._pool.submit(self._write, snapshot)
-        return self._latest
+        if not self._closed:
+            self._pool.submit(self._write, snapshot)
 
-    def discard(self, doc_id: str) -> Future:
+    def discard(self, doc_id: str) -> None:
         """Remove the copy once every write queued before has finished."""
-        self._latest = self._pool.submit(self.store.discard, doc_id)
-        return self._latest
+        if self._closed:
+            self.store.discard(doc_id)
+        else:
+            self._pool.submit(self.store.discard, doc_id)
 
     def wait(self, timeout: float | None = None) -> None:
-        """Block until everything queued so far is done (closing, tests)."""
-        future = self._pool.submit(lambda: None)
-        future.result(timeout)
+        """Block until everything queued so far is done (tests)."""
+        if not self._closed:
+            self._pool.submit(lambda: None).result(timeout)
 
     def close(self) -> None:
-        """Finish the queued work and stop the thread."""
+        """Finish the queued work and stop the thread; later discards run at once, writes are dropped."""
+        self._closed = True
         self._pool.shutdown(wait=True)
 
     def _write(self, snapshot: Snapshot) -> None:
