@@ -13,6 +13,8 @@ noncharacters for such internal use) and remembers the swap on the document, so 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from PySide6.QtGui import QTextCursor, QTextDocument
 from PySide6.QtWidgets import QPlainTextEdit
 
@@ -32,10 +34,27 @@ def _substitutes(document: QTextDocument) -> list[tuple[str, str]]:
 
 
 def _restore(document: QTextDocument, text: str) -> str:
-    text = text.replace(PARAGRAPH, "\n")
-    for stand_in, original in _substitutes(document):
-        text = text.replace(stand_in, original)
-    return text
+    return RawText(text, tuple(_substitutes(document))).exact()
+
+
+@dataclass(frozen=True)
+class RawText:
+    """The document's raw text and its stand-ins: exact() can run on any thread (recovery copies)."""
+
+    raw: str
+    substitutes: tuple[tuple[str, str], ...]
+
+    def exact(self) -> str:
+        """The exact text, as exact_text() would give it."""
+        text = self.raw.replace(PARAGRAPH, "\n")
+        for stand_in, original in self.substitutes:
+            text = text.replace(stand_in, original)
+        return text
+
+
+def raw_snapshot(document: QTextDocument) -> RawText:
+    """The least work on the GUI thread that captures the document's exact text."""
+    return RawText(document.toRawText(), tuple(_substitutes(document)))
 
 
 def exact_text(document: QTextDocument) -> str:

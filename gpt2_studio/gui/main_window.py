@@ -29,7 +29,7 @@ from gpt2_studio.core.settings import AppSettings, save_settings
 from gpt2_studio.gui.dialogs import Dialogs
 from gpt2_studio.gui.document_dialogs import ask as ask_document_question
 from gpt2_studio.gui.document_dialogs import reopen_with_encoding, save_with_encoding
-from gpt2_studio.gui.document_text import exact_text, set_exact_text
+from gpt2_studio.gui.document_text import exact_text, raw_snapshot, set_exact_text
 from gpt2_studio.gui.find_replace import FindReplaceDialog
 from gpt2_studio.gui.ghost_editor import GhostTextEdit
 from gpt2_studio.gui.model_worker import ModelInfo, WorkerThread
@@ -43,6 +43,9 @@ log = logging.getLogger(__name__)
 
 RECOVERY_INTERVAL_MS = 5_000
 FIRST_COPY_DELAY_MS = 1_000  # the first recovery copy, soon after the first edit
+LARGE_DOCUMENT_CHARS = 2_000_000  # above this, recovery copies wait for a pause in typing
+TYPING_PAUSE_MS = 700
+RECOVERY_MAX_DELAY_S = 30.0
 SUGGESTION_DELAYS_MS = (200, 400, 700, 1000, 2000)
 DEFAULT_MODEL = "gpt2"
 
@@ -73,6 +76,7 @@ class MainWindow(QMainWindow):
         self.recovery_writer = RecoveryWriter(self.recovery, self)
         self.recovery_warning = RecoveryWarning(self)
         self._copy_scheduled = False
+        self._last_edit = self._last_copy_at = time.monotonic()
         self.doc_id = RecoveryStore.new_doc_id()
         self.path: Path | None = None
         self.encoding = "utf-8"
@@ -483,6 +487,7 @@ class MainWindow(QMainWindow):
 
     # -- recovery -------------------------------------------------------------------------------
     def _schedule_first_copy(self) -> None:
+        self._last_edit = time.monotonic()
         # Work typed in the first seconds is copied soon after the first edit, not at the next interval.
         if not self._copy_scheduled:
             self._copy_scheduled = True
@@ -495,9 +500,19 @@ class MainWindow(QMainWindow):
             return
         if document.revision() == self._recovered_revision:
             return
+        now = time.monotonic()
+        # Copying a large document's text takes the GUI thread a moment (about 0.3 s at 50 MB): wait
+        # for a pause in typing, but not longer than RECOVERY_MAX_DELAY_S since the last copy.
+        if (
+            document.characterCount() > LARGE_DOCUMENT_CHARS
+            and now - self._last_edit < TYPING_PAUSE_MS / 1000
+            and now - self._last_copy_at < RECOVERY_MAX_DELAY_S
+        ):
+            self.first_copy_timer.start(TYPING_PAUSE_MS)
+            return
         snapshot = Snapshot(
             self.doc_id,
-            exact_text(document),
+            raw_snapshot(document),
             str(self.path) if self.path else None,
             self.encoding,
             self.newline,
@@ -505,6 +520,7 @@ class MainWindow(QMainWindow):
         )
         self.recovery_writer.write(snapshot)
         self._recovered_revision = document.revision()
+        self._last_copy_at = now
 
     def offer_recovery(self) -> bool:
         """At start-up: offer unsaved work left by a crashed session; True if something was restored."""

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QLabel, QMainWindow
 
 from gpt2_studio.core.documents import FileStamp
 from gpt2_studio.core.recovery import RecoveryStore
+from gpt2_studio.gui.document_text import RawText
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +26,7 @@ class Snapshot:
     """Everything needed to write one recovery copy, taken on the GUI thread."""
 
     doc_id: str
-    text: str
+    text: RawText  # turned into the exact text on the writer's thread
     source_path: str | None
     encoding: str
     newline: str
@@ -70,7 +71,7 @@ class RecoveryWriter(QObject):
         try:
             self.store.write(
                 snapshot.doc_id,
-                snapshot.text,
+                snapshot.text.exact(),
                 snapshot.source_path,
                 encoding=snapshot.encoding,
                 newline=snapshot.newline,

@@ -145,3 +145,18 @@ def test_saving_a_read_only_file_is_refused_and_the_text_stays(window, qtbot, tm
     assert stat.S_IMODE(target.stat().st_mode) == 0o444
     assert window.editor.toPlainText() == "as it was and more"
     assert window.editor.document().isModified()
+
+
+def test_a_large_documents_copy_waits_for_a_pause_in_typing(window, qtbot):
+    from gpt2_studio.gui import main_window
+    from gpt2_studio.gui.document_text import set_exact_text
+
+    set_exact_text(window.editor, "word " * (main_window.LARGE_DOCUMENT_CHARS // 5 + 1))
+    window.editor.moveCursor(QTextCursor.MoveOperation.End)
+    qtbot.keyClicks(window.editor, "typing")
+    window.write_recovery()  # mid-typing: postponed, not skipped
+    assert _copies() == []
+    assert window.first_copy_timer.isActive()
+    qtbot.waitUntil(lambda: len(_copies()) == 1, timeout=10_000)
+    window.recovery_writer.wait(30)
+    assert _copies()[0].read_bytes().endswith(b"word typing")
