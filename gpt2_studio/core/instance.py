@@ -27,6 +27,7 @@ _ID = re.compile(r"[0-9a-f]{32}")
 #: Every temporary file the app writes has this in its name (see core.savefile).
 TEMP_MARK = ".gpt2studio-"
 _journal_lock = threading.Lock()
+_JOURNAL_PRUNE_BYTES = 64 * 1024
 
 
 def instances_dir() -> Path:
@@ -122,10 +123,20 @@ def note_temporary(path: Path) -> None:
             fd = os.open(instance.journal, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
             try:
                 os.write(fd, line)
+                size = os.fstat(fd).st_size
             finally:
                 os.close(fd)
+            if size > _JOURNAL_PRUNE_BYTES:
+                _prune(instance.journal)
         except OSError as error:
             logger.warning("Could not note the temporary file %s: %s", path, error)
+
+
+def _prune(journal: Path) -> None:
+    """Keep only the temporaries that still exist (autosaves add a line every few seconds)."""
+    lines = journal.read_bytes().decode("utf-8", "surrogateescape").splitlines()
+    kept = [line for line in dict.fromkeys(lines) if os.path.lexists(line)]
+    journal.write_bytes("".join(f"{line}\n" for line in kept).encode("utf-8", "surrogateescape"))
 
 
 def clean_stale_temporaries(folder: Path | None = None) -> list[Path]:

@@ -242,3 +242,13 @@ def test_a_failed_save_leaves_no_temporary_file(tmp_path, monkeypatch):
         write_text_file(target, "new")
     assert [p.name for p in folder.iterdir()] == ["t.txt"]
     assert target.read_text() == "kept"
+
+
+def test_the_journal_of_temporaries_stays_small_in_a_long_session(tmp_path, monkeypatch):
+    monkeypatch.setattr(instance, "_JOURNAL_PRUNE_BYTES", 2_000)
+    target = tmp_path / "autosaved.txt"
+    for number in range(200):
+        write_text_file(target, f"version {number}")
+    journal = instance.current().journal
+    assert journal.stat().st_size <= 2_000 + 200
+    assert target.read_text() == "version 199"
