@@ -542,7 +542,11 @@ class MainWindow(QMainWindow):
         # Saved back as it was read, and a save still notices changes made to the file since.
         self._set_document(newest.text, path, newest.encoding, newest.newline, newest.stamp)
         self.editor.document().setModified(True)
-        self.recovery.discard(newest.doc_id)  # older copies stay pending and are offered next time
+        # A crash right after restoring must not lose the work: copy it under this instance first; the
+        # old copy goes only after that (the writer keeps the order). Older copies are offered next time.
+        self._recovered_revision = -1
+        self.write_recovery()
+        self.recovery_writer.discard(newest.doc_id)
         self._update_title()
         self.statusBar().showMessage("Restored unsaved work; save it to keep it.")
         return True

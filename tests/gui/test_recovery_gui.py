@@ -66,12 +66,19 @@ def test_work_typed_just_before_a_crash_is_restored_in_its_encoding_and_saved_wi
     assert (window.encoding, window.newline) == ("cp1252", "\r\n")
     assert window.windowTitle().startswith("*lettre.txt [Windows-1252")
 
+    # restored work is copied again at once: a second crash before any edit would not lose it
+    window.recovery_writer.wait(30)
+    (copy,) = _copies()
+    assert copy.read_bytes().endswith("Déjà\nFin".encode())
+
     window.dialogs.answer("ask_overwrite_changed", False)
     assert not window.save()
     assert target.read_bytes() == original + "Ajouté par un autre programme".encode("cp1252")
     window.dialogs.answer("ask_overwrite_changed", True)
     assert window.save()
     assert target.read_bytes() == original + b"Fin"
+    window.recovery_writer.wait(30)
+    assert _copies() == []
 
 
 def test_the_first_copy_is_written_about_a_second_after_the_first_edit(window, qtbot):
