@@ -542,11 +542,22 @@ class MainWindow(QMainWindow):
         # Saved back as it was read, and a save still notices changes made to the file since.
         self._set_document(newest.text, path, newest.encoding, newest.newline, newest.stamp)
         self.editor.document().setModified(True)
-        # A crash right after restoring must not lose the work: copy it under this instance first; the
-        # old copy goes only after that (the writer keeps the order). Older copies are offered next time.
-        self._recovered_revision = -1
-        self.write_recovery()
-        self.recovery_writer.discard(newest.doc_id)
+        # A crash right after restoring must not lose the work: the old copy goes only once this
+        # instance holds its own (written here, at start-up). Older copies are offered next time.
+        try:
+            self.recovery.write(
+                self.doc_id,
+                newest.text,
+                newest.source_path,
+                encoding=newest.encoding,
+                newline=newest.newline,
+                stamp=newest.stamp,
+            )
+        except OSError as exc:
+            log.warning("Could not copy the restored work; its old copy is kept: %s", exc)
+        else:
+            self._recovered_revision = self.editor.document().revision()
+            self.recovery.discard(newest.doc_id)
         self._update_title()
         self.statusBar().showMessage("Restored unsaved work; save it to keep it.")
         return True
