@@ -177,3 +177,36 @@ def test_cancelling_the_encoding_choice_leaves_the_editor_alone(window, tmp_path
     window.dialogs.answer("choose_encoding", None)
     assert not window.open_file(source)
     assert window.editor.toPlainText() == "kept"
+
+
+def test_the_real_encoding_dialogs_offer_the_guess_first_with_a_preview(qtbot, tmp_path):
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QComboBox, QWidget
+
+    from gpt2_studio.gui.document_dialogs import DocumentDialogs
+
+    source = tmp_path / "ru.txt"
+    source.write_bytes("Привет, как дела? Это проверка кодировки файла.".encode("cp1251"))
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    dialogs = DocumentDialogs(parent)
+    seen: list[list[str]] = []
+
+    def answer(pick: int | None) -> None:
+        dialog = QApplication.activeModalWidget()
+        boxes = dialog.findChildren(QComboBox)
+        seen.append([boxes[0].itemText(i) for i in range(boxes[0].count())])
+        if pick is None:
+            dialog.reject()
+            return
+        boxes[0].setCurrentIndex(pick)
+        dialog.accept()
+
+    QTimer.singleShot(0, lambda: answer(0))
+    assert dialogs.choose_encoding("Which encoding?", ["cp1251", "cp1252"], str(source)) == "cp1251"
+    assert seen[-1][0].startswith("Windows-1251 (Cyrillic, cp1251) — Привет, как дела?")
+    QTimer.singleShot(0, lambda: answer(None))
+    assert dialogs.choose_encoding("Which encoding?", ["cp1251"], str(source)) is None
+    QTimer.singleShot(0, lambda: answer(0))
+    assert dialogs.choose_save_format("cp1251", "\r\n") == ("cp1251", "\r\n")
+    assert "UTF-8" in seen[-1]
