@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import codecs
-import contextlib
 import hashlib
 import os
 import stat
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+from gpt2_studio.core.encodings import describe_encoding, guess_encodings
 from gpt2_studio.core.errors import StudioError
+from gpt2_studio.core.savefile import NotWritableError, atomic_write_bytes, check_may_write
+
+__all__ = ["atomic_write_bytes", "describe_encoding"]  # re-exported for older callers
 
 MAX_FILE_BYTES = 64 * 1024 * 1024
 _MB = 1024 * 1024
 NEWLINES = ("\n", "\r\n", "\r")
+NEWLINE_NAMES = {"\n": "LF", "\r\n": "CRLF", "\r": "CR"}
 
 # Longest first: the UTF-32-LE mark starts with the UTF-16-LE one. Python's "utf-16"/"utf-32" codecs
 # read either byte order and write a byte-order mark in the machine's order when saving.
@@ -27,32 +30,18 @@ _BOMS = (
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
 
-# Friendly names, keyed by Python's canonical codec name.
-_LABELS = {
-    "utf-8": "UTF-8",
-    "utf-8-sig": "UTF-8 with a byte-order mark",
-    "utf-16": "UTF-16",
-    "utf-16-le": "UTF-16 little-endian",
-    "utf-16-be": "UTF-16 big-endian",
-    "utf-32": "UTF-32",
-    "cp1252": "Windows-1252",
-    "iso8859-1": "Latin-1",
-    "iso8859-15": "Latin-9",
-    "mac-roman": "Mac Roman",
-}
-
-
 class DocumentError(StudioError):
     """A text file cannot be opened or saved; the message names the file and the reason."""
 
 
 class NotUtf8Error(DocumentError):
-    """The file is not UTF-8; the user may reopen it in the suggested legacy encoding."""
+    """The file is not UTF-8; the user may reopen it in one of ``candidates`` (best guess first)."""
 
-    def __init__(self, path: Path, offset: int, suggested_encoding: str) -> None:
+    def __init__(self, path: Path, offset: int, candidates: list[str]) -> None:
         self.path = path
         self.offset = offset
-        self.suggested_encoding = suggested_encoding
+        self.candidates = candidates
+        self.suggested_encoding = suggested_encoding = candidates[0]
         super().__init__(
             f"{path} is not UTF-8 text (the first invalid byte is at offset {offset}); "
             f"try opening it as {describe_encoding(suggested_encoding)}."
@@ -61,6 +50,10 @@ class NotUtf8Error(DocumentError):
 
 class FileChangedOnDiskError(DocumentError):
     """Saving would overwrite changes another program made since the file was opened."""
+
+
+class ReadOnlyDocumentError(DocumentError):
+    """The user may not change the file (read-only, another user's, or in a read-only folder)."""
 
 
 @dataclass(frozen=True)
@@ -86,15 +79,6 @@ class TextFile:
     newline: str
     stamp: FileStamp
     warning: str | None = None
-
-
-def describe_encoding(encoding: str) -> str:
-    """A name for people, e.g. "Windows-1252 (cp1252)"."""
-    try:
-        label = _LABELS.get(codecs.lookup(encoding).name)
-    except LookupError:
-        label = None
-    return f"{label} ({encoding})" if label and label.lower() != encoding.lower() else (label or encoding)
 
 
 def _stamp(data: bytes, mtime_ns: int) -> FileStamp:
@@ -173,12 +157,7 @@ def _decode_default(path: Path, data: bytes) -> tuple[str, str, str | None]:
                 f"Cannot open {path}: it starts like {describe_encoding(encoding)} "
                 f"but byte {error.start} is invalid."
             ) from error
-        try:
-            data.decode("cp1252")
-            suggested = "cp1252"
-        except UnicodeDecodeError:
-            suggested = "latin-1"  # decodes any bytes
-        raise NotUtf8Error(path, error.start, suggested) from error
+        raise NotUtf8Error(path, error.start, guess_encodings(data)) from error
 
 
 def _decode_explicit(path: Path, data: bytes, encoding: str) -> tuple[str, str, str | None]:
@@ -191,6 +170,16 @@ def _decode_explicit(path: Path, data: bytes, encoding: str) -> tuple[str, str, 
         ) from error
     warning = f"Opened as {describe_encoding(encoding)}; it will be saved in the same encoding."
     return text, encoding, warning
+
+
+def _newlines_used(text: str) -> set[str]:
+    crlf = text.count("\r\n")
+    used = {"\r\n"} if crlf else set()
+    if text.count("\r") > crlf:
+        used.add("\r")
+    if text.count("\n") > crlf:
+        used.add("\n")
+    return used
 
 
 def _detect_newline(text: str) -> str:
@@ -220,49 +209,11 @@ def read_text_file(
     if "\x00" in text:
         raise _binary_error(path)
     newline = _detect_newline(text)
+    if len(_newlines_used(text)) > 1:
+        mixed = f"{path.name} mixes line endings; it will be saved with {NEWLINE_NAMES[newline]} throughout."
+        warning = f"{warning} {mixed}" if warning else mixed
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     return TextFile(path, text, encoding, newline, _stamp(data, mtime_ns), warning)
-
-
-def atomic_write_bytes(path: str | os.PathLike[str], data: bytes, *, new_file_mode: int = 0o666) -> None:
-    """Replace ``path`` with ``data`` so that a crash leaves the old file or the new, never half.
-
-    Writes a temporary file beside the target, syncs it, then renames it over the target. An
-    existing file keeps its permission bits; a new one gets ``new_file_mode`` less the umask.
-    Raises OSError; the temporary file never stays behind.
-    """
-    target = Path(os.path.realpath(path))  # save through a symlink, not over it
-    try:
-        mode: int | None = stat.S_IMODE(target.stat().st_mode)
-    except FileNotFoundError:
-        mode = None
-    temp = target.with_name(f".{target.name[:100]}.{uuid.uuid4().hex[:12]}.tmp")
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), new_file_mode)
-    try:
-        with os.fdopen(fd, "wb") as file:
-            file.write(data)
-            file.flush()
-            os.fsync(file.fileno())
-        if mode is not None:
-            os.chmod(temp, mode)
-        os.replace(temp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temp)
-        raise
-    _sync_folder(target.parent)
-
-
-def _sync_folder(folder: Path) -> None:
-    # Makes the rename itself durable on POSIX; Windows cannot open folders this way.
-    if os.name != "posix":
-        return
-    with contextlib.suppress(OSError):
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
 
 
 def write_text_file(
@@ -297,8 +248,13 @@ def write_text_file(
             raise FileChangedOnDiskError(
                 f"{path} changed on disk since it was opened, so saving now would overwrite those changes."
             )
-        atomic_write_bytes(path, data)
+        check_may_write(path)
+        atomic_write_bytes(path, data, in_place_if_needed=True)
         mtime_ns = os.stat(path).st_mtime_ns
+    except NotWritableError as error:
+        raise ReadOnlyDocumentError(
+            f"Cannot save {path}: {error}; use Save As to keep your text in another file."
+        ) from error
     except OSError as error:
         if isinstance(error, FileNotFoundError) and not path.parent.is_dir():
             reason = f"the folder {path.parent} does not exist"

@@ -13,21 +13,28 @@ from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QMenu
 
 from gpt2_studio import __version__
 from gpt2_studio.core.documents import (
+    NEWLINE_NAMES,
     DocumentError,
     FileChangedOnDiskError,
     FileStamp,
     NotUtf8Error,
+    describe_encoding,
     read_text_file,
     write_text_file,
 )
+from gpt2_studio.core.instance import clean_stale_temporaries
 from gpt2_studio.core.recovery import RecoveryStore
 from gpt2_studio.core.sampling import SamplingSettings
 from gpt2_studio.core.settings import AppSettings, save_settings
 from gpt2_studio.gui.dialogs import Dialogs
+from gpt2_studio.gui.document_dialogs import ask as ask_document_question
+from gpt2_studio.gui.document_dialogs import reopen_with_encoding, save_with_encoding
+from gpt2_studio.gui.document_text import exact_text, raw_snapshot, set_exact_text
 from gpt2_studio.gui.find_replace import FindReplaceDialog
 from gpt2_studio.gui.ghost_editor import GhostTextEdit
 from gpt2_studio.gui.model_worker import ModelInfo, WorkerThread
 from gpt2_studio.gui.presets_ui import install_presets
+from gpt2_studio.gui.recovery_writer import RecoveryWarning, RecoveryWriter, Snapshot
 from gpt2_studio.gui.sampling_panel import SamplingPanel
 from gpt2_studio.gui.suggestions import SuggestionController, text_before_cursor
 from gpt2_studio.gui.themes import apply_theme
@@ -35,6 +42,10 @@ from gpt2_studio.gui.themes import apply_theme
 log = logging.getLogger(__name__)
 
 RECOVERY_INTERVAL_MS = 5_000
+FIRST_COPY_DELAY_MS = 1_000  # the first recovery copy, soon after the first edit
+LARGE_DOCUMENT_CHARS = 2_000_000  # above this, recovery copies wait for a pause in typing
+TYPING_PAUSE_MS = 700
+RECOVERY_MAX_DELAY_S = 30.0
 SUGGESTION_DELAYS_MS = (200, 400, 700, 1000, 2000)
 DEFAULT_MODEL = "gpt2"
 
@@ -62,6 +73,10 @@ class MainWindow(QMainWindow):
         self.worker = worker_thread.worker
         self.dialogs = Dialogs(self)
         self.recovery = RecoveryStore()
+        self.recovery_writer = RecoveryWriter(self.recovery, self)
+        self.recovery_warning = RecoveryWarning(self)
+        self._copy_scheduled = False
+        self._last_edit = self._last_copy_at = time.monotonic()
         self.doc_id = RecoveryStore.new_doc_id()
         self.path: Path | None = None
         self.encoding = "utf-8"
@@ -92,6 +107,13 @@ class MainWindow(QMainWindow):
         self.recovery_timer.setInterval(RECOVERY_INTERVAL_MS)
         self.recovery_timer.timeout.connect(self.write_recovery)
         self.recovery_timer.start()
+        self.first_copy_timer = QTimer(self)
+        self.first_copy_timer.setSingleShot(True)
+        self.first_copy_timer.setInterval(FIRST_COPY_DELAY_MS)
+        self.first_copy_timer.timeout.connect(self.write_recovery)
+        self.editor.document().contentsChanged.connect(self._schedule_first_copy)
+        self.recovery_writer.failed.connect(self.recovery_warning.show_failure)
+        self.recovery_writer.succeeded.connect(self.recovery_warning.clear)
         self.window_timer = QTimer(self)
         self.window_timer.setSingleShot(True)
         self.window_timer.setInterval(250)
@@ -156,6 +178,8 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         self._action(file_menu, "&Save", self.save, keys.Save, name="action-save")
         self._action(file_menu, "Save &As…", self.save_as, keys.SaveAs)
+        self._action(file_menu, "Save with &Encoding…", lambda: save_with_encoding(self))
+        self._action(file_menu, "Reopen with Encodin&g…", lambda: reopen_with_encoding(self))
         file_menu.addSeparator()
         self._action(file_menu, "&Models…", self.show_model_manager, "Ctrl+Shift+M", name="action-models")
         self._action(file_menu, "Open &Model Folder…", self.choose_model_folder)
@@ -342,7 +366,11 @@ class MainWindow(QMainWindow):
 
     def _update_title(self) -> None:
         modified = "*" if self.editor.document().isModified() else ""
-        self.setWindowTitle(f"{modified}{self._display_name()} — GPT-2 Studio")
+        # UTF-8 with "\n" is the default and goes unmentioned; anything else is shown.
+        details = ""
+        if (self.encoding, self.newline) != ("utf-8", "\n"):
+            details = f" [{describe_encoding(self.encoding)}, {NEWLINE_NAMES[self.newline]}]"
+        self.setWindowTitle(f"{modified}{self._display_name()}{details} — GPT-2 Studio")
 
     def maybe_save(self) -> bool:
         """Ask about unsaved changes; False means the user cancelled."""
@@ -366,17 +394,20 @@ class MainWindow(QMainWindow):
         if path:
             self.open_file(path, ask=False)
 
-    def open_file(self, path: str | Path, *, ask: bool = True) -> bool:
-        """Open a text file; non-UTF-8 text is only opened in another encoding if the user agrees."""
+    def open_file(self, path: str | Path, *, ask: bool = True, encoding: str | None = None) -> bool:
+        """Open a text file; text that is not UTF-8 opens only in an encoding the user chooses."""
         if ask and not self.maybe_save():
             return False
         try:
             try:
-                loaded = read_text_file(path)
+                loaded = read_text_file(path, encoding=encoding)
             except NotUtf8Error as exc:
-                if not self.dialogs.ask_open_with_encoding(str(exc), exc.suggested_encoding):
+                chosen = ask_document_question(
+                    self, "choose_encoding", str(exc), exc.candidates, str(exc.path)
+                )
+                if not chosen:
                     return False
-                loaded = read_text_file(path, encoding=exc.suggested_encoding)
+                loaded = read_text_file(path, encoding=chosen)
         except DocumentError as exc:
             self.dialogs.error("Cannot open file", str(exc))
             return False
@@ -388,10 +419,12 @@ class MainWindow(QMainWindow):
 
     def _set_document(self, text: str, path: Path | None, encoding: str, newline: str, stamp) -> None:
         self.controller.stop()
-        self.recovery.discard(self.doc_id)
+        self.recovery_writer.discard(self.doc_id)
         self.doc_id = RecoveryStore.new_doc_id()
-        self.editor.setPlainText(text)
+        set_exact_text(self.editor, text)
         self.editor.document().setModified(False)
+        self.first_copy_timer.stop()
+        self._copy_scheduled = False
         self.path, self.encoding, self.newline, self.stamp = path, encoding, newline, stamp
         self._recovered_revision = self.editor.document().revision()
         self._update_title()
@@ -401,32 +434,44 @@ class MainWindow(QMainWindow):
             return self.save_as()
         return self._write(self.path, expected=self.stamp)
 
-    def save_as(self) -> bool:
+    def save_as(self, *, encoding: str | None = None, newline: str | None = None) -> bool:
+        """Save under a new name, optionally with another encoding and line ending."""
         suggested = str(self.path) if self.path else str(Path.home() / "Untitled.txt")
         path = self.dialogs.save_path(suggested)
         if not path:
             return False
-        return self._write(Path(path), expected=None)
+        same_file = self.path is not None and Path(path).resolve() == self.path.resolve()
+        # Saving over the open file under its own name still guards against others' changes.
+        return self._write(
+            Path(path), expected=self.stamp if same_file else None, encoding=encoding, newline=newline
+        )
 
-    def _write(self, path: Path, expected: FileStamp | None) -> bool:
-        text = self.editor.toPlainText()
+    def _write(
+        self,
+        path: Path,
+        expected: FileStamp | None,
+        *,
+        encoding: str | None = None,
+        newline: str | None = None,
+    ) -> bool:
+        text = exact_text(self.editor.document())
+        encoding = encoding or self.encoding
+        newline = newline or self.newline
         try:
             try:
-                stamp = write_text_file(
-                    path, text, encoding=self.encoding, newline=self.newline, expected=expected
-                )
+                stamp = write_text_file(path, text, encoding=encoding, newline=newline, expected=expected)
             except FileChangedOnDiskError:
                 if not self.dialogs.ask_overwrite_changed(str(path)):
                     return False
                 stamp = write_text_file(
-                    path, text, encoding=self.encoding, newline=self.newline, overwrite_changed=True
+                    path, text, encoding=encoding, newline=newline, overwrite_changed=True
                 )
         except DocumentError as exc:
             self.dialogs.error("Cannot save file", f"{exc}\n\nYour text is still in the editor.")
             return False
-        self.path, self.stamp = path, stamp
+        self.path, self.stamp, self.encoding, self.newline = path, stamp, encoding, newline
         self.editor.document().setModified(False)
-        self.recovery.discard(self.doc_id)
+        self.recovery_writer.discard(self.doc_id)
         self.settings.add_recent(str(path))
         self.statusBar().showMessage(f"Saved {path}", 4000)
         self._update_title()
@@ -460,21 +505,46 @@ class MainWindow(QMainWindow):
             self.recent_menu.addAction("(none)").setEnabled(False)
 
     # -- recovery -------------------------------------------------------------------------------
+    def _schedule_first_copy(self) -> None:
+        self._last_edit = time.monotonic()
+        # Work typed in the first seconds is copied soon after the first edit, not at the next interval.
+        if not self._copy_scheduled:
+            self._copy_scheduled = True
+            self.first_copy_timer.start()
+
     def write_recovery(self) -> None:
-        """Save unsaved work to the recovery folder when it changed since the last time."""
+        """Copy unsaved work to the recovery folder (on a background thread) when it changed."""
         document = self.editor.document()
         if not document.isModified():
             return
         if document.revision() == self._recovered_revision:
             return
-        try:
-            self.recovery.save(self.doc_id, self.editor.toPlainText(), str(self.path) if self.path else None)
-            self._recovered_revision = document.revision()
-        except OSError as exc:
-            log.warning("Could not write the recovery file: %s", exc)
+        now = time.monotonic()
+        # Copying a large document's text takes the GUI thread a moment (about 0.3 s at 50 MB): wait
+        # for a pause in typing, but not longer than RECOVERY_MAX_DELAY_S since the last copy.
+        if (
+            document.characterCount() > LARGE_DOCUMENT_CHARS
+            and now - self._last_edit < TYPING_PAUSE_MS / 1000
+            and now - self._last_copy_at < RECOVERY_MAX_DELAY_S
+        ):
+            self.first_copy_timer.start(TYPING_PAUSE_MS)
+            return
+        snapshot = Snapshot(
+            self.doc_id,
+            raw_snapshot(document),
+            str(self.path) if self.path else None,
+            self.encoding,
+            self.newline,
+            self.stamp,
+        )
+        self.recovery_writer.write(snapshot)
+        self._recovered_revision = document.revision()
+        self._last_copy_at = now
 
     def offer_recovery(self) -> bool:
         """At start-up: offer unsaved work left by a crashed session; True if something was restored."""
+        for temp in clean_stale_temporaries():
+            log.info("Removed a temporary file left by a crashed save: %s", temp)
         pending = self.recovery.pending()
         if not pending:
             return False
@@ -488,9 +558,25 @@ class MainWindow(QMainWindow):
             self.recovery.discard(newest.doc_id)
             return False
         path = Path(newest.source_path) if newest.source_path else None
-        self._set_document(newest.text, path, "utf-8", "\n", None)
+        # Saved back as it was read, and a save still notices changes made to the file since.
+        self._set_document(newest.text, path, newest.encoding, newest.newline, newest.stamp)
         self.editor.document().setModified(True)
-        self.recovery.discard(newest.doc_id)  # older copies stay pending and are offered next time
+        # A crash right after restoring must not lose the work: the old copy goes only once this
+        # instance holds its own (written here, at start-up). Older copies are offered next time.
+        try:
+            self.recovery.write(
+                self.doc_id,
+                newest.text,
+                newest.source_path,
+                encoding=newest.encoding,
+                newline=newest.newline,
+                stamp=newest.stamp,
+            )
+        except OSError as exc:
+            log.warning("Could not copy the restored work; its old copy is kept: %s", exc)
+        else:
+            self._recovered_revision = self.editor.document().revision()
+            self.recovery.discard(newest.doc_id)
         self._update_title()
         self.statusBar().showMessage("Restored unsaved work; save it to keep it.")
         return True
@@ -564,6 +650,8 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         self.recovery_timer.stop()
+        self.first_copy_timer.stop()
         self.controller.stop()
-        self.recovery.discard(self.doc_id)
+        self.recovery_writer.discard(self.doc_id)
+        self.recovery_writer.close()
         event.accept()

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QMainWindow
 from gpt2_studio.core.documents import DocumentError, write_text_file
 from gpt2_studio.core.presets import Preset, PresetContext, finish
 from gpt2_studio.core.sampling import SamplingSettings
+from gpt2_studio.gui.document_text import exact_block_text, exact_selected_text, exact_text
 from gpt2_studio.gui.model_worker import SuggestionRequest, next_request_id
 from gpt2_studio.gui.prefs_questions import ask
 from gpt2_studio.gui.preset_panel import PresetResultPanel
@@ -42,8 +43,7 @@ def fit_settings(settings: SamplingSettings, window: int, has_prompt: bool) -> S
 
 
 def _selected_text(cursor: QTextCursor) -> str:
-    # Qt separates paragraphs with U+2029 in selections; the model should see newlines.
-    return cursor.selectedText().replace("\u2029", "\n").replace("\u2028", "\n")
+    return exact_selected_text(cursor)
 
 
 @dataclass
@@ -171,7 +171,7 @@ class PresetRunner(QObject):
         values: dict[str, str] = {}
         if "selection" in used:
             values["selection"] = (
-                _selected_text(cursor) if cursor.hasSelection() else cursor.block().text()
+                _selected_text(cursor) if cursor.hasSelection() else exact_block_text(cursor)
             ).strip()
             if not values["selection"]:
                 self._say(f"{preset.name}: select some text, or put the cursor in a paragraph.", 8000)
@@ -179,7 +179,7 @@ class PresetRunner(QObject):
         if "document" in used:
             # "The document or the selection": a selection narrows the document to it.
             values["document"] = (
-                _selected_text(cursor) if cursor.hasSelection() else self.editor.toPlainText()
+                _selected_text(cursor) if cursor.hasSelection() else exact_text(self.editor.document())
             ).strip()
             if not values["document"]:
                 self._say(f"{preset.name}: the document is empty.", 8000)

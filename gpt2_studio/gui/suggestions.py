@@ -8,9 +8,9 @@ the ghost, so a chunk or result for an older id never reaches the editor.
 from __future__ import annotations
 
 from PySide6.QtCore import QObject, QTimer, Signal
-from PySide6.QtGui import QTextCursor
 
 from gpt2_studio.core.sampling import SamplingSettings
+from gpt2_studio.gui.document_text import exact_text_between
 from gpt2_studio.gui.ghost_editor import GhostTextEdit
 from gpt2_studio.gui.model_worker import ModelWorker, SuggestionRequest, next_request_id
 
@@ -26,11 +26,7 @@ def text_before_cursor(editor: GhostTextEdit) -> str:
     start = (
         max(0, ((position - CONTEXT_CHARS) // CONTEXT_GRID) * CONTEXT_GRID) if position > CONTEXT_CHARS else 0
     )
-    cursor = QTextCursor(editor.document())
-    cursor.setPosition(start)
-    cursor.setPosition(position, QTextCursor.MoveMode.KeepAnchor)
-    # Qt separates paragraphs with U+2029 in selections; the model should see newlines.
-    return cursor.selectedText().replace("\u2029", "\n").replace("\u2028", "\n")
+    return exact_text_between(editor.document(), start, position)
 
 
 class SuggestionController(QObject):

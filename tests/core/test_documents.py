@@ -135,13 +135,18 @@ def test_not_utf8_names_the_file_the_offset_and_an_encoding_to_try(tmp_path):
     assert "Windows-1252 (cp1252)" in message
 
 
-def test_bytes_that_are_not_cp1252_suggest_latin1(tmp_path):
+def test_bytes_that_are_not_cp1252_offer_only_encodings_that_decode_them(tmp_path):
     path = tmp_path / "odd.txt"
     path.write_bytes(b"abc\x81def")  # 0x81 is unassigned in cp1252
     with pytest.raises(NotUtf8Error) as caught:
         read_text_file(path)
     assert caught.value.offset == 3
-    assert caught.value.suggested_encoding == "latin-1"
+    candidates = caught.value.candidates
+    assert "cp1252" not in candidates
+    assert "latin-1" in candidates  # decodes any bytes, so there is always a choice
+    assert caught.value.suggested_encoding == candidates[0]
+    for encoding in candidates:
+        assert read_text_file(path, encoding=encoding).text.startswith("abc")
 
 
 def test_explicit_cp1252_opens_with_a_warning_and_saves_the_exact_bytes(tmp_path):

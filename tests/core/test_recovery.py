@@ -1,34 +1,59 @@
-"""Crash recovery: work left by a dead instance is offered back; a running instance's work is not."""
+"""Crash recovery: work left by a dead instance is offered back; a running instance's work is not.
+
+Liveness is told by a lock each instance holds; the tests use real second processes (that crash, or
+keep running) and, where the machine allows, PID namespaces in which every process is PID 1.
+"""
 
 from __future__ import annotations
 
 import json
 import logging
 import os
+import shutil
 import stat
 import subprocess
 import sys
+import textwrap
+from pathlib import Path
 
 import pytest
 
+from gpt2_studio.core.documents import FileStamp
 from gpt2_studio.core.recovery import RecoveredDocument, RecoveryStore
 
+ROOT = Path(__file__).resolve().parents[2]
 
-def _dead_pid() -> int:
-    """The id of a process that has exited (and been reaped)."""
-    process = subprocess.Popen([sys.executable, "-c", "pass"])
-    process.wait()
-    return process.pid
+WRITER = textwrap.dedent(
+    """
+    import os, sys
+    sys.path.insert(0, {root!r})
+    from gpt2_studio.core.documents import FileStamp
+    from gpt2_studio.core.recovery import RecoveryStore
+
+    store = RecoveryStore({folder!r})
+    store.write({doc_id!r}, {text!r}, {source!r}, encoding="cp1252", newline="\\r\\n",
+                stamp=FileStamp(3, 7, "ab" * 32))
+    print(os.getpid(), flush=True)
+    if {stay!r}:
+        sys.stdin.read()  # runs until the test closes stdin
+    os._exit(9)  # no clean-up, as a crash
+    """
+)
 
 
-def _pretend_written_by(store: RecoveryStore, doc_id: str, pid: int, saved_at: float | None = None) -> None:
-    """Rewrite a recovery file as if another process had saved it."""
-    path = store.folder / f"{doc_id}.json"
-    record = json.loads(path.read_text(encoding="utf-8"))
-    record["pid"] = pid
-    if saved_at is not None:
-        record["saved_at"] = saved_at
-    path.write_text(json.dumps(record), encoding="utf-8")
+def _script(folder: Path, doc_id: str, text: str = "Unsaved 🐉\u00a0words\u2028", *, stay=False) -> str:
+    return WRITER.format(
+        root=str(ROOT), folder=str(folder), doc_id=doc_id, text=text, source="/x/story.txt", stay=stay
+    )
+
+
+def _crashed_writer(folder: Path, doc_id: str, text: str = "Unsaved 🐉\u00a0words\u2028") -> int:
+    """Run a process that writes a copy and dies without clean-up; returns its PID."""
+    result = subprocess.run(
+        [sys.executable, "-c", _script(folder, doc_id, text)], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 9, result.stderr
+    return int(result.stdout)
 
 
 def test_the_default_folder_is_in_the_data_folder_and_created_only_when_needed(isolated_home):
@@ -46,19 +71,17 @@ def test_new_ids_are_unique_and_safe_file_names():
     assert all(doc_id.isalnum() for doc_id in ids)
 
 
-def test_work_of_a_crashed_instance_is_pending(tmp_path):
-    store = RecoveryStore(tmp_path / "recovery")
-    doc_id = store.new_doc_id()
-    assert store.save(doc_id, "Unsaved 🐉 words\r\n", str(tmp_path / "story.txt"))
-    dead = _dead_pid()
-    _pretend_written_by(store, doc_id, dead)
-
-    (recovered,) = store.pending()
+def test_work_of_a_crashed_process_is_pending_with_encoding_line_ending_and_stamp(tmp_path):
+    folder = tmp_path / "recovery"
+    pid = _crashed_writer(folder, "doc1")
+    (recovered,) = RecoveryStore(folder).pending()
     assert isinstance(recovered, RecoveredDocument)
-    assert recovered.doc_id == doc_id
-    assert recovered.text == "Unsaved 🐉 words\r\n"
-    assert recovered.source_path == str(tmp_path / "story.txt")
-    assert recovered.pid == dead
+    assert recovered.doc_id == "doc1"
+    assert recovered.text == "Unsaved 🐉\u00a0words\u2028"
+    assert recovered.source_path == "/x/story.txt"
+    assert (recovered.encoding, recovered.newline) == ("cp1252", "\r\n")
+    assert recovered.stamp == FileStamp(3, 7, "ab" * 32)
+    assert recovered.pid == pid
     assert recovered.saved_at > 0
 
 
@@ -68,68 +91,134 @@ def test_own_work_is_not_pending(tmp_path):
     assert store.pending() == []
 
 
-def test_work_of_another_running_instance_is_not_pending(tmp_path):
-    store = RecoveryStore(tmp_path)
-    doc_id = store.new_doc_id()
-    store.save(doc_id, "theirs", None)
-    _pretend_written_by(store, doc_id, os.getppid())  # the process that started the tests is alive
-    assert store.pending() == []
+def test_work_of_another_running_process_is_not_pending_until_it_dies(tmp_path):
+    folder = tmp_path / "recovery"
+    process = subprocess.Popen(
+        [sys.executable, "-c", _script(folder, "theirs", stay=True)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout.readline().strip().isdigit()  # the copy is written
+        assert RecoveryStore(folder).pending() == []
+    finally:
+        process.kill()
+        process.wait(timeout=30)
+    assert [document.doc_id for document in RecoveryStore(folder).pending()] == ["theirs"]
 
 
-def test_pending_is_newest_first_and_untitled_documents_have_no_path(tmp_path):
-    store = RecoveryStore(tmp_path)
-    dead = _dead_pid()
-    for doc_id, saved_at in [("old", 1000.0), ("newest", 3000.0), ("middle", 2000.0)]:
-        store.save(doc_id, doc_id, None)
-        _pretend_written_by(store, doc_id, dead, saved_at)
-    pending = store.pending()
+def test_a_reused_pid_does_not_hide_a_crashed_copy(tmp_path):
+    """The copy names a PID that is in use again (here: this test's own); it is still offered."""
+    folder = tmp_path / "recovery"
+    _crashed_writer(folder, "doc")
+    path = folder / "doc.recovery"
+    header, _, body = path.read_bytes().partition(b"\n")
+    record = json.loads(header)
+    record["pid"] = os.getpid()
+    path.write_bytes(json.dumps(record).encode() + b"\n" + body)
+    assert [document.doc_id for document in RecoveryStore(folder).pending()] == ["doc"]
+
+
+NAMESPACED_CHECK = textwrap.dedent(
+    """
+    import os, sys
+    sys.path.insert(0, {root!r})
+    from gpt2_studio.core.recovery import RecoveryStore
+    RecoveryStore({folder!r}).save("mine", "other text", None)  # this instance's own copy
+    print(os.getpid(), [d.doc_id for d in RecoveryStore({folder!r}).pending()])
+    """
+)
+
+
+@pytest.mark.skipif(not shutil.which("unshare") or os.name != "posix", reason="needs unshare (Linux)")
+def test_recovery_is_offered_inside_a_pid_namespace_where_every_instance_is_pid_1(tmp_path):
+    folder = tmp_path / "recovery"
+    unshare = [shutil.which("unshare"), "--pid", "--fork"]
+    if os.geteuid() != 0:
+        unshare.insert(1, "--map-root-user")
+    probe = subprocess.run([*unshare, "true"], capture_output=True, timeout=30)
+    if probe.returncode != 0:
+        pytest.skip(f"this machine does not allow PID namespaces: {probe.stderr.decode().strip()}")
+    command = [*unshare, sys.executable, "-c", _script(folder, "crashed")]
+    crashed = subprocess.run(command, capture_output=True, text=True, timeout=60)
+    assert crashed.stdout.strip() == "1", crashed.stderr
+    check = subprocess.run(
+        [*unshare, sys.executable, "-c", NAMESPACED_CHECK.format(root=str(ROOT), folder=str(folder))],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert check.stdout.strip() == "1 ['crashed']", check.stderr
+
+
+def test_pending_is_newest_first(tmp_path):
+    folder = tmp_path / "recovery"
+    for doc_id in ("old", "middle", "newest"):
+        _crashed_writer(folder, doc_id, doc_id)
+    pending = RecoveryStore(folder).pending()
     assert [document.doc_id for document in pending] == ["newest", "middle", "old"]
-    assert all(document.source_path is None for document in pending)
+    assert [document.text for document in pending] == ["newest", "middle", "old"]
 
 
 def test_saving_again_replaces_the_copy_and_discard_forgets_it(tmp_path):
+    tmp_path = tmp_path / "recovery"
     store = RecoveryStore(tmp_path)
     store.save("doc", "first", None)
     store.save("doc", "second", "/some/file.txt")
-    _pretend_written_by(store, "doc", _dead_pid())
-    assert [document.text for document in store.pending()] == ["second"]
-
+    assert [path.name for path in tmp_path.iterdir()] == ["doc.recovery"]
     store.discard("doc")
-    assert store.pending() == []
     assert list(tmp_path.iterdir()) == []
     store.discard("doc")  # discarding twice is harmless
 
 
+def test_copies_from_the_previous_release_are_still_offered(tmp_path):
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    record = {"version": 1, "text": "old format", "source_path": None, "saved_at": 5.0, "pid": dead.pid}
+    (tmp_path / "legacy.json").write_text(json.dumps(record), encoding="utf-8")
+    (recovered,) = RecoveryStore(tmp_path).pending()
+    assert (recovered.text, recovered.encoding, recovered.newline) == ("old format", "utf-8", "\n")
+    RecoveryStore(tmp_path).discard("legacy")
+    assert list(tmp_path.iterdir()) == []
+
+
 @pytest.mark.skipif(os.name != "posix", reason="POSIX permission bits")
 def test_recovery_files_are_private_and_no_temporary_files_remain(tmp_path):
+    tmp_path = tmp_path / "recovery"
     store = RecoveryStore(tmp_path)
     store.save("doc", "secret", None)
-    assert [path.name for path in tmp_path.iterdir()] == ["doc.json"]
-    assert stat.S_IMODE((tmp_path / "doc.json").stat().st_mode) & 0o077 == 0
+    assert [path.name for path in tmp_path.iterdir()] == ["doc.recovery"]
+    assert stat.S_IMODE((tmp_path / "doc.recovery").stat().st_mode) & 0o077 == 0
 
 
 @pytest.mark.parametrize(
     "content",
     [
-        b"{not json",
-        b"\xff\xfe not utf-8",
-        b"[1, 2, 3]",
-        b'{"version": 2, "text": "from the future", "source_path": null, "saved_at": 1, "pid": 1}',
-        b'{"version": 1, "text": 5, "source_path": null, "saved_at": 1, "pid": 1}',
-        b'{"version": 1, "text": "x", "source_path": null, "saved_at": "noon", "pid": 1}',
-        b'{"version": 1, "text": "x", "source_path": null, "saved_at": 1}',
+        b"{not json\ntext",
+        b"no header line at all",
+        b'\xff\xfe not utf-8\n',
+        b"[1, 2, 3]\ntext",
+        b'{"version": 3, "source_path": null}\ntext',
+        b'{"version": 2, "source_path": 5, "encoding": "utf-8", "newline": "\\n", "saved_at": 1,'
+        b' "instance": "", "pid": 1}\ntext',
+        b'{"version": 2, "source_path": null, "encoding": "utf-8", "newline": "x", "saved_at": 1,'
+        b' "instance": "", "pid": 1}\ntext',
+        b'{"version": 2, "source_path": null, "encoding": "utf-8", "newline": "\\n", "saved_at": 1,'
+        b' "instance": "", "pid": 1, "stamp": {"size": "big"}}\ntext',
+        b'{"version": 2, "source_path": null, "encoding": "utf-8", "newline": "\\n", "saved_at": 1,'
+        b' "instance": "", "pid": 1}\n\xff\xfe',
+        b"[" * 100_000 + b"\ntext",
     ],
 )
 def test_a_damaged_recovery_file_is_skipped_with_a_warning(tmp_path, caplog, content):
-    store = RecoveryStore(tmp_path)
-    store.save("good", "keep me", None)
-    _pretend_written_by(store, "good", _dead_pid())
-    (tmp_path / "bad.json").write_bytes(content)
-
+    folder = tmp_path / "recovery"
+    _crashed_writer(folder, "good", "keep me")
+    (folder / "bad.recovery").write_bytes(content)
     with caplog.at_level(logging.WARNING, logger="gpt2_studio.core.recovery"):
-        pending = store.pending()
+        pending = RecoveryStore(folder).pending()
     assert [document.doc_id for document in pending] == ["good"]
-    assert "bad.json" in caplog.text
+    assert "bad.recovery" in caplog.text
 
 
 def test_a_failed_save_is_reported_not_raised(tmp_path, caplog):
@@ -139,10 +228,12 @@ def test_a_failed_save_is_reported_not_raised(tmp_path, caplog):
     with caplog.at_level(logging.WARNING, logger="gpt2_studio.core.recovery"):
         assert store.save("doc", "text", None) is False
     assert "Could not write the recovery file" in caplog.text
+    with pytest.raises((FileExistsError, NotADirectoryError)):
+        store.write("doc", "text", None)
 
 
 def test_ids_cannot_escape_the_folder(tmp_path):
     store = RecoveryStore(tmp_path / "recovery")
     with pytest.raises(ValueError, match="doc_id"):
         store.save("../evil", "x", None)
-    assert not (tmp_path / "evil.json").exists()
+    assert not (tmp_path / "evil.recovery").exists()

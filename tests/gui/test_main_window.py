@@ -146,10 +146,10 @@ def test_a_file_that_is_not_utf8_is_only_opened_in_another_encoding_on_request(w
     legacy.write_bytes("Café résumé".encode("cp1252"))
     window.editor.setPlainText("kept")
     window.editor.document().setModified(False)
-    window.dialogs.answer("ask_open_with_encoding", False)
+    window.dialogs.answer("choose_encoding", None)
     assert not window.open_file(legacy)
     assert window.editor.toPlainText() == "kept"
-    window.dialogs.answer("ask_open_with_encoding", True)
+    window.dialogs.answer("choose_encoding", "cp1252")
     assert window.open_file(legacy)
     assert window.editor.toPlainText() == "Café résumé"
     assert "cp1252" in window.statusBar().currentMessage()
@@ -248,6 +248,7 @@ CRASHING_SESSION = textwrap.dedent(
     window, worker, _ = create_window(parse_args([]))
     window.editor.insertPlainText("unsaved novel chapter")
     window.write_recovery()
+    window.recovery_writer.wait(30)
     os._exit(9)  # die without any clean-up, as a crash would
     """
 )
@@ -258,7 +259,7 @@ def test_unsaved_work_is_recovered_after_a_crash(make_window, qtbot):
         [sys.executable, "-c", CRASHING_SESSION], env=dict(os.environ), capture_output=True, timeout=120
     )
     assert crashed.returncode == 9, crashed.stderr.decode()
-    assert list((paths.data_dir() / "recovery").glob("*.json"))
+    assert list((paths.data_dir() / "recovery").glob("*.recovery"))
     window = make_window(load=False)
     window.dialogs.answer("ask_restore", True)
     assert window.offer_recovery()
