@@ -12,6 +12,7 @@ import math
 import os
 import shutil
 import struct
+import sys
 import time
 from pathlib import Path
 
@@ -253,3 +254,86 @@ def test_non_finite_weights_are_refused_at_load_naming_the_tensor(tiny_copy, bad
         ModelError, match=r"weight transformer.h.1.attn.c_attn.weight contains NaN or infinite"
     ):
         load_model(tiny_copy, device="cpu", precision="fp32")
+
+
+_AS_NOBODY = """
+import sys
+from gpt2_studio.core.errors import StudioError
+from gpt2_studio.core.loading import load_model
+from gpt2_studio.core.model_store import list_installed
+for folder in sys.argv[1:]:
+    try:
+        load_model(folder, device="cpu", precision="fp32")
+        print("LOADED")
+    except StudioError as exc:
+        print("REFUSED", exc)
+print("LISTED", [(m.name, bool(m.problem)) for m in list_installed(include_damaged=True)])
+"""
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("setpriv"), reason="needs root to switch user")
+def test_unreadable_folders_and_files_are_explained_to_a_normal_user(tiny_model_dir):
+    import subprocess
+    import tempfile
+
+    base = Path(tempfile.mkdtemp(prefix="gpt2-studio-perm-"))
+    try:
+        base.chmod(0o755)
+        home = base / "home"
+        models = home / "data" / "models"
+        cases = {
+            "folder": ".",
+            "config": "config.json",
+            "weights": "model.safetensors",
+            "tokens": "vocab.json",
+        }
+        for case in (*cases, "readable"):
+            shutil.copytree(tiny_model_dir, base / case)
+        for path in base.rglob("*"):  # safetensors writes its files for the owner only
+            path.chmod(0o755 if path.is_dir() else 0o644)
+        for case, name in cases.items():
+            (base / case / name).chmod(0o000)
+        env = {**os.environ, "GPT2_STUDIO_HOME": str(home), "HOME": str(home), "HF_HOME": str(home / "hf")}
+        models.mkdir(parents=True)
+        os.symlink(base / "folder", models / "locked")
+        for path in [home, *home.rglob("*")]:
+            os.lchown(path, 65534, 65534)
+        result = subprocess.run(
+            ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", sys.executable, "-c", _AS_NOBODY,
+             *(str(base / case) for case in (*cases, "readable"))],
+            capture_output=True, text=True, env=env, timeout=300, cwd=Path(__file__).parents[2],
+        )  # fmt: skip
+    finally:
+        for path in [base, *base.rglob("*")]:  # so that root's rmtree can clean up
+            if not path.is_symlink():
+                path.chmod(0o755)
+        shutil.rmtree(base)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert "Traceback" not in result.stderr
+    assert lines[0] == f"REFUSED Model folder {base / 'folder'}: cannot be read (permission denied)."
+    assert lines[1].endswith("config.json cannot be read (permission denied).")
+    assert lines[2].endswith("model.safetensors cannot be read (permission denied).")
+    assert lines[3].endswith("vocab.json cannot be read (permission denied).")
+    assert lines[4] == "LOADED"
+    assert lines[5] == "LISTED [('locked', True)]"
+
+
+def test_greedy_on_nan_weights_fails_on_the_command_line_instead_of_printing_nothing(tiny_copy):
+    import subprocess
+
+    from safetensors.torch import load_file, save_file
+
+    path = tiny_copy / "model.safetensors"
+    tensors = load_file(path)
+    tensors["transformer.ln_f.weight"][0] = math.nan
+    save_file(tensors, path, metadata={"format": "pt"})
+    command = [sys.executable, "-m", "gpt2_studio", "generate", "--model", str(tiny_copy), "--device", "cpu"]
+    done = subprocess.run(
+        [*command, "--prompt", "Once upon a time", "--temperature", "0", "--max-new-tokens", "5"],
+        capture_output=True, text=True, timeout=300, cwd=Path(__file__).parents[2],
+    )  # fmt: skip
+    assert done.returncode != 0
+    assert done.stdout == ""
+    assert "weight transformer.ln_f.weight contains NaN or infinite values" in done.stderr
+    assert "Traceback" not in done.stderr

@@ -422,3 +422,41 @@ def test_closing_the_manager_closes_a_download_in_progress(make_manager, slow_hu
     assert not dialog.is_running()
     assert not dialog.isVisible()
     assert installed_folder("gpt2") is None
+
+
+def test_the_dialog_opens_over_hostile_folders_and_says_what_is_wrong(make_manager, tiny_copy):
+    import os
+    import shutil
+
+    from gpt2_studio import paths
+
+    root = paths.models_dir()
+    root.mkdir(parents=True, exist_ok=True)
+    problems = {
+        "deep": ("config.json", "nested more than"),
+        "loop": ("config.json", "loops back on itself"),
+        "pipe": ("model.safetensors", "named pipe"),
+        "huge": ("config.json", "invalid n_layer"),
+        "gpt2": ("model.safetensors", "has no weights"),
+    }
+    for name in problems:
+        shutil.copytree(tiny_copy, root / name)
+    (root / "deep" / "config.json").write_bytes(b"[" * 100_000 + b"]" * 100_000)
+    (root / "loop" / "config.json").unlink()
+    (root / "loop" / "config.json").symlink_to(root / "loop" / "config.json")
+    (root / "pipe" / "model.safetensors").unlink()
+    os.mkfifo(root / "pipe" / "model.safetensors")
+    config = (root / "huge" / "config.json").read_text().replace('"n_layer": 2', '"n_layer": 1000000000')
+    (root / "huge" / "config.json").write_text(config)
+    (root / "gpt2" / "model.safetensors").unlink()  # a half-finished catalog model
+    shutil.copytree(tiny_copy, root / os.fsdecode(b"caf\xe9"))
+    started = time.monotonic()
+    manager = make_manager()
+    assert time.monotonic() - started < 10
+    for name, (_file, problem) in problems.items():
+        assert cell(manager, name, "Status") == "Damaged", name
+        status = manager.table.item(listed(manager).index(name), COLUMNS.index("Status"))
+        assert problem in status.toolTip(), (name, status.toolTip())
+    assert cell(manager, "caf\ufffd", "Status") == "Damaged"
+    manager.select("gpt2")
+    assert not manager.use_button.isEnabled()
