@@ -84,8 +84,9 @@ def shown_path(path: Path | str) -> str:
     return os.fsencode(str(path)).decode("utf-8", "replace")
 
 
-def _fail(folder: Path, problem: str) -> ModelError:
-    return ModelError(f"Model folder {shown_path(folder)}: {problem}")
+def _fail(folder: Path | str, problem: str) -> ModelError:
+    where = folder if isinstance(folder, str) else f"Model folder {shown_path(folder)}"
+    return ModelError(f"{where}: {problem}")
 
 
 def file_problem(path: Path) -> str | None:
@@ -135,7 +136,7 @@ def _number(value: object) -> bool:
     return (_plain_int(value) or isinstance(value, float)) and math.isfinite(value)  # type: ignore[arg-type]
 
 
-def _check_sizes(folder: Path, config: dict[str, Any]) -> None:
+def _check_sizes(folder: Path | str, config: dict[str, Any]) -> None:
     for key, limit in SIZE_LIMITS.items():
         if key in ("n_ctx", "n_inner") and config.get(key) is None:
             continue
@@ -150,7 +151,7 @@ def _check_sizes(folder: Path, config: dict[str, Any]) -> None:
         raise _fail(folder, "config.json n_embd is not a multiple of n_head.")
 
 
-def _check_settings(folder: Path, config: dict[str, Any]) -> None:
+def _check_settings(folder: Path | str, config: dict[str, Any]) -> None:
     activation = config.get("activation_function", "gelu_new")
     if not isinstance(activation, str) or activation not in ACTIVATIONS:
         raise _fail(folder, f"config.json names an unknown activation_function ({activation!r}).")
@@ -183,21 +184,29 @@ def _check_settings(folder: Path, config: dict[str, Any]) -> None:
             )
 
 
-def read_config(folder: Path) -> dict[str, Any]:
-    """config.json as a dict, checked to describe a GPT-2 language model of sane size."""
-    _require_file(folder, CONFIG_FILE, f"has no {CONFIG_FILE}, so it is not a Hugging Face model folder.")
-    config = _json_object(folder, CONFIG_FILE, CONFIG_MAX_BYTES)
+def check_config(config: Any, where: Path | str) -> dict[str, Any]:
+    """A parsed config.json, checked to describe a GPT-2 language model of sane size.
+
+    ``where`` is the model folder, or text that starts the error message ("openai-community/gpt2's
+    config.json"). Missing sizes get GPT-2's defaults. Raises ModelError naming the first problem.
+    """
+    if not isinstance(config, dict):
+        raise _fail(where, f"{CONFIG_FILE} is not a JSON object.")
     model_type = config.get("model_type")
     if model_type != "gpt2":
         shown = model_type if isinstance(model_type, str) and model_type else "unknown"
-        raise _fail(folder, f"is a {shown[:80]} model, not GPT-2 (config.json model_type must be 'gpt2').")
+        raise _fail(where, f"is a {shown[:80]} model, not GPT-2 (config.json model_type must be 'gpt2').")
     if config.get("add_cross_attention"):
-        raise _fail(
-            folder, "is a GPT-2 with cross-attention (an encoder-decoder part), not a language model."
-        )
-    _check_sizes(folder, config)
-    _check_settings(folder, config)
+        raise _fail(where, "is a GPT-2 with cross-attention (an encoder-decoder part), not a language model.")
+    _check_sizes(where, config)
+    _check_settings(where, config)
     return config
+
+
+def read_config(folder: Path) -> dict[str, Any]:
+    """config.json as a dict, checked to describe a GPT-2 language model of sane size."""
+    _require_file(folder, CONFIG_FILE, f"has no {CONFIG_FILE}, so it is not a Hugging Face model folder.")
+    return check_config(_json_object(folder, CONFIG_FILE, CONFIG_MAX_BYTES), folder)
 
 
 def read_safetensors_header(path: Path) -> dict[str, dict[str, Any]]:
