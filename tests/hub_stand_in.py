@@ -157,6 +157,7 @@ class HubStandIn:
         self._extra: dict[str, _Fault] = {}
         self._ignore_range: dict[str, _Fault] = {}
         self._sent: dict[str, int] = {}
+        self._raw: dict[str, _Fault] = {}
         self._stopping = threading.Event()
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
@@ -256,6 +257,13 @@ class HubStandIn:
         with self._lock:
             self._failures[(path_substring, method)] = _Fault(status, times)
 
+    def answer_raw(
+        self, path_substring: str, body: bytes, *, status: int = 200, times: int | None = None
+    ) -> None:
+        """Answer requests whose path contains path_substring with this body (JSON content type)."""
+        with self._lock:
+            self._raw[path_substring] = _Fault((status, body), times)
+
     def omit_content_length(self, filename: str, times: int | None = None) -> None:
         """GETs of filename send no Content-Length: the body ends when the connection closes."""
         with self._lock:
@@ -299,6 +307,7 @@ class HubStandIn:
                 self._no_length,
                 self._extra,
                 self._ignore_range,
+                self._raw,
             ):
                 table.clear()
 
@@ -408,7 +417,11 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         try:
             status = hub._failure_for(self.command, self.path)
             path = urlsplit(self.path).path
-            if status is not None:
+            raw = next((key for key in list(hub._raw) if key in path), None)
+            answer = hub._take(hub._raw, raw) if raw is not None else None
+            if answer is not None:
+                self._reply(answer[0], answer[1], {}, "application/json; charset=utf-8")
+            elif status is not None:
                 self._error(status, f"Stand-in failure {status}")
             elif path.startswith("/api/models/"):
                 self._api(path.removeprefix("/api/models/").split("/"), body)

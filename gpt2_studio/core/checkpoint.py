@@ -194,8 +194,11 @@ def check_config(config: Any, where: Path | str) -> dict[str, Any]:
         raise _fail(where, f"{CONFIG_FILE} is not a JSON object.")
     model_type = config.get("model_type")
     if model_type != "gpt2":
-        shown = model_type if isinstance(model_type, str) and model_type else "unknown"
-        raise _fail(where, f"is a {shown[:80]} model, not GPT-2 (config.json model_type must be 'gpt2').")
+        if not isinstance(model_type, str) or not model_type:
+            raise _fail(where, "config.json names no model_type, so it is not a GPT-2 model.")
+        raise _fail(
+            where, f"is a {model_type[:80]} model, not GPT-2 (config.json model_type must be 'gpt2')."
+        )
     if config.get("add_cross_attention"):
         raise _fail(where, "is a GPT-2 with cross-attention (an encoder-decoder part), not a language model.")
     _check_sizes(where, config)

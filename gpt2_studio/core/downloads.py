@@ -10,6 +10,7 @@ that looks like a model; the next attempt keeps the verified files and resumes t
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import os
 import re
@@ -151,6 +152,8 @@ def _hub_errors(repo_id: str) -> Iterator[None]:
                 error_message=headers.get("X-Error-Message", ""),
             )
         ) from exc
+    except (RecursionError, json.JSONDecodeError) as exc:  # a hostile or broken server's answer
+        raise DownloadError(f"The hub's answer about {repo_id} is not valid JSON; try again later.") from exc
     except errors.HFValidationError as exc:
         raise DownloadError(f"{repo_id!r} is not a Hugging Face repo id like owner/name.") from exc
     except OSError as exc:
@@ -163,7 +166,18 @@ def _hub_errors(repo_id: str) -> Iterator[None]:
                 f"Could not reach the Hugging Face Hub ({exc.__class__.__name__}); "
                 "check the internet connection."
             ) from exc
+        if _raised_in_hub_library(exc):  # it could not parse what the server sent
+            raise DownloadError(
+                f"The hub's answer about {repo_id} could not be understood; try again later."
+            ) from exc
         raise
+
+
+def _raised_in_hub_library(exc: BaseException) -> bool:
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    return tb is not None and str(tb.tb_frame.f_globals.get("__name__", "")).startswith("huggingface_hub")
 
 
 def _api(token: str | None):
@@ -214,10 +228,9 @@ def _check_remote_config(repo_id: str, commit: str, token: str | None) -> None:
         config = loads_bounded(raw, what, max_bytes=CONFIG_MAX_BYTES, max_depth=16)
     except JsonFileError as exc:
         raise DownloadError(f"{exc} It is not a model GPT-2 Studio can use.") from None
-    if isinstance(config, dict) and config.get("model_type") != "gpt2":
-        model_type = config.get("model_type")
-        shown = model_type[:80] if isinstance(model_type, str) and model_type else "unknown"
-        raise DownloadError(f"{repo_id} is a {shown} model, not GPT-2.")
+    model_type = config.get("model_type") if isinstance(config, dict) else None
+    if isinstance(model_type, str) and model_type and model_type != "gpt2":
+        raise DownloadError(f"{repo_id} is a {model_type[:80]} model, not GPT-2.")
     try:
         check_config(config, repo_id)
     except ModelError as exc:

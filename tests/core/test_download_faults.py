@@ -235,3 +235,15 @@ def test_the_manifest_records_where_the_model_came_from(hub):
     manifest = json.loads((folder / ".gpt2-studio.json").read_text())
     assert manifest["repo_id"] == REPO
     assert not any(name.endswith(".incomplete") for name in os.listdir(folder))
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"[" * 100_000 + b"]" * 100_000, b"{not json", b'{"siblings": "x"}'],
+    ids=["deep", "broken", "odd"],
+)
+def test_a_garbled_answer_from_the_hub_api_is_one_sentence(hub, body):
+    hub.answer_raw("/api/models/", body)
+    with pytest.raises(DownloadError) as caught:
+        plan_download("gpt2")
+    _one_sentence(str(caught.value))

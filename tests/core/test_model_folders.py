@@ -147,7 +147,7 @@ def test_a_deeply_nested_or_odd_shard_index(tiny_copy):
         ({"eos_token_id": 10**9}, "invalid eos_token_id"),
         ({"bos_token_id": "x"}, "invalid bos_token_id"),
         ({"initializer_range": "wide"}, "invalid initializer_range"),
-        ({"model_type": ["gpt2"]}, "is a unknown model, not GPT-2"),
+        ({"model_type": ["gpt2"]}, "config.json names no model_type, so it is not a GPT-2 model"),
     ],
 )
 def test_config_values_transformers_would_reject_late_are_refused_early(tiny_copy, changes, pattern):
