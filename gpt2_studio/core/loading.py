@@ -276,7 +276,7 @@ def _load_tokenizer(info: CheckpointInfo) -> Any:
     return tokenizer
 
 
-def check_finite(model: Any, folder: Path) -> None:
+def check_finite(model: Any, folder: Path, precision: str = "fp32") -> None:
     """Refuse weights holding NaN or infinity: they would make every suggestion empty or garbage.
 
     Raises ModelError naming the first such tensor. One pass over the weights, cheap next to reading them.
@@ -288,11 +288,17 @@ def check_finite(model: Any, folder: Path) -> None:
     for name, tensor in itertools.chain(model.named_parameters(), model.named_buffers()):
         if tensor.device.type == "meta" or not tensor.is_floating_point():
             continue
-        if not bool(torch.isfinite(tensor).all()):
+        if bool(torch.isfinite(tensor).all()):
+            continue
+        if precision == "fp16":  # fp32 values beyond ±65504 become infinite in fp16
             raise ModelError(
-                f"Model folder {shown_path(folder)}: weight {name} contains NaN or infinite values, so the "
-                "model cannot produce text; the file is damaged or came from a training run that diverged."
+                f"Model folder {shown_path(folder)}: weight {name} contains NaN or infinite values in fp16 "
+                "(a value beyond fp16's range, or a damaged file); try the fp32 precision."
             )
+        raise ModelError(
+            f"Model folder {shown_path(folder)}: weight {name} contains NaN or infinite values, so the "
+            "model cannot produce text; the file is damaged or came from a training run that diverged."
+        )
 
 
 def _load_weights(info: CheckpointInfo, device: str, precision: str, free_vram: int | None = None) -> Any:
@@ -315,7 +321,7 @@ def _load_weights(info: CheckpointInfo, device: str, precision: str, free_vram: 
         raise ModelError(
             f"Model folder {shown_path(info.folder)}: the weights cannot be loaded ({first})."
         ) from exc
-    check_finite(model, info.folder)
+    check_finite(model, info.folder, precision)
     model.eval()
     model.requires_grad_(False)  # inference only: derived tensors must not keep the originals alive
     if device == "cuda":

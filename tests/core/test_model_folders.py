@@ -337,3 +337,20 @@ def test_greedy_on_nan_weights_fails_on_the_command_line_instead_of_printing_not
     assert done.stdout == ""
     assert "weight transformer.ln_f.weight contains NaN or infinite values" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_weights_too_large_for_fp16_are_named_with_the_way_out(reference_model, tiny_model_dir):
+    import copy
+
+    import torch
+
+    from gpt2_studio.core.loading import check_finite
+
+    model = copy.deepcopy(reference_model)
+    with torch.no_grad():
+        model.transformer.h[0].mlp.c_fc.weight[0, 0] = 1e6  # fine in fp32, infinite in fp16
+    check_finite(model, tiny_model_dir, "fp32")
+    with pytest.raises(
+        ModelError, match=r"h.0.mlp.c_fc.weight contains NaN or infinite values in fp16 .*fp32"
+    ):
+        check_finite(model.half(), tiny_model_dir, "fp16")
