@@ -307,11 +307,7 @@ class _Meter:
 
 # huggingface_hub settings for our requests. No telemetry: with it on, the first request also goes to
 # huggingface.co even when a mirror is set. (Files are fetched by hub_transfer, over plain HTTP.)
-_HUB_SETTINGS = {
-    "HF_HUB_DISABLE_XET": True,
-    "HF_HUB_DISABLE_TELEMETRY": True,
-    "DOWNLOAD_CHUNK_SIZE": 1024 * 1024,
-}
+_HUB_SETTINGS = {"HF_HUB_DISABLE_TELEMETRY": True}
 
 
 @contextlib.contextmanager

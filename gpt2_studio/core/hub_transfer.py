@@ -59,6 +59,14 @@ class TransferError(StudioError):
     """A file could not be fetched; the message is one sentence saying what the server did and what to do."""
 
 
+class _LocalError(Exception):
+    """An OSError of the local disk, wrapped so that it is not mistaken for a network failure."""
+
+    def __init__(self, error: OSError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
 class ConnectionLost(TransferError):
     """The connection failed or ended early: worth retrying, resuming from the bytes already saved."""
 
@@ -104,7 +112,7 @@ def answer_sentence(
 
 
 def _network_error(exc: BaseException) -> bool:
-    return isinstance(exc, (OSError, TimeoutError)) or type(exc).__module__.split(".")[0] in (
+    return isinstance(exc, (ConnectionError, TimeoutError)) or type(exc).__module__.split(".")[0] in (
         "httpx",
         "httpx2",
         "httpcore",
@@ -135,6 +143,8 @@ def _open(url: str, headers: dict[str, str], what: str, repo_id: str) -> Iterato
             yield response
     except TransferError:
         raise
+    except _LocalError as exc:
+        raise exc.error from None
     except Exception as exc:
         if not _network_error(exc):
             raise
@@ -188,6 +198,25 @@ def fetch_file(
     TransferError (one sentence) when the server errs or sends more bytes than ``size``; the partial
     file is kept for the next attempt except when its content cannot be trusted.
     """
+    try:
+        _fetch_with_retries(url, partial, size, headers, what, repo_id, on_bytes, cancel)
+    except OSError as exc:  # the local disk, not the network (those errors arrive as ConnectionLost)
+        raise TransferError(
+            f"Could not save {what} in {partial.parent}: {exc.strerror or exc}; free some disk space or "
+            "fix the folder's permissions, then try again: the download resumes where it stopped."
+        ) from exc
+
+
+def _fetch_with_retries(
+    url: str,
+    partial: Path,
+    size: int,
+    headers: dict[str, str],
+    what: str,
+    repo_id: str,
+    on_bytes: Callable[[int], None],
+    cancel: threading.Event,
+) -> None:
     reported = False
     for attempt in range(RETRIES + 1):
         offset = partial.stat().st_size if partial.exists() else 0
@@ -203,7 +232,10 @@ def fetch_file(
             _fetch_rest(url, partial, offset, size, headers, what, repo_id, on_bytes)
             return
         except ConnectionLost:
-            if attempt == RETRIES or cancel.wait(0.2 * (attempt + 1)):
+            if attempt == RETRIES:
+                raise
+            if cancel.wait(0.2 * (attempt + 1)):
+                on_bytes(0)  # the caller's hook raises its own "cancelled" error
                 raise
             log.info("Connection lost while fetching %s; resuming (attempt %d)", what, attempt + 2)
 
@@ -229,7 +261,11 @@ def _fetch_rest(
         if offset and start == 0:
             on_bytes(-offset)  # the server ignored the Range: the whole file comes again
         written = start
-        with partial.open("r+b" if start else "wb") as out:
+        try:
+            out = partial.open("r+b" if start else "wb")
+        except OSError as exc:
+            raise _LocalError(exc) from exc
+        with out:
             out.seek(start)
             out.truncate()
             for chunk in response.iter_bytes():  # as received: a buffered chunk would be lost on a cut
@@ -240,7 +276,10 @@ def _fetch_rest(
                         f"The hub sent more than the {size:,} bytes it listed for {what}, so the download "
                         "was stopped; try again later."
                     )
-                out.write(chunk)
+                try:
+                    out.write(chunk)
+                except OSError as exc:
+                    raise _LocalError(exc) from exc
                 written += len(chunk)
                 on_bytes(len(chunk))
     if written < size:

@@ -247,3 +247,34 @@ def test_a_garbled_answer_from_the_hub_api_is_one_sentence(hub, body):
     with pytest.raises(DownloadError) as caught:
         plan_download("gpt2")
     _one_sentence(str(caught.value))
+
+
+def test_a_local_write_failure_is_not_blamed_on_the_network(hub):
+    plan = plan_download("gpt2")
+    staging = models_root() / PARTIAL_DIR / "gpt2"
+    staging.mkdir(parents=True)
+    (staging / ".revision").write_text(plan.revision)
+    (staging / (WEIGHTS + ".incomplete")).mkdir()  # cannot be opened for writing
+    with pytest.raises(
+        DownloadError, match=rf"Could not save {WEIGHTS} in {staging}: Is a directory"
+    ) as caught:
+        download_model(plan)
+    _one_sentence(str(caught.value))
+    assert "connection" not in str(caught.value)
+
+
+def test_cancel_while_waiting_to_retry_is_a_cancel(hub):
+    import threading
+
+    from gpt2_studio.core.downloads import DownloadCancelled
+
+    hub.cut_connection_after(WEIGHTS, 1000, times=50)
+    cancel = threading.Event()
+    timer = threading.Timer(0.05, cancel.set)
+    plan = plan_download("gpt2")
+    timer.start()
+    try:
+        with pytest.raises(DownloadCancelled):
+            download_model(plan, cancel=cancel)
+    finally:
+        timer.join()
