@@ -247,8 +247,9 @@ def _check_special_tokens(info: CheckpointInfo, tokenizer: Any) -> None:
         names = ", ".join(repr(token[:40]) for _, token in unknown[:3])
         raise ModelError(
             f"Model folder {shown_path(info.folder)}: the tokenizer files name the token {names}, which is "
-            "not in the vocabulary; fix tokenizer_config.json (or special_tokens_map.json) to name tokens "
-            "the vocabulary has, such as <|endoftext|>."
+            "not in the vocabulary; remove it from the tokenizer files (tokenizer_config.json, "
+            "special_tokens_map.json, added_tokens.json) or name a token the vocabulary has, such as "
+            "<|endoftext|>."
         )
     if len(tokenizer) > info.vocab_size:
         raise ModelError(
