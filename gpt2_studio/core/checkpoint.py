@@ -18,7 +18,7 @@ from typing import Any
 
 from gpt2_studio.core.errors import ModelError
 from gpt2_studio.core.jsonio import JsonFileError, read_json_file
-from gpt2_studio.core.safetensors_header import HeaderError, read_header
+from gpt2_studio.core.safetensors_header import FLOAT_DTYPES, HeaderError, read_header
 
 CONFIG_FILE = "config.json"
 WEIGHTS_FILE = "model.safetensors"
@@ -352,9 +352,11 @@ def inspect_checkpoint(folder: str | Path) -> CheckpointInfo:
     config = read_config(folder)
     files = _weight_files(folder)
     found: dict[str, list[int]] = {}
+    dtypes: dict[str, str] = {}
     for path in files:
         for name, entry in read_safetensors_header(path).items():
             found[name.removeprefix("transformer.")] = entry["shape"]
+            dtypes[name.removeprefix("transformer.")] = entry["dtype"]
     _check_against_header(folder, config, found)
     for name, shape in expected_shapes(config).items():
         if name not in found:
@@ -365,6 +367,8 @@ def inspect_checkpoint(folder: str | Path) -> CheckpointInfo:
                 f"weight {name} has shape {tuple(found[name])} but config.json implies {shape}; "
                 "the weights and config.json do not belong together.",
             )
+        if dtypes[name] not in FLOAT_DTYPES:
+            raise _fail(folder, f"weight {name} holds {dtypes[name]} values, not floating-point numbers.")
     _check_tokenizer(folder)
     parameters = sum(math.prod(found[name]) for name in expected_shapes(config))
     return CheckpointInfo(

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from gpt2_studio.core.jsonio import JsonFileError, loads_bounded
 
+FLOAT_DTYPES = frozenset({"F64", "F32", "F16", "BF16"})
 DTYPE_BYTES = {
     "F64": 8,
     "F32": 4,
@@ -107,7 +108,9 @@ def read_header(path: Path) -> dict[str, TensorEntry]:
         raise HeaderError(f"corrupt ({str(exc).rstrip('.')})") from None
     if not isinstance(header, dict):
         raise HeaderError("corrupt (its header is not a table)")
-    header.pop("__metadata__", None)
+    metadata = header.pop("__metadata__", {})
+    if not isinstance(metadata, dict) or not all(isinstance(v, str) for v in metadata.values()):
+        raise HeaderError("corrupt (its __metadata__ must map names to text)")
     if len(header) > MAX_TENSORS:
         raise HeaderError(f"not a GPT-2 file: it lists {len(header):,} tensors, far more than any GPT-2 has")
     data_len = size - 8 - header_len

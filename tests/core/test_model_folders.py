@@ -197,6 +197,18 @@ def test_bad_tensor_table_entries_are_refused(tiny_copy, edit, pattern):
     _refused(tiny_copy, rf"model.safetensors is corrupt: tensors? .*({pattern})")
 
 
+def test_integer_weights_are_refused(tiny_copy):
+    name = "transformer.h.0.attn.c_attn.weight"
+    _rewrite_header(tiny_copy / "model.safetensors", lambda h: h[name].update(dtype="I32"))
+    _refused(tiny_copy, r"weight h.0.attn.c_attn.weight holds I32 values, not floating-point numbers")
+
+
+@pytest.mark.parametrize("metadata", [[1], {"format": 5}, "pt"])
+def test_header_metadata_must_be_text(tiny_copy, metadata):
+    _rewrite_header(tiny_copy / "model.safetensors", lambda h: h.update(__metadata__=metadata))
+    _refused(tiny_copy, r"model.safetensors is corrupt \(its __metadata__ must map names to text\)")
+
+
 def test_a_header_entry_that_is_not_a_table(tiny_copy):
     _rewrite_header(tiny_copy / "model.safetensors", lambda h: h.update({"transformer.wte.weight": 7}))
     _refused(tiny_copy, "entry for tensor transformer.wte.weight is not a table")
