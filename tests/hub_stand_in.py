@@ -153,6 +153,11 @@ class HubStandIn:
         self._corruptions: dict[str, _Fault] = {}
         self._failures: dict[tuple[str, str | None], _Fault] = {}
         self._rates: dict[str | None, int] = {}
+        self._no_length: dict[str, _Fault] = {}
+        self._extra: dict[str, _Fault] = {}
+        self._ignore_range: dict[str, _Fault] = {}
+        self._sent: dict[str, int] = {}
+        self._raw: dict[str, _Fault] = {}
         self._stopping = threading.Event()
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
@@ -252,9 +257,58 @@ class HubStandIn:
         with self._lock:
             self._failures[(path_substring, method)] = _Fault(status, times)
 
+    def answer_raw(
+        self, path_substring: str, body: bytes, *, status: int = 200, times: int | None = None
+    ) -> None:
+        """Answer requests whose path contains path_substring with this body (JSON content type)."""
+        with self._lock:
+            self._raw[path_substring] = _Fault((status, body), times)
+
+    def omit_content_length(self, filename: str, times: int | None = None) -> None:
+        """GETs of filename send no Content-Length: the body ends when the connection closes."""
+        with self._lock:
+            self._no_length[filename] = _Fault(True, times)
+
+    def send_extra(self, filename: str, nbytes: int, times: int | None = None) -> None:
+        """GETs of filename append nbytes of junk after the file (Content-Length counts them, if sent)."""
+        with self._lock:
+            self._extra[filename] = _Fault(nbytes, times)
+
+    def ignore_range(self, filename: str, times: int | None = None) -> None:
+        """GETs of filename answer a Range request with the whole file (200), as some servers do."""
+        with self._lock:
+            self._ignore_range[filename] = _Fault(True, times)
+
+    def sent_bytes(self, filename: str) -> int:
+        """Body bytes of filename handed to the network so far, over all GETs (what a client was sent)."""
+        with self._lock:
+            return self._sent.get(filename, 0)
+
+    def _count_sent(self, filename: str, nbytes: int) -> None:
+        with self._lock:
+            self._sent[filename] = self._sent.get(filename, 0) + nbytes
+
+    def range_requests(self, filename: str) -> list[str]:
+        """The Range headers of the GETs of filename, in order ("" for a request without one)."""
+        found = []
+        for request in self.requests:
+            path = unquote(urlsplit(request.path).path)
+            if request.method == "GET" and path.endswith("/" + filename):
+                found.append(request.headers.get("range", ""))
+        return found
+
     def clear_faults(self) -> None:
         with self._lock:
-            for table in (self._cuts, self._corruptions, self._failures, self._rates):
+            for table in (
+                self._cuts,
+                self._corruptions,
+                self._failures,
+                self._rates,
+                self._no_length,
+                self._extra,
+                self._ignore_range,
+                self._raw,
+            ):
                 table.clear()
 
     def _take(self, table: dict[Any, _Fault], key: Any) -> Any:
@@ -363,7 +417,11 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         try:
             status = hub._failure_for(self.command, self.path)
             path = urlsplit(self.path).path
-            if status is not None:
+            raw = next((key for key in list(hub._raw) if key in path), None)
+            answer = hub._take(hub._raw, raw) if raw is not None else None
+            if answer is not None:
+                self._reply(answer[0], answer[1], {}, "application/json; charset=utf-8")
+            elif status is not None:
                 self._error(status, f"Stand-in failure {status}")
             elif path.startswith("/api/models/"):
                 self._api(path.removeprefix("/api/models/").split("/"), body)
@@ -445,7 +503,11 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 
     def _model_info(self, repo_id: str, commit: str, files: dict[str, HubFile]) -> dict[str, Any]:
         blobs = parse_qs(urlsplit(self.path).query).get("blobs", ["false"])[0].lower() == "true"
-        config = json.loads(files["config.json"].data) if "config.json" in files else {}
+        try:  # a test may serve a hostile config.json: the Hub lists such repos all the same
+            config = json.loads(files["config.json"].data) if "config.json" in files else {}
+        except (ValueError, RecursionError):
+            config = {}
+        config = config if isinstance(config, dict) else {}
         return {
             "_id": commit[:24],
             "id": repo_id,
@@ -558,10 +620,12 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     def _send_file(self, file: HubFile, headers: dict[str, str]) -> None:
         hub = self.server.hub
         data = file.data
-        if self.command == "GET" and hub._take(hub._corruptions, file.path):
+        get = self.command == "GET"
+        if get and hub._take(hub._corruptions, file.path):
             data = data.translate(_FLIP_EVERY_BYTE)
         start, end, status = 0, file.size, 200
-        if self.headers.get("Range"):
+        whole = get and hub._take(hub._ignore_range, file.path)
+        if self.headers.get("Range") and not whole:
             span = _parse_range(self.headers["Range"], file.size)
             if span is None:
                 return self._error(
@@ -569,13 +633,15 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                 )
             (start, end), status = span, 206
             headers["Content-Range"] = f"bytes {start}-{end - 1}/{file.size}"
-        body = memoryview(data)[start:end]
-        self._start(
-            status, {**headers, "Content-Type": "application/octet-stream", "Content-Length": str(len(body))}
-        )
+        body = bytes(memoryview(data)[start:end])
+        extra = hub._take(hub._extra, file.path) if get else None
+        if extra:
+            body += bytes(range(256)) * (extra // 256) + bytes(extra % 256)
+        length = {} if get and hub._take(hub._no_length, file.path) else {"Content-Length": str(len(body))}
+        self._start(status, {**headers, "Content-Type": "application/octet-stream", **length})
         if self.command == "HEAD":
             return None
-        cut = hub._take(hub._cuts, file.path) if self.command == "GET" else None
+        cut = hub._take(hub._cuts, file.path) if get else None
         if cut is not None:  # the announced Content-Length stays: the client sees a short body
             body = body[:cut]
         rate = hub._rate_for(file.path)
@@ -584,6 +650,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             if rate is not None and hub._stopping.wait(0.05):
                 return None
             self.wfile.write(body[offset : offset + step])
+            hub._count_sent(file.path, len(body[offset : offset + step]))
         return None
 
 

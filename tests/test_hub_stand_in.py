@@ -279,3 +279,44 @@ def test_requests_are_recorded_quietly_and_the_server_stops_cleanly(
     assert capfd.readouterr().err == ""
     with pytest.raises(httpx2.ConnectError):
         httpx2.get(url)
+
+
+def _resolve_url(hub: HubStandIn, filename: str) -> str:
+    return f"{hub.url}/{REPO}/resolve/main/{filename}"
+
+
+def test_a_body_without_content_length_ends_with_the_connection(hub: HubStandIn, repo: Path) -> None:
+    hub.omit_content_length("model.safetensors", times=1)
+    response = httpx2.get(_resolve_url(hub, "model.safetensors"))
+    assert "content-length" not in response.headers
+    assert response.content == (repo / "model.safetensors").read_bytes()
+    assert "content-length" in httpx2.get(_resolve_url(hub, "model.safetensors")).headers
+
+
+def test_extra_bytes_follow_the_file_and_count_in_the_announced_length(hub: HubStandIn, repo: Path) -> None:
+    data = (repo / "vocab.json").read_bytes()
+    hub.send_extra("vocab.json", 1000, times=1)
+    response = httpx2.get(_resolve_url(hub, "vocab.json"))
+    assert int(response.headers["content-length"]) == len(data) + 1000
+    assert response.content[: len(data)] == data
+    assert len(response.content) == len(data) + 1000
+    assert hub.sent_bytes("vocab.json") == len(data) + 1000
+
+
+def test_range_requests_are_recorded_and_can_be_ignored(hub: HubStandIn, repo: Path) -> None:
+    data = (repo / "model.safetensors").read_bytes()
+    partial = httpx2.get(_resolve_url(hub, "model.safetensors"), headers={"Range": "bytes=100-"})
+    assert partial.status_code == 206
+    assert partial.headers["content-range"] == f"bytes 100-{len(data) - 1}/{len(data)}"
+    assert partial.content == data[100:]
+    hub.ignore_range("model.safetensors", times=1)
+    whole = httpx2.get(_resolve_url(hub, "model.safetensors"), headers={"Range": "bytes=100-"})
+    assert whole.status_code == 200
+    assert whole.content == data
+    assert hub.range_requests("model.safetensors") == ["bytes=100-", "bytes=100-"]
+
+
+def test_a_raw_answer_replaces_a_route(hub: HubStandIn, repo: Path) -> None:
+    hub.answer_raw("/api/models/", b"[[[", status=200, times=1)
+    assert httpx2.get(f"{hub.url}/api/models/{REPO}").content == b"[[["
+    assert httpx2.get(f"{hub.url}/api/models/{REPO}").json()["id"] == REPO

@@ -1,32 +1,40 @@
 """Download a GPT-2 model from the Hugging Face Hub: only the files it needs, verified, all or nothing.
 
-Files are fetched with huggingface_hub into ``<models>/.partial/<name>``, each checked against the size
-and sha256 (or git blob id) the hub reports, and the folder is renamed into place only once every file
-is whole and the checkpoint validates. An interrupted download leaves nothing that looks like a model;
-the next attempt keeps the files that were already verified and fetches the rest.
+The hub's API (huggingface_hub) says which files there are, with sizes and checksums; each file is then
+fetched into ``<models>/.partial/<name>`` (hub_transfer: resumable with Range requests, never more bytes
+than listed), checked against its sha256 (or git blob id), and the folder is renamed into place only
+once every file is whole and the checkpoint validates. An interrupted or killed download leaves nothing
+that looks like a model; the next attempt keeps the verified files and resumes the partial one.
 """
 
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import logging
 import os
+import re
 import shutil
-import tempfile
 import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from gpt2_studio import paths
 from gpt2_studio.core.catalog import find_catalog_model
-from gpt2_studio.core.checkpoint import CONFIG_FILE, WEIGHTS_FILE
+from gpt2_studio.core.checkpoint import CONFIG_FILE, CONFIG_MAX_BYTES, WEIGHTS_FILE, check_config
 from gpt2_studio.core.errors import ModelError, StudioError
+from gpt2_studio.core.hub_transfer import (
+    RemoteFile,
+    TransferError,
+    answer_sentence,
+    fetch_bytes,
+    fetch_file,
+    file_matches,
+)
+from gpt2_studio.core.jsonio import JsonFileError, loads_bounded
 from gpt2_studio.core.model_store import (
     check_model_name,
     models_root,
@@ -49,7 +57,10 @@ MODEL_FILES = (
 )
 PICKLE_ONLY_HINT = "pytorch_model.bin"
 DISK_MARGIN_BYTES = 50_000_000
+PARTIAL_SUFFIX = ".incomplete"
 _CHUNK = 1024 * 1024
+# The hub's own rule for repo ids: owner/name, letters, digits, "-", "_", ".", no "--" or "..".
+_REPO_PART = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._-]{0,94}[A-Za-z0-9])?")
 
 
 class DownloadError(StudioError):
@@ -58,16 +69,6 @@ class DownloadError(StudioError):
 
 class DownloadCancelled(DownloadError):
     """The user cancelled; verified files are kept for the next attempt."""
-
-
-@dataclass(frozen=True)
-class RemoteFile:
-    """One file of a repo as the hub describes it."""
-
-    name: str
-    size: int
-    sha256: str | None  # LFS files
-    git_oid: str | None  # git's blob id (sha1 of "blob <size>\\0" + content)
 
 
 @dataclass(frozen=True)
@@ -113,6 +114,8 @@ def _hub_errors(repo_id: str) -> Iterator[None]:
         yield
     except DownloadError:
         raise
+    except TransferError as exc:
+        raise DownloadError(str(exc)) from exc
     except errors.GatedRepoError as exc:
         raise DownloadError(
             f"{repo_id} needs permission: accept its terms on the Hugging Face website "
@@ -126,19 +129,36 @@ def _hub_errors(repo_id: str) -> Iterator[None]:
     except errors.RevisionNotFoundError as exc:
         raise DownloadError(f"{repo_id} has no such revision.") from exc
     except errors.EntryNotFoundError as exc:
-        raise DownloadError(f"{repo_id} is missing a file it listed ({exc}).") from exc
+        raise DownloadError(
+            f"The hub answered 404 Not Found for a file of {repo_id} it had just listed: "
+            "the repo may have changed, so try again."
+        ) from exc
     except errors.OfflineModeIsEnabled as exc:
         raise DownloadError("Downloads are off because HF_HUB_OFFLINE is set; unset it to download.") from exc
     except errors.HfHubHTTPError as exc:
-        status = getattr(getattr(exc, "response", None), "status_code", None)
-        code = f" (HTTP {status})" if status else ""
+        response = getattr(exc, "response", None)
+        status = getattr(response, "status_code", None)
+        if not status:
+            raise DownloadError(
+                f"The hub's answer about {repo_id} could not be understood; try again later."
+            ) from exc
+        headers = getattr(response, "headers", {}) or {}
         raise DownloadError(
-            f"The Hugging Face Hub answered with an error{code} for {repo_id}; try again later."
+            answer_sentence(
+                status,
+                f"the file list of {repo_id}",
+                repo_id,
+                error_code=headers.get("X-Error-Code", ""),
+                error_message=headers.get("X-Error-Message", ""),
+            )
         ) from exc
+    except (RecursionError, json.JSONDecodeError) as exc:  # a hostile or broken server's answer
+        raise DownloadError(f"The hub's answer about {repo_id} is not valid JSON; try again later.") from exc
+    except errors.HFValidationError as exc:
+        raise DownloadError(f"{repo_id!r} is not a Hugging Face repo id like owner/name.") from exc
     except OSError as exc:
         raise DownloadError(
-            f"Could not reach the Hugging Face Hub ({exc.__class__.__name__}: {exc}); "
-            "check the internet connection."
+            f"Could not reach the Hugging Face Hub ({exc.__class__.__name__}); check the internet connection."
         ) from exc
     except Exception as exc:  # httpx's transport errors are not OSErrors
         if type(exc).__module__.startswith(("httpx", "httpcore", "requests", "urllib3")):
@@ -146,7 +166,18 @@ def _hub_errors(repo_id: str) -> Iterator[None]:
                 f"Could not reach the Hugging Face Hub ({exc.__class__.__name__}); "
                 "check the internet connection."
             ) from exc
+        if _raised_in_hub_library(exc):  # it could not parse what the server sent
+            raise DownloadError(
+                f"The hub's answer about {repo_id} could not be understood; try again later."
+            ) from exc
         raise
+
+
+def _raised_in_hub_library(exc: BaseException) -> bool:
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    return tb is not None and str(tb.tb_frame.f_globals.get("__name__", "")).startswith("huggingface_hub")
 
 
 def _api(token: str | None):
@@ -161,12 +192,49 @@ def resolve_repo(name_or_repo: str) -> tuple[str, str]:
     if entry is not None:
         return entry.name, entry.repo_id
     repo_id = name_or_repo.strip()
-    if repo_id.count("/") != 1 or not all(repo_id.split("/")):
+    parts = repo_id.split("/")
+    if (
+        len(parts) != 2
+        or not all(_REPO_PART.fullmatch(part) for part in parts)
+        or "--" in repo_id
+        or ".." in repo_id
+    ):
         raise DownloadError(
-            f"{name_or_repo!r} is neither a known model (gpt2, gpt2-medium, gpt2-large, gpt2-xl, distilgpt2) "
-            "nor a Hugging Face repo id like owner/name."
+            f"{name_or_repo[:200]!r} is neither a known model (gpt2, gpt2-medium, gpt2-large, gpt2-xl, "
+            "distilgpt2) nor a Hugging Face repo id like owner/name (letters, digits, '-', '_' and '.')."
         )
     return check_model_name(repo_id.replace("/", "--")), repo_id
+
+
+def _file_url(repo_id: str, filename: str, revision: str) -> str:
+    from huggingface_hub import hf_hub_url
+
+    return hf_hub_url(repo_id, filename, revision=revision, endpoint=hub_endpoint())
+
+
+def _headers(token: str | None) -> dict[str, str]:
+    from huggingface_hub.utils import build_hf_headers
+
+    return dict(build_hf_headers(token=token))
+
+
+def _check_remote_config(repo_id: str, commit: str, token: str | None) -> None:
+    """Fetch config.json (small, bounded) and refuse a repo that is not a sane GPT-2 before any weights."""
+    what = f"{repo_id}'s config.json"
+    raw = fetch_bytes(
+        _file_url(repo_id, CONFIG_FILE, commit), _headers(token), what, repo_id, CONFIG_MAX_BYTES
+    )
+    try:
+        config = loads_bounded(raw, what, max_bytes=CONFIG_MAX_BYTES, max_depth=16)
+    except JsonFileError as exc:
+        raise DownloadError(f"{exc} It is not a model GPT-2 Studio can use.") from None
+    model_type = config.get("model_type") if isinstance(config, dict) else None
+    if isinstance(model_type, str) and model_type and model_type != "gpt2":
+        raise DownloadError(f"{repo_id} is a {model_type[:80]} model, not GPT-2.")
+    try:
+        check_config(config, repo_id)
+    except ModelError as exc:
+        raise DownloadError(f"{exc} It cannot be used, so nothing was downloaded.") from None
 
 
 def plan_download(name_or_repo: str, *, token: str | None = None, revision: str = "main") -> DownloadPlan:
@@ -183,7 +251,7 @@ def plan_download(name_or_repo: str, *, token: str | None = None, revision: str 
         files = tuple(
             RemoteFile(e.path, e.size, e.lfs.sha256 if e.lfs else None, e.blob_id)
             for e in entries
-            if e.path in MODEL_FILES and hasattr(e, "size")
+            if e.path in MODEL_FILES and isinstance(getattr(e, "size", None), int) and e.size >= 0
         )
         names = {f.name for f in files}
         if CONFIG_FILE not in names:
@@ -197,30 +265,8 @@ def plan_download(name_or_repo: str, *, token: str | None = None, revision: str 
             raise DownloadError(f"{repo_id} has no {WEIGHTS_FILE}{pickle}.")
         if "tokenizer.json" not in names and not {"vocab.json", "merges.txt"} <= names:
             raise DownloadError(f"{repo_id} has no tokenizer files.")
-        with tempfile.TemporaryDirectory(prefix="gpt2-studio-config-") as scratch:
-            config_path = api.hf_hub_download(repo_id, CONFIG_FILE, revision=commit, local_dir=scratch)
-            try:
-                model_type = json.loads(Path(config_path).read_text(encoding="utf-8")).get("model_type")
-            except (OSError, ValueError) as exc:
-                raise DownloadError(f"{repo_id}'s config.json cannot be read ({exc}).") from exc
-    if model_type != "gpt2":
-        raise DownloadError(f"{repo_id} is a {model_type or 'unknown'} model, not GPT-2.")
+        _check_remote_config(repo_id, commit, token)
     return DownloadPlan(name=name, repo_id=repo_id, revision=commit, files=files)
-
-
-def file_matches(path: Path, remote: RemoteFile) -> bool:
-    """Whether a file on disk is exactly the one the hub described (size, then sha256 or git blob id)."""
-    try:
-        if path.stat().st_size != remote.size:
-            return False
-        digest = hashlib.sha256() if remote.sha256 else hashlib.sha1(f"blob {remote.size}\0".encode())
-        with path.open("rb") as handle:
-            while chunk := handle.read(_CHUNK):
-                digest.update(chunk)
-    except OSError:
-        return False
-    expected = remote.sha256 or remote.git_oid
-    return expected is None or digest.hexdigest() == expected
 
 
 class _Meter:
@@ -259,33 +305,9 @@ class _Meter:
         self.report(progress)
 
 
-def _tqdm_class(meter: _Meter) -> type:
-    """A tqdm that feeds the meter (huggingface_hub reports bytes through tqdm) and prints nothing."""
-    from huggingface_hub.utils import tqdm as hub_tqdm
-
-    class MeterTqdm(hub_tqdm):
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            # A disabled tqdm skips most of its set-up (self.unit included): note what it counts first.
-            self.counts_bytes = kwargs.get("unit") == "B"
-            kwargs["disable"] = True
-            super().__init__(*args, **kwargs)
-
-        def update(self, n: float | None = 1) -> bool | None:
-            if n and self.counts_bytes:
-                meter.add(int(n))
-            return None
-
-    return MeterTqdm
-
-
-# huggingface_hub settings for our transfers. Plain HTTP: Xet's native threads cannot be interrupted by a
-# cancel. 1 MB chunks: progress (and so a cancel) arrives every megabyte instead of every ten. No
-# telemetry: with it on, the first request also goes to huggingface.co even when a mirror is set.
-_HUB_SETTINGS = {
-    "HF_HUB_DISABLE_XET": True,
-    "HF_HUB_DISABLE_TELEMETRY": True,
-    "DOWNLOAD_CHUNK_SIZE": 1024 * 1024,
-}
+# huggingface_hub settings for our requests. No telemetry: with it on, the first request also goes to
+# huggingface.co even when a mirror is set. (Files are fetched by hub_transfer, over plain HTTP.)
+_HUB_SETTINGS = {"HF_HUB_DISABLE_TELEMETRY": True}
 
 
 @contextlib.contextmanager
@@ -336,8 +358,6 @@ def _download(
     progress: Callable[[DownloadProgress], None] | None,
     cancel: threading.Event,
 ) -> Path:
-    from huggingface_hub import hf_hub_download
-
     if _offline():
         raise DownloadError("Downloads are off because HF_HUB_OFFLINE is set; unset it to download.")
     staging = partial_folder(plan.name)
@@ -349,35 +369,34 @@ def _download(
         marker.write_text(plan.revision, encoding="utf-8")
     kept = [f for f in plan.files if file_matches(staging / f.name, f)]
     missing = [f for f in plan.files if f not in kept]
-    check_disk_space(models_root(), sum(f.size for f in missing))
+    resumable = sum(_partial_size(staging, f) for f in missing)
+    check_disk_space(models_root(), sum(f.size for f in missing) - resumable)
     meter = _Meter(plan.total_bytes, progress, cancel)
     meter.add(sum(f.size for f in kept), force=True)
+    headers = _headers(token)
     with _hub_session(), _hub_errors(plan.repo_id):
         for remote in missing:
             meter.file = remote.name
-            before = meter.done
+            partial = staging / (remote.name + PARTIAL_SUFFIX)
             (staging / remote.name).unlink(missing_ok=True)
-            try:
-                hf_hub_download(
-                    plan.repo_id,
-                    remote.name,
-                    revision=plan.revision,
-                    local_dir=staging,
-                    endpoint=hub_endpoint(),
-                    token=token,
-                    tqdm_class=_tqdm_class(meter),
-                )
-            except DownloadCancelled:
-                shutil.rmtree(staging / ".cache", ignore_errors=True)
-                raise
-            if not file_matches(staging / remote.name, remote):
-                (staging / remote.name).unlink(missing_ok=True)
+            fetch_file(
+                _file_url(plan.repo_id, remote.name, plan.revision),
+                partial,
+                remote.size,
+                headers,
+                what=remote.name,
+                repo_id=plan.repo_id,
+                on_bytes=meter.add,
+                cancel=cancel,
+            )
+            if not file_matches(partial, remote):
+                partial.unlink(missing_ok=True)
                 raise DownloadError(
                     f"{remote.name} arrived damaged (its size or checksum differs from what the hub "
                     "reports); try the download again."
                 )
-            meter.add(remote.size - (meter.done - before), force=True)  # count bytes the tqdm did not see
-    shutil.rmtree(staging / ".cache", ignore_errors=True)
+            partial.replace(staging / remote.name)
+            meter.add(0, force=True)
     marker.unlink(missing_ok=True)
     try:
         from gpt2_studio.core.checkpoint import inspect_checkpoint
@@ -387,3 +406,11 @@ def _download(
         raise DownloadError(f"The downloaded {plan.repo_id} is not a usable GPT-2 checkpoint: {exc}") from exc
     write_manifest(staging, repo_id=plan.repo_id, revision=plan.revision, files=[f.name for f in plan.files])
     return move_into_place(staging, plan.name)
+
+
+def _partial_size(staging: Path, remote: RemoteFile) -> int:
+    try:
+        size = (staging / (remote.name + PARTIAL_SUFFIX)).stat().st_size
+    except OSError:
+        return 0
+    return size if size <= remote.size else 0

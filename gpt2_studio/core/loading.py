@@ -16,8 +16,9 @@ from typing import Any
 
 from gpt2_studio import paths
 from gpt2_studio.core.catalog import find_catalog_model
-from gpt2_studio.core.checkpoint import CheckpointInfo, inspect_checkpoint
+from gpt2_studio.core.checkpoint import CheckpointInfo, file_problem, inspect_checkpoint, shown_path
 from gpt2_studio.core.errors import ModelError, SettingsError
+from gpt2_studio.core.jsonio import JsonFileError, read_json_file
 
 log = logging.getLogger(__name__)
 
@@ -76,8 +77,26 @@ def _hf_cache_folder(repo_id: str) -> Path | None:
         return None
 
 
+def _first_usable(folders: list[Path], problems: list[str]) -> Path | None:
+    """The first folder that validates; the others' problems are noted (a half download is not a model)."""
+    for folder in folders:
+        if not os.path.lexists(folder):
+            continue
+        try:
+            inspect_checkpoint(folder)
+        except ModelError as exc:
+            problems.append(str(exc).rstrip("."))
+            continue
+        return folder
+    return None
+
+
 def resolve_model(ref: str | Path) -> tuple[str, Path]:
-    """Turn a folder path or a repo id/catalog name into (display name, folder on disk)."""
+    """Turn a folder path or a repo id/catalog name into (display name, folder on disk).
+
+    A name counts as on this computer only when its folder validates (config, weights and tokenizer):
+    a half-finished download in the models folder or the Hugging Face cache is reported, not returned.
+    """
     if isinstance(ref, Path):
         return ref.name, ref.expanduser()
     ref = ref.strip()
@@ -92,13 +111,18 @@ def resolve_model(ref: str | Path) -> tuple[str, Path]:
     candidates: list[Path] = []
     for repo_id in repo_ids:
         candidates += _local_store_folders(repo_id, name)
-    for folder in candidates:
-        if (folder / "config.json").is_file():
-            return name, folder
-    for repo_id in repo_ids:
-        folder = _hf_cache_folder(repo_id)
-        if folder is not None:
-            return name, folder
+    problems: list[str] = []
+    folder = _first_usable(list(dict.fromkeys(candidates)), problems)
+    if folder is None:
+        cached = [_hf_cache_folder(repo_id) for repo_id in repo_ids]
+        folder = _first_usable([f for f in cached if f is not None], problems)
+    if folder is not None:
+        return name, folder
+    if problems:
+        raise ModelError(
+            f"Model {ref!r} is only partly on this computer ({problems[0]}); "
+            "download it again or pass a folder that holds a GPT-2 checkpoint."
+        )
     raise ModelError(
         f"Model {ref!r} is neither a folder nor a model downloaded to this computer (looked in "
         f"{paths.models_dir()} and the Hugging Face cache); pass a folder that holds a GPT-2 checkpoint."
@@ -178,23 +202,104 @@ def quiet_transformers() -> Iterator[None]:
             hf_logging.enable_progress_bar()
 
 
+#: Files the tokenizer reads as JSON, and how large each may be (GPT-2's tokenizer.json is 1.4 MB).
+TOKENIZER_JSON_LIMITS = {
+    "tokenizer.json": 64 * 1024 * 1024,
+    "vocab.json": 32 * 1024 * 1024,
+    "tokenizer_config.json": 4 * 1024 * 1024,
+    "special_tokens_map.json": 1024 * 1024,
+    "added_tokens.json": 16 * 1024 * 1024,
+    "generation_config.json": 1024 * 1024,
+}
+MERGES_MAX_BYTES = 64 * 1024 * 1024
+
+
+def _check_side_files(info: CheckpointInfo) -> None:
+    """Parse, with bounds, every JSON file transformers will read, so none reaches it deep or huge."""
+    folder = info.folder
+    for name, limit in TOKENIZER_JSON_LIMITS.items():
+        path = folder / name
+        if not os.path.lexists(path):
+            continue
+        problem = file_problem(path)
+        if problem:
+            raise ModelError(f"Model folder {shown_path(folder)}: {name} {problem}.")
+        try:
+            value = read_json_file(path, name, max_bytes=limit, max_depth=32)
+        except JsonFileError as exc:
+            raise ModelError(f"Model folder {shown_path(folder)}: {exc}") from None
+        if not isinstance(value, dict):
+            raise ModelError(f"Model folder {shown_path(folder)}: {name} is not a JSON object.")
+    merges = folder / "merges.txt"
+    if os.path.lexists(merges) and merges.stat().st_size > MERGES_MAX_BYTES:
+        raise ModelError(
+            f"Model folder {shown_path(folder)}: merges.txt is larger than {MERGES_MAX_BYTES:,} bytes, "
+            "far more than a GPT-2 tokenizer needs."
+        )
+
+
+def _check_special_tokens(info: CheckpointInfo, tokenizer: Any) -> None:
+    """Tokens the tokenizer files name but its vocabulary lacks get ids past the model's: say which."""
+    unknown = sorted(
+        (index, token) for token, index in tokenizer.get_added_vocab().items() if index >= info.vocab_size
+    )
+    if unknown and len(tokenizer) - len(unknown) <= info.vocab_size:
+        names = ", ".join(repr(token[:40]) for _, token in unknown[:3])
+        raise ModelError(
+            f"Model folder {shown_path(info.folder)}: the tokenizer files name the token {names}, which is "
+            "not in the vocabulary; remove it from the tokenizer files (tokenizer_config.json, "
+            "special_tokens_map.json, added_tokens.json) or name a token the vocabulary has, such as "
+            "<|endoftext|>."
+        )
+    if len(tokenizer) > info.vocab_size:
+        raise ModelError(
+            f"Model folder {shown_path(info.folder)}: the tokenizer has {len(tokenizer)} tokens but the "
+            f"model only {info.vocab_size}; they do not belong together."
+        )
+
+
 def _load_tokenizer(info: CheckpointInfo) -> Any:
     from transformers import GPT2Tokenizer
 
+    _check_side_files(info)
     try:
         with quiet_transformers():
             tokenizer = GPT2Tokenizer.from_pretrained(str(info.folder))
     except Exception as exc:  # tokenizers raises plain Exceptions for bad files
-        raise ModelError(f"Model folder {info.folder}: the tokenizer files cannot be read ({exc}).") from exc
+        first = (str(exc).strip().splitlines() or [exc.__class__.__name__])[0][:200]
+        raise ModelError(
+            f"Model folder {shown_path(info.folder)}: the tokenizer files cannot be read ({first})."
+        ) from exc
     # The engine fits prompts to the window itself; long texts are tokenized on purpose, so the
     # tokenizer's own "longer than the maximum" warning would only be noise.
     tokenizer.model_max_length = 10**9
-    if len(tokenizer) > info.vocab_size:
-        raise ModelError(
-            f"Model folder {info.folder}: the tokenizer has {len(tokenizer)} tokens but the model only "
-            f"{info.vocab_size}; they do not belong together."
-        )
+    _check_special_tokens(info, tokenizer)
     return tokenizer
+
+
+def check_finite(model: Any, folder: Path, precision: str = "fp32") -> None:
+    """Refuse weights holding NaN or infinity: they would make every suggestion empty or garbage.
+
+    Raises ModelError naming the first such tensor. One pass over the weights, cheap next to reading them.
+    """
+    import itertools
+
+    import torch
+
+    for name, tensor in itertools.chain(model.named_parameters(), model.named_buffers()):
+        if tensor.device.type == "meta" or not tensor.is_floating_point():
+            continue
+        if bool(torch.isfinite(tensor).all()):
+            continue
+        if precision == "fp16":  # fp32 values beyond ±65504 become infinite in fp16
+            raise ModelError(
+                f"Model folder {shown_path(folder)}: weight {name} contains NaN or infinite values in fp16 "
+                "(a value beyond fp16's range, or a damaged file); try the fp32 precision."
+            )
+        raise ModelError(
+            f"Model folder {shown_path(folder)}: weight {name} contains NaN or infinite values, so the "
+            "model cannot produce text; the file is damaged or came from a training run that diverged."
+        )
 
 
 def _load_weights(info: CheckpointInfo, device: str, precision: str, free_vram: int | None = None) -> Any:
@@ -212,8 +317,12 @@ def _load_weights(info: CheckpointInfo, device: str, precision: str, free_vram: 
             model = GPT2LMHeadModel.from_pretrained(
                 str(info.folder), dtype=dtype, use_safetensors=True, local_files_only=True, **split
             )
-    except (OSError, ValueError, RuntimeError) as exc:
-        raise ModelError(f"Model folder {info.folder}: the weights cannot be loaded ({exc}).") from exc
+    except Exception as exc:  # config values transformers rejects late raise TypeError, KeyError…
+        first = (str(exc).strip().splitlines() or [exc.__class__.__name__])[0][:200]
+        raise ModelError(
+            f"Model folder {shown_path(info.folder)}: the weights cannot be loaded ({first})."
+        ) from exc
+    check_finite(model, info.folder, precision)
     model.eval()
     model.requires_grad_(False)  # inference only: derived tensors must not keep the originals alive
     if device == "cuda":

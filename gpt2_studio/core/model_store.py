@@ -6,11 +6,13 @@ renamed into place only when complete, so a folder that is listed is always a wh
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
 import re
 import shutil
+import stat
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,12 +24,15 @@ from gpt2_studio.core.checkpoint import (
     WEIGHTS_INDEX_FILE,
     CheckpointInfo,
     inspect_checkpoint,
+    shown_path,
 )
-from gpt2_studio.core.errors import ModelError
+from gpt2_studio.core.errors import ModelError, StudioError
+from gpt2_studio.core.jsonio import JsonFileError, read_json_file
 
 log = logging.getLogger(__name__)
 
 MANIFEST_FILE = ".gpt2-studio.json"
+MANIFEST_MAX_BYTES = 256 * 1024
 PARTIAL_DIR = ".partial"
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
 _OPTIONAL_FILES = ("generation_config.json", "tokenizer.json", "tokenizer_config.json", *BPE_FILES)
@@ -41,6 +46,7 @@ class InstalledModel:
     folder: Path
     size_bytes: int
     source: str  # the repo id it was downloaded from, or the folder it was imported from
+    problem: str = ""  # why the folder cannot be used ("" for a whole model)
 
 
 def models_root() -> Path:
@@ -60,15 +66,21 @@ def check_model_name(name: str) -> str:
 
 
 def folder_size(folder: Path) -> int:
-    """Bytes used by the files in folder."""
-    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+    """Bytes used by the files in folder (unreadable parts and symbolic links are not counted)."""
+    total = 0
+    for root, _dirs, files in os.walk(folder, onerror=lambda _exc: None):
+        for name in files:
+            with contextlib.suppress(OSError):
+                info = os.lstat(os.path.join(root, name))
+                total += info.st_size if stat.S_ISREG(info.st_mode) else 0
+    return total
 
 
 def read_manifest(folder: Path) -> dict:
-    """The app's note on where a model came from ({} when absent or unreadable)."""
+    """The app's note on where a model came from ({} when absent, unreadable or not a small JSON object)."""
     try:
-        data = json.loads((folder / MANIFEST_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        data = read_json_file(folder / MANIFEST_FILE, max_bytes=MANIFEST_MAX_BYTES, max_depth=8)
+    except JsonFileError:
         return {}
     return data if isinstance(data, dict) else {}
 
@@ -79,25 +91,45 @@ def write_manifest(folder: Path, **fields: object) -> None:
     (folder / MANIFEST_FILE).write_text(json.dumps(data, indent=2), encoding="utf-8")
 
 
-def list_installed() -> list[InstalledModel]:
-    """Every complete model in the models folder, by name."""
+def _describe(folder: Path) -> InstalledModel:
+    try:
+        inspect_checkpoint(folder)
+        problem = ""
+    except StudioError as exc:
+        problem = str(exc)
+    manifest = read_manifest(folder)
+    source = manifest.get("repo_id") or manifest.get("imported_from") or "copied in by hand"
+    source = source if isinstance(source, str) else "copied in by hand"
+    return InstalledModel(shown_path(folder.name), folder, folder_size(folder), source[:500], problem)
+
+
+def list_installed(*, include_damaged: bool = False) -> list[InstalledModel]:
+    """Every model in the models folder that validates (config, weights, tokenizer), by name.
+
+    With include_damaged, folders that do not validate are listed too, each with its problem: the
+    Models dialog shows them so they can be inspected or removed; nothing else counts them as installed.
+    """
     root = paths.models_dir()
-    if not root.is_dir():
+    try:
+        entries = sorted(root.iterdir())
+    except OSError as exc:
+        if root.exists():
+            log.warning("Cannot list the models folder %s: %s", shown_path(root), exc.strerror or exc)
         return []
     found = []
-    for folder in sorted(root.iterdir()):
-        if folder.name.startswith(".") or not (folder / CONFIG_FILE).is_file():
+    for folder in entries:
+        if folder.name.startswith(".") or not folder.is_dir():
             continue
-        manifest = read_manifest(folder)
-        source = manifest.get("repo_id") or manifest.get("imported_from") or "copied in by hand"
-        found.append(InstalledModel(folder.name, folder, folder_size(folder), str(source)))
+        model = _describe(folder)
+        if include_damaged or not model.problem:
+            found.append(model)
     return found
 
 
 def installed_folder(name: str) -> Path | None:
-    """The folder of an installed model, or None."""
+    """The folder of a model in the models folder, whole or damaged, or None."""
     folder = paths.models_dir() / check_model_name(name)
-    return folder if (folder / CONFIG_FILE).is_file() else None
+    return folder if folder.is_dir() else None
 
 
 def partial_folder(name: str) -> Path:
@@ -142,7 +174,7 @@ def import_checkpoint(source: str | Path, name: str | None = None) -> InstalledM
             if (info.folder / file_name).is_file():
                 shutil.copy2(info.folder / file_name, staging / file_name)
         inspect_checkpoint(staging)  # the copy is whole
-        write_manifest(staging, imported_from=str(info.folder.resolve()))
+        write_manifest(staging, imported_from=shown_path(info.folder.resolve()))
         folder = move_into_place(staging, name)
     except OSError as exc:
         shutil.rmtree(staging, ignore_errors=True)
@@ -152,7 +184,7 @@ def import_checkpoint(source: str | Path, name: str | None = None) -> InstalledM
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    return InstalledModel(name, folder, folder_size(folder), str(info.folder.resolve()))
+    return InstalledModel(name, folder, folder_size(folder), shown_path(info.folder.resolve()))
 
 
 def remove_model(name: str) -> None:
@@ -161,5 +193,8 @@ def remove_model(name: str) -> None:
     if folder is None:
         raise ModelError(f"No model named {name!r} is installed in {paths.models_dir()}.")
     trash = folder.with_name(f".removing-{name}-{os.getpid()}")
-    folder.rename(trash)  # gone from the list at once, even if deleting the files takes a while
+    try:
+        folder.rename(trash)  # gone from the list at once, even if deleting the files takes a while
+    except OSError as exc:
+        raise ModelError(f"Could not remove {folder}: {exc.strerror or exc}.") from None
     shutil.rmtree(trash, ignore_errors=True)

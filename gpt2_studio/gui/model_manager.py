@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from gpt2_studio.core.catalog import CATALOG, CatalogModel, find_catalog_model
+from gpt2_studio.core.checkpoint import shown_path
 from gpt2_studio.core.errors import StudioError
 from gpt2_studio.core.memory import format_bytes, free_ram_bytes, free_vram_bytes
 from gpt2_studio.core.model_store import (
@@ -100,6 +101,8 @@ def _installed_costs(model: InstalledModel) -> tuple[int | None, int | None, int
     """(parameters, RAM, GPU memory, problem) of an installed folder, from its config and weights' header."""
     from gpt2_studio.core.checkpoint import inspect_checkpoint
 
+    if model.problem:
+        return None, None, None, model.problem
     try:
         info = inspect_checkpoint(model.folder)
     except StudioError as exc:
@@ -111,11 +114,12 @@ def _installed_costs(model: InstalledModel) -> tuple[int | None, int | None, int
 
 def build_rows(current: str | None) -> list[ModelRow]:
     """The catalog in its order, then every other installed model by name."""
-    installed = {model.name: model for model in list_installed()}
+    installed = {model.name: model for model in list_installed(include_damaged=True)}
     rows = []
     for entry in CATALOG:
         model = installed.pop(entry.name, None)
         folder = model.folder if model else None
+        problem = model.problem if model else ""
         rows.append(
             ModelRow(
                 name=entry.name,
@@ -127,6 +131,7 @@ def build_rows(current: str | None) -> list[ModelRow]:
                 installed=model is not None,
                 current=_is_current(current, entry.name, folder),
                 folder=folder,
+                problem=problem,
             )
         )
     for model in installed.values():
@@ -290,7 +295,7 @@ class ModelManagerDialog(QDialog):
                 "Not enough free memory now; close other programs or choose a smaller model."
             )
         entry = find_catalog_model(row.name)
-        self.table.item(index, 0).setToolTip(entry.description if entry else str(row.folder))
+        self.table.item(index, 0).setToolTip(entry.description if entry else shown_path(row.folder or ""))
         self.table.item(index, COLUMNS.index("Status")).setToolTip(row.problem)
         self.table.item(index, COLUMNS.index("Source")).setToolTip(row.source)
 

@@ -97,7 +97,7 @@ def test_cancel_leaves_no_model_and_a_retry_fetches_only_what_is_missing(hub, tm
 def test_a_connection_cut_for_good_fails_cleanly_and_a_retry_succeeds(hub):
     hub.cut_connection_after("model.safetensors", 1000, times=50)
     plan = plan_download("gpt2")
-    with pytest.raises(DownloadError, match="Could not reach the Hugging Face Hub"):
+    with pytest.raises(DownloadError, match="connection to the hub failed while fetching model.safetensors"):
         download_model(plan)
     assert installed_folder("gpt2") is None
     hub.clear_faults()
@@ -184,6 +184,6 @@ def test_any_repo_id_downloads_under_a_folder_name(hub, tmp_path):
 def test_a_server_error_is_reported_with_its_status(hub):
     plan = plan_download("gpt2")
     hub.fail("/resolve/", 503, method="GET")
-    with pytest.raises(DownloadError, match=r"answered with an error \(HTTP 503\)"):
+    with pytest.raises(DownloadError, match=r"The hub answered 503 Service Unavailable for config.json"):
         download_model(plan)
     assert installed_folder("gpt2") is None

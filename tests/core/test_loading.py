@@ -86,7 +86,7 @@ def test_impossible_device_settings(tiny_model_dir, device, precision, message):
 def test_a_corrupt_tokenizer_is_reported(tiny_copy):
     (tiny_copy / "tokenizer.json").write_text("{broken")
     (tiny_copy / "vocab.json").unlink()
-    with pytest.raises(ModelError, match="the tokenizer files cannot be read"):
+    with pytest.raises(ModelError, match="tokenizer.json is not valid JSON"):
         load_model(tiny_copy)
 
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from gpt2_studio import paths
 from gpt2_studio.core.errors import ModelError
-from gpt2_studio.core.loading import load_model
+from gpt2_studio.core.loading import load_model, resolve_model
 from gpt2_studio.core.model_store import (
     PARTIAL_DIR,
     import_checkpoint,
@@ -75,3 +77,70 @@ def test_remove(tiny_copy):
     assert not (paths.models_dir() / "old").exists()
     with pytest.raises(ModelError, match="No model named 'old' is installed"):
         remove_model("old")
+
+
+def _half_download(folder, tiny_copy) -> None:
+    """What an interrupted copy or download leaves: config.json and nothing else."""
+    folder.mkdir(parents=True)
+    (folder / "config.json").write_bytes((tiny_copy / "config.json").read_bytes())
+
+
+def test_a_half_finished_folder_is_not_installed_but_the_dialog_can_see_why(tiny_copy):
+    _half_download(paths.models_dir() / "gpt2", tiny_copy)
+    assert list_installed() == []
+    [damaged] = list_installed(include_damaged=True)
+    assert damaged.name == "gpt2"
+    assert "has no weights" in damaged.problem
+    with pytest.raises(ModelError, match=r"'gpt2' is only partly on this computer .*has no weights"):
+        resolve_model("gpt2")
+    remove_model("gpt2")  # a damaged folder can still be removed
+    assert list_installed(include_damaged=True) == []
+
+
+def test_a_half_download_in_the_hugging_face_cache_is_not_a_model(tiny_copy, tmp_path):
+    # huggingface_hub's layout, with only config.json fetched before the download stopped.
+    repo = tmp_path / "hf-home" / "hub" / "models--openai-community--gpt2"
+    commit = "0123456789abcdef0123456789abcdef01234567"
+    _half_download(repo / "snapshots" / commit, tiny_copy)
+    (repo / "refs").mkdir()
+    (repo / "refs" / "main").write_text(commit)
+    with pytest.raises(ModelError, match=r"'gpt2' is only partly on this computer .*has no weights"):
+        resolve_model("gpt2")
+    with pytest.raises(ModelError, match="only partly on this computer"):
+        load_model("openai-community/gpt2")
+    assert list_installed() == []
+    # A whole model in the models folder wins over the half-downloaded cache.
+    import_checkpoint(tiny_copy, "gpt2")
+    assert resolve_model("gpt2") == ("gpt2", paths.models_dir() / "gpt2")
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda f: (f / "config.json").write_bytes(b"[" * 100_000 + b"]" * 100_000),
+        lambda f: (f / ".gpt2-studio.json").write_bytes(b"[" * 100_000 + b"]" * 100_000),
+        lambda f: (f / ".gpt2-studio.json").write_bytes(b'{"repo_id": ["not", "text"]}'),
+        lambda f: (f / "loop").symlink_to(f / "loop"),
+        lambda f: (f / "sub").mkdir() or (f / "sub" / "up").symlink_to(f),
+        lambda f: os.mkfifo(f / "pipe"),
+    ],
+)
+def test_listing_survives_hostile_folders(tiny_copy, damage):
+    model = import_checkpoint(tiny_copy, "odd")
+    damage(model.folder)
+    [listed] = list_installed(include_damaged=True)
+    assert listed.name == "odd"
+    assert isinstance(listed.source, str)
+    assert listed.size_bytes > 0
+
+
+def test_a_folder_name_that_is_not_utf8_is_listed_printably(tiny_copy):
+    import shutil
+
+    folder = paths.models_dir() / os.fsdecode(b"caf\xe9")
+    shutil.copytree(tiny_copy, folder)
+    [listed] = list_installed(include_damaged=True)
+    assert listed.name == "caf\ufffd"
+    assert "not valid UTF-8" in listed.problem
+    listed.problem.encode("utf-8")
+    assert list_installed() == []

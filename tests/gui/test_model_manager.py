@@ -12,7 +12,13 @@ from PySide6.QtWidgets import QDialog
 from gpt2_studio.core.catalog import CATALOG
 from gpt2_studio.core.downloads import DownloadPlan, DownloadProgress, RemoteFile
 from gpt2_studio.core.memory import format_bytes
-from gpt2_studio.core.model_store import import_checkpoint, installed_folder, list_installed
+from gpt2_studio.core.model_store import (
+    PARTIAL_DIR,
+    import_checkpoint,
+    installed_folder,
+    list_installed,
+    models_root,
+)
 from gpt2_studio.core.tiny_checkpoint import build_tiny_checkpoint
 from gpt2_studio.gui import download_dialog, model_manager
 from gpt2_studio.gui.download_dialog import CANCELLED_TEXT, DownloadDialog
@@ -422,3 +428,73 @@ def test_closing_the_manager_closes_a_download_in_progress(make_manager, slow_hu
     assert not dialog.is_running()
     assert not dialog.isVisible()
     assert installed_folder("gpt2") is None
+
+
+def test_the_dialog_opens_over_hostile_folders_and_says_what_is_wrong(make_manager, tiny_copy):
+    import os
+    import shutil
+
+    from gpt2_studio import paths
+
+    root = paths.models_dir()
+    root.mkdir(parents=True, exist_ok=True)
+    problems = {
+        "deep": ("config.json", "nested more than"),
+        "loop": ("config.json", "loops back on itself"),
+        "pipe": ("model.safetensors", "named pipe"),
+        "huge": ("config.json", "invalid n_layer"),
+        "gpt2": ("model.safetensors", "has no weights"),
+    }
+    for name in problems:
+        shutil.copytree(tiny_copy, root / name)
+    (root / "deep" / "config.json").write_bytes(b"[" * 100_000 + b"]" * 100_000)
+    (root / "loop" / "config.json").unlink()
+    (root / "loop" / "config.json").symlink_to(root / "loop" / "config.json")
+    (root / "pipe" / "model.safetensors").unlink()
+    os.mkfifo(root / "pipe" / "model.safetensors")
+    config = (root / "huge" / "config.json").read_text().replace('"n_layer": 2', '"n_layer": 1000000000')
+    (root / "huge" / "config.json").write_text(config)
+    (root / "gpt2" / "model.safetensors").unlink()  # a half-finished catalog model
+    shutil.copytree(tiny_copy, root / os.fsdecode(b"caf\xe9"))
+    started = time.monotonic()
+    manager = make_manager()
+    assert time.monotonic() - started < 10
+    for name, (_file, problem) in problems.items():
+        assert cell(manager, name, "Status") == "Damaged", name
+        status = manager.table.item(listed(manager).index(name), COLUMNS.index("Status"))
+        assert problem in status.toolTip(), (name, status.toolTip())
+    assert cell(manager, "caf\ufffd", "Status") == "Damaged"
+    manager.select("gpt2")
+    assert not manager.use_button.isEnabled()
+
+
+def test_a_busy_hub_is_reported_as_it_answered_and_retry_resumes(make_download, hub, qtbot):
+    hub.fail(f"/{WEIGHTS}", 429, method="GET", times=1)
+    dialog = make_download()
+    dialog.start()
+    qtbot.waitUntil(lambda: dialog.state == "failed", timeout=30_000)
+    text = dialog.status_label.text()
+    assert (
+        text == "The hub answered 429 Too Many Requests for model.safetensors: wait a minute and try again."
+    )
+    assert dialog.retry_button.isVisible()
+    qtbot.mouseClick(dialog.retry_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.state == "done", timeout=30_000)
+    assert installed_folder("gpt2") is not None
+
+
+def test_a_cancelled_download_resumes_the_weights_where_it_stopped(make_download, slow_hub, qtbot):
+    dialog = make_download()
+    dialog.start()
+    qtbot.waitUntil(lambda: dialog.plan is not None, timeout=30_000)
+    weights = next(f for f in dialog.plan.files if f.name == WEIGHTS)
+    partial = models_root() / PARTIAL_DIR / "gpt2" / f"{WEIGHTS}.incomplete"
+    qtbot.waitUntil(lambda: partial.exists() and partial.stat().st_size > 500_000, timeout=30_000)
+    dialog.cancel_button.click()
+    qtbot.waitUntil(lambda: dialog.state == "cancelled", timeout=30_000)
+    saved = partial.stat().st_size
+    assert 0 < saved < weights.size
+    slow_hub.clear_faults()
+    dialog.retry_button.click()
+    qtbot.waitUntil(lambda: dialog.state == "done", timeout=30_000)
+    assert slow_hub.range_requests(WEIGHTS)[-1] == f"bytes={saved}-"
