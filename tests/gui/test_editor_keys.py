@@ -1,0 +1,220 @@
+"""The editor does what the keys say: undo steps, input-method composition, mid-line ghosts, U+FFFD."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QImage, QInputMethodEvent, QTextCursor
+from PySide6.QtWidgets import QApplication
+
+from gpt2_studio.gui.ghost_editor import GhostTextEdit, insert_as_undo_step
+
+CTRL = Qt.KeyboardModifier.ControlModifier
+SHOTS = Path(os.environ.get("GPT2_STUDIO_SHOTS", "")) if os.environ.get("GPT2_STUDIO_SHOTS") else None
+
+
+@pytest.fixture
+def editor(qtbot) -> GhostTextEdit:
+    editor = GhostTextEdit()
+    qtbot.addWidget(editor)
+    editor.resize(480, 200)
+    editor.show()
+    editor.setFocus()
+    return editor
+
+
+def show(editor: GhostTextEdit, *alternatives: str) -> None:
+    editor.start_ghost(len(alternatives))
+    for index, text in enumerate(alternatives):
+        editor.append_ghost(index, text)
+    editor.finish_ghost(list(alternatives))
+
+
+def undo(qtbot, editor: GhostTextEdit) -> str:
+    qtbot.keyClick(editor, Qt.Key.Key_Z, CTRL)
+    return editor.toPlainText()
+
+
+def commit(editor: GhostTextEdit, text: str) -> None:
+    """What an input method sends when the user confirms a composition."""
+    event = QInputMethodEvent("", [])
+    event.setCommitString(text)
+    QApplication.sendEvent(editor, event)
+
+
+def compose(editor: GhostTextEdit, preedit: str) -> None:
+    """What an input method sends while the user composes (pre-edit text, not yet in the document)."""
+    QApplication.sendEvent(editor, QInputMethodEvent(preedit, []))
+
+
+# -- every acceptance is one undo step of its own -------------------------------------------------
+def _accept_tab(qtbot, editor: GhostTextEdit) -> None:
+    show(editor, " upon")
+    qtbot.keyClick(editor, Qt.Key.Key_Tab)
+
+
+def _accept_word(qtbot, editor: GhostTextEdit) -> None:
+    show(editor, " upon a time there")
+    qtbot.keyClick(editor, Qt.Key.Key_Right, CTRL)
+    assert editor.ghost_text() == " a time there"
+
+
+def _insert_api(_qtbot, editor: GhostTextEdit) -> None:
+    editor.insert_text(" upon")
+
+
+def _insert_at_a_cursor(_qtbot, editor: GhostTextEdit) -> None:
+    # How a preset writes into the document: its own cursor, not the editor's.
+    cursor = QTextCursor(editor.document())
+    cursor.movePosition(QTextCursor.MoveOperation.End)
+    insert_as_undo_step(cursor, " upon")
+    editor.setTextCursor(cursor)
+
+
+@pytest.mark.parametrize("accept", [_accept_tab, _accept_word, _insert_api, _insert_at_a_cursor])
+def test_typing_after_an_acceptance_is_undone_on_its_own(editor, qtbot, accept):
+    qtbot.keyClicks(editor, "Once")
+    accept(qtbot, editor)
+    assert editor.toPlainText() == "Once upon"
+    qtbot.keyClicks(editor, " a time")
+    assert editor.toPlainText() == "Once upon a time"
+    assert undo(qtbot, editor) == "Once upon"
+    assert undo(qtbot, editor) == "Once"
+    qtbot.keyClick(editor, Qt.Key.Key_Z, CTRL | Qt.KeyboardModifier.ShiftModifier)
+    assert editor.toPlainText() == "Once upon"
+
+
+def test_each_word_taken_with_ctrl_right_is_its_own_step(editor, qtbot):
+    qtbot.keyClicks(editor, "Once")
+    show(editor, " upon a time")
+    qtbot.keyClick(editor, Qt.Key.Key_Right, CTRL)
+    qtbot.keyClick(editor, Qt.Key.Key_Right, CTRL)
+    assert editor.toPlainText() == "Once upon a"
+    qtbot.keyClicks(editor, "n ogre")
+    assert undo(qtbot, editor) == "Once upon a"
+    assert undo(qtbot, editor) == "Once upon"
+    assert undo(qtbot, editor) == "Once"
+
+
+def test_committed_input_method_text_after_an_acceptance_is_its_own_step(editor, qtbot):
+    qtbot.keyClicks(editor, "Once")
+    _accept_tab(qtbot, editor)
+    commit(editor, " a time")
+    assert editor.toPlainText() == "Once upon a time"
+    assert undo(qtbot, editor) == "Once upon"
+
+
+def test_accepting_over_a_selection_replaces_it_in_one_step(editor, qtbot):
+    qtbot.keyClicks(editor, "Once upon")
+    cursor = editor.textCursor()
+    cursor.movePosition(QTextCursor.MoveOperation.WordLeft, QTextCursor.MoveMode.KeepAnchor)
+    editor.setTextCursor(cursor)
+    editor.insert_text("in")
+    qtbot.keyClicks(editor, " a while")
+    assert editor.toPlainText() == "Once in a while"
+    assert undo(qtbot, editor) == "Once in"
+    assert undo(qtbot, editor) == "Once upon"
+
+
+# -- input-method composition ---------------------------------------------------------------------
+def test_composition_hides_the_ghost_and_is_not_a_place_for_one(editor, qtbot):
+    qtbot.keyClicks(editor, "Tokyo is ")
+    show(editor, " a city")
+    compose(editor, "とう")
+    assert editor.is_composing()
+    assert editor.ghost is None
+    assert editor.toPlainText() == "Tokyo is "
+    editor.start_ghost(1)  # a request that raced the composition
+    editor.append_ghost(0, " late")
+    assert editor.ghost is None
+    assert editor.textCursor().block().layout().preeditAreaText() == "とう"
+    commit(editor, "東京")
+    assert not editor.is_composing()
+    assert editor.toPlainText() == "Tokyo is 東京"
+    show(editor, " again")
+    assert editor.ghost_text() == " again"
+
+
+# -- a ghost in the middle of a line never hides the user's text ----------------------------------
+def _dark_pixels(image: QImage, text_color: QColor) -> int:
+    """Pixels drawn in (nearly) the full text colour: glyphs of real text, never of the faded ghost."""
+    count = 0
+    target = text_color.lightness()
+    for y in range(image.height()):
+        for x in range(image.width()):
+            if abs(QColor(image.pixel(x, y)).lightness() - target) < 40:
+                count += 1
+    return count
+
+
+@pytest.mark.parametrize("ghost", [" (a long ghost that needs room to show)", " two\nlines"])
+def test_a_mid_line_ghost_pushes_the_rest_of_the_line_aside(editor, qtbot, ghost):
+    editor.setPlainText("Once upon a time there lived a king.\nThe second line.")
+    cursor = editor.textCursor()
+    cursor.setPosition(4)
+    editor.setTextCursor(cursor)
+    editor.setCursorWidth(0)  # the blinking cursor would make the two images differ
+    text_color = editor.palette().color(editor.palette().ColorRole.Text)
+    before = editor.viewport().grab().toImage()
+    show(editor, ghost)
+    with_ghost = editor.viewport().grab().toImage()
+    if SHOTS is not None and "\n" not in ghost:
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        editor.grab().save(str(SHOTS / "midline_ghost.png"))
+    # Every glyph of the user's text is still drawn in full colour, only moved.
+    assert abs(_dark_pixels(with_ghost, text_color) - _dark_pixels(before, text_color)) < 20
+    assert with_ghost != before
+    # The rest of the line now starts after the ghost; the document is unchanged.
+    layout = editor.textCursor().block().layout()
+    shown = ghost.replace("\n", "\u2028")
+    assert layout.preeditAreaText() == shown
+    assert editor.toPlainText() == "Once upon a time there lived a king.\nThe second line."
+    assert editor.cursorRect().left() < editor.fontMetrics().horizontalAdvance("Once ") + 10
+    # Dismissing gives back exactly the picture without the ghost.
+    qtbot.keyClick(editor, Qt.Key.Key_Escape)
+    assert editor.viewport().grab().toImage() == before
+
+
+def test_a_mid_line_ghost_is_accepted_where_it_was_shown(editor, qtbot):
+    editor.setPlainText("Once a time")
+    cursor = editor.textCursor()
+    cursor.setPosition(4)
+    editor.setTextCursor(cursor)
+    show(editor, " upon")
+    qtbot.keyClick(editor, Qt.Key.Key_Tab)
+    assert editor.toPlainText() == "Once upon a time"
+    assert editor.textCursor().position() == len("Once upon")
+    assert editor.textCursor().block().layout().preeditAreaText() == ""
+
+
+def test_an_edit_elsewhere_takes_the_ghost_out_of_the_layout(editor, qtbot):
+    editor.setPlainText("first\nsecond line")
+    cursor = editor.textCursor()
+    cursor.setPosition(len("first\nsec"))
+    editor.setTextCursor(cursor)
+    show(editor, " ghost")
+    block = editor.textCursor().block()
+    other = QTextCursor(editor.document())
+    other.insertText("zero\n")  # an edit that is not at the cursor (say, a preset's)
+    assert editor.ghost is None
+    assert block.layout().preeditAreaText() == ""
+    qtbot.mouseClick(editor.viewport(), Qt.MouseButton.LeftButton)
+    assert editor.toPlainText() == "zero\nfirst\nsecond line"
+
+
+# -- text the model could not decode ---------------------------------------------------------------
+@pytest.mark.parametrize("chunks", [["café", "\ufffd"], ["caf\ufffd", "é"], ["\ufffd"]])
+def test_replacement_characters_from_a_model_never_reach_the_document(editor, qtbot, chunks):
+    qtbot.keyClicks(editor, "Le ")
+    editor.start_ghost(1)
+    for chunk in chunks:
+        editor.append_ghost(0, chunk)
+    assert "\ufffd" not in editor.ghost_text()
+    editor.finish_ghost(["".join(chunks)])
+    qtbot.keyClick(editor, Qt.Key.Key_Tab)
+    assert "\ufffd" not in editor.toPlainText()
+    editor.insert_text("x\ufffd")
+    assert "\ufffd" not in editor.toPlainText()
