@@ -218,3 +218,19 @@ def test_replacement_characters_from_a_model_never_reach_the_document(editor, qt
     assert "\ufffd" not in editor.toPlainText()
     editor.insert_text("x\ufffd")
     assert "\ufffd" not in editor.toPlainText()
+
+
+def test_no_suggestion_is_asked_for_while_an_input_method_composes(window, qtbot):
+    editor, controller = window.editor, window.controller
+    states: list[str] = []
+    controller.state_changed.connect(states.append)
+    qtbot.keyClicks(editor, "Tokyo is ")
+    with qtbot.waitSignal(controller.timer.timeout, timeout=5_000):
+        compose(editor, "とう")
+    qtbot.keyClick(editor, Qt.Key.Key_Space, CTRL)  # Ctrl+Space waits for the composition too
+    assert "generating" not in states
+    assert editor.ghost is None
+    commit(editor, "東京")
+    qtbot.waitUntil(lambda: editor.ghost is not None and not controller.in_flight, timeout=20_000)
+    assert states[0] == "generating"
+    assert editor.ghost.position == len("Tokyo is 東京")
