@@ -26,6 +26,7 @@ from gpt2_studio.core.settings import AppSettings, save_settings
 from gpt2_studio.gui.dialogs import Dialogs
 from gpt2_studio.gui.find_replace import FindReplaceDialog
 from gpt2_studio.gui.ghost_editor import GhostTextEdit
+from gpt2_studio.gui.model_banner import ModelBanner, no_model_text, wrap_with_banner
 from gpt2_studio.gui.model_worker import ModelInfo, WorkerThread
 from gpt2_studio.gui.presets_ui import install_presets
 from gpt2_studio.gui.sampling_panel import SamplingPanel
@@ -134,6 +135,10 @@ class MainWindow(QMainWindow):
             bar.addPermanentWidget(label)
         self.window_label.setToolTip("How much of the model's window the text before the cursor fills")
         self.speed_label.setToolTip("Speed of the last suggestion")
+        # While no model is loaded, a banner above the editor says why and how to get one.
+        self.model_banner = ModelBanner(self)
+        self.setCentralWidget(wrap_with_banner(self.model_banner, self.takeCentralWidget()))
+        self._loading_ref: str | None = None
 
     def _action(self, menu: QMenu, text: str, slot, shortcut=None, *, name: str = "") -> QAction:
         action = QAction(text, self)
@@ -202,7 +207,9 @@ class MainWindow(QMainWindow):
         self.presets_menu = bar.addMenu("&Presets")  # filled by install_presets
 
         view = bar.addMenu("&View")
-        self._action(view, "&Bigger Font", lambda: self.change_font_size(1), keys.ZoomIn)
+        bigger = self._action(view, "&Bigger Font", lambda: self.change_font_size(1), keys.ZoomIn)
+        # Ctrl+= is Ctrl++ without Shift on most keyboards.
+        bigger.setShortcuts([*QKeySequence.keyBindings(keys.ZoomIn), QKeySequence("Ctrl+=")])
         self._action(view, "&Smaller Font", lambda: self.change_font_size(-1), keys.ZoomOut)
         self._action(view, "&Default Font Size", lambda: self.change_font_size(0), "Ctrl+0")
         view.addSeparator()
@@ -216,7 +223,7 @@ class MainWindow(QMainWindow):
         view.addAction(panel_action)
 
         help_menu = bar.addMenu("&Help")
-        self._action(help_menu, "&Keyboard Shortcuts", self.dialogs.shortcuts)
+        self._action(help_menu, "&Keyboard Shortcuts", self.show_shortcuts, name="action-shortcuts")
         self._action(help_menu, "&About GPT-2 Studio", self.show_about)
 
     def _connect(self) -> None:
@@ -233,11 +240,12 @@ class MainWindow(QMainWindow):
         self.editor.cursorPositionChanged.connect(self.window_timer.start)
         self.editor.document().undoAvailable.connect(self.undo_action.setEnabled)
         self.editor.document().redoAvailable.connect(self.redo_action.setEnabled)
+        self.model_banner.manager_requested.connect(self._offer_models)
+        self.model_banner.folder_requested.connect(self.choose_model_folder)
 
     # -- model ----------------------------------------------------------------------------------
     def load_model(self, ref: str) -> None:
-        """Load a model on the worker thread; the editor stays usable meanwhile."""
-        self.controller.model_ready = False
+        """Load a model on the worker thread; the editor, and the model in use, keep working meanwhile."""
         self.controller.stop()
         self.worker.load(ref, self.settings.device, self.settings.precision)
 
@@ -245,13 +253,54 @@ class MainWindow(QMainWindow):
         """The model manager: download, import, delete, choose the model and the device."""
         from gpt2_studio.gui.model_manager import ModelManagerDialog
 
+        in_use = self.model_info.ref if self.model_info is not None else None
         dialog = ModelManagerDialog(
-            self.settings.model, self, self.dialogs, first_start=first_start, device=self.settings.device
+            in_use, self, self.dialogs, first_start=first_start, device=self.settings.device
         )
         dialog.model_chosen.connect(self.load_model)
         dialog.device_chosen.connect(self.set_device)
         self.model_manager = dialog
         dialog.open()
+        self._centre_on_window(dialog)
+
+    def _offer_models(self) -> None:
+        self.show_model_manager(first_start=self.nothing_installed())
+
+    def _centre_on_window(self, dialog) -> None:
+        frame = dialog.frameGeometry()
+        frame.moveCenter(self.frameGeometry().center())
+        dialog.move(frame.topLeft())
+
+    def nothing_installed(self) -> bool:
+        """Whether no usable model is in the models folder (a first start, or all deleted)."""
+        from gpt2_studio.core.checkpoint import inspect_checkpoint
+        from gpt2_studio.core.errors import StudioError
+        from gpt2_studio.core.model_store import list_installed
+
+        for model in list_installed():
+            try:
+                inspect_checkpoint(model.folder)
+            except (StudioError, OSError):
+                continue
+            return False
+        return True
+
+    def show_no_model(self, reason: str, *, first_start: bool) -> None:
+        """No model to load: say so in the status bar and a banner that stays until one loads."""
+        self.model_label.setText("No model")
+        self.state_label.setText("No model")
+        self.model_banner.show_reason(no_model_text() if first_start else self._no_model_reason(reason))
+        log.warning("%s", reason)
+
+    @staticmethod
+    def _no_model_reason(message: str) -> str:
+        return f"No model is loaded. {message} Get a Model… shows the models you can download or use."
+
+    def _refresh_model_manager(self) -> None:
+        manager = self.model_manager
+        if manager is not None and manager.isVisible():
+            manager.current = self.model_info.ref if self.model_info is not None else None
+            manager.refresh()
 
     def set_device(self, device: str) -> None:
         """Run the model on another device (auto, cpu, cuda): reloads the current model there."""
@@ -265,12 +314,18 @@ class MainWindow(QMainWindow):
             self.load_model(folder)
 
     def _on_model_loading(self, ref: str) -> None:
-        self.model_label.setText(f"Loading {ref}…")
+        self._loading_ref = ref
+        if self.model_info is None:
+            self.model_label.setText(f"Loading {ref}…")
+        else:  # the current model stays in use until the new one has loaded
+            self.model_label.setToolTip(f"{self.model_info.folder}\nLoading {ref}…")
         self.state_label.setText("Loading")
 
     def _on_model_loaded(self, info: ModelInfo) -> None:
+        self._loading_ref = None
         self.model_info = info
         self.controller.model_ready = True
+        self.model_banner.hide()
         self.settings.model = info.ref
         self.model_label.setText(info.name)
         self.model_label.setToolTip(info.folder)
@@ -280,15 +335,28 @@ class MainWindow(QMainWindow):
         for warning in info.warnings:
             self.statusBar().showMessage(warning, 10_000)
         self._update_window_fill()
+        self._refresh_model_manager()
 
     def _on_model_failed(self, message: str) -> None:
-        self.model_label.setText("No model")
-        self.state_label.setText("No model")
-        self.statusBar().showMessage(message)
+        self._loading_ref = None
         log.warning("%s", message)
+        info = self.model_info
+        if info is not None and self.worker.window is not None:
+            # The worker keeps the model it had: say what failed and carry on with it.
+            self.model_label.setText(info.name)
+            self.model_label.setToolTip(info.folder)
+            self.state_label.setText("Ready")
+            self.statusBar().showMessage(f"{message} Still using {info.name}.")
+            return
+        self.model_info = None
+        self.controller.model_ready = False
+        self.device_label.setText("")
+        self.statusBar().showMessage(message)
+        self.show_no_model(message, first_start=False)
+        self._refresh_model_manager()
 
     def _on_state(self, state: str) -> None:
-        if self.controller.model_ready:
+        if self.controller.model_ready and self._loading_ref is None:
             self.state_label.setText("Generating" if state == "generating" else "Ready")
 
     def _on_stats(self, completion) -> None:
@@ -507,6 +575,15 @@ class MainWindow(QMainWindow):
         self.find_dialog.show()
         self.find_dialog.raise_()
         self.find_dialog.find_text.setFocus()
+
+    def show_shortcuts(self) -> None:
+        """Help → Keyboard Shortcuts: every key, read from the menus and presets as they are now."""
+        from gpt2_studio.gui.shortcuts_dialog import ShortcutsDialog, collect_shortcuts
+
+        if getattr(self, "shortcuts_dialog", None) is not None:
+            self.shortcuts_dialog.deleteLater()
+        self.shortcuts_dialog = ShortcutsDialog(collect_shortcuts(self), self)
+        self.shortcuts_dialog.open()
 
     def show_about(self) -> None:
         info = self.model_info

@@ -234,3 +234,59 @@ def test_no_suggestion_is_asked_for_while_an_input_method_composes(window, qtbot
     qtbot.waitUntil(lambda: editor.ghost is not None and not controller.in_flight, timeout=20_000)
     assert states[0] == "generating"
     assert editor.ghost.position == len("Tokyo is 東京")
+
+
+# -- keys and what Help says about them -------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("key", "mods", "step"),
+    [
+        (Qt.Key.Key_Equal, CTRL, 1),
+        (Qt.Key.Key_Plus, CTRL, 1),
+        (Qt.Key.Key_Minus, CTRL, -1),
+    ],
+)
+def test_font_size_keys(make_window, qtbot, key, mods, step):
+    window = make_window(load=False)
+    window.activateWindow()
+    window.editor.setFocus()
+    qtbot.waitUntil(window.isActiveWindow, timeout=5_000)
+    size = window.settings.font_size
+    qtbot.keyClick(window.editor, key, mods)
+    assert window.settings.font_size == size + step
+    assert window.editor.font().pointSize() == size + step
+    assert window.editor.toPlainText() == ""
+
+
+def test_help_lists_every_shortcut(make_window, qtbot):
+    from PySide6.QtGui import QAction, QKeySequence
+
+    window = make_window(load=False)
+    window.findChild(QAction, "action-shortcuts").trigger()
+    dialog = window.shortcuts_dialog
+    assert dialog.isVisible()
+    assert dialog.windowTitle() == "Keyboard Shortcuts"
+    rows = dialog.rows()
+    keys = {part.strip() for shown, _what in rows for part in shown.split("  /  ")}
+    for expected in ("Tab", "Ctrl+Right", "Esc", "Alt+]", "Alt+[", "Ctrl+Space", "Ctrl+=", "Ctrl++"):
+        assert expected in keys, expected
+    for expected in ("Ctrl+-", "Ctrl+0", "Ctrl+Shift+M", "Ctrl+.", "Ctrl+Z"):
+        assert expected in keys, expected
+    for n in range(1, 7):
+        assert f"Ctrl+Alt+{n}" in keys
+    native = QKeySequence.SequenceFormat.NativeText
+    for action in window.findChildren(QAction):
+        for sequence in action.shortcuts():
+            assert sequence.toString(native) in keys, action.text()
+    assert all(what for _keys, what in rows)
+
+
+@pytest.mark.qt_log_ignore("This plugin does not support raise")  # offscreen: show_find raises it
+def test_dialogs_have_real_titles(make_window, qtbot):
+    window = make_window(load=False)
+    window.show_find()
+    window.show_model_manager()
+    window.show_shortcuts()
+    for dialog in (window.find_dialog, window.model_manager, window.shortcuts_dialog):
+        title = dialog.windowTitle()
+        assert title, dialog
+        assert title != "GPT-2 Studio", title
