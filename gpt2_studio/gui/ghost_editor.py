@@ -31,6 +31,15 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QPlainTextEdit, QWidget
 
 _NEXT_WORD = re.compile(r"\s*\S+")
+_MODIFIER_KEYS = {
+    Qt.Key.Key_Shift,
+    Qt.Key.Key_Control,
+    Qt.Key.Key_Alt,
+    Qt.Key.Key_Meta,
+    Qt.Key.Key_AltGr,
+    Qt.Key.Key_Super_L,
+    Qt.Key.Key_Super_R,
+}
 REPLACEMENT_CHARACTER = "\ufffd"
 _SEAL = "\u200b"  # see insert_as_undo_step
 GHOST_OPACITY = 0.45  # share of the text colour in the ghost's colour; the rest is the background
@@ -341,4 +350,8 @@ class GhostTextEdit(QPlainTextEdit):
         if mods == Qt.KeyboardModifier.AltModifier and key in brackets:
             self.cycle_ghost(1 if key == Qt.Key.Key_BracketRight else -1)
             return
+        if key not in _MODIFIER_KEYS:
+            # Any other key acts on the text as it is: Up/Down and Home/End read the block's layout,
+            # which must not hold the ghost then.
+            self.clear_ghost()
         super().keyPressEvent(event)

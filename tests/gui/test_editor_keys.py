@@ -290,3 +290,23 @@ def test_dialogs_have_real_titles(make_window, qtbot):
         title = dialog.windowTitle()
         assert title, dialog
         assert title != "GPT-2 Studio", title
+
+
+@pytest.mark.parametrize("key", [Qt.Key.Key_Down, Qt.Key.Key_End, Qt.Key.Key_Up])
+def test_moving_with_a_wrapped_mid_line_ghost_goes_where_it_would_without_it(editor, qtbot, key):
+    editor.setPlainText("First line of text\nOnce upon a time\nThird line here")
+    start = len("First line of text\nOnce")
+
+    def press(with_ghost: bool) -> int:
+        cursor = editor.textCursor()
+        cursor.setPosition(start)
+        editor.setTextCursor(cursor)
+        if with_ghost:
+            show(editor, " a ghost long enough to wrap over two or three lines of this narrow editor")
+            qtbot.keyClick(editor, Qt.Key.Key_Control)  # a modifier alone keeps the ghost
+            assert editor.ghost is not None
+        qtbot.keyClick(editor, key)
+        return editor.textCursor().position()
+
+    assert press(with_ghost=True) == press(with_ghost=False)
+    assert editor.ghost is None
