@@ -94,6 +94,7 @@ class GhostTextEdit(QPlainTextEdit):
         super().__init__(parent)
         self._ghost: Ghost | None = None
         self._accepting = False
+        self._typed_revision = -1  # the document's revision after the last text typed here
         # Where the ghost is laid out: a cursor follows edits, so the block is found even after them.
         self._shown_at: QTextCursor | None = None
         self._shown_text = ""
@@ -354,4 +355,17 @@ class GhostTextEdit(QPlainTextEdit):
             # Any other key acts on the text as it is: Up/Down and Home/End read the block's layout,
             # which must not hold the ghost then.
             self.clear_ghost()
-        super().keyPressEvent(event)
+        document, text = self.document(), event.text()
+        length = document.characterCount()
+        if text and text.isprintable() and document.revision() != self._typed_revision:
+            # Typing right after an edit that was not typing (a preset's insertion, a paste) starts an
+            # undo step of its own; Qt would otherwise merge it into that edit.
+            block = QTextCursor(document)
+            block.beginEditBlock()
+            super().keyPressEvent(event)
+            block.endEditBlock()
+        else:
+            super().keyPressEvent(event)
+        # Typed text adds exactly its characters (a paste by Ctrl+V adds others).
+        if text and text.isprintable() and document.characterCount() - length == len(text):
+            self._typed_revision = document.revision()

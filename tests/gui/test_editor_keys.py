@@ -74,7 +74,25 @@ def _insert_at_a_cursor(_qtbot, editor: GhostTextEdit) -> None:
     editor.setTextCursor(cursor)
 
 
-@pytest.mark.parametrize("accept", [_accept_tab, _accept_word, _insert_api, _insert_at_a_cursor])
+def _edit_block_at_a_cursor(_qtbot, editor: GhostTextEdit) -> None:
+    # An insertion by code that knows nothing of insert_as_undo_step (a plain edit block).
+    cursor = QTextCursor(editor.document())
+    cursor.movePosition(QTextCursor.MoveOperation.End)
+    cursor.beginEditBlock()
+    cursor.insertText(" upon")
+    cursor.endEditBlock()
+    editor.setTextCursor(cursor)
+
+
+def _paste(qtbot, editor: GhostTextEdit) -> None:
+    QApplication.clipboard().setText(" upon")
+    qtbot.keyClick(editor, Qt.Key.Key_V, CTRL)
+
+
+@pytest.mark.parametrize(
+    "accept",
+    [_accept_tab, _accept_word, _insert_api, _insert_at_a_cursor, _edit_block_at_a_cursor, _paste],
+)
 def test_typing_after_an_acceptance_is_undone_on_its_own(editor, qtbot, accept):
     qtbot.keyClicks(editor, "Once")
     accept(qtbot, editor)
