@@ -79,7 +79,8 @@ class Ghost:
 
     @property
     def text(self) -> str:
-        return self.alternatives[self.index] if self.alternatives else ""
+        """The alternative on screen, as it would be inserted (the model's text, less any U+FFFD)."""
+        return model_text(self.alternatives[self.index]) if self.alternatives else ""
 
 
 class GhostTextEdit(QPlainTextEdit):
@@ -134,7 +135,7 @@ class GhostTextEdit(QPlainTextEdit):
             return
         if index >= len(ghost.alternatives):
             ghost.alternatives.extend([""] * (index + 1 - len(ghost.alternatives)))
-        ghost.alternatives[index] += model_text(text)
+        ghost.alternatives[index] += text
         if index == ghost.index:
             self._refresh()
         else:
@@ -145,9 +146,10 @@ class GhostTextEdit(QPlainTextEdit):
         ghost = self._ghost
         if ghost is None or not self._ghost_is_current():
             return
-        current = ghost.text
-        alternatives = [model_text(a) for a in alternatives]
-        unique = [a for i, a in enumerate(alternatives) if a.strip() and a not in alternatives[:i]]
+        current = ghost.alternatives[ghost.index] if ghost.alternatives else ""
+        unique = [
+            a for i, a in enumerate(alternatives) if model_text(a).strip() and a not in alternatives[:i]
+        ]
         ghost.alternatives = unique
         ghost.index = unique.index(current) if current in unique else 0
         ghost.streaming = False

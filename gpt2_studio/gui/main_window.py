@@ -289,6 +289,7 @@ class MainWindow(QMainWindow):
         """No model to load: say so in the status bar and a banner that stays until one loads."""
         self.model_label.setText("No model")
         self.state_label.setText("No model")
+        self.device_label.setText("")
         self.model_banner.show_reason(no_model_text() if first_start else self._no_model_reason(reason))
         log.warning("%s", reason)
 
@@ -350,7 +351,6 @@ class MainWindow(QMainWindow):
             return
         self.model_info = None
         self.controller.model_ready = False
-        self.device_label.setText("")
         self.statusBar().showMessage(message)
         self.show_no_model(message, first_start=False)
         self._refresh_model_manager()

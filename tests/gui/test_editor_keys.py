@@ -231,6 +231,7 @@ def test_replacement_characters_from_a_model_never_reach_the_document(editor, qt
     for chunk in chunks:
         editor.append_ghost(0, chunk)
     assert "\ufffd" not in editor.ghost_text()
+    assert "\ufffd" not in editor.textCursor().block().layout().preeditAreaText()  # what is drawn
     editor.finish_ghost(["".join(chunks)])
     qtbot.keyClick(editor, Qt.Key.Key_Tab)
     assert "\ufffd" not in editor.toPlainText()

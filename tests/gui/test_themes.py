@@ -1,4 +1,4 @@
-"""Both themes keep every status-bar field and the preset result heading readable (WCAG contrast)."""
+"""Both themes keep every status-bar field, the preset heading and the model banner readable (WCAG)."""
 
 from __future__ import annotations
 
@@ -49,6 +49,7 @@ def readable_labels(window) -> list[tuple[QLabel, QWidget]]:
     labels = [(label, bar) for label in bar.findChildren(QLabel) if label.isVisible() and label.text()]
     title = window.presets.panel.title
     labels.append((title, title.parentWidget()))
+    labels.append((window.model_banner.label, window.model_banner))
     return labels
 
 
@@ -59,6 +60,7 @@ def test_every_status_field_is_readable_in_both_themes(window, qtbot, themes):
     window.statusBar().clearMessage()
     window.speed_label.setText("31 tok/s")
     window.alternative_label.setText("1/3")
+    window.show_no_model("", first_start=True)  # the banner, as on a first start
     labels = readable_labels(window)
     assert len(labels) >= 6  # model, device, state, window, speed, alternative … and the heading
     try:
@@ -75,5 +77,6 @@ def test_every_status_field_is_readable_in_both_themes(window, qtbot, themes):
             if SHOTS is not None:
                 SHOTS.mkdir(parents=True, exist_ok=True)
                 window.statusBar().grab().save(str(SHOTS / f"status_bar_{theme}.png"))
+                window.grab().save(str(SHOTS / f"window_no_model_{theme}.png"))
     finally:
         window.dark_action.setChecked(False)
