@@ -14,9 +14,10 @@ Every acceptance is one undo step of its own: later typing cannot merge into it 
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass
 
-from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QBrush,
     QColor,
@@ -42,6 +43,10 @@ _MODIFIER_KEYS = {
 }
 REPLACEMENT_CHARACTER = "\ufffd"
 _SEAL = "\u200b"  # see insert_as_undo_step
+# Laying out a block takes time in proportion to its length (~40 ms for 100,000 characters here). Where
+# it takes longer than this, streamed text is laid out at most every two layout-times, so a very long
+# paragraph cannot keep the GUI thread busy for the whole suggestion.
+SYNC_LAYOUT_SECONDS = 0.01
 GHOST_OPACITY = 0.45  # share of the text colour in the ghost's colour; the rest is the background
 
 
@@ -100,6 +105,10 @@ class GhostTextEdit(QPlainTextEdit):
         self._shown_at: QTextCursor | None = None
         self._shown_text = ""
         self._saved_formats: list[QTextLayout.FormatRange] = []
+        self._layout_seconds = 0.0  # how long the last ghost layout took
+        self._layout_timer = QTimer(self)
+        self._layout_timer.setSingleShot(True)
+        self._layout_timer.timeout.connect(self._lay_out_ghost)
         self.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
         self.setTabChangesFocus(False)
         self.document().contentsChanged.connect(self._on_user_change)
@@ -181,7 +190,13 @@ class GhostTextEdit(QPlainTextEdit):
         )
 
     def _refresh(self) -> None:
-        self._lay_out_ghost()
+        growing = self._shown_text and self._ghost is not None and self._ghost_is_current()
+        if growing and self._layout_seconds > SYNC_LAYOUT_SECONDS:
+            if not self._layout_timer.isActive():
+                self._layout_timer.start(int(2000 * self._layout_seconds))
+        else:
+            self._layout_timer.stop()
+            self._lay_out_ghost()
         self.viewport().update()
         self.ghost_changed.emit()
 
@@ -192,17 +207,23 @@ class GhostTextEdit(QPlainTextEdit):
         # Qt breaks a layout line at U+2028; a plain newline would be drawn as a space.
         text = text.replace("\r\n", "\n").replace("\n", "\u2028")
         cursor = self.textCursor()
-        if text == self._shown_text and (
-            not text or (self._shown_at is not None and self._shown_at.position() == cursor.position())
-        ):
-            return
-        self._remove_ghost_layout()
-        if not text:
-            return
         block = cursor.block()
         layout = block.layout()
+        in_place = (
+            bool(self._shown_text)
+            and self._shown_at is not None
+            and self._shown_at.position() == cursor.position()
+            and layout.preeditAreaText() == self._shown_text
+        )
+        if text == self._shown_text and (in_place or not text):
+            return
+        if not (in_place and text):
+            self._remove_ghost_layout()
+            if not text:
+                return
+            self._saved_formats = list(layout.formats())
+        # Streamed text grows the ghost in place: one layout of the block per update.
         position = cursor.position() - block.position()
-        self._saved_formats = list(layout.formats())
         ghost_format = QTextCharFormat()
         ghost_format.setForeground(QBrush(self._ghost_color()))
         ghost_range = QTextLayout.FormatRange()
@@ -211,8 +232,10 @@ class GhostTextEdit(QPlainTextEdit):
         layout.setFormats([*self._shifted(self._saved_formats, position, len(text)), ghost_range])
         self._shown_at = QTextCursor(cursor)
         self._shown_text = text
+        started = time.perf_counter()
         # Re-lays out the block (and so the lines below) without emitting contentsChanged.
         self.document().markContentsDirty(block.position(), block.length())
+        self._layout_seconds = time.perf_counter() - started
 
     def _remove_ghost_layout(self) -> None:
         shown_at, self._shown_at = self._shown_at, None
