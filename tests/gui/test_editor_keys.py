@@ -329,3 +329,31 @@ def test_moving_with_a_wrapped_mid_line_ghost_goes_where_it_would_without_it(edi
 
     assert press(with_ghost=True) == press(with_ghost=False)
     assert editor.ghost is None
+
+
+@pytest.mark.parametrize("how", ["Q&A", "TL;DR Insert"])
+def test_typing_after_a_real_preset_insertion_is_undone_on_its_own(window, qtbot, how):
+    from tests.gui.test_presets_gui import TEXT, click, put_cursor, start_with, wait_done
+
+    start_with(window)
+    if how == "Q&A":
+        put_cursor(window, TEXT.index("capital"))
+        click(qtbot, window, "Q&A")  # puts the answer on a new line under the question
+        wait_done(qtbot, window)
+    else:
+        put_cursor(window, len(TEXT), anchor=0)
+        click(qtbot, window, "TL;DR")
+        wait_done(qtbot, window)
+        put_cursor(window, len(TEXT))
+        window.editor.document().clearUndoRedoStacks()
+        qtbot.keyClicks(window.editor, " And")
+        qtbot.mouseClick(window.presets.panel.insert_button, Qt.MouseButton.LeftButton)
+    inserted = window.editor.toPlainText()
+    before = inserted if how == "Q&A" else TEXT + " And"
+    window.editor.setFocus()
+    qtbot.keyClicks(window.editor, " Thanks")
+    assert undo(qtbot, window.editor) == inserted
+    if how == "Q&A":
+        assert undo(qtbot, window.editor) == TEXT
+    else:
+        assert undo(qtbot, window.editor) == before
