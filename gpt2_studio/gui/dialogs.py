@@ -7,6 +7,13 @@ from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox, QWidget
 TEXT_FILTER = "Text files (*.txt *.md *.markdown *.text);;All files (*)"
 
 
+def centre_on(dialog: QWidget, window: QWidget) -> None:
+    """Move a dialog so that it is centred on a window (Qt's own placement ignores a moved window)."""
+    frame = dialog.frameGeometry()
+    frame.moveCenter(window.frameGeometry().center())
+    dialog.move(frame.topLeft())
+
+
 class Dialogs:
     """Modal questions and messages, parented to the main window."""
 

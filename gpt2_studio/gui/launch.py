@@ -52,13 +52,14 @@ def start_model(window, model_ref: str) -> None:
     from gpt2_studio.core.checkpoint import inspect_checkpoint
     from gpt2_studio.core.errors import ModelError
     from gpt2_studio.core.loading import resolve_model
+    from gpt2_studio.gui.model_banner import nothing_installed
 
     try:
         # A half-finished download (a config.json and nothing else) is not a model: check the folder.
         _name, folder = resolve_model(model_ref)
         inspect_checkpoint(folder)
     except ModelError as exc:
-        first_start = window.nothing_installed()
+        first_start = nothing_installed()
         window.show_no_model(str(exc), first_start=first_start)
         window.show_model_manager(first_start=first_start)
         return

@@ -23,10 +23,10 @@ from gpt2_studio.core.documents import (
 from gpt2_studio.core.recovery import RecoveryStore
 from gpt2_studio.core.sampling import SamplingSettings
 from gpt2_studio.core.settings import AppSettings, save_settings
-from gpt2_studio.gui.dialogs import Dialogs
+from gpt2_studio.gui.dialogs import Dialogs, centre_on
 from gpt2_studio.gui.find_replace import FindReplaceDialog
 from gpt2_studio.gui.ghost_editor import GhostTextEdit
-from gpt2_studio.gui.model_banner import ModelBanner, no_model_text, wrap_with_banner
+from gpt2_studio.gui.model_banner import ModelBanner, no_model_text, nothing_installed, wrap_with_banner
 from gpt2_studio.gui.model_worker import ModelInfo, WorkerThread
 from gpt2_studio.gui.presets_ui import install_presets
 from gpt2_studio.gui.sampling_panel import SamplingPanel
@@ -261,41 +261,18 @@ class MainWindow(QMainWindow):
         dialog.device_chosen.connect(self.set_device)
         self.model_manager = dialog
         dialog.open()
-        self._centre_on_window(dialog)
+        centre_on(dialog, self)
 
     def _offer_models(self) -> None:
-        self.show_model_manager(first_start=self.nothing_installed())
-
-    def _centre_on_window(self, dialog) -> None:
-        frame = dialog.frameGeometry()
-        frame.moveCenter(self.frameGeometry().center())
-        dialog.move(frame.topLeft())
-
-    def nothing_installed(self) -> bool:
-        """Whether no usable model is in the models folder (a first start, or all deleted)."""
-        from gpt2_studio.core.checkpoint import inspect_checkpoint
-        from gpt2_studio.core.errors import StudioError
-        from gpt2_studio.core.model_store import list_installed
-
-        for model in list_installed():
-            try:
-                inspect_checkpoint(model.folder)
-            except (StudioError, OSError):
-                continue
-            return False
-        return True
+        self.show_model_manager(first_start=nothing_installed())
 
     def show_no_model(self, reason: str, *, first_start: bool) -> None:
         """No model to load: say so in the status bar and a banner that stays until one loads."""
         self.model_label.setText("No model")
         self.state_label.setText("No model")
         self.device_label.setText("")
-        self.model_banner.show_reason(no_model_text() if first_start else self._no_model_reason(reason))
+        self.model_banner.show_reason(no_model_text(None if first_start else reason))
         log.warning("%s", reason)
-
-    @staticmethod
-    def _no_model_reason(message: str) -> str:
-        return f"No model is loaded. {message} Get a Model… shows the models you can download or use."
 
     def _refresh_model_manager(self) -> None:
         manager = self.model_manager

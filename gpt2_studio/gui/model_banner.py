@@ -14,14 +14,31 @@ from gpt2_studio.core.catalog import find_catalog_model
 from gpt2_studio.core.memory import format_bytes
 
 
-def no_model_text() -> str:
-    """What the banner says on a first start: nothing is installed, and how to get a model."""
+def no_model_text(reason: str | None = None) -> str:
+    """What the banner says: why no model is loaded (None: nothing installed) and how to get one."""
+    if reason is not None:
+        return f"No model is loaded. {reason} Get a Model… shows the models you can download or use."
     gpt2 = find_catalog_model("gpt2")
     size = f" ({gpt2.parameters / 1e6:.0f}M parameters, {format_bytes(gpt2.download_bytes)})" if gpt2 else ""
     return (
         "No model is installed yet. GPT-2 Studio writes with a GPT-2 model on this computer: get GPT-2"
         f"{size} with Get a Model…, or open a model folder you already have."
     )
+
+
+def nothing_installed() -> bool:
+    """Whether no usable model is in the models folder (a first start, or every model deleted)."""
+    from gpt2_studio.core.checkpoint import inspect_checkpoint
+    from gpt2_studio.core.errors import StudioError
+    from gpt2_studio.core.model_store import list_installed
+
+    for model in list_installed():
+        try:
+            inspect_checkpoint(model.folder)  # a half-finished download is not a model
+        except (StudioError, OSError):
+            continue
+        return False
+    return True
 
 
 class ModelBanner(QFrame):
