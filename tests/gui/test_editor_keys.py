@@ -168,11 +168,32 @@ def _dark_pixels(image: QImage, text_color: QColor) -> int:
     return count
 
 
-@pytest.mark.parametrize("ghost", [" (a long ghost that needs room to show)", " two\nlines"])
-def test_a_mid_line_ghost_pushes_the_rest_of_the_line_aside(editor, qtbot, ghost):
+@pytest.mark.parametrize("theme", ["light", "dark"])
+@pytest.mark.parametrize(
+    ("ghost", "where"),
+    [
+        (" (a long ghost that needs room to show)", 4),
+        (" two\nlines", 4),
+        (" a ghost of\nthree\nlines at the end of the first line", 36),
+    ],
+)
+def test_a_mid_line_ghost_pushes_the_rest_of_the_line_aside(editor, qtbot, ghost, where, theme):
+    from gpt2_studio.gui.themes import apply_theme
+
+    apply_theme(QApplication.instance(), theme)
+    QApplication.processEvents()  # palette changes reach shown widgets through the event loop
+    base = editor.palette().color(editor.palette().ColorRole.Base)
+    assert (base.lightness() < 100) == (theme == "dark")
+    try:
+        _check_the_ghost_hides_nothing(editor, qtbot, ghost, where, theme)
+    finally:
+        apply_theme(QApplication.instance(), "light")
+
+
+def _check_the_ghost_hides_nothing(editor, qtbot, ghost: str, where: int, theme: str) -> None:
     editor.setPlainText("Once upon a time there lived a king.\nThe second line.")
     cursor = editor.textCursor()
-    cursor.setPosition(4)
+    cursor.setPosition(where)
     editor.setTextCursor(cursor)
     editor.setCursorWidth(0)  # the blinking cursor would make the two images differ
     text_color = editor.palette().color(editor.palette().ColorRole.Text)
@@ -181,7 +202,7 @@ def test_a_mid_line_ghost_pushes_the_rest_of_the_line_aside(editor, qtbot, ghost
     with_ghost = editor.viewport().grab().toImage()
     if SHOTS is not None and "\n" not in ghost:
         SHOTS.mkdir(parents=True, exist_ok=True)
-        editor.grab().save(str(SHOTS / "midline_ghost.png"))
+        editor.grab().save(str(SHOTS / f"midline_ghost_{theme}.png"))
     # Every glyph of the user's text is still drawn in full colour, only moved.
     assert abs(_dark_pixels(with_ghost, text_color) - _dark_pixels(before, text_color)) < 20
     assert with_ghost != before
@@ -190,7 +211,8 @@ def test_a_mid_line_ghost_pushes_the_rest_of_the_line_aside(editor, qtbot, ghost
     shown = ghost.replace("\n", "\u2028")
     assert layout.preeditAreaText() == shown
     assert editor.toPlainText() == "Once upon a time there lived a king.\nThe second line."
-    assert editor.cursorRect().left() < editor.fontMetrics().horizontalAdvance("Once ") + 10
+    text_before = editor.toPlainText()[:where]
+    assert editor.cursorRect().left() < editor.fontMetrics().horizontalAdvance(text_before) + 10
     # Dismissing gives back exactly the picture without the ghost.
     qtbot.keyClick(editor, Qt.Key.Key_Escape)
     assert editor.viewport().grab().toImage() == before
@@ -262,6 +284,8 @@ def test_no_suggestion_is_asked_for_while_an_input_method_composes(window, qtbot
         (Qt.Key.Key_Equal, CTRL, 1),
         (Qt.Key.Key_Plus, CTRL, 1),
         (Qt.Key.Key_Minus, CTRL, -1),
+        (Qt.Key.Key_Plus, CTRL | Qt.KeyboardModifier.KeypadModifier, 1),
+        (Qt.Key.Key_Minus, CTRL | Qt.KeyboardModifier.KeypadModifier, -1),
     ],
 )
 def test_font_size_keys(make_window, qtbot, key, mods, step):
@@ -357,3 +381,33 @@ def test_typing_after_a_real_preset_insertion_is_undone_on_its_own(window, qtbot
         assert undo(qtbot, window.editor) == TEXT
     else:
         assert undo(qtbot, window.editor) == before
+
+
+def test_the_ghost_follows_a_theme_switch(editor, qtbot):
+    from gpt2_studio.gui.themes import apply_theme
+
+    editor.setPlainText("Once")
+    editor.moveCursor(QTextCursor.MoveOperation.End)
+    show(editor, " upon a time")
+
+    def ghost_color() -> QColor:
+        ranges = editor.textCursor().block().layout().formats()  # kept: the formats live in it
+        return QColor(ranges[-1].format.foreground().color())
+
+    def between_text_and_base() -> bool:
+        palette = editor.palette()
+        text, base = palette.color(palette.ColorRole.Text), palette.color(palette.ColorRole.Base)
+        low, high = sorted((text.lightness(), base.lightness()))
+        return low < ghost_color().lightness() < high
+
+    assert between_text_and_base()
+    light = ghost_color()
+    apply_theme(QApplication.instance(), "dark")
+    try:
+        QApplication.processEvents()
+        assert ghost_color() != light
+        assert between_text_and_base()
+        assert editor.ghost_text() == " upon a time"
+    finally:
+        apply_theme(QApplication.instance(), "light")
+        QApplication.processEvents()
