@@ -6,16 +6,12 @@ from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox, QWidget
 
 TEXT_FILTER = "Text files (*.txt *.md *.markdown *.text);;All files (*)"
 
-SHORTCUTS = (
-    ("Ctrl+Space", "Suggest now"),
-    ("Tab", "Accept the whole suggestion (indents when there is none)"),
-    ("Ctrl+Right", "Accept the next word of the suggestion"),
-    ("Esc", "Dismiss the suggestion"),
-    ("Alt+]  /  Alt+[", "Next / previous alternative"),
-    ("Ctrl+.", "Stop generating"),
-    ("Ctrl+F / Ctrl+H", "Find / Replace"),
-    ("Ctrl++ / Ctrl+- / Ctrl+0", "Bigger / smaller / default font"),
-)
+
+def centre_on(dialog: QWidget, window: QWidget) -> None:
+    """Move a dialog so that it is centred on a window (Qt's own placement ignores a moved window)."""
+    frame = dialog.frameGeometry()
+    frame.moveCenter(window.frameGeometry().center())
+    dialog.move(frame.topLeft())
 
 
 class Dialogs:
@@ -86,9 +82,9 @@ class Dialogs:
         )
         return answer == buttons.Yes
 
-    def ask_text(self, label: str, default: str = "") -> str | None:
+    def ask_text(self, label: str, default: str = "", title: str = "Preset Input") -> str | None:
         """A line of text the user types (a preset's {input}), or None when cancelled."""
-        text, ok = QInputDialog.getText(self.parent, "GPT-2 Studio", label, text=default)
+        text, ok = QInputDialog.getText(self.parent, title, label, text=default)
         return text if ok else None
 
     def error(self, title: str, message: str) -> None:
@@ -96,6 +92,7 @@ class Dialogs:
         QMessageBox.warning(self.parent, title, message)
 
     def info(self, title: str, message: str) -> None:
+        """Tell the user something (About, a result); the app carries on."""
         QMessageBox.information(self.parent, title, message)
 
     def open_path(self, folder: str) -> str:
@@ -108,10 +105,4 @@ class Dialogs:
 
     def model_folder(self, folder: str) -> str:
         """A GPT-2 checkpoint folder, or '' when cancelled."""
-        return QFileDialog.getExistingDirectory(self.parent, "Open model folder", folder)
-
-    def shortcuts(self) -> None:
-        rows = "".join(
-            f"<tr><td><b>{keys}</b></td><td>&nbsp;&nbsp;{what}</td></tr>" for keys, what in SHORTCUTS
-        )
-        QMessageBox.information(self.parent, "Keyboard shortcuts", f"<table>{rows}</table>")
+        return QFileDialog.getExistingDirectory(self.parent, "Open Model Folder", folder)

@@ -1,20 +1,75 @@
-"""A plain-text editor that draws suggestions as grey "ghost text" at the cursor.
+"""A plain-text editor that shows suggestions as grey "ghost text" at the cursor.
 
-The ghost is painted, never inserted: it is not in the document, the undo stack or a saved file. It is
-tied to the document revision and cursor position it was made for; any other edit or cursor move
-clears it (and tells the controller to cancel the request in flight).
+The ghost is laid out, never inserted: it lives in the cursor block's pre-edit area (the slot an input
+method uses for text being composed), so Qt's own layout pushes the rest of the line aside and wraps it,
+and no user text is ever hidden. It is not in the document, the undo stack or a saved file. It is tied to
+the document revision and cursor position it was made for; any other edit or cursor move clears it (and
+tells the controller to cancel the request in flight). While an input method is composing, no ghost is
+shown or asked for.
+
+Every acceptance is one undo step of its own: later typing cannot merge into it (see
+`insert_as_undo_step`).
 """
 
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass
 
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QKeyEvent, QPainter, QPaintEvent, QPalette
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
+from PySide6.QtGui import (
+    QBrush,
+    QColor,
+    QInputMethodEvent,
+    QKeyEvent,
+    QMouseEvent,
+    QPalette,
+    QTextCharFormat,
+    QTextCursor,
+    QTextLayout,
+)
 from PySide6.QtWidgets import QPlainTextEdit, QWidget
 
 _NEXT_WORD = re.compile(r"\s*\S+")
+_MODIFIER_KEYS = {
+    Qt.Key.Key_Shift,
+    Qt.Key.Key_Control,
+    Qt.Key.Key_Alt,
+    Qt.Key.Key_Meta,
+    Qt.Key.Key_AltGr,
+    Qt.Key.Key_Super_L,
+    Qt.Key.Key_Super_R,
+}
+REPLACEMENT_CHARACTER = "\ufffd"
+_SEAL = "\u200b"  # see insert_as_undo_step
+# Laying out a block takes time in proportion to its length (~40 ms for 100,000 characters here). Where
+# it takes longer than this, streamed text is laid out at most every two layout-times, so a very long
+# paragraph cannot keep the GUI thread busy for the whole suggestion.
+SYNC_LAYOUT_SECONDS = 0.01
+GHOST_OPACITY = 0.45  # share of the text colour in the ghost's colour; the rest is the background
+
+
+def model_text(text: str) -> str:
+    """Text from a model as the editor may show or insert it: without U+FFFD (an undecodable byte)."""
+    return text.replace(REPLACEMENT_CHARACTER, "")
+
+
+def insert_as_undo_step(cursor: QTextCursor, text: str) -> None:
+    """Insert text at cursor (replacing its selection) as one undo step that later typing cannot join.
+
+    Qt merges a typed character into the edit block just before it when both are insertions. Ending the
+    block with a removal (of a zero-width space inserted for that purpose) leaves nothing to merge into;
+    the document ends up with exactly `text`, and undo/redo put the cursor where the insertion ends.
+    """
+    if not text:
+        return
+    cursor.beginEditBlock()
+    cursor.insertText(text + _SEAL)
+    end = cursor.position() - len(_SEAL)
+    cursor.setPosition(end, QTextCursor.MoveMode.KeepAnchor)
+    cursor.removeSelectedText()
+    cursor.endEditBlock()
 
 
 @dataclass
@@ -29,7 +84,8 @@ class Ghost:
 
     @property
     def text(self) -> str:
-        return self.alternatives[self.index] if self.alternatives else ""
+        """The alternative on screen, as it would be inserted (the model's text, less any U+FFFD)."""
+        return model_text(self.alternatives[self.index]) if self.alternatives else ""
 
 
 class GhostTextEdit(QPlainTextEdit):
@@ -44,6 +100,15 @@ class GhostTextEdit(QPlainTextEdit):
         super().__init__(parent)
         self._ghost: Ghost | None = None
         self._accepting = False
+        self._typed_revision = -1  # the document's revision after the last text typed here
+        # Where the ghost is laid out: a cursor follows edits, so the block is found even after them.
+        self._shown_at: QTextCursor | None = None
+        self._shown_text = ""
+        self._saved_formats: list[QTextLayout.FormatRange] = []
+        self._layout_seconds = 0.0  # how long the last ghost layout took
+        self._layout_timer = QTimer(self)
+        self._layout_timer.setSingleShot(True)
+        self._layout_timer.timeout.connect(self._lay_out_ghost)
         self.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
         self.setTabChangesFocus(False)
         self.document().contentsChanged.connect(self._on_user_change)
@@ -59,8 +124,16 @@ class GhostTextEdit(QPlainTextEdit):
         """The visible suggestion, or '' ."""
         return self._ghost.text if self._ghost else ""
 
+    def is_composing(self) -> bool:
+        """Whether an input method is composing text (pre-edit) at the cursor: no suggestions then."""
+        layout = self.textCursor().block().layout()
+        composed = layout.preeditAreaText() if layout is not None else ""
+        return bool(composed) and composed != self._shown_text
+
     def start_ghost(self, count: int) -> None:
         """Begin a suggestion for the current cursor position and revision, with count alternatives."""
+        if self.is_composing():
+            return
         self._ghost = Ghost([""] * count, 0, self.textCursor().position(), self.document().revision())
         self._refresh()
 
@@ -82,8 +155,10 @@ class GhostTextEdit(QPlainTextEdit):
         ghost = self._ghost
         if ghost is None or not self._ghost_is_current():
             return
-        current = ghost.text
-        unique = [a for i, a in enumerate(alternatives) if a.strip() and a not in alternatives[:i]]
+        current = ghost.alternatives[ghost.index] if ghost.alternatives else ""
+        unique = [
+            a for i, a in enumerate(alternatives) if model_text(a).strip() and a not in alternatives[:i]
+        ]
         ghost.alternatives = unique
         ghost.index = unique.index(current) if current in unique else 0
         ghost.streaming = False
@@ -111,11 +186,95 @@ class GhostTextEdit(QPlainTextEdit):
             and ghost.revision == self.document().revision()
             and ghost.position == self.textCursor().position()
             and not self.textCursor().hasSelection()
+            and not self.is_composing()
         )
 
     def _refresh(self) -> None:
+        growing = self._shown_text and self._ghost is not None and self._ghost_is_current()
+        if growing and self._layout_seconds > SYNC_LAYOUT_SECONDS:
+            if not self._layout_timer.isActive():
+                self._layout_timer.start(int(2000 * self._layout_seconds))
+        else:
+            self._layout_timer.stop()
+            self._lay_out_ghost()
         self.viewport().update()
         self.ghost_changed.emit()
+
+    # -- laying the ghost out in the pre-edit area ----------------------------------------------
+    def _lay_out_ghost(self) -> None:
+        """Put the visible suggestion in the cursor block's pre-edit area, or take it out."""
+        text = self.ghost_text() if self._ghost_is_current() else ""
+        # Qt breaks a layout line at U+2028; a plain newline would be drawn as a space.
+        text = text.replace("\r\n", "\n").replace("\n", "\u2028")
+        cursor = self.textCursor()
+        block = cursor.block()
+        layout = block.layout()
+        in_place = (
+            bool(self._shown_text)
+            and self._shown_at is not None
+            and self._shown_at.position() == cursor.position()
+            and layout.preeditAreaText() == self._shown_text
+        )
+        if text == self._shown_text and (in_place or not text):
+            return
+        if not (in_place and text):
+            self._remove_ghost_layout()
+            if not text:
+                return
+            self._saved_formats = list(layout.formats())
+        # Streamed text grows the ghost in place: one layout of the block per update.
+        position = cursor.position() - block.position()
+        ghost_format = QTextCharFormat()
+        ghost_format.setForeground(QBrush(self._ghost_color()))
+        ghost_range = QTextLayout.FormatRange()
+        ghost_range.start, ghost_range.length, ghost_range.format = position, len(text), ghost_format
+        layout.setPreeditArea(position, text)
+        layout.setFormats([*self._shifted(self._saved_formats, position, len(text)), ghost_range])
+        self._shown_at = QTextCursor(cursor)
+        self._shown_text = text
+        started = time.perf_counter()
+        # Re-lays out the block (and so the lines below) without emitting contentsChanged.
+        self.document().markContentsDirty(block.position(), block.length())
+        self._layout_seconds = time.perf_counter() - started
+
+    def _remove_ghost_layout(self) -> None:
+        shown_at, self._shown_at = self._shown_at, None
+        shown, self._shown_text = self._shown_text, ""
+        if shown_at is None or not shown:
+            return
+        block = shown_at.block()
+        layout = block.layout() if block.isValid() else None
+        # The block may have been merged or replaced by an edit: then its layout went with it.
+        if layout is not None and layout.preeditAreaText() == shown:
+            layout.setPreeditArea(-1, "")
+            layout.setFormats(self._saved_formats)
+            self.document().markContentsDirty(block.position(), block.length())
+        self._saved_formats = []
+
+    @staticmethod
+    def _shifted(
+        formats: list[QTextLayout.FormatRange], position: int, length: int
+    ) -> list[QTextLayout.FormatRange]:
+        """Other formats of the block (a highlighter's), moved past the ghost where they follow it."""
+        moved = []
+        for original in formats:
+            copy = QTextLayout.FormatRange()
+            copy.start, copy.length, copy.format = original.start, original.length, original.format
+            if copy.start >= position:
+                copy.start += length
+            moved.append(copy)
+        return moved
+
+    def _ghost_color(self) -> QColor:
+        """The text colour faded into the background, so the ghost follows the palette (both themes)."""
+        text = self.palette().color(QPalette.ColorRole.Text)
+        base = self.palette().color(QPalette.ColorRole.Base)
+        mix = GHOST_OPACITY
+        return QColor.fromRgbF(
+            text.redF() * mix + base.redF() * (1 - mix),
+            text.greenF() * mix + base.greenF() * (1 - mix),
+            text.blueF() * mix + base.blueF() * (1 - mix),
+        )
 
     # -- accepting ------------------------------------------------------------------------------
     def accept_all(self) -> bool:
@@ -124,35 +283,44 @@ class GhostTextEdit(QPlainTextEdit):
         if not text:
             return False
         self._ghost = None
+        self._lay_out_ghost()
         self._insert(text)
         return True
 
     def accept_word(self) -> bool:
-        """Insert the suggestion's next word; the rest stays on screen."""
+        """Insert the suggestion's next word as one undo step; the rest stays on screen."""
         ghost = self._ghost
         if not ghost or not self._ghost_is_current() or not ghost.text:
             return False
         match = _NEXT_WORD.match(ghost.text)
         word = match.group(0) if match else ghost.text
         rest = ghost.text[len(word) :]
+        self._ghost = None
+        self._lay_out_ghost()
         self._insert(word)
         if rest.strip():
             # Keep the remainder, re-anchored to the new position and revision.
             self._ghost = Ghost(
                 [rest], 0, self.textCursor().position(), self.document().revision(), streaming=False
             )
-        else:
-            self._ghost = None
         self._refresh()
         return True
+
+    def insert_text(self, text: str) -> None:
+        """Insert model text at the cursor as one undo step of its own (presets use this too)."""
+        text = model_text(text)
+        if not text:
+            return
+        self.clear_ghost()
+        cursor = self.textCursor()
+        insert_as_undo_step(cursor, text)
+        self.setTextCursor(cursor)
 
     def _insert(self, text: str) -> None:
         self._accepting = True
         try:
             cursor = self.textCursor()
-            cursor.beginEditBlock()
-            cursor.insertText(text)
-            cursor.endEditBlock()
+            insert_as_undo_step(cursor, model_text(text))
             self.setTextCursor(cursor)
         finally:
             self._accepting = False
@@ -166,7 +334,30 @@ class GhostTextEdit(QPlainTextEdit):
         if self._ghost is not None and not self._ghost_is_current():
             self._ghost = None
             self._refresh()
+        elif self._shown_text:
+            self._lay_out_ghost()  # the same ghost, but an edit may have moved it
         self.user_edited.emit()
+
+    def inputMethodEvent(self, event: QInputMethodEvent) -> None:  # noqa: N802 - Qt's name
+        # Composition uses the pre-edit area itself: take the ghost out first, and say the text is
+        # changing so that the request in flight stops. Committed text then arrives as a normal edit.
+        if self._ghost is not None or self._shown_text:
+            self._ghost = None
+            self._refresh()
+        super().inputMethodEvent(event)
+        if event.preeditString():
+            self.user_edited.emit()
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt's name
+        # Qt commits (drops) a pre-edit area on a click; clear the ghost first so the two agree.
+        self.clear_ghost()
+        super().mousePressEvent(event)
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt's name
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange and self._shown_text:
+            self._remove_ghost_layout()
+            self._lay_out_ghost()  # the ghost's colour follows the theme
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt's name
         key, mods = event.key(), event.modifiers()
@@ -185,54 +376,21 @@ class GhostTextEdit(QPlainTextEdit):
         if mods == Qt.KeyboardModifier.AltModifier and key in brackets:
             self.cycle_ghost(1 if key == Qt.Key.Key_BracketRight else -1)
             return
-        super().keyPressEvent(event)
-
-    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt's name
-        super().paintEvent(event)
-        text = self.ghost_text() if self._ghost_is_current() else ""
-        if not text:
-            return
-        painter = QPainter(self.viewport())
-        painter.setFont(self.font())
-        metrics = self.fontMetrics()
-        cursor_rect = self.cursorRect()
-        base = self.palette().color(QPalette.ColorRole.Base)
-        color = QColor(self.palette().color(QPalette.ColorRole.Text))
-        color.setAlphaF(0.45)
-        left_margin = self.contentOffset().x() + self.document().documentMargin()
-        width = self.viewport().width() - left_margin - self.document().documentMargin()
-        line_height = metrics.lineSpacing()
-        x, y = float(cursor_rect.left() + 1), float(cursor_rect.top())
-        cursor = self.textCursor()
-        rest_of_line = cursor.block().text()[cursor.positionInBlock() :]
-        painter.setPen(color)
-        for n, line in enumerate(text.split("\n")):
-            if n:
-                x, y = left_margin, y + line_height
-            for i, segment in enumerate(self._wrap(line, metrics, width - (x - left_margin), width)):
-                if i:
-                    x, y = left_margin, y + line_height
-                if y > self.viewport().height():
-                    painter.end()
-                    return
-                if n == 0 and i == 0 and rest_of_line:
-                    # Mid-line: cover the text to the right so the suggestion stays legible.
-                    painter.fillRect(QRectF(x, y, metrics.horizontalAdvance(segment) + 2, line_height), base)
-                painter.drawText(QPointF(x, y + metrics.ascent()), segment)
-        painter.end()
-
-    @staticmethod
-    def _wrap(line: str, metrics, first_width: float, width: float) -> list[str]:
-        """Split a ghost line the way the editor would wrap it: the first piece after the cursor."""
-        pieces: list[str] = []
-        current = ""
-        limit = max(first_width, metrics.averageCharWidth())
-        for word in re.findall(r"\s*\S+|\s+", line):
-            if current and metrics.horizontalAdvance(current + word) > limit:
-                pieces.append(current)
-                current = word.lstrip()
-                limit = width
-            else:
-                current += word
-        pieces.append(current)
-        return pieces
+        if key not in _MODIFIER_KEYS:
+            # Any other key acts on the text as it is: Up/Down and Home/End read the block's layout,
+            # which must not hold the ghost then.
+            self.clear_ghost()
+        document, text = self.document(), event.text()
+        length = document.characterCount()
+        if text and text.isprintable() and document.revision() != self._typed_revision:
+            # Typing right after an edit that was not typing (a preset's insertion, a paste) starts an
+            # undo step of its own; Qt would otherwise merge it into that edit.
+            block = QTextCursor(document)
+            block.beginEditBlock()
+            super().keyPressEvent(event)
+            block.endEditBlock()
+        else:
+            super().keyPressEvent(event)
+        # Typed text adds exactly its characters (a paste by Ctrl+V adds others).
+        if text and text.isprintable() and document.characterCount() - length == len(text):
+            self._typed_revision = document.revision()

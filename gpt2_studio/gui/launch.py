@@ -48,16 +48,20 @@ def create_window(args: argparse.Namespace):
 
 
 def start_model(window, model_ref: str) -> None:
-    """Load the model; when it is not on this computer, open the model manager instead."""
+    """Load the model; when it is not on this computer (or not complete), say so and offer the manager."""
+    from gpt2_studio.core.checkpoint import inspect_checkpoint
     from gpt2_studio.core.errors import ModelError
     from gpt2_studio.core.loading import resolve_model
-    from gpt2_studio.core.model_store import list_installed
+    from gpt2_studio.gui.model_banner import nothing_installed
 
     try:
-        resolve_model(model_ref)
+        # A half-finished download (a config.json and nothing else) is not a model: check the folder.
+        _name, folder = resolve_model(model_ref)
+        inspect_checkpoint(folder)
     except ModelError as exc:
-        window.statusBar().showMessage(str(exc))
-        window.show_model_manager(first_start=not list_installed())
+        first_start = nothing_installed()
+        window.show_no_model(str(exc), first_start=first_start)
+        window.show_model_manager(first_start=first_start)
         return
     window.load_model(model_ref)
 

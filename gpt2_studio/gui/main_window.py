@@ -26,12 +26,13 @@ from gpt2_studio.core.instance import clean_stale_temporaries
 from gpt2_studio.core.recovery import RecoveryStore
 from gpt2_studio.core.sampling import SamplingSettings
 from gpt2_studio.core.settings import AppSettings, save_settings
-from gpt2_studio.gui.dialogs import Dialogs
+from gpt2_studio.gui.dialogs import Dialogs, centre_on
 from gpt2_studio.gui.document_dialogs import ask as ask_document_question
 from gpt2_studio.gui.document_dialogs import reopen_with_encoding, save_with_encoding
 from gpt2_studio.gui.document_text import exact_text, raw_snapshot, set_exact_text
 from gpt2_studio.gui.find_replace import FindReplaceDialog
 from gpt2_studio.gui.ghost_editor import GhostTextEdit
+from gpt2_studio.gui.model_banner import ModelBanner, no_model_text, nothing_installed, wrap_with_banner
 from gpt2_studio.gui.model_worker import ModelInfo, WorkerThread
 from gpt2_studio.gui.presets_ui import install_presets
 from gpt2_studio.gui.recovery_writer import RecoveryWarning, RecoveryWriter, Snapshot
@@ -156,6 +157,10 @@ class MainWindow(QMainWindow):
             bar.addPermanentWidget(label)
         self.window_label.setToolTip("How much of the model's window the text before the cursor fills")
         self.speed_label.setToolTip("Speed of the last suggestion")
+        # While no model is loaded, a banner above the editor says why and how to get one.
+        self.model_banner = ModelBanner(self)
+        self.setCentralWidget(wrap_with_banner(self.model_banner, self.takeCentralWidget()))
+        self._loading_ref: str | None = None
 
     def _action(self, menu: QMenu, text: str, slot, shortcut=None, *, name: str = "") -> QAction:
         action = QAction(text, self)
@@ -226,7 +231,9 @@ class MainWindow(QMainWindow):
         self.presets_menu = bar.addMenu("&Presets")  # filled by install_presets
 
         view = bar.addMenu("&View")
-        self._action(view, "&Bigger Font", lambda: self.change_font_size(1), keys.ZoomIn)
+        bigger = self._action(view, "&Bigger Font", lambda: self.change_font_size(1), keys.ZoomIn)
+        # Ctrl+= is Ctrl++ without Shift on most keyboards.
+        bigger.setShortcuts([*QKeySequence.keyBindings(keys.ZoomIn), QKeySequence("Ctrl+=")])
         self._action(view, "&Smaller Font", lambda: self.change_font_size(-1), keys.ZoomOut)
         self._action(view, "&Default Font Size", lambda: self.change_font_size(0), "Ctrl+0")
         view.addSeparator()
@@ -240,7 +247,7 @@ class MainWindow(QMainWindow):
         view.addAction(panel_action)
 
         help_menu = bar.addMenu("&Help")
-        self._action(help_menu, "&Keyboard Shortcuts", self.dialogs.shortcuts)
+        self._action(help_menu, "&Keyboard Shortcuts", self.show_shortcuts, name="action-shortcuts")
         self._action(help_menu, "&About GPT-2 Studio", self.show_about)
 
     def _connect(self) -> None:
@@ -257,11 +264,12 @@ class MainWindow(QMainWindow):
         self.editor.cursorPositionChanged.connect(self.window_timer.start)
         self.editor.document().undoAvailable.connect(self.undo_action.setEnabled)
         self.editor.document().redoAvailable.connect(self.redo_action.setEnabled)
+        self.model_banner.manager_requested.connect(self._offer_models)
+        self.model_banner.folder_requested.connect(self.choose_model_folder)
 
     # -- model ----------------------------------------------------------------------------------
     def load_model(self, ref: str) -> None:
-        """Load a model on the worker thread; the editor stays usable meanwhile."""
-        self.controller.model_ready = False
+        """Load a model on the worker thread; the editor, and the model in use, keep working meanwhile."""
         self.controller.stop()
         self.worker.load(ref, self.settings.device, self.settings.precision)
 
@@ -269,13 +277,32 @@ class MainWindow(QMainWindow):
         """The model manager: download, import, delete, choose the model and the device."""
         from gpt2_studio.gui.model_manager import ModelManagerDialog
 
+        in_use = self.model_info.ref if self.model_info is not None else None
         dialog = ModelManagerDialog(
-            self.settings.model, self, self.dialogs, first_start=first_start, device=self.settings.device
+            in_use, self, self.dialogs, first_start=first_start, device=self.settings.device
         )
         dialog.model_chosen.connect(self.load_model)
         dialog.device_chosen.connect(self.set_device)
         self.model_manager = dialog
         dialog.open()
+        centre_on(dialog, self)
+
+    def _offer_models(self) -> None:
+        self.show_model_manager(first_start=nothing_installed())
+
+    def show_no_model(self, reason: str, *, first_start: bool) -> None:
+        """No model to load: say so in the status bar and a banner that stays until one loads."""
+        self.model_label.setText("No model")
+        self.state_label.setText("No model")
+        self.device_label.setText("")
+        self.model_banner.show_reason(no_model_text(None if first_start else reason))
+        log.warning("%s", reason)
+
+    def _refresh_model_manager(self) -> None:
+        manager = self.model_manager
+        if manager is not None and manager.isVisible():
+            manager.current = self.model_info.ref if self.model_info is not None else None
+            manager.refresh()
 
     def set_device(self, device: str) -> None:
         """Run the model on another device (auto, cpu, cuda): reloads the current model there."""
@@ -289,12 +316,18 @@ class MainWindow(QMainWindow):
             self.load_model(folder)
 
     def _on_model_loading(self, ref: str) -> None:
-        self.model_label.setText(f"Loading {ref}…")
+        self._loading_ref = ref
+        if self.model_info is None:
+            self.model_label.setText(f"Loading {ref}…")
+        else:  # the current model stays in use until the new one has loaded
+            self.model_label.setToolTip(f"{self.model_info.folder}\nLoading {ref}…")
         self.state_label.setText("Loading")
 
     def _on_model_loaded(self, info: ModelInfo) -> None:
+        self._loading_ref = None
         self.model_info = info
         self.controller.model_ready = True
+        self.model_banner.hide()
         self.settings.model = info.ref
         self.model_label.setText(info.name)
         self.model_label.setToolTip(info.folder)
@@ -304,15 +337,27 @@ class MainWindow(QMainWindow):
         for warning in info.warnings:
             self.statusBar().showMessage(warning, 10_000)
         self._update_window_fill()
+        self._refresh_model_manager()
 
     def _on_model_failed(self, message: str) -> None:
-        self.model_label.setText("No model")
-        self.state_label.setText("No model")
-        self.statusBar().showMessage(message)
+        self._loading_ref = None
         log.warning("%s", message)
+        info = self.model_info
+        if info is not None and self.worker.window is not None:
+            # The worker keeps the model it had: say what failed and carry on with it.
+            self.model_label.setText(info.name)
+            self.model_label.setToolTip(info.folder)
+            self.state_label.setText("Ready")
+            self.statusBar().showMessage(f"{message} Still using {info.name}.")
+            return
+        self.model_info = None
+        self.controller.model_ready = False
+        self.statusBar().showMessage(message)
+        self.show_no_model(message, first_start=False)
+        self._refresh_model_manager()
 
     def _on_state(self, state: str) -> None:
-        if self.controller.model_ready:
+        if self.controller.model_ready and self._loading_ref is None:
             self.state_label.setText("Generating" if state == "generating" else "Ready")
 
     def _on_stats(self, completion) -> None:
@@ -612,6 +657,15 @@ class MainWindow(QMainWindow):
         self.find_dialog.show()
         self.find_dialog.raise_()
         self.find_dialog.find_text.setFocus()
+
+    def show_shortcuts(self) -> None:
+        """Help → Keyboard Shortcuts: every key, read from the menus and presets as they are now."""
+        from gpt2_studio.gui.shortcuts_dialog import ShortcutsDialog, collect_shortcuts
+
+        if getattr(self, "shortcuts_dialog", None) is not None:
+            self.shortcuts_dialog.deleteLater()
+        self.shortcuts_dialog = ShortcutsDialog(collect_shortcuts(self), self)
+        self.shortcuts_dialog.open()
 
     def show_about(self) -> None:
         info = self.model_info

@@ -2,7 +2,8 @@
 
 Typing pauses start a debounce timer; when it fires, the text before the cursor becomes an immutable
 SuggestionRequest with a fresh id. Any edit or cursor move bumps the id, cancels the worker, and clears
-the ghost, so a chunk or result for an older id never reaches the editor.
+the ghost, so a chunk or result for an older id never reaches the editor. Nothing is asked for while an
+input method is composing; the commit is an edit like any other, so the pause after it asks again.
 """
 
 from __future__ import annotations
@@ -72,7 +73,7 @@ class SuggestionController(QObject):
         if not self.model_ready:
             self.message.emit("The model is not loaded yet; suggestions start once it is.")
             return
-        if self.editor.textCursor().hasSelection():
+        if self.editor.textCursor().hasSelection() or self.editor.is_composing():
             return
         self.current_id = next_request_id()
         request = SuggestionRequest(self.current_id, text_before_cursor(self.editor), self.settings)

@@ -1,9 +1,13 @@
-"""Light and dark themes (Fusion style with a palette)."""
+"""Light and dark themes (Fusion style with a palette).
+
+Widgets colour themselves from the palette only (style sheets may name `palette(...)` roles, never a
+colour), so one palette switch recolours everything.
+"""
 
 from __future__ import annotations
 
 from PySide6.QtGui import QColor, QPalette
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QStyleFactory
 
 THEMES = ("light", "dark")
 
@@ -32,7 +36,17 @@ def _dark_palette() -> QPalette:
     return palette
 
 
+def theme_palette(theme: str) -> QPalette:
+    """The palette of a theme ("light" or "dark")."""
+    if theme == "dark":
+        return _dark_palette()
+    return QStyleFactory.create("Fusion").standardPalette()
+
+
 def apply_theme(app: QApplication, theme: str) -> None:
     """Switch the whole application to the light or dark theme."""
-    app.setStyle("Fusion")
-    app.setPalette(_dark_palette() if theme == "dark" else app.style().standardPalette())
+    app.setPalette(theme_palette(theme))
+    # A widget with a style sheet keeps the palette it was polished with: a palette change alone leaves
+    # it in the old theme's colours (black on dark grey). Setting the style after the palette polishes
+    # every widget again, against the new palette.
+    app.setStyle(QStyleFactory.create("Fusion"))

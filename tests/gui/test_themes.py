@@ -1,0 +1,82 @@
+"""Both themes keep every status-bar field, the preset heading and the model banner readable (WCAG)."""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from PySide6.QtGui import QColor, QImage, QPalette
+from PySide6.QtWidgets import QApplication, QLabel, QWidget
+
+MIN_CONTRAST = 4.5  # WCAG AA for normal text
+SHOTS = Path(os.environ["GPT2_STUDIO_SHOTS"]) if os.environ.get("GPT2_STUDIO_SHOTS") else None
+
+
+def luminance(color: QColor) -> float:
+    """WCAG relative luminance of an sRGB colour."""
+
+    def channel(value: float) -> float:
+        return value / 12.92 if value <= 0.04045 else ((value + 0.055) / 1.055) ** 2.4
+
+    return 0.2126 * channel(color.redF()) + 0.7152 * channel(color.greenF()) + 0.0722 * channel(color.blueF())
+
+
+def contrast(a: QColor, b: QColor) -> float:
+    """WCAG contrast ratio, 1 to 21."""
+    high, low = sorted((luminance(a), luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def drawn_contrast(image: QImage) -> float:
+    """Contrast between the commonest pixel (the background) and the pixel furthest from it (the text)."""
+    pixels = Counter(image.pixel(x, y) for y in range(image.height()) for x in range(image.width()))
+    background = QColor(pixels.most_common(1)[0][0])
+    return max(contrast(QColor(pixel), background) for pixel in pixels)
+
+
+def palette_contrast(label: QLabel, behind: QWidget) -> float:
+    """Contrast of the label's text colour with what is behind it (itself, or the widget it sits on)."""
+    holder = label if label.autoFillBackground() else behind
+    return contrast(
+        label.palette().color(label.foregroundRole()), holder.palette().color(holder.backgroundRole())
+    )
+
+
+def readable_labels(window) -> list[tuple[QLabel, QWidget]]:
+    bar = window.statusBar()
+    labels = [(label, bar) for label in bar.findChildren(QLabel) if label.isVisible() and label.text()]
+    title = window.presets.panel.title
+    labels.append((title, title.parentWidget()))
+    labels.append((window.model_banner.label, window.model_banner))
+    return labels
+
+
+@pytest.mark.parametrize("themes", [("dark", "light"), ("light", "dark", "light")])
+def test_every_status_field_is_readable_in_both_themes(window, qtbot, themes):
+    window.presets.panel.show_result("TL;DR", "Short.", "TL;DR: the result heading")
+    window.presets.panel.show()
+    window.statusBar().clearMessage()
+    window.speed_label.setText("31 tok/s")
+    window.alternative_label.setText("1/3")
+    window.show_no_model("", first_start=True)  # the banner, as on a first start
+    labels = readable_labels(window)
+    assert len(labels) >= 6  # model, device, state, window, speed, alternative … and the heading
+    try:
+        for theme in themes:
+            window.dark_action.setChecked(theme == "dark")
+            QApplication.processEvents()
+            base = QApplication.palette().color(QPalette.ColorRole.Window)
+            assert (base.lightness() < 100) == (theme == "dark")
+            for label, behind in labels:
+                name = label.objectName() or label.text()
+                assert palette_contrast(label, behind) >= MIN_CONTRAST, (theme, name)
+                image = behind.grab(label.geometry()).toImage()
+                assert drawn_contrast(image) >= MIN_CONTRAST, (theme, name)
+            if SHOTS is not None:
+                SHOTS.mkdir(parents=True, exist_ok=True)
+                window.statusBar().grab().save(str(SHOTS / f"status_bar_{theme}.png"))
+                window.grab().save(str(SHOTS / f"window_no_model_{theme}.png"))
+    finally:
+        window.dark_action.setChecked(False)
