@@ -182,7 +182,9 @@ def run_generate(args: argparse.Namespace, stdout: TextIO, stdin: TextIO | None)
     """Load the model, generate, print."""
     from gpt2_studio.core.engine import Engine, TextDelta
 
-    preset = find_preset_or_fail(args.preset) if args.preset else None
+    preset = (
+        find_preset_or_fail(argument_text(args.preset, "--preset", normalise=False)) if args.preset else None
+    )
     settings = _settings(args, preset)
     answer = argument_text(args.input, "--input") if args.input is not None else None
     text = _read_prompt(args, stdin)

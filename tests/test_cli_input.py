@@ -97,7 +97,7 @@ def test_decode_text_accepts_and_refuses_what_the_editor_does(tmp_path):
 
 
 @needs_posix
-@pytest.mark.parametrize("option", ["--prompt", "--input", "--stop"])
+@pytest.mark.parametrize("option", ["--prompt", "--input", "--stop", "--preset"])
 def test_invalid_utf8_in_an_argument_is_one_line(tiny_model_dir, option):
     args = [*generate_args(tiny_model_dir), "--prompt", "x", "--preset", "Point of view"]
     args += [option.encode(), b"caf\xe9 \xff"]
