@@ -69,8 +69,11 @@ def is_closed_output(error: BaseException) -> bool:
 
 
 def detach_broken_output() -> None:
-    """Point stdout/stderr at the null device when writing to them fails, so that the interpreter's
-    final flush of what is still buffered neither fails again nor prints "Exception ignored"."""
+    """Point stdout/stderr at the null device where writing to them fails (a closed pipe, a full disk).
+
+    The interpreter's final flush of what is still buffered then neither fails again nor prints
+    "Exception ignored".
+    """
     for name in ("stdout", "stderr"):
         stream = getattr(sys, name)
         if stream is None:
