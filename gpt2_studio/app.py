@@ -2,28 +2,54 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 from collections.abc import Sequence
 
+CLI_WORDS = ("-h", "--help", "--version", "--self-test")
+
+
+def _keep_torch_caches_out_of_tmp() -> None:
+    """Give torch's compile cache a home in our cache folder instead of ``<tmp>/torchinductor_<user>``.
+
+    transformers imports ``torch._dynamo`` (for a ``torch.compiler.disable`` decorator), whose import
+    creates that folder, even though nothing is ever compiled. A folder the user chose is kept.
+    """
+    if not os.environ.get("TORCHINDUCTOR_CACHE_DIR"):
+        from gpt2_studio import paths
+
+        os.environ["TORCHINDUCTOR_CACHE_DIR"] = str(paths.cache_dir() / "torch")
+
+
+def _split_global_flags(args: list[str]) -> tuple[bool, list[str]]:
+    """(verbose, the rest): leading -v/--verbose, which the editor and every command accept."""
+    from gpt2_studio.cli import GLOBAL_FLAGS
+
+    index = 0
+    while index < len(args) and args[index] in GLOBAL_FLAGS:
+        index += 1
+    return index > 0, args[index:]
+
 
 def main(argv: Sequence[str] | None = None) -> int:
     """``gpt2-studio [COMMAND …]`` / ``python main.py [FILE] [--model PATH_OR_ID]``."""
-    from gpt2_studio.std_streams import ensure_std_streams
+    from gpt2_studio.std_streams import ensure_std_streams, forgive_unencodable_output
 
     ensure_std_streams()  # before anything imports tqdm: windowed builds have no stdout/stderr
+    forgive_unencodable_output()
     args = list(sys.argv[1:] if argv is None else argv)
     # huggingface_hub reads this once at import; with telemetry on it contacts huggingface.co even when
     # HF_ENDPOINT names a mirror.
     os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
-    if args[:1] == ["--self-test"]:
-        from gpt2_studio.selftest import run_self_test
-
-        return run_self_test()
+    _keep_torch_caches_out_of_tmp()
     from gpt2_studio.cli import COMMANDS, run_cli
 
-    if args and (args[0] in COMMANDS or args[0] in ("-h", "--help", "--version")):
+    verbose, rest = _split_global_flags(args)
+    if rest[:1] and (rest[0] in COMMANDS or rest[0] in CLI_WORDS):
         return run_cli(args)
+    if verbose:  # the editor's own logging set-up then keeps this level
+        logging.basicConfig(level=logging.INFO, format="%(levelname)s: %(message)s")
     from gpt2_studio.gui.launch import launch
 
-    return launch(args)
+    return launch(rest)

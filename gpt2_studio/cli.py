@@ -1,105 +1,80 @@
-"""The command line: ``gpt2-studio generate …`` over the core engine."""
+"""The command line: ``gpt2-studio generate|models|presets`` and ``--self-test``, run like a Unix tool.
+
+Every failure a user can meet is one line on standard error and a non-zero status (2 for bad input,
+1 for the rest, 130 after Ctrl+C); a reader that closes the pipe early (``| head -c1``) ends the program
+quietly with the status a shell gives a tool killed by SIGPIPE (141).
+"""
 
 from __future__ import annotations
 
 import argparse
-import json
+import contextlib
 import logging
+import signal
 import sys
+import traceback
 from collections.abc import Sequence
-from typing import TextIO
+from typing import NoReturn, TextIO
 
+from gpt2_studio.cli_generate import EXIT_INTERRUPTED, add_generate_parser
 from gpt2_studio.core.errors import SettingsError, StudioError
-from gpt2_studio.core.sampling import SamplingSettings
+from gpt2_studio.std_streams import detach_broken_output, is_closed_output
 
 EXIT_USER_ERROR = 1
 EXIT_BAD_SETTINGS = 2
-EXIT_INTERRUPTED = 130
-DEFAULT_MODEL = "gpt2"
-_DEFAULTS = SamplingSettings()
+EXIT_CLOSED_OUTPUT = 128 + getattr(signal, "SIGPIPE", 13)
+COMMANDS = ("generate", "models", "presets")
+# Options that the top level (and so `app.main`) accepts before a command or instead of one.
+GLOBAL_FLAGS = ("-v", "--verbose")
+USAGE = """\
+gpt2-studio [-v] COMMAND [OPTIONS]    run a command (below)
+       gpt2-studio [-v] [FILE] [--model PATH_OR_ID] [--device auto|cpu|cuda] [--precision P]
+                                          open the editor (no COMMAND)
+       gpt2-studio --self-test            check this installation"""
+EPILOG = """\
+Examples:
+  gpt2-studio generate --prompt "The meaning of life is" --num 3
+  gpt2-studio models download gpt2
+  gpt2-studio --self-test
+
+Run `gpt2-studio COMMAND --help` for a command's options.
+"""
 
 
-def add_generate_parser(subparsers: argparse._SubParsersAction) -> None:
-    """Register ``generate`` and its options."""
-    p = subparsers.add_parser(
-        "generate",
-        help="continue a prompt with a GPT-2 model",
-        description="Continue a prompt (from --prompt or standard input) and print the continuation.",
+class _Parser(argparse.ArgumentParser):
+    """argparse with errors as one line (no usage dump), pointing at --help."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_BAD_SETTINGS, f"{self.prog}: error: {message} (see `{self.prog} --help`)\n")
+
+    def _print_message(self, message: str, file: TextIO | None = None) -> None:
+        # argparse ignores write errors; --help into a full disk must fail like any other output.
+        if not message:
+            return
+        file = file or sys.stderr
+        try:
+            file.write(message)
+        except OSError as error:
+            if is_closed_output(error):
+                raise
+            if file is sys.stdout:
+                raise OutputError(error) from error
+
+
+def _verbose_parent() -> argparse.ArgumentParser:
+    """-v/--verbose for every subcommand; SUPPRESS keeps a subcommand from resetting the top level's."""
+    parent = argparse.ArgumentParser(add_help=False)
+    parent.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="log what happens to standard error",
     )
-    p.add_argument(
-        "--model", default=DEFAULT_MODEL, help="model folder, catalog name or repo id (default: gpt2)"
-    )
-    p.add_argument("--prompt", help="the text to continue; read from standard input when omitted")
-    p.add_argument("--preset", help="run a preset (see `gpt2-studio presets`) on the prompt text")
-    p.add_argument("--input", help="the answer to a preset's question (its {input}), e.g. a role")
-    # Sampling options default to None so that a preset's own settings apply unless one is given.
-    p.add_argument(
-        "--top-k", type=int, help=f"sample from the K most likely tokens; 0 = off ({_DEFAULTS.top_k})"
-    )
-    p.add_argument("--temperature", type=float, help=f"randomness; 0 = greedy ({_DEFAULTS.temperature})")
-    p.add_argument("--top-p", type=float, help="nucleus sampling mass; 1 = off")
-    p.add_argument("--repetition-penalty", type=float, help="1 = off")
-    p.add_argument(
-        "--max-new-tokens", type=int, help=f"length of each continuation ({_DEFAULTS.max_new_tokens})"
-    )
-    p.add_argument("--num", type=int, help="number of alternatives (one batched pass; default 1)")
-    p.add_argument("--seed", type=int, help="fix the random seed to repeat a result")
-    p.add_argument("--stop", action="append", help="stop before this text (may repeat)")
-    p.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
-    p.add_argument(
-        "--precision",
-        choices=("auto", "fp32", "bf16", "int8", "fp16"),
-        default="auto",
-        help="auto: fp16 on CUDA, int8 weights on CPU; fp32 is exact",
-    )
-    p.add_argument("--stream", action="store_true", help="print text as it is generated")
-    p.add_argument(
-        "--json", action="store_true", help="print one JSON object with the alternatives and stats"
-    )
-    p.set_defaults(handler=run_generate)
+    return parent
 
 
-def _read_prompt(args: argparse.Namespace, stdin: TextIO) -> str:
-    if args.prompt is not None:
-        return args.prompt
-    if stdin is None or stdin.isatty():
-        raise SettingsError("no prompt: pass --prompt TEXT or pipe the text into standard input.")
-    raw = stdin.buffer.read() if hasattr(stdin, "buffer") else stdin.read().encode("utf-8")
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise SettingsError(f"standard input is not valid UTF-8 text (byte {exc.start}).") from exc
-
-
-def _find_preset(name: str):
-    from gpt2_studio.core.presets import find_preset, load_presets
-
-    presets, problems = load_presets()
-    for problem in problems:
-        print(f"gpt2-studio: warning: {problem}", file=sys.stderr)
-    preset = find_preset(presets, name)
-    if preset is None:
-        names = ", ".join(p.name for p in presets)
-        raise SettingsError(f"no preset named {name!r}; the presets are: {names}.")
-    return preset
-
-
-def _render_preset(preset, text: str, answer: str | None, engine, settings: SamplingSettings) -> str:
-    """The preset's prompt with the given text as the selection, document and text before the cursor."""
-    from gpt2_studio.core.presets import PresetContext, render
-
-    if "input" in preset.placeholders and answer is None:
-        if not preset.input_default:
-            raise SettingsError(
-                f"preset {preset.name!r} needs --input ({preset.input_label or 'its question'})."
-            )
-        answer = preset.input_default
-    context = PresetContext(selection=text, document=text, before_cursor=text, input=answer or "")
-    budget = engine.token_budget(settings)
-    return render(preset, context, engine.tokenize, engine.model.tokenizer.decode, budget).text
-
-
-def run_presets(args: argparse.Namespace, stdout: TextIO, stdin: TextIO) -> int:
+def run_presets(args: argparse.Namespace, stdout: TextIO, stdin: TextIO | None) -> int:
     """List the presets: name, output place, shortcut, description."""
     from gpt2_studio.core.presets import load_presets, user_presets_dir
 
@@ -113,124 +88,154 @@ def run_presets(args: argparse.Namespace, stdout: TextIO, stdin: TextIO) -> int:
     return 0
 
 
-def run_generate(args: argparse.Namespace, stdout: TextIO, stdin: TextIO) -> int:
-    """Load the model, generate, print."""
-    from gpt2_studio.core.engine import Engine, TextDelta
-    from gpt2_studio.core.loading import load_model
+def run_self_test_command(args: argparse.Namespace, stdout: TextIO, stdin: TextIO | None) -> int:
+    """``--self-test``: the installation check (see selftest.py)."""
+    from gpt2_studio.selftest import run_self_test
 
-    preset = _find_preset(args.preset) if args.preset else None
-    given = {
-        "temperature": args.temperature,
-        "top_k": args.top_k,
-        "top_p": args.top_p,
-        "repetition_penalty": args.repetition_penalty,
-        "max_new_tokens": args.max_new_tokens,
-        "num_alternatives": args.num,
-        "seed": args.seed,
-        "stop_strings": tuple(args.stop) if args.stop else None,
-    }
-    base = preset.sampling if preset else SamplingSettings(num_alternatives=1)
-    settings = base.replace(**{key: value for key, value in given.items() if value is not None})
-    text = _read_prompt(args, stdin)
-    model = load_model(args.model, device=args.device, precision=args.precision)
-    engine = Engine(model)
-    prompt = _render_preset(preset, text, args.input, engine, settings) if preset else text
-    streaming = args.stream and not args.json
-
-    count = settings.num_alternatives
-
-    def header(index: int) -> str:
-        return f"--- alternative {index + 1} of {count} ---\n" if count > 1 else ""
-
-    def show(delta: TextDelta) -> None:
-        if delta.index == 0:
-            stdout.write(delta.text)
-            stdout.flush()
-
-    if streaming:
-        stdout.write(header(0))
-    try:
-        result = engine.complete(prompt, settings, on_text=show if streaming else None)
-    except KeyboardInterrupt:
-        stdout.write("\n")
-        return EXIT_INTERRUPTED
-    alternatives = list(result.alternatives)
-    if preset is not None:
-        from gpt2_studio.core.presets import finish
-
-        alternatives = [finish(preset, text) for text in alternatives]
-    if args.json:
-        json.dump(
-            {
-                "model": model.name,
-                "model_path": str(model.folder),
-                "device": model.device,
-                "precision": model.precision,
-                "alternatives": alternatives,
-                "preset": preset.name if preset else None,
-                "finish_reasons": list(result.finish_reasons),
-                "seed": result.seed,
-                "prompt_tokens": result.prompt_tokens,
-                "prompt_trimmed": result.trimmed,
-                "new_tokens": result.new_tokens,
-                "tokens_per_second": round(result.tokens_per_second, 2),
-                "first_token_seconds": round(result.first_token_seconds, 4),
-                "total_seconds": round(result.total_seconds, 4),
-            },
-            stdout,
-            ensure_ascii=False,
-            indent=2,
-        )
-        stdout.write("\n")
-        return 0
-    for index, text in enumerate(alternatives):
-        if index == 0 and streaming:
-            stdout.write("\n")
-        else:
-            stdout.write(header(index) + text + "\n")
-    return 0
+    return run_self_test(stdout)
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The top-level parser with every subcommand."""
     from gpt2_studio import __version__
+    from gpt2_studio.cli_models import add_models_parser
 
-    parser = argparse.ArgumentParser(
-        prog="gpt2-studio", description="GPT-2 Studio: write with GPT-2 on your machine."
+    parser = _Parser(
+        prog="gpt2-studio",
+        usage=USAGE,
+        description="GPT-2 Studio: write with GPT-2 on your machine. Without a COMMAND it opens the editor.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log what happens to standard error")
-    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    add_generate_parser(subparsers)
-    from gpt2_studio.cli_models import add_models_parser
-
-    add_models_parser(subparsers)
-    presets = subparsers.add_parser("presets", help="list the presets (--preset NAME runs one)")
+    parser.add_argument(
+        "--self-test",
+        action="store_true",
+        help="check this installation (a tiny model, generation, the editor offscreen); 0 when all works",
+    )
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", prog=parser.prog)
+    parents = [_verbose_parent()]
+    add_generate_parser(subparsers, parents)
+    add_models_parser(subparsers, parents)
+    presets = subparsers.add_parser(
+        "presets", parents=parents, help="list the presets (generate --preset NAME runs one)"
+    )
     presets.set_defaults(handler=run_presets)
     return parser
 
 
-COMMANDS = ("generate", "models", "presets")
+def _one_line(error: BaseException) -> str:
+    lines = str(error).strip().splitlines()
+    return lines[0] if lines else type(error).__name__
 
 
-def run_cli(argv: Sequence[str], stdout: TextIO | None = None, stdin: TextIO | None = None) -> int:
-    """Parse argv and run a subcommand; user errors become one line on stderr and a non-zero exit."""
+def _run(argv: Sequence[str], stdout: TextIO | None, stdin: TextIO | None) -> int:
     parser = build_parser()
-    args = parser.parse_args(list(argv))
+    try:
+        args = parser.parse_args(list(argv))
+    except OutputError as exc:
+        return _output_failed(exc)
+    if args.self_test:
+        if args.command:
+            parser.error("--self-test runs on its own, without a command")
+        args.handler = run_self_test_command
+    verbose = bool(getattr(args, "verbose", False))
     logging.basicConfig(
-        level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s: %(message)s"
+        level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s: %(message)s"
     )
     if not getattr(args, "handler", None):
-        parser.print_help()
+        parser.print_help(sys.stderr)
         return EXIT_BAD_SETTINGS
     from gpt2_studio import paths
 
     args.models_folder = paths.models_dir()
+    out = _Output(stdout or sys.stdout)
     try:
-        return args.handler(args, stdout or sys.stdout, stdin if stdin is not None else sys.stdin)
+        status = args.handler(args, out, stdin if stdin is not None else sys.stdin)
+        out.flush()  # here, so that a closed pipe or a full disk is reported, not lost at exit
+        return status
     except SettingsError as exc:
         print(f"gpt2-studio: error: {exc}", file=sys.stderr)
         return EXIT_BAD_SETTINGS
     except StudioError as exc:
         print(f"gpt2-studio: error: {exc}", file=sys.stderr)
         return EXIT_USER_ERROR
+    except OutputError as exc:
+        return _output_failed(exc)
+    except Exception as exc:
+        if is_closed_output(exc):
+            raise
+        return _unexpected(exc, verbose)
+
+
+class OutputError(Exception):
+    """Writing to standard output failed for a reason other than a closed pipe (a full disk)."""
+
+    def __init__(self, error: OSError) -> None:
+        super().__init__(str(error))
+        self.reason = (error.strerror or str(error)).rstrip(".")
+
+
+class _Output:
+    """The command's output stream; a failed write becomes an OutputError (a closed pipe stays itself)."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        try:
+            return self._stream.write(text)
+        except OSError as error:
+            if is_closed_output(error):
+                raise
+            raise OutputError(error) from error
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except OSError as error:
+            if is_closed_output(error):
+                raise
+            raise OutputError(error) from error
+
+    def __getattr__(self, name: str):
+        return getattr(self._stream, name)
+
+
+def _output_failed(exc: OutputError) -> int:
+    detach_broken_output()
+    print(f"gpt2-studio: error: cannot write the output: {exc.reason}.", file=sys.stderr)
+    return EXIT_USER_ERROR
+
+
+def _unexpected(exc: Exception, verbose: bool) -> int:
+    """A fault of ours, not the user's: one line (the traceback with --verbose) and status 1."""
+    if verbose:
+        traceback.print_exc(file=sys.stderr)
+    hint = "" if verbose else " (run again with --verbose to see where)"
+    print(f"gpt2-studio: error: unexpected {type(exc).__name__}: {_one_line(exc)}{hint}", file=sys.stderr)
+    return EXIT_USER_ERROR
+
+
+def run_cli(argv: Sequence[str], stdout: TextIO | None = None, stdin: TextIO | None = None) -> int:
+    """Parse argv and run a subcommand; user errors become one line on stderr and a non-zero exit.
+
+    Ctrl+C ends with status 130, a closed output pipe with 141, both without a traceback.
+    """
+    try:
+        try:
+            return _run(argv, stdout, stdin)
+        except SystemExit as exc:  # argparse: --help, --version, usage errors
+            code = exc.code
+        sys.stdout.flush()
+        return code if isinstance(code, int) else (0 if code is None else EXIT_BAD_SETTINGS)
+    except KeyboardInterrupt:
+        with contextlib.suppress(OSError, ValueError):
+            print(file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except OSError as exc:
+        if not is_closed_output(exc):
+            raise
+        detach_broken_output()
+        return EXIT_CLOSED_OUTPUT

@@ -3,32 +3,39 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 import threading
 from typing import TextIO
 
 from gpt2_studio.core.catalog import CATALOG
 from gpt2_studio.core.memory import format_bytes, free_ram_bytes
+from gpt2_studio.core.text_input import argument_text
 
 
-def add_models_parser(subparsers: argparse._SubParsersAction) -> None:
-    """Register ``models`` and its subcommands."""
-    models = subparsers.add_parser("models", help="list, download, import or remove models")
+def add_models_parser(
+    subparsers: argparse._SubParsersAction, parents: list[argparse.ArgumentParser] | None = None
+) -> None:
+    """Register ``models`` and its subcommands; ``parents`` bring the options every command takes."""
+    parents = parents or []
+    models = subparsers.add_parser("models", parents=parents, help="list, download, import or remove models")
     actions = models.add_subparsers(dest="models_command", metavar="ACTION", required=True)
-    actions.add_parser("list", help="the GPT-2 family and the models on this computer").set_defaults(
-        handler=run_list
+    actions.add_parser(
+        "list", parents=parents, help="the GPT-2 family and the models on this computer"
+    ).set_defaults(handler=run_list)
+    download = actions.add_parser(
+        "download", parents=parents, help="download a model from the Hugging Face Hub"
     )
-    download = actions.add_parser("download", help="download a model from the Hugging Face Hub")
     download.add_argument("name", help="gpt2, gpt2-medium, gpt2-large, gpt2-xl, distilgpt2, or owner/repo")
     download.add_argument("--token", help="Hugging Face access token (for gated or private repos)")
     download.set_defaults(handler=run_download)
     imported = actions.add_parser(
-        "import", help="copy a local GPT-2 checkpoint folder into the models folder"
+        "import", parents=parents, help="copy a local GPT-2 checkpoint folder into the models folder"
     )
     imported.add_argument("path")
     imported.add_argument("--name", help="name to list it under (default: the folder's name)")
     imported.set_defaults(handler=run_import)
-    remove = actions.add_parser("remove", help="delete a model from the models folder")
+    remove = actions.add_parser("remove", parents=parents, help="delete a model from the models folder")
     remove.add_argument("name")
     remove.set_defaults(handler=run_remove)
 
@@ -58,7 +65,18 @@ def run_list(args: argparse.Namespace, stdout: TextIO, stdin: TextIO) -> int:
 
 
 def _progress_printer(stream: TextIO):
+    broken = False
+
     def show(progress) -> None:
+        nonlocal broken
+        if broken:
+            return
+        try:
+            _show(progress)
+        except (OSError, ValueError):  # stderr closed (`2>&1 | head`): the download itself goes on
+            broken = True
+
+    def _show(progress) -> None:
         speed = f"{format_bytes(int(progress.bytes_per_second))}/s" if progress.bytes_per_second else ""
         left = ""
         if progress.seconds_left is not None:
@@ -78,11 +96,12 @@ def run_download(args: argparse.Namespace, stdout: TextIO, stdin: TextIO) -> int
     """Plan, then download with a progress line; Ctrl+C cancels and keeps verified files."""
     from gpt2_studio.core.downloads import DownloadCancelled, download_model, plan_download
 
-    plan = plan_download(args.name, token=args.token)
+    token = argument_text(args.token, "--token", normalise=False) if args.token is not None else None
+    plan = plan_download(argument_text(args.name, "NAME", normalise=False), token=token)
     stdout.write(f"Downloading {plan.repo_id} ({len(plan.files)} files, {format_bytes(plan.total_bytes)})\n")
     cancel = threading.Event()
     try:
-        folder = download_model(plan, token=args.token, progress=_progress_printer(sys.stderr), cancel=cancel)
+        folder = download_model(plan, token=token, progress=_progress_printer(sys.stderr), cancel=cancel)
     except KeyboardInterrupt:
         cancel.set()
         sys.stderr.write("\nCancelled; run the same command again to continue.\n")
@@ -90,7 +109,9 @@ def run_download(args: argparse.Namespace, stdout: TextIO, stdin: TextIO) -> int
     except DownloadCancelled:
         sys.stderr.write("\nCancelled; run the same command again to continue.\n")
         return 130
-    sys.stderr.write("\n")
+    with contextlib.suppress(OSError, ValueError):  # ends the progress line; stderr may be closed
+        sys.stderr.write("\n")
+        sys.stderr.flush()
     stdout.write(f"Installed {plan.name} in {folder}\n")
     return 0
 

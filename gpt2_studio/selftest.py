@@ -40,6 +40,8 @@ def _isolated_environment(folder: Path) -> Iterator[None]:
         paths.HOME_ENV: str(folder / "home"),
         "HF_HOME": str(folder / "hf-home"),
         "HF_HUB_OFFLINE": "1",
+        # torch's compile cache, which importing transformers creates (empty) even when nothing compiles.
+        "TORCHINDUCTOR_CACHE_DIR": str(folder / "torch-cache"),
     }
     saved = {name: os.environ.get(name) for name in [*values, "QT_QPA_PLATFORM"]}
     os.environ.update(values)
