@@ -9,6 +9,7 @@ import threading
 from typing import TextIO
 
 from gpt2_studio.core.catalog import CATALOG
+from gpt2_studio.core.errors import StudioError
 from gpt2_studio.core.memory import format_bytes, free_ram_bytes
 from gpt2_studio.core.text_input import argument_text
 
@@ -44,7 +45,9 @@ def run_list(args: argparse.Namespace, stdout: TextIO, stdin: TextIO) -> int:
     """Print the catalog with costs, then every installed model."""
     from gpt2_studio.core.model_store import list_installed
 
-    installed = {model.name: model for model in list_installed()}
+    listed = list_installed(include_damaged=True)
+    installed = {model.name: model for model in listed if not model.problem}
+    damaged = [model for model in listed if model.problem]
     free = free_ram_bytes()
     stdout.write(f"{'MODEL':<13}{'PARAMS':>8}{'DOWNLOAD':>11}{'RAM NEEDED':>12}  {'FITS':<5}STATUS\n")
     for entry in CATALOG:
@@ -60,6 +63,10 @@ def run_list(args: argparse.Namespace, stdout: TextIO, stdin: TextIO) -> int:
         stdout.write("\nOther installed models:\n")
         for model in others:
             stdout.write(f"  {model.name:<24}{format_bytes(model.size_bytes):>10}  from {model.source}\n")
+    if damaged:
+        stdout.write("\nFolders that cannot be used (remove them with `gpt2-studio models remove NAME`):\n")
+        for model in damaged:
+            stdout.write(f"  {model.name:<24}{model.problem}\n")
     stdout.write(f"\nModels folder: {args.models_folder}\nFree memory: {format_bytes(free)}\n")
     return 0
 
@@ -102,6 +109,10 @@ def run_download(args: argparse.Namespace, stdout: TextIO, stdin: TextIO) -> int
     cancel = threading.Event()
     try:
         folder = download_model(plan, token=token, progress=_progress_printer(sys.stderr), cancel=cancel)
+    except StudioError:
+        with contextlib.suppress(OSError, ValueError):  # not on the progress line
+            sys.stderr.write("\n")
+        raise
     except KeyboardInterrupt:
         cancel.set()
         sys.stderr.write("\nCancelled; run the same command again to continue.\n")

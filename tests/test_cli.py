@@ -10,6 +10,7 @@ import sys
 
 import pytest
 
+from gpt2_studio import paths
 from gpt2_studio.cli import run_cli
 from tests.hub_stand_in import serve_tiny_gpt2
 
@@ -206,3 +207,30 @@ def test_a_preset_that_asks_for_input_needs_it(tiny_model_dir, capsys):
         ["generate", "--model", str(tiny_model_dir), "--preset", "Ask", "--prompt", "x", "--input", "cats"]
     )
     assert code == 0
+
+
+def test_a_failed_download_puts_its_error_on_a_line_of_its_own(hub_stand_in, tmp_path, monkeypatch, capsys):
+    serve_tiny_gpt2(hub_stand_in, tmp_path)
+    monkeypatch.setenv("HF_ENDPOINT", hub_stand_in.url)
+    hub_stand_in.fail("model.safetensors", 500, method="GET")
+    code, _out = run_in_process(["models", "download", "gpt2"])
+    assert code == 1
+    err = capsys.readouterr().err
+    progress, _, message = err.rpartition("\n")[0].rpartition("\n")
+    assert "%" in progress  # a progress line was shown ...
+    assert message.strip()  # ... and the error starts a line of its own
+    assert "%" not in message
+    assert "Traceback" not in err
+
+
+def test_models_list_names_folders_that_cannot_be_used(tiny_model_dir):
+    assert run_in_process(["models", "import", str(tiny_model_dir), "--name", "broken"])[0] == 0
+    folder = paths.models_dir() / "broken"
+    (folder / "model.safetensors").write_bytes(b"\x08\x00\x00\x00\x00\x00\x00\x00{}      ")
+    code, out = run_in_process(["models", "list"])
+    assert code == 0
+    damaged = out.split("Folders that cannot be used")[1]
+    assert "broken" in damaged
+    assert "Other installed models" not in out
+    assert run_in_process(["models", "remove", "broken"])[0] == 0
+    assert "broken" not in run_in_process(["models", "list"])[1]
