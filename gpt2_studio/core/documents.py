@@ -141,8 +141,10 @@ def _binary_error(path: Path) -> DocumentError:
     return DocumentError(f"Cannot open {path}: it looks like a binary file, not text.")
 
 
-def _decode_default(path: Path, data: bytes) -> tuple[str, str, str | None]:
-    """UTF-8 (a BOM is accepted), or UTF-16/32 when a byte-order mark says so."""
+def decode_default(path: Path, data: bytes) -> tuple[str, str, str | None]:
+    """Decode a text file's bytes as the editor opens them: UTF-8 (a BOM is accepted), or UTF-16/32 when a
+    byte-order mark says so. Returns (text, encoding, warning or None); raises DocumentError (binary or
+    invalid data) or NotUtf8Error (with encoding guesses). ``path`` is used only in messages."""
     encoding = next((name for bom, name in _BOMS if data.startswith(bom)), "utf-8")
     warning = None
     if encoding in ("utf-16", "utf-32"):
@@ -203,7 +205,7 @@ def read_text_file(
             raise DocumentError(f"Cannot open {path}: {encoding!r} is not a known encoding.") from error
     data, mtime_ns = _read_bytes(path, max_bytes)
     if encoding is None or codecs.lookup(encoding).name == "utf-8":
-        text, encoding, warning = _decode_default(path, data)
+        text, encoding, warning = decode_default(path, data)
     else:
         text, encoding, warning = _decode_explicit(path, data, encoding)
     if "\x00" in text:

@@ -36,7 +36,7 @@ def decode_text(data: bytes, source: str) -> str:
     label = Path(source)
     try:
         # The editor's own decoder (documents' reader), so both accept and refuse the same bytes.
-        text, _encoding, _warning = documents._decode_default(label, data)
+        text, _encoding, _warning = documents.decode_default(label, data)
     except documents.NotUtf8Error as error:
         raise TextInputError(
             f"{source} is not valid UTF-8 text (the first invalid byte is at offset {error.offset}); "
