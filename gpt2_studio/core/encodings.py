@@ -108,7 +108,10 @@ def _detected(data: bytes) -> list[str]:
     except Exception as error:  # noqa: BLE001 - a detector failure must not stop opening the file
         logger.warning("Encoding detection failed: %s", error)
         return []
-    return [match.encoding for match in matches]
+    # Ties in "chaos" are common on short texts (French in cp1252 scores like cp1250 and cp1257):
+    # break them in favour of the code pages people actually use.
+    ranked = sorted(matches, key=lambda match: (round(match.chaos, 3), _prior(match.encoding)))
+    return [match.encoding for match in ranked]
 
 
 def _prior(encoding: str) -> int:
