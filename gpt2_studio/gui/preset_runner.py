@@ -20,6 +20,7 @@ from gpt2_studio.core.documents import DocumentError, write_text_file
 from gpt2_studio.core.presets import Preset, PresetContext, finish
 from gpt2_studio.core.sampling import SamplingSettings
 from gpt2_studio.gui.document_text import exact_block_text, exact_selected_text, exact_text
+from gpt2_studio.gui.ghost_editor import insert_as_undo_step, model_text
 from gpt2_studio.gui.model_worker import SuggestionRequest, next_request_id
 from gpt2_studio.gui.prefs_questions import ask
 from gpt2_studio.gui.preset_panel import PresetResultPanel
@@ -249,10 +250,10 @@ class PresetRunner(QObject):
         if job.preset.output == "ghost":
             self.editor.append_ghost(index, text)
         elif job.preset.output == "side_panel" and index == 0:
-            self.panel.append(text)
+            self.panel.append(model_text(text))
         if index == 0:
             job.tokens += 1
-            job.preview += text
+            job.preview += model_text(text)
             self._progress(job)
 
     def _on_failed(self, request_id: int, message: str) -> None:
@@ -279,7 +280,8 @@ class PresetRunner(QObject):
                 self.editor.clear_ghost()
             self._say(f"Stopped {preset.name}.", 4000)
             return
-        raw = list(completion.alternatives)
+        # An undecodable byte from the model (U+FFFD) is never shown or written; see model_text.
+        raw = [model_text(text) for text in completion.alternatives]
         bare = dataclasses.replace(preset, result_format="{result}")
         if preset.output != "new_document" and not any(finish(bare, text).strip() for text in raw):
             if preset.output == "ghost":
@@ -320,9 +322,7 @@ class PresetRunner(QObject):
         target = job.target
         assert target is not None
         untouched = self.editor.document().revision() == job.revision
-        target.beginEditBlock()
-        target.insertText(text)
-        target.endEditBlock()
+        insert_as_undo_step(target, model_text(text))
         if untouched:
             cursor = QTextCursor(target)
             cursor.clearSelection()
@@ -360,9 +360,7 @@ class PresetRunner(QObject):
             return f"{job.preset.name}: kept the {count} in the side panel."
         document = self.editor.document()
         cursor = QTextCursor(document)
-        cursor.beginEditBlock()
-        cursor.insertText(text)
-        cursor.endEditBlock()
+        insert_as_undo_step(cursor, model_text(text))
         cursor.movePosition(QTextCursor.MoveOperation.Start)
         self.editor.setTextCursor(cursor)
         return f"{job.preset.name}: {count} in a new document."
