@@ -189,7 +189,7 @@ class PresetRunner(QObject):
             values["before_cursor"] = text_before_cursor(self.editor)
         if "input" in used:
             label = preset.input_label or f"{preset.name}:"
-            answer = self.window.dialogs.ask_text(label, preset.input_default)
+            answer = self.window.dialogs.ask_text(label, preset.input_default, preset.name)
             if answer is None:
                 return None
             values["input"] = answer.strip()

@@ -7,11 +7,12 @@ import shutil
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QApplication, QInputDialog, QLineEdit
 
 from gpt2_studio.core.presets import Preset
 from gpt2_studio.core.sampling import SamplingSettings
+from gpt2_studio.gui.dialogs import Dialogs
 from gpt2_studio.gui.ghost_editor import model_text
 from tests.gui.test_editor_keys import commit, compose, undo
 from tests.gui.test_presets_gui import TEXT, add_user_preset, click, put_cursor, start_with, wait_done
@@ -146,3 +147,25 @@ def test_undecodable_bytes_from_the_model_are_not_written(byte_window, qtbot, ou
         window.editor.undo()
         assert window.editor.toPlainText() == "Before after"  # one undo step
 
+
+# -- the question's dialog is titled with the preset ---------------------------------------------
+def test_a_presets_question_is_asked_in_a_dialog_titled_with_its_name(window, qtbot):
+    window.dialogs = Dialogs(window)
+    start_with(window)
+    seen: list[str] = []
+
+    def answer() -> None:
+        dialog = QApplication.activeModalWidget()
+        if not isinstance(dialog, QInputDialog):
+            QTimer.singleShot(20, answer)
+            return
+        seen.append(dialog.windowTitle())
+        field = dialog.findChild(QLineEdit)
+        qtbot.keyClicks(field, "Who jumps?")
+        qtbot.keyClick(field, Qt.Key.Key_Return)
+
+    QTimer.singleShot(0, answer)
+    window.presets.action("Reading comprehension").trigger()
+    wait_done(qtbot, window)
+    assert seen == ["Reading comprehension"]
+    assert "Who jumps?" in window.presets.panel.title.text()

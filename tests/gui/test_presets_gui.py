@@ -126,7 +126,7 @@ def test_reading_comprehension_asks_the_question_and_answers_in_the_side_panel(w
     click(qtbot, window, "Reading comprehension")
     wait_done(qtbot, window)
     asked = [args for question, args in window.dialogs.asked if question == "ask_text"]
-    assert asked == [("Question about the text:", "")]
+    assert asked == [("Question about the text:", "", "Reading comprehension")]
     panel = window.presets.panel
     assert panel.isVisible()
     assert panel.text().strip()
@@ -205,7 +205,7 @@ def test_point_of_view_asks_for_the_role_and_continues_as_a_ghost(window, qtbot)
     wait_done(qtbot, window)
     assert window.dialogs.asked[-1] == (
         "ask_text",
-        ("Whose point of view (e.g. a scientist, a child, a sailor)?", "a scientist"),
+        ("Whose point of view (e.g. a scientist, a child, a sailor)?", "a scientist", "Point of view"),
     )
     assert window.editor.ghost_text()
     assert len(window.editor.ghost.alternatives) >= 1
