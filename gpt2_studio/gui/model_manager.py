@@ -166,7 +166,7 @@ class ModelManagerDialog(QDialog):
         self.rows: list[ModelRow] = []
         self.download_dialog: DownloadDialog | None = None
         self.open_url = QDesktopServices.openUrl  # tests replace it: nothing opens a file manager
-        self.setWindowTitle("Models")
+        self.setWindowTitle("Model Manager")
         self.resize(1040, 420)
 
         layout = QVBoxLayout(self)
