@@ -18,10 +18,9 @@ from PySide6.QtWidgets import QMainWindow
 
 from gpt2_studio.core.documents import DocumentError, write_text_file
 from gpt2_studio.core.presets import Preset, PresetContext, finish
-from gpt2_studio.core.sampling import SamplingSettings
 from gpt2_studio.gui.document_text import exact_block_text, exact_selected_text, exact_text
 from gpt2_studio.gui.ghost_editor import insert_as_undo_step, model_text
-from gpt2_studio.gui.model_worker import SuggestionRequest, next_request_id
+from gpt2_studio.gui.model_worker import SuggestionRequest, fit_settings, next_request_id
 from gpt2_studio.gui.prefs_questions import ask
 from gpt2_studio.gui.preset_panel import PresetResultPanel
 from gpt2_studio.gui.suggestions import text_before_cursor
@@ -34,13 +33,6 @@ CHANNEL = "preset"
 def sample_separator(number: int) -> str:
     """The line that starts each sample in a Samples document."""
     return f"==== sample {number} ===="
-
-
-def fit_settings(settings: SamplingSettings, window: int, has_prompt: bool) -> SamplingSettings:
-    """The preset's settings, with max_new_tokens shortened when it would not fit the model's window."""
-    if settings.max_new_tokens < window:
-        return settings
-    return settings.replace(max_new_tokens=window // 2 if has_prompt else window - 1)
 
 
 def _selected_text(cursor: QTextCursor) -> str:
