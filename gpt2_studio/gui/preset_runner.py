@@ -140,8 +140,9 @@ class PresetRunner(QObject):
         done = f" {job.tokens} token{'s' if job.tokens != 1 else ''}" if job.tokens else ""
         self._set_state(f"Running {name}…{done}")
         message = f"Running {name}…{done} (Ctrl+. stops)"
-        if job.preview and job.preset.output in ("insert", "below", "replace"):
-            # Those results go into the document in one step when done; until then they show here.
+        if job.tokens and job.preset.output in ("insert", "below", "replace"):
+            # Those results go into the document in one step when done; until then they show here
+            # (empty while the pieces so far hold no text, such as an undecodable byte).
             tail = job.preview.replace("\n", " ⏎ ").strip()
             message += f": “…{tail[-60:]}”" if len(tail) > 60 else f": “{tail}”"
         self._say(message)
