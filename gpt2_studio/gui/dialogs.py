@@ -45,18 +45,6 @@ class Dialogs:
         )
         return answer == buttons.Yes
 
-    def ask_open_with_encoding(self, message: str, encoding: str) -> bool:
-        """A file is not UTF-8: open it in a legacy encoding instead?"""
-        buttons = QMessageBox.StandardButton
-        answer = QMessageBox.question(
-            self.parent,
-            "Not UTF-8 text",
-            f"{message}\n\nOpen it as {encoding}? It will be saved back in {encoding}.",
-            buttons.Open | buttons.Cancel,
-            buttons.Cancel,
-        )
-        return answer == buttons.Open
-
     def ask_restore(self, descriptions: list[str]) -> bool:
         """Unsaved work from a session that ended unexpectedly: restore it?"""
         buttons = QMessageBox.StandardButton

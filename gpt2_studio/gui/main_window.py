@@ -357,6 +357,8 @@ class MainWindow(QMainWindow):
         self._refresh_model_manager()
 
     def _on_state(self, state: str) -> None:
+        if self.presets.runner.running:
+            return  # the label shows the preset's progress; the runner sets it back when it ends
         if self.controller.model_ready and self._loading_ref is None:
             self.state_label.setText("Generating" if state == "generating" else "Ready")
 

@@ -11,8 +11,8 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QUrl, Signal, Slot
-from PySide6.QtGui import QColor, QDesktopServices, QFont, QGuiApplication
+from PySide6.QtCore import QEvent, Qt, QUrl, Signal, Slot
+from PySide6.QtGui import QDesktopServices, QFont, QGuiApplication
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -41,12 +41,13 @@ from gpt2_studio.core.model_store import (
 )
 from gpt2_studio.gui.dialogs import Dialogs
 from gpt2_studio.gui.download_dialog import DownloadDialog
+from gpt2_studio.gui.themes import warning_color
 
 log = logging.getLogger(__name__)
 
 COLUMNS = ("Model", "Parameters", "Size", "RAM needed", "GPU memory", "Fits", "Status", "Source")
 DEVICES = (("Auto", "auto"), ("CPU", "cpu"), ("CUDA (GPU)", "cuda"))
-TOO_BIG_COLOR = QColor("#c0392b")
+_TOO_BIG = Qt.ItemDataRole.UserRole + 1  # a Fits cell that says a model is too big for free memory
 
 
 @dataclass(frozen=True)
@@ -165,7 +166,7 @@ class ModelManagerDialog(QDialog):
         self.rows: list[ModelRow] = []
         self.download_dialog: DownloadDialog | None = None
         self.open_url = QDesktopServices.openUrl  # tests replace it: nothing opens a file manager
-        self.setWindowTitle("Models")
+        self.setWindowTitle("Model Manager")
         self.resize(1040, 420)
 
         layout = QVBoxLayout(self)
@@ -290,7 +291,8 @@ class ModelManagerDialog(QDialog):
             self.table.setItem(index, column, item)
         fits_item = self.table.item(index, COLUMNS.index("Fits"))
         if "too big" in fits:
-            fits_item.setForeground(TOO_BIG_COLOR)
+            fits_item.setData(_TOO_BIG, True)
+            fits_item.setForeground(warning_color(self.palette()))
             fits_item.setToolTip(
                 "Not enough free memory now; close other programs or choose a smaller model."
             )
@@ -298,6 +300,15 @@ class ModelManagerDialog(QDialog):
         self.table.item(index, 0).setToolTip(entry.description if entry else shown_path(row.folder or ""))
         self.table.item(index, COLUMNS.index("Status")).setToolTip(row.problem)
         self.table.item(index, COLUMNS.index("Source")).setToolTip(row.source)
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt's name
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange and hasattr(self, "table"):
+            color = warning_color(self.palette())  # "too big" in the red of the new theme
+            for index in range(self.table.rowCount()):
+                item = self.table.item(index, COLUMNS.index("Fits"))
+                if item is not None and item.data(_TOO_BIG):
+                    item.setForeground(color)
 
     def row(self, name: str) -> ModelRow | None:
         """The table's line for a model name."""

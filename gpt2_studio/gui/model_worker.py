@@ -46,6 +46,16 @@ class SuggestionRequest:
     channel: str = "suggest"
 
 
+def fit_settings(settings: SamplingSettings, window: int, has_prompt: bool) -> SamplingSettings:
+    """Settings for a request, with max_new_tokens shortened when it would not fit the model's window.
+
+    The engine refuses max_new_tokens >= window (in tokens); a prompt keeps half the window.
+    """
+    if settings.max_new_tokens < window:
+        return settings
+    return settings.replace(max_new_tokens=window // 2 if has_prompt else window - 1)
+
+
 @dataclass(frozen=True)
 class ModelInfo:
     """What the status bar and About box show about the loaded model."""

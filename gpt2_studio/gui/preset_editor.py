@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtWidgets import (
     QDialog,
     QGridLayout,
@@ -36,6 +36,7 @@ from gpt2_studio.core.presets import (
 )
 from gpt2_studio.gui.prefs_questions import ask
 from gpt2_studio.gui.preset_form import PresetForm
+from gpt2_studio.gui.themes import set_warning_text
 
 log = logging.getLogger(__name__)
 
@@ -204,8 +205,14 @@ class PresetEditorDialog(QDialog):
 
     def show_message(self, text: str, *, error: bool = False) -> None:
         """A line under the form: what went wrong (red) or what was done."""
-        self.message.setStyleSheet("color: #c62828;" if error else "")
+        self._message_is_error = error
+        set_warning_text(self.message, error, self.palette())
         self.message.setText(text)
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt's name
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange and getattr(self, "_message_is_error", False):
+            set_warning_text(self.message, True, self.palette())  # the red of the new theme
 
     # -- actions --------------------------------------------------------------------------------
     def save(self) -> bool:

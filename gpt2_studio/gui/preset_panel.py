@@ -16,19 +16,20 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gpt2_studio.gui.ghost_editor import GhostTextEdit
+from gpt2_studio.gui.ghost_editor import GhostTextEdit, insert_as_undo_step, model_text
 
 
 def insert_at_cursor(editor: GhostTextEdit, text: str) -> None:
     """Insert text after the cursor (or the selection) as one undo step, spaced from a word before it."""
+    text = model_text(text)
+    if not text:
+        return
     cursor = editor.textCursor()
     cursor.setPosition(cursor.selectionEnd())
     before = editor.document().characterAt(cursor.position() - 1) if cursor.position() > 0 else ""
     if before and not before.isspace() and before != "\u2029" and not text[:1].isspace():
         text = " " + text
-    cursor.beginEditBlock()
-    cursor.insertText(text)
-    cursor.endEditBlock()
+    insert_as_undo_step(cursor, text)
     editor.setTextCursor(cursor)
 
 

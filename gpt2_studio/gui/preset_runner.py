@@ -18,9 +18,9 @@ from PySide6.QtWidgets import QMainWindow
 
 from gpt2_studio.core.documents import DocumentError, write_text_file
 from gpt2_studio.core.presets import Preset, PresetContext, finish
-from gpt2_studio.core.sampling import SamplingSettings
 from gpt2_studio.gui.document_text import exact_block_text, exact_selected_text, exact_text
-from gpt2_studio.gui.model_worker import SuggestionRequest, next_request_id
+from gpt2_studio.gui.ghost_editor import insert_as_undo_step, model_text
+from gpt2_studio.gui.model_worker import SuggestionRequest, fit_settings, next_request_id
 from gpt2_studio.gui.prefs_questions import ask
 from gpt2_studio.gui.preset_panel import PresetResultPanel
 from gpt2_studio.gui.suggestions import text_before_cursor
@@ -33,13 +33,6 @@ CHANNEL = "preset"
 def sample_separator(number: int) -> str:
     """The line that starts each sample in a Samples document."""
     return f"==== sample {number} ===="
-
-
-def fit_settings(settings: SamplingSettings, window: int, has_prompt: bool) -> SamplingSettings:
-    """The preset's settings, with max_new_tokens shortened when it would not fit the model's window."""
-    if settings.max_new_tokens < window:
-        return settings
-    return settings.replace(max_new_tokens=window // 2 if has_prompt else window - 1)
 
 
 def _selected_text(cursor: QTextCursor) -> str:
@@ -147,8 +140,9 @@ class PresetRunner(QObject):
         done = f" {job.tokens} token{'s' if job.tokens != 1 else ''}" if job.tokens else ""
         self._set_state(f"Running {name}…{done}")
         message = f"Running {name}…{done} (Ctrl+. stops)"
-        if job.preview and job.preset.output in ("insert", "below", "replace"):
-            # Those results go into the document in one step when done; until then they show here.
+        if job.tokens and job.preset.output in ("insert", "below", "replace"):
+            # Those results go into the document in one step when done; until then they show here
+            # (empty while the pieces so far hold no text, such as an undecodable byte).
             tail = job.preview.replace("\n", " ⏎ ").strip()
             message += f": “…{tail[-60:]}”" if len(tail) > 60 else f": “{tail}”"
         self._say(message)
@@ -188,7 +182,7 @@ class PresetRunner(QObject):
             values["before_cursor"] = text_before_cursor(self.editor)
         if "input" in used:
             label = preset.input_label or f"{preset.name}:"
-            answer = self.window.dialogs.ask_text(label, preset.input_default)
+            answer = self.window.dialogs.ask_text(label, preset.input_default, preset.name)
             if answer is None:
                 return None
             values["input"] = answer.strip()
@@ -249,10 +243,10 @@ class PresetRunner(QObject):
         if job.preset.output == "ghost":
             self.editor.append_ghost(index, text)
         elif job.preset.output == "side_panel" and index == 0:
-            self.panel.append(text)
+            self.panel.append(model_text(text))
         if index == 0:
             job.tokens += 1
-            job.preview += text
+            job.preview += model_text(text)
             self._progress(job)
 
     def _on_failed(self, request_id: int, message: str) -> None:
@@ -279,7 +273,8 @@ class PresetRunner(QObject):
                 self.editor.clear_ghost()
             self._say(f"Stopped {preset.name}.", 4000)
             return
-        raw = list(completion.alternatives)
+        # An undecodable byte from the model (U+FFFD) is never shown or written; see model_text.
+        raw = [model_text(text) for text in completion.alternatives]
         bare = dataclasses.replace(preset, result_format="{result}")
         if preset.output != "new_document" and not any(finish(bare, text).strip() for text in raw):
             if preset.output == "ghost":
@@ -320,9 +315,7 @@ class PresetRunner(QObject):
         target = job.target
         assert target is not None
         untouched = self.editor.document().revision() == job.revision
-        target.beginEditBlock()
-        target.insertText(text)
-        target.endEditBlock()
+        insert_as_undo_step(target, model_text(text))
         if untouched:
             cursor = QTextCursor(target)
             cursor.clearSelection()
@@ -360,9 +353,7 @@ class PresetRunner(QObject):
             return f"{job.preset.name}: kept the {count} in the side panel."
         document = self.editor.document()
         cursor = QTextCursor(document)
-        cursor.beginEditBlock()
-        cursor.insertText(text)
-        cursor.endEditBlock()
+        insert_as_undo_step(cursor, model_text(text))
         cursor.movePosition(QTextCursor.MoveOperation.Start)
         self.editor.setTextCursor(cursor)
         return f"{job.preset.name}: {count} in a new document."

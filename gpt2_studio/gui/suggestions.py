@@ -13,7 +13,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from gpt2_studio.core.sampling import SamplingSettings
 from gpt2_studio.gui.document_text import exact_text_between
 from gpt2_studio.gui.ghost_editor import GhostTextEdit
-from gpt2_studio.gui.model_worker import ModelWorker, SuggestionRequest, next_request_id
+from gpt2_studio.gui.model_worker import ModelWorker, SuggestionRequest, fit_settings, next_request_id
 
 # Characters of context sent with a request: far more than a 1024-token window needs. The cut moves on a
 # grid so that, while the user types, the start of the prompt (and so the engine's cache) stays put.
@@ -76,8 +76,12 @@ class SuggestionController(QObject):
         if self.editor.textCursor().hasSelection() or self.editor.is_composing():
             return
         self.current_id = next_request_id()
-        request = SuggestionRequest(self.current_id, text_before_cursor(self.editor), self.settings)
-        self.editor.start_ghost(self.settings.num_alternatives)
+        prompt = text_before_cursor(self.editor)
+        window = self.worker.window
+        # The panel allows more new tokens than a small model's window holds: ask for what fits.
+        settings = fit_settings(self.settings, window, bool(prompt)) if window else self.settings
+        request = SuggestionRequest(self.current_id, prompt, settings)
+        self.editor.start_ghost(settings.num_alternatives)
         self.in_flight = True
         self.state_changed.emit("generating")
         self.worker.submit(request)

@@ -1,15 +1,18 @@
 """Light and dark themes (Fusion style with a palette).
 
 Widgets colour themselves from the palette only (style sheets may name `palette(...)` roles, never a
-colour), so one palette switch recolours everything.
+colour), so one palette switch recolours everything. The one colour the palette lacks, a warning red, is
+derived from it by `warning_color`.
 """
 
 from __future__ import annotations
 
 from PySide6.QtGui import QColor, QPalette
-from PySide6.QtWidgets import QApplication, QStyleFactory
+from PySide6.QtWidgets import QApplication, QStyleFactory, QWidget
 
 THEMES = ("light", "dark")
+WARNING_CONTRAST = 4.5  # WCAG AA for normal text
+_WARNING_HUE = 4 / 360  # a red that reads as a warning on white and on dark grey alike
 
 
 def _dark_palette() -> QPalette:
@@ -50,3 +53,44 @@ def apply_theme(app: QApplication, theme: str) -> None:
     # it in the old theme's colours (black on dark grey). Setting the style after the palette polishes
     # every widget again, against the new palette.
     app.setStyle(QStyleFactory.create("Fusion"))
+
+
+def _luminance(color: QColor) -> float:
+    def channel(value: float) -> float:
+        return value / 12.92 if value <= 0.04045 else ((value + 0.055) / 1.055) ** 2.4
+
+    return 0.2126 * channel(color.redF()) + 0.7152 * channel(color.greenF()) + 0.0722 * channel(color.blueF())
+
+
+def contrast_ratio(a: QColor, b: QColor) -> float:
+    """The WCAG contrast ratio of two colours, from 1 (the same) to 21 (black on white)."""
+    high, low = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def warning_color(palette: QPalette) -> QColor:
+    """A red for warnings and errors with WARNING_CONTRAST against the palette's Window and Base colours.
+
+    Darker than the backgrounds in a light theme, lighter in a dark one; it starts from a clear red and
+    moves its lightness away from the backgrounds only as far as the contrast needs.
+    """
+    backgrounds = [palette.color(QPalette.ColorRole.Window), palette.color(QPalette.ColorRole.Base)]
+    dark = sum(_luminance(color) for color in backgrounds) / len(backgrounds) < 0.18
+    lightness, step = (0.7, 0.02) if dark else (0.45, -0.02)
+    color = QColor.fromHslF(_WARNING_HUE, 0.75, lightness)
+    while 0.0 < lightness < 1.0 and min(contrast_ratio(color, b) for b in backgrounds) < WARNING_CONTRAST:
+        lightness += step
+        color = QColor.fromHslF(_WARNING_HUE, 0.75, min(1.0, max(0.0, lightness)))
+    return color
+
+
+def set_warning_text(widget: QWidget, on: bool, theme: QPalette) -> None:
+    """Show a widget's text in the warning colour of `theme` (on) or in the colour it inherits (off).
+
+    Call it again when the theme changes (the caller's changeEvent sees QEvent.PaletteChange, with its
+    own palette already the new one): the colour is worked out from the palette it is given.
+    """
+    palette = QPalette()  # no role of its own yet: every other colour is still inherited
+    if on:
+        palette.setColor(widget.foregroundRole(), warning_color(theme))
+    widget.setPalette(palette)

@@ -105,6 +105,7 @@ def click(qtbot, button) -> None:
 
 def test_the_catalog_is_listed_with_sizes_and_fit_verdicts(make_manager):
     manager = make_manager()
+    assert manager.windowTitle() == "Model Manager"  # what README and Help call it
     assert listed(manager) == [entry.name for entry in CATALOG]
     verdicts = set()
     for entry in CATALOG:

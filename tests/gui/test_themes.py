@@ -80,3 +80,48 @@ def test_every_status_field_is_readable_in_both_themes(window, qtbot, themes):
                 window.grab().save(str(SHOTS / f"window_no_model_{theme}.png"))
     finally:
         window.dark_action.setChecked(False)
+
+
+@pytest.mark.parametrize("themes", [("dark", "light"), ("light", "dark", "light")])
+def test_warnings_are_readable_in_both_themes(window, qtbot, themes, monkeypatch):
+    from gpt2_studio.gui import model_manager
+    from gpt2_studio.gui.model_manager import COLUMNS
+
+    # 2 GB free: GPT-2 fits, GPT-2 XL is "too big" (in the warning colour).
+    monkeypatch.setattr(model_manager, "free_ram_bytes", lambda: 2_000_000_000)
+    monkeypatch.setattr(model_manager, "free_vram_bytes", lambda: None)
+    editor = window.presets.show_editor()
+    editor.new_preset()
+    editor.form.template_edit.setPlainText("Tell me about {topic}")
+    assert not editor.save()  # an error under the form
+    message = editor.message
+    window.show_model_manager()
+    manager = window.model_manager
+    table = manager.table
+    fits = COLUMNS.index("Fits")
+    row = next(r for r in range(table.rowCount()) if table.item(r, 0).text() == "gpt2-xl")
+    cell = table.item(row, fits)
+    assert "too big" in cell.text()
+    table.clearSelection()
+    try:
+        for theme in themes:
+            window.dark_action.setChecked(theme == "dark")
+            QApplication.processEvents()
+            background = table.viewport().palette().color(QPalette.ColorRole.Base)
+            assert (background.lightness() < 100) == (theme == "dark")
+            assert contrast(cell.foreground().color(), background) >= MIN_CONTRAST, theme
+            image = table.viewport().grab(table.visualItemRect(cell)).toImage()
+            assert drawn_contrast(image) >= MIN_CONTRAST, theme
+            assert palette_contrast(message, message.parentWidget()) >= MIN_CONTRAST, theme
+            red = message.palette().color(message.foregroundRole())
+            assert red.red() > max(red.green(), red.blue()) + 40, (theme, red.name())  # still a red
+            image = message.parentWidget().grab(message.geometry()).toImage()
+            assert drawn_contrast(image) >= MIN_CONTRAST, theme
+            if SHOTS is not None:
+                SHOTS.mkdir(parents=True, exist_ok=True)
+                manager.grab().save(str(SHOTS / f"model_manager_{theme}.png"))
+                editor.grab().save(str(SHOTS / f"preset_editor_error_{theme}.png"))
+    finally:
+        window.dark_action.setChecked(False)
+        editor.close()
+        manager.close()
