@@ -649,8 +649,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         for offset in range(0, len(body), step):
             if rate is not None and hub._stopping.wait(0.05):
                 return None
-            self.wfile.write(body[offset : offset + step])
+            # Counted before the write: once the client holds the bytes, the count already includes them.
             hub._count_sent(file.path, len(body[offset : offset + step]))
+            self.wfile.write(body[offset : offset + step])
         return None
 
 
