@@ -19,13 +19,11 @@ from gpt2_studio.core.context import fit_prompt
 from gpt2_studio.core.errors import GenerationError, SettingsError
 from gpt2_studio.core.loading import LoadedModel
 from gpt2_studio.core.logits import pick_next_tokens
+from gpt2_studio.core.prefix_cache import PrefixCache
 from gpt2_studio.core.sampling import SamplingSettings
 from gpt2_studio.core.text_stream import TokenTextStream, token_byte_table
 
 log = logging.getLogger(__name__)
-
-# Prefill runs in chunks so that a cancel lands within one chunk even on a long prompt.
-PREFILL_CHUNK = 512
 
 FINISH_EOS = "eos"
 FINISH_STOP = "stop"
@@ -76,14 +74,6 @@ class _Row:
     text: str = field(default="")
 
 
-def _common_prefix(a: list[int], b: list[int]) -> int:
-    n = min(len(a), len(b))
-    i = 0
-    while i < n and a[i] == b[i]:
-        i += 1
-    return i
-
-
 def _held_back(text: str, stops: tuple[str, ...]) -> int:
     """How many trailing characters might be the start of a stop string."""
     best = 0
@@ -106,9 +96,8 @@ class Engine:
         self._lock = threading.Lock()
         self._cancel_lock = threading.Lock()
         self._current_cancel: threading.Event | None = None
-        self._cache = None
+        self._prefix = PrefixCache(self._runner, model.eos_token_id)
         self._work = None
-        self._cached_ids: list[int] = []
 
     # -- text <-> tokens ------------------------------------------------------------------------
     def tokenize(self, text: str) -> list[int]:
@@ -183,7 +172,7 @@ class Engine:
                     self._current_cancel = None
 
     def _forget_cache(self) -> None:
-        self._cached_ids = []
+        self._prefix.forget()
 
     def _work_cache(self, rows: int, prompt_length: int, capacity: int):
         """A cache whose first `rows` rows start with the prompt's keys and values.
@@ -192,36 +181,14 @@ class Engine:
         several get a reused batch buffer with the prompt copied into each row.
         """
         if rows == 1:
-            return self._cache
+            return self._prefix.cache
         work = self._work
         if work is None or work.batch < rows or work.capacity < capacity:
             self._work = None  # free the old buffer before allocating the new one
             # Room rounded up, so that a prompt growing by a few tokens keeps the buffer.
             work = self._work = self._runner.new_cache(rows, -(-capacity // 256) * 256)
-        self._runner.copy_prefix(self._cache, work, prompt_length, rows)
+        self._runner.copy_prefix(self._prefix.cache, work, prompt_length, rows)
         return work
-
-    @torch.inference_mode()
-    def _prefill(self, ids: list[int], cancel: threading.Event) -> tuple[torch.Tensor | None, int]:
-        """Bring the batch-1 cache up to `ids`, reusing the shared prefix; return last logits and reuse."""
-        runner = self._runner
-        if self._cache is None:
-            self._cache = runner.new_cache(1, runner.n_positions)
-        reused = min(_common_prefix(ids, self._cached_ids), len(ids) - 1)
-        self._cached_ids = self._cached_ids[:reused]
-        logits = None
-        position = reused
-        while position < len(ids):
-            if cancel.is_set():
-                return None, reused
-            chunk = ids[position : position + PREFILL_CHUNK]
-            batch = torch.tensor([chunk], dtype=torch.long, device=runner.device)
-            position += len(chunk)
-            logits = runner.forward(
-                batch, self._cache, start=position - len(chunk), logits=position == len(ids)
-            )
-            self._cached_ids = ids[:position]
-        return logits, reused
 
     @torch.inference_mode()
     def _generate(
@@ -236,7 +203,7 @@ class Engine:
         n = settings.num_alternatives
         rows = [_Row(TokenTextStream(self._token_bytes)) for _ in range(n)]
 
-        logits, reused = self._prefill(ids, cancel)
+        logits, reused = self._prefix.fill(ids, cancel)
         first_token_at = None
         steps = 0
         if logits is None:
