@@ -19,6 +19,7 @@ from gpt2_studio.core.context import fit_prompt
 from gpt2_studio.core.errors import GenerationError, SettingsError
 from gpt2_studio.core.loading import LoadedModel
 from gpt2_studio.core.logits import pick_next_tokens
+from gpt2_studio.core.plain_text import PlainTokenizer
 from gpt2_studio.core.prefix_cache import PrefixCache
 from gpt2_studio.core.sampling import SamplingSettings
 from gpt2_studio.core.text_stream import TokenTextStream, token_byte_table
@@ -97,12 +98,16 @@ class Engine:
         self._cancel_lock = threading.Lock()
         self._current_cancel: threading.Event | None = None
         self._prefix = PrefixCache(self._runner, model.eos_token_id)
+        self._plain = PlainTokenizer(model.tokenizer)
         self._work = None
 
     # -- text <-> tokens ------------------------------------------------------------------------
     def tokenize(self, text: str) -> list[int]:
-        """Token ids of text, without special-token handling (user text is plain text)."""
-        return self.model.tokenizer.encode(text, add_special_tokens=False)
+        """Token ids of user text, as plain text: `<|endoftext|>` in it is ordinary characters.
+
+        The one path for user text (prompts, context fitting, presets, the command line). Thread-safe.
+        """
+        return self._plain(text)
 
     def token_budget(self, settings: SamplingSettings) -> int:
         """How many prompt tokens fit beside settings.max_new_tokens in the model's window."""
