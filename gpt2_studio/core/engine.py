@@ -10,7 +10,7 @@ import logging
 import random
 import threading
 import time
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 
 import torch
@@ -75,6 +75,20 @@ class _Row:
     text: str = field(default="")
 
 
+class _Request:
+    """One request's cancel flag, and whether a later request took the model from it."""
+
+    def __init__(self, cancel: threading.Event) -> None:
+        self.cancel = cancel
+        self.started = False
+        self.open = True
+        self.superseded = False
+
+    def is_set(self) -> bool:
+        """Whether the request must stop: cancelled, or another request has the model now."""
+        return self.superseded or self.cancel.is_set()
+
+
 def _held_back(text: str, stops: tuple[str, ...]) -> int:
     """How many trailing characters might be the start of a stop string."""
     best = 0
@@ -94,9 +108,11 @@ class Engine:
         self._runner = model.runner
         self._token_bytes = token_byte_table(model.tokenizer)
         self._usable_vocab = len(self._token_bytes)
-        self._lock = threading.Lock()
+        # Held for each step of a request (for the whole of complete()), never while a stream's
+        # reader holds a piece. Reentrant: complete() steps its own stream while holding it.
+        self._lock = threading.RLock()
         self._cancel_lock = threading.Lock()
-        self._current_cancel: threading.Event | None = None
+        self._current: _Request | None = None
         self._prefix = PrefixCache(self._runner, model.eos_token_id)
         self._plain = PlainTokenizer(model.tokenizer)
         self._work = None
@@ -123,8 +139,8 @@ class Engine:
     def cancel(self) -> None:
         """Stop the request in flight (if any) before its next token step. Thread-safe."""
         with self._cancel_lock:
-            if self._current_cancel is not None:
-                self._current_cancel.set()
+            if self._current is not None and self._current.open:
+                self._current.cancel.set()
 
     # -- generation -----------------------------------------------------------------------------
     def complete(
@@ -135,46 +151,70 @@ class Engine:
         on_text: Callable[[TextDelta], None] | None = None,
         cancel: threading.Event | None = None,
     ) -> Completion:
-        """Generate settings.num_alternatives continuations of prompt; on_text gets each new piece."""
+        """Generate settings.num_alternatives continuations of prompt; on_text gets each new piece.
+
+        Calls from several threads run one after another.
+        """
         stream = self.stream(prompt, settings, cancel=cancel)
-        while True:
+        with self._lock:  # held across on_text too, so that no other request can take over meanwhile
             try:
-                delta = next(stream)
-            except StopIteration as done:
-                return done.value
-            if on_text is not None:
-                on_text(delta)
+                while True:
+                    try:
+                        delta = next(stream)
+                    except StopIteration as done:
+                        return done.value
+                    if on_text is not None:
+                        on_text(delta)
+            finally:
+                stream.close()
 
     def stream(
         self, prompt: str, settings: SamplingSettings | None = None, *, cancel: threading.Event | None = None
     ) -> Generator[TextDelta, None, Completion]:
-        """Yield TextDelta pieces as tokens arrive; the generator's return value is the Completion."""
+        """Yield TextDelta pieces as tokens arrive; the generator's return value is the Completion.
+
+        The engine is not held between pieces: a stream its reader stops reading (breaks out of, keeps
+        or drops) never blocks anything. The next request takes over; the old stream, if read again,
+        ends as cancelled with the text it had.
+        """
         settings = settings or SamplingSettings()
         budget = self.token_budget(settings)
-        return self._run(prompt, settings, budget, cancel or threading.Event())
+        return self._run(prompt, settings, budget, _Request(cancel or threading.Event()))
 
     def _run(
-        self, prompt: str, settings: SamplingSettings, budget: int, cancel: threading.Event
-    ) -> Iterator[TextDelta]:
-        with self._lock:
-            with self._cancel_lock:
-                self._current_cancel = cancel
-            try:
-                return (yield from self._generate(prompt, settings, budget, cancel))
-            except (torch.OutOfMemoryError, MemoryError) as exc:
-                self._forget_cache()
-                raise GenerationError(
-                    f"Out of memory while generating on {self.model.device}; try fewer alternatives, a "
-                    "shorter suggestion, or a smaller model.",
-                    out_of_memory=True,
-                    device=self.model.device,
-                ) from exc
-            except BaseException:
-                self._forget_cache()
-                raise
-            finally:
-                with self._cancel_lock:
-                    self._current_cancel = None
+        self, prompt: str, settings: SamplingSettings, budget: int, request: _Request
+    ) -> Generator[TextDelta, None, Completion]:
+        steps = self._generate(prompt, settings, budget, request)
+        try:
+            while True:
+                with self._lock:
+                    if not request.started:
+                        request.started = True
+                        with self._cancel_lock:
+                            if self._current is not None:
+                                self._current.superseded = True
+                            self._current = request
+                    try:
+                        pieces = next(steps)
+                    except StopIteration as done:
+                        return done.value
+                    except (torch.OutOfMemoryError, MemoryError) as exc:
+                        self._forget_cache()
+                        raise GenerationError(
+                            f"Out of memory while generating on {self.model.device}; try fewer "
+                            "alternatives, a shorter suggestion, or a smaller model.",
+                            out_of_memory=True,
+                            device=self.model.device,
+                        ) from exc
+                    except BaseException:
+                        self._forget_cache()  # a forward pass may have stopped half way
+                        raise
+                # Pieces are handed over with the engine free: whatever the reader does now (even
+                # never coming back) blocks nothing.
+                yield from pieces
+        finally:
+            request.open = False
+            steps.close()  # suspended between steps, never inside one: nothing to undo
 
     def _forget_cache(self) -> None:
         self._prefix.forget()
@@ -197,8 +237,13 @@ class Engine:
 
     @torch.inference_mode()
     def _generate(
-        self, prompt: str, settings: SamplingSettings, budget: int, cancel: threading.Event
-    ) -> Generator[TextDelta, None, Completion]:
+        self, prompt: str, settings: SamplingSettings, budget: int, request: _Request
+    ) -> Generator[list[TextDelta], None, Completion]:
+        """The request, one token step per next(); each step runs with the engine's lock held.
+
+        Between steps another request may have taken over the model (request.is_set() is then
+        true), so each step checks before it touches the model or the caches.
+        """
         started = time.perf_counter()
         runner = self._runner
         eos = self.model.eos_token_id
@@ -208,7 +253,7 @@ class Engine:
         n = settings.num_alternatives
         rows = [_Row(TokenTextStream(self._token_bytes)) for _ in range(n)]
 
-        logits, reused = self._prefix.fill(ids, cancel)
+        logits, reused = self._prefix.fill(ids, request)
         first_token_at = None
         steps = 0
         if logits is None:
@@ -226,11 +271,20 @@ class Engine:
                 seen = torch.zeros(n, logits.shape[-1], dtype=torch.bool, device=logits.device)
                 seen[:, ids] = True
             rows_alive = n
+            pieces: list[TextDelta] = []
+            tokens = None
             for step in range(settings.max_new_tokens):
-                if cancel.is_set():
+                if pieces:
+                    yield pieces
+                    pieces = []
+                if request.is_set():
                     for row in rows:
                         row.reason = row.reason or FINISH_CANCELLED
                     break
+                if tokens is not None:
+                    logits = runner.forward(tokens[:, None], work, start=len(ids) + step - 1)
+                    if self._usable_vocab < logits.shape[-1]:
+                        logits[:, self._usable_vocab :] = float("-inf")
                 tokens = pick_next_tokens(logits, settings, generator, seen)
                 if seen is not None:
                     seen[torch.arange(n), tokens] = True
@@ -251,21 +305,21 @@ class Engine:
                         rows_alive -= 1
                     delta = self._take_delta(row, settings.stop_strings)
                     if delta:
-                        yield TextDelta(index, delta)
+                        pieces.append(TextDelta(index, delta))
                 if rows_alive == 0:
                     break
-                if step + 1 == settings.max_new_tokens:
-                    break
-                logits = runner.forward(tokens[:, None], work, start=len(ids) + step)
-                if self._usable_vocab < logits.shape[-1]:
-                    logits[:, self._usable_vocab :] = float("-inf")
+            if pieces:
+                yield pieces
+        last: list[TextDelta] = []
         for index, row in enumerate(rows):
             if row.reason in (None, FINISH_EOS, FINISH_CANCELLED):
                 row.text += row.stream.finish()
             row.reason = row.reason or FINISH_LENGTH
             delta = self._take_delta(row, ())
             if delta:
-                yield TextDelta(index, delta)
+                last.append(TextDelta(index, delta))
+        if last:
+            yield last
         finished = time.perf_counter()
         first = (first_token_at or finished) - started
         decode_time = finished - (first_token_at or finished)
