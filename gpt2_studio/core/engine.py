@@ -1,7 +1,8 @@
 """The generation engine: prompt → N alternative continuations, streamed, cancellable, prefix-cached.
 
-One Engine owns one loaded model and is driven by one thread at a time (the GUI's model worker, or a
-script); `cancel()` may be called from any thread and takes effect before the next token step.
+One Engine owns one loaded model and runs one request at a time: complete() calls from several threads
+wait for each other; a new request takes the model from a stream that is still open (its reader may
+have gone). `cancel()` may be called from any thread and takes effect before the next token step.
 """
 
 from __future__ import annotations
