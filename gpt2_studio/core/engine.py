@@ -23,7 +23,7 @@ from gpt2_studio.core.logits import pick_next_tokens
 from gpt2_studio.core.plain_text import PlainTokenizer
 from gpt2_studio.core.prefix_cache import PrefixCache
 from gpt2_studio.core.sampling import SamplingSettings
-from gpt2_studio.core.text_stream import TokenTextStream, token_byte_table
+from gpt2_studio.core.text_stream import TokenTextStream, decode_whole, token_byte_table
 
 log = logging.getLogger(__name__)
 
@@ -125,6 +125,10 @@ class Engine:
         The one path for user text (prompts, context fitting, presets, the command line). Thread-safe.
         """
         return self._plain(text)
+
+    def detokenize(self, ids: list[int]) -> str:
+        """Text of token ids cut from user text; a character cut in half at either end is left out."""
+        return decode_whole(self._token_bytes, ids)
 
     def token_budget(self, settings: SamplingSettings) -> int:
         """How many prompt tokens fit beside settings.max_new_tokens in the model's window."""

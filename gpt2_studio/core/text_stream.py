@@ -70,3 +70,15 @@ class TokenTextStream:
         whole stays. Returns "" (what was complete was already returned by push)."""
         self._decoder.reset()
         return ""
+
+
+def decode_whole(token_bytes: Sequence[bytes], ids: Sequence[int]) -> str:
+    """The text of ids, leaving out a character cut in half at either end (never U+FFFD for a cut).
+
+    For token ids taken from the middle of user text (trimming a preset's placeholder to a budget).
+    """
+    data = b"".join(token_bytes[i] for i in ids)
+    start = 0
+    while start < min(len(data), 3) and 0x80 <= data[start] < 0xC0:  # the tail of a cut character
+        start += 1
+    return codecs.getincrementaldecoder("utf-8")(errors="replace").decode(data[start:])

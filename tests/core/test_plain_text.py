@@ -99,3 +99,18 @@ def test_preset_placeholders_keep_control_strings_as_text(real_model):
 def test_an_empty_prompt_still_starts_from_the_end_of_text_token(real_model):
     result = Engine(real_model).complete("", SamplingSettings(temperature=0, max_new_tokens=2))
     assert result.prompt_tokens == 1
+
+
+def test_detokenize_leaves_out_characters_cut_at_either_end(real_model):
+    engine = Engine(real_model)
+    text = f"日本 {EOT} café 🙂\ufffd x 🙂"
+    ids = engine.tokenize(text)
+    assert engine.detokenize(ids) == text
+    for start in range(len(ids)):
+        for end in range(start, len(ids) + 1):
+            piece = engine.detokenize(ids[start:end])
+            assert piece in text
+            assert "\ufffd" not in piece or "\ufffd" in text[text.index(piece) :]
+    # Cut inside 日 (3 bytes in tokens "æĹ", "¥"): the half character is left out, not shown as U+FFFD.
+    assert engine.detokenize(ids[1:]) == text[1:]
+    assert engine.detokenize(ids[:1]) == ""
