@@ -6,6 +6,9 @@ Each side runs in a fresh process so that its resident memory (RSS) can be read 
 
     .venv/bin/python benchmarks/bench_engine.py            # full run, a few minutes on 2 cores
     .venv/bin/python benchmarks/bench_engine.py --quick    # small model, one repetition: a smoke run
+    .venv/bin/python benchmarks/bench_engine.py --precisions int8 --baseline /path/to/old/checkout
+                                                           # before/after, measured alternately
+    .venv/bin/python benchmarks/bench_engine.py --cpu-time # 1 thread, CPU seconds: for a busy machine
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ DECODE_TOKENS = 64
 ALT_TOKENS = 24
 ALTERNATIVES = 3
 PRECISIONS = ("fp32", "bf16", "int8")
+CPU_TIME_ENV = "GPT2_BENCH_CPU_TIME"
 EOS = "<|endoftext|>"
 VOCAB_SIZE = 50257
 # Sampling shared by both sides: the app's defaults, fixed seed.
@@ -210,6 +214,8 @@ def _cpu_clock() -> tuple[float, float, float]:
 
 def _disturbed(since: tuple[float, float, float]) -> bool:
     """Whether other processes used more than a tenth of the machine's CPUs since `since`."""
+    if os.environ.get(CPU_TIME_ENV):
+        return False  # CPU time is what is measured: other processes do not change it much
     now = _cpu_clock()
     wall, busy, own = (b - a for a, b in zip(since, now, strict=True))
     return busy - own > 0.1 * wall * (os.cpu_count() or 1) + 0.03  # /proc/stat counts in 10 ms ticks
@@ -254,6 +260,10 @@ class Repeat:
 
 def _setup(threads: int | None) -> None:
     """Quiet transformers, import what loading needs (so load times exclude imports), set threads."""
+    if os.environ.get(CPU_TIME_ENV):
+        # Every clock the engine, generate()'s streamer and this script read becomes this process's CPU
+        # time: with one thread, a busy machine then changes the figures far less than wall time.
+        time.perf_counter = time.process_time
     import torch
     import transformers
     from transformers import GPT2LMHeadModel, GPT2Tokenizer  # noqa: F401
@@ -332,10 +342,19 @@ def bench_generate(folder: Path, prompts: Prompts, reps: int, threads: int | Non
 
 
 def bench_engine(
-    folder: Path, precision: str, prompts: Prompts, reps: int, threads: int | None
+    folder: Path, precision: str, prompts: Prompts, reps: int, threads: int | None, source: str | None = None
 ) -> dict[str, Any]:
-    """GPT-2 Studio's Engine in one precision, the same sampling and prompts."""
+    """GPT-2 Studio's Engine in one precision, the same sampling and prompts.
+
+    source: another checkout whose gpt2_studio package is measured instead of this one's.
+    """
+    if source:
+        sys.path.insert(0, source)
     _setup(threads)
+    import gpt2_studio
+
+    if source and not Path(gpt2_studio.__file__).resolve().is_relative_to(Path(source).resolve()):
+        raise RuntimeError(f"gpt2_studio was imported from {gpt2_studio.__file__}, not from {source}")
     from gpt2_studio.core.engine import Completion, Engine
     from gpt2_studio.core.loading import load_model
     from gpt2_studio.core.sampling import SamplingSettings
@@ -396,17 +415,25 @@ def _verdict(ok: bool) -> str:
     return "PASS" if ok else "MISS"
 
 
+def _label(name: str) -> str:
+    return f"before {name[:-7]}" if name.endswith("@before") else f"engine {name}"
+
+
 def report(results: dict[str, dict[str, Any]], prompts: Prompts) -> None:
-    """Print every figure, the engine/generate ratios and the targets."""
+    """Print every figure, the engine/generate ratios and the targets (one column per engine run)."""
     gen = results["generate"]
-    columns = ["generate", *PRECISIONS]
-    print(f"\n{'':36}{'generate()':>12}" + "".join(f"{'engine ' + p:>12}" for p in PRECISIONS))
+    engines = [name for name in results if name != "generate"]
+    columns = ["generate", *engines]
+    print(f"\n{'':36}{'generate()':>12}" + "".join(f"{_label(p):>14}" for p in engines))
 
     def row(label: str, key: str, fmt: str, ratio: bool = False) -> None:
         values = [results[c].get(key) for c in columns]
-        print(f"{label:36}" + "".join(f"{'-' if v is None else format(v, fmt):>12}" for v in values))
+        print(
+            f"{label:36}{format(values[0], fmt) if values[0] is not None else '-':>12}"
+            + "".join(f"{'-' if v is None else format(v, fmt):>14}" for v in values[1:])
+        )
         if ratio:
-            ratios = "".join(f"{results[p][key] / gen[key]:>11.3f}x" for p in PRECISIONS)
+            ratios = "".join(f"{results[p][key] / gen[key]:>13.3f}x" for p in engines)
             print(f"{'   engine/generate':36}{'':12}{ratios}")
 
     row("load (s)", "load_s", ".2f")
@@ -425,18 +452,19 @@ def report(results: dict[str, dict[str, Any]], prompts: Prompts) -> None:
     row("   prompt tokens reused", "typing_reused", "d")
 
     print(f"\nTargets (typing: {len(prompts.ids_typed)}-token prompt, {PROMPT_TOKENS} of them cached):")
-    for p in PRECISIONS:
+    for p in engines:
         r = results[p]
         typing = r["typing_s"] / gen["typing_s"]
         decode = r["decode_tps"] / gen["decode_tps"]
         cold = r["alt3_cold_s"] / r["alt1_cold_s"]
         cached = r["alt3_cached_s"] / r["alt1_cached_s"]
         print(
-            f"  {p}: typing first token {typing:.3f}x generate() (target < {1 / TYPING_TARGET:g}x) "
+            f"  {_label(p)}: typing first token {typing:.3f}x generate() (target < {1 / TYPING_TARGET:g}x) "
             f"{_verdict(typing < 1 / TYPING_TARGET)}\n"
-            f"  {p}: decode {decode:.2f}x generate() (target >= {DECODE_TARGET:g}x) "
+            f"  {_label(p)}: decode {decode:.2f}x generate() (target >= {DECODE_TARGET:g}x) "
             f"{_verdict(decode >= DECODE_TARGET)}\n"
-            f"  {p}: {ALTERNATIVES} alts cost {cached:.2f}x one with the prompt cached, {cold:.2f}x cold "
+            f"  {_label(p)}: {ALTERNATIVES} alts cost {cached:.2f}x one with the prompt cached, "
+            f"{cold:.2f}x cold "
             f"(target <= {ALTERNATIVES_TARGET:g}x) {_verdict(max(cold, cached) <= ALTERNATIVES_TARGET)}"
         )
 
@@ -448,7 +476,27 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--reps", type=int, default=None, help="timed repetitions per figure (default 3, quick 1)"
     )
+    parser.add_argument(
+        "--precisions", default=",".join(PRECISIONS), help="engine precisions, comma-separated"
+    )
+    parser.add_argument(
+        "--baseline",
+        default=None,
+        help="another checkout (e.g. a git worktree of an older commit): its engine is measured too, "
+        "each precision right before this checkout's, so that both see the same machine load",
+    )
+    parser.add_argument(
+        "--cpu-time",
+        action="store_true",
+        help="one thread, and every time is the process's CPU time (for a machine that is not quiet)",
+    )
     args = parser.parse_args(argv)
+    if args.cpu_time:
+        args.threads = 1
+        os.environ[CPU_TIME_ENV] = "1"  # read by the measuring processes
+    precisions = [p for p in args.precisions.split(",") if p]
+    if unknown := set(precisions) - set(PRECISIONS):
+        parser.error(f"unknown precision(s): {', '.join(sorted(unknown))}")
     shape = QUICK if args.quick else FULL
     reps = args.reps or (1 if args.quick else 3)
 
@@ -460,22 +508,26 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"GPT-2 {'quick' if args.quick else '124M'} {shape}, vocab {VOCAB_SIZE}, random weights\n"
         f"torch {torch.__version__}, transformers {transformers.__version__}, {threads} threads on "
-        f"{os.cpu_count()} CPUs ({platform.machine()}); median of {reps} runs after a warm-up",
+        f"{os.cpu_count()} CPUs ({platform.machine()}); median of {reps} runs after a warm-up"
+        + ("; times are CPU seconds of the measuring process" if args.cpu_time else ""),
         flush=True,
     )
-    started = time.perf_counter()
+    started = time.monotonic()  # wall time even with --cpu-time
     with tempfile.TemporaryDirectory(prefix="gpt2-bench-") as tmp:
         folder = build_model_folder(Path(tmp), shape)
         prompts = make_prompts(folder)
         results = {}
-        for name in ("generate", *PRECISIONS):
-            print(f"  measuring {name}…", file=sys.stderr, flush=True)
-            if name == "generate":
-                results[name] = _in_fresh_process(bench_generate, folder, prompts, reps, args.threads)
-            else:
-                results[name] = _in_fresh_process(bench_engine, folder, name, prompts, reps, args.threads)
+        print("  measuring generate…", file=sys.stderr, flush=True)
+        results["generate"] = _in_fresh_process(bench_generate, folder, prompts, reps, args.threads)
+        for precision in precisions:
+            runs = [(f"{precision}@before", args.baseline)] if args.baseline else []
+            for name, source in [*runs, (precision, None)]:
+                print(f"  measuring {_label(name)}…", file=sys.stderr, flush=True)
+                results[name] = _in_fresh_process(
+                    bench_engine, folder, precision, prompts, reps, args.threads, source
+                )
     report(results, prompts)
-    print(f"\n(total {time.perf_counter() - started:.0f} s)")
+    print(f"\n(total {time.monotonic() - started:.0f} s)")
     return 0
 
 

@@ -1,7 +1,8 @@
 """The generation engine: prompt → N alternative continuations, streamed, cancellable, prefix-cached.
 
-One Engine owns one loaded model and is driven by one thread at a time (the GUI's model worker, or a
-script); `cancel()` may be called from any thread and takes effect before the next token step.
+One Engine owns one loaded model and runs one request at a time: complete() calls from several threads
+wait for each other; a new request takes the model from a stream that is still open (its reader may
+have gone). `cancel()` may be called from any thread and takes effect before the next token step.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import logging
 import random
 import threading
 import time
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 
 import torch
@@ -19,13 +20,12 @@ from gpt2_studio.core.context import fit_prompt
 from gpt2_studio.core.errors import GenerationError, SettingsError
 from gpt2_studio.core.loading import LoadedModel
 from gpt2_studio.core.logits import pick_next_tokens
+from gpt2_studio.core.plain_text import PlainTokenizer
+from gpt2_studio.core.prefix_cache import PrefixCache
 from gpt2_studio.core.sampling import SamplingSettings
-from gpt2_studio.core.text_stream import TokenTextStream, token_byte_table
+from gpt2_studio.core.text_stream import TokenTextStream, decode_whole, token_byte_table
 
 log = logging.getLogger(__name__)
-
-# Prefill runs in chunks so that a cancel lands within one chunk even on a long prompt.
-PREFILL_CHUNK = 512
 
 FINISH_EOS = "eos"
 FINISH_STOP = "stop"
@@ -76,12 +76,18 @@ class _Row:
     text: str = field(default="")
 
 
-def _common_prefix(a: list[int], b: list[int]) -> int:
-    n = min(len(a), len(b))
-    i = 0
-    while i < n and a[i] == b[i]:
-        i += 1
-    return i
+class _Request:
+    """One request's cancel flag, and whether a later request took the model from it."""
+
+    def __init__(self, cancel: threading.Event) -> None:
+        self.cancel = cancel
+        self.started = False
+        self.open = True
+        self.superseded = False
+
+    def is_set(self) -> bool:
+        """Whether the request must stop: cancelled, or another request has the model now."""
+        return self.superseded or self.cancel.is_set()
 
 
 def _held_back(text: str, stops: tuple[str, ...]) -> int:
@@ -103,17 +109,26 @@ class Engine:
         self._runner = model.runner
         self._token_bytes = token_byte_table(model.tokenizer)
         self._usable_vocab = len(self._token_bytes)
-        self._lock = threading.Lock()
+        # Held for each step of a request (for the whole of complete()), never while a stream's
+        # reader holds a piece. Reentrant: complete() steps its own stream while holding it.
+        self._lock = threading.RLock()
         self._cancel_lock = threading.Lock()
-        self._current_cancel: threading.Event | None = None
-        self._cache = None
+        self._current: _Request | None = None
+        self._prefix = PrefixCache(self._runner, model.eos_token_id)
+        self._plain = PlainTokenizer(model.tokenizer)
         self._work = None
-        self._cached_ids: list[int] = []
 
     # -- text <-> tokens ------------------------------------------------------------------------
     def tokenize(self, text: str) -> list[int]:
-        """Token ids of text, without special-token handling (user text is plain text)."""
-        return self.model.tokenizer.encode(text, add_special_tokens=False)
+        """Token ids of user text, as plain text: `<|endoftext|>` in it is ordinary characters.
+
+        The one path for user text (prompts, context fitting, presets, the command line). Thread-safe.
+        """
+        return self._plain(text)
+
+    def detokenize(self, ids: list[int]) -> str:
+        """Text of token ids cut from user text; a character cut in half at either end is left out."""
+        return decode_whole(self._token_bytes, ids)
 
     def token_budget(self, settings: SamplingSettings) -> int:
         """How many prompt tokens fit beside settings.max_new_tokens in the model's window."""
@@ -129,8 +144,8 @@ class Engine:
     def cancel(self) -> None:
         """Stop the request in flight (if any) before its next token step. Thread-safe."""
         with self._cancel_lock:
-            if self._current_cancel is not None:
-                self._current_cancel.set()
+            if self._current is not None and self._current.open:
+                self._current.cancel.set()
 
     # -- generation -----------------------------------------------------------------------------
     def complete(
@@ -141,49 +156,73 @@ class Engine:
         on_text: Callable[[TextDelta], None] | None = None,
         cancel: threading.Event | None = None,
     ) -> Completion:
-        """Generate settings.num_alternatives continuations of prompt; on_text gets each new piece."""
+        """Generate settings.num_alternatives continuations of prompt; on_text gets each new piece.
+
+        Calls from several threads run one after another.
+        """
         stream = self.stream(prompt, settings, cancel=cancel)
-        while True:
+        with self._lock:  # held across on_text too, so that no other request can take over meanwhile
             try:
-                delta = next(stream)
-            except StopIteration as done:
-                return done.value
-            if on_text is not None:
-                on_text(delta)
+                while True:
+                    try:
+                        delta = next(stream)
+                    except StopIteration as done:
+                        return done.value
+                    if on_text is not None:
+                        on_text(delta)
+            finally:
+                stream.close()
 
     def stream(
         self, prompt: str, settings: SamplingSettings | None = None, *, cancel: threading.Event | None = None
     ) -> Generator[TextDelta, None, Completion]:
-        """Yield TextDelta pieces as tokens arrive; the generator's return value is the Completion."""
+        """Yield TextDelta pieces as tokens arrive; the generator's return value is the Completion.
+
+        The engine is not held between pieces: a stream its reader stops reading (breaks out of, keeps
+        or drops) never blocks anything. The next request takes over; the old stream, if read again,
+        ends as cancelled with the text it had.
+        """
         settings = settings or SamplingSettings()
         budget = self.token_budget(settings)
-        return self._run(prompt, settings, budget, cancel or threading.Event())
+        return self._run(prompt, settings, budget, _Request(cancel or threading.Event()))
 
     def _run(
-        self, prompt: str, settings: SamplingSettings, budget: int, cancel: threading.Event
-    ) -> Iterator[TextDelta]:
-        with self._lock:
-            with self._cancel_lock:
-                self._current_cancel = cancel
-            try:
-                return (yield from self._generate(prompt, settings, budget, cancel))
-            except (torch.OutOfMemoryError, MemoryError) as exc:
-                self._forget_cache()
-                raise GenerationError(
-                    f"Out of memory while generating on {self.model.device}; try fewer alternatives, a "
-                    "shorter suggestion, or a smaller model.",
-                    out_of_memory=True,
-                    device=self.model.device,
-                ) from exc
-            except BaseException:
-                self._forget_cache()
-                raise
-            finally:
-                with self._cancel_lock:
-                    self._current_cancel = None
+        self, prompt: str, settings: SamplingSettings, budget: int, request: _Request
+    ) -> Generator[TextDelta, None, Completion]:
+        steps = self._generate(prompt, settings, budget, request)
+        try:
+            while True:
+                with self._lock:
+                    if not request.started:
+                        request.started = True
+                        with self._cancel_lock:
+                            if self._current is not None:
+                                self._current.superseded = True
+                            self._current = request
+                    try:
+                        pieces = next(steps)
+                    except StopIteration as done:
+                        return done.value
+                    except (torch.OutOfMemoryError, MemoryError) as exc:
+                        self._forget_cache()
+                        raise GenerationError(
+                            f"Out of memory while generating on {self.model.device}; try fewer "
+                            "alternatives, a shorter suggestion, or a smaller model.",
+                            out_of_memory=True,
+                            device=self.model.device,
+                        ) from exc
+                    except BaseException:
+                        self._forget_cache()  # a forward pass may have stopped half way
+                        raise
+                # Pieces are handed over with the engine free: whatever the reader does now (even
+                # never coming back) blocks nothing.
+                yield from pieces
+        finally:
+            request.open = False
+            steps.close()  # suspended between steps, never inside one: nothing to undo
 
     def _forget_cache(self) -> None:
-        self._cached_ids = []
+        self._prefix.forget()
 
     def _work_cache(self, rows: int, prompt_length: int, capacity: int):
         """A cache whose first `rows` rows start with the prompt's keys and values.
@@ -192,41 +231,24 @@ class Engine:
         several get a reused batch buffer with the prompt copied into each row.
         """
         if rows == 1:
-            return self._cache
+            return self._prefix.cache
         work = self._work
         if work is None or work.batch < rows or work.capacity < capacity:
             self._work = None  # free the old buffer before allocating the new one
             # Room rounded up, so that a prompt growing by a few tokens keeps the buffer.
             work = self._work = self._runner.new_cache(rows, -(-capacity // 256) * 256)
-        self._runner.copy_prefix(self._cache, work, prompt_length, rows)
+        self._runner.copy_prefix(self._prefix.cache, work, prompt_length, rows)
         return work
 
     @torch.inference_mode()
-    def _prefill(self, ids: list[int], cancel: threading.Event) -> tuple[torch.Tensor | None, int]:
-        """Bring the batch-1 cache up to `ids`, reusing the shared prefix; return last logits and reuse."""
-        runner = self._runner
-        if self._cache is None:
-            self._cache = runner.new_cache(1, runner.n_positions)
-        reused = min(_common_prefix(ids, self._cached_ids), len(ids) - 1)
-        self._cached_ids = self._cached_ids[:reused]
-        logits = None
-        position = reused
-        while position < len(ids):
-            if cancel.is_set():
-                return None, reused
-            chunk = ids[position : position + PREFILL_CHUNK]
-            batch = torch.tensor([chunk], dtype=torch.long, device=runner.device)
-            position += len(chunk)
-            logits = runner.forward(
-                batch, self._cache, start=position - len(chunk), logits=position == len(ids)
-            )
-            self._cached_ids = ids[:position]
-        return logits, reused
-
-    @torch.inference_mode()
     def _generate(
-        self, prompt: str, settings: SamplingSettings, budget: int, cancel: threading.Event
-    ) -> Generator[TextDelta, None, Completion]:
+        self, prompt: str, settings: SamplingSettings, budget: int, request: _Request
+    ) -> Generator[list[TextDelta], None, Completion]:
+        """The request, one token step per next(); each step runs with the engine's lock held.
+
+        Between steps another request may have taken over the model (request.is_set() is then
+        true), so each step checks before it touches the model or the caches.
+        """
         started = time.perf_counter()
         runner = self._runner
         eos = self.model.eos_token_id
@@ -236,7 +258,7 @@ class Engine:
         n = settings.num_alternatives
         rows = [_Row(TokenTextStream(self._token_bytes)) for _ in range(n)]
 
-        logits, reused = self._prefill(ids, cancel)
+        logits, reused = self._prefix.fill(ids, request)
         first_token_at = None
         steps = 0
         if logits is None:
@@ -254,11 +276,20 @@ class Engine:
                 seen = torch.zeros(n, logits.shape[-1], dtype=torch.bool, device=logits.device)
                 seen[:, ids] = True
             rows_alive = n
+            pieces: list[TextDelta] = []
+            tokens = None
             for step in range(settings.max_new_tokens):
-                if cancel.is_set():
+                if pieces:
+                    yield pieces
+                    pieces = []
+                if request.is_set():
                     for row in rows:
                         row.reason = row.reason or FINISH_CANCELLED
                     break
+                if tokens is not None:
+                    logits = runner.forward(tokens[:, None], work, start=len(ids) + step - 1)
+                    if self._usable_vocab < logits.shape[-1]:
+                        logits[:, self._usable_vocab :] = float("-inf")
                 tokens = pick_next_tokens(logits, settings, generator, seen)
                 if seen is not None:
                     seen[torch.arange(n), tokens] = True
@@ -279,21 +310,21 @@ class Engine:
                         rows_alive -= 1
                     delta = self._take_delta(row, settings.stop_strings)
                     if delta:
-                        yield TextDelta(index, delta)
+                        pieces.append(TextDelta(index, delta))
                 if rows_alive == 0:
                     break
-                if step + 1 == settings.max_new_tokens:
-                    break
-                logits = runner.forward(tokens[:, None], work, start=len(ids) + step)
-                if self._usable_vocab < logits.shape[-1]:
-                    logits[:, self._usable_vocab :] = float("-inf")
+            if pieces:
+                yield pieces
+        last: list[TextDelta] = []
         for index, row in enumerate(rows):
             if row.reason in (None, FINISH_EOS, FINISH_CANCELLED):
                 row.text += row.stream.finish()
             row.reason = row.reason or FINISH_LENGTH
             delta = self._take_delta(row, ())
             if delta:
-                yield TextDelta(index, delta)
+                last.append(TextDelta(index, delta))
+        if last:
+            yield last
         finished = time.perf_counter()
         first = (first_token_at or finished) - started
         decode_time = finished - (first_token_at or finished)

@@ -1,6 +1,8 @@
 """Choosing the next token from logits: repetition penalty, temperature, top-k, top-p, then a draw.
 
 Same order and semantics as transformers' processors, written out plainly (as in nanoGPT's generate).
+Every value that SamplingSettings accepts is computed safely: a tiny temperature or repetition penalty
+gives (near-)greedy choices, never an infinite or NaN probability.
 """
 
 from __future__ import annotations
@@ -9,11 +11,14 @@ import torch
 
 from gpt2_studio.core.sampling import SamplingSettings
 
+_LARGEST = torch.finfo(torch.float32).max
+
 
 def apply_repetition_penalty(logits: torch.Tensor, seen: torch.Tensor, penalty: float) -> torch.Tensor:
     """Make already-seen tokens less likely: positive logits divided, negative multiplied (CTRL)."""
     penalized = torch.where(logits > 0, logits / penalty, logits * penalty)
-    return torch.where(seen, penalized, logits)
+    # A tiny penalty divides a positive logit to +inf, which would make the probabilities NaN.
+    return torch.where(seen, penalized, logits).clamp(max=_LARGEST)
 
 
 def filter_top_k(logits: torch.Tensor, top_k: int) -> torch.Tensor:
@@ -47,7 +52,9 @@ def pick_next_tokens(
         logits = apply_repetition_penalty(logits, seen, settings.repetition_penalty)
     if settings.greedy:
         return logits.argmax(dim=-1)
-    logits = logits / settings.temperature
+    # Shifted so that the largest is 0: dividing by a tiny temperature then gives 0 for the best and
+    # -inf for the rest (greedy), never inf - inf.
+    logits = (logits - logits.amax(dim=-1, keepdim=True)) / settings.temperature
     if 0 < settings.top_k < logits.shape[-1]:
         # Same distribution as filtering the whole vocabulary, but the softmax and the draw only
         # touch k values: a few hundred microseconds less per token on a 50k vocabulary.

@@ -184,10 +184,11 @@ class GPT2Runner:
 
     @torch.inference_mode()
     def forward(
-        self, ids: torch.Tensor, cache: KVCache, start: int, logits: bool = True
+        self, ids: torch.Tensor, cache: KVCache, start: int, logits: bool = True, row: int = -1
     ) -> torch.Tensor | None:
-        """Feed ids [batch, T] at positions start…start+T-1; return the last logits [batch, vocab].
+        """Feed ids [batch, T] at positions start…start+T-1; return the logits [batch, vocab] of one row.
 
+        row picks the position within the chunk (the last by default; a padded chunk's last real one);
         logits=False only fills the cache (a prefill chunk that is not the last).
         """
         batch, length = ids.shape
@@ -226,7 +227,7 @@ class GPT2Runner:
             x = x + layer.fc_out(self.act(layer.fc(h)))
         if not logits:
             return None
-        last = x[:, -1].to(self.ln_f[0].device)
+        last = x[:, row].to(self.ln_f[0].device)
         last = F.layer_norm(last, (width,), self.ln_f[0], self.ln_f[1], self.eps)
         return self._logits(last.to(self.device))
 

@@ -14,15 +14,22 @@ MAX_TEMPERATURE = 5.0
 MAX_ALTERNATIVES = 16
 MAX_SEED = 2**63 - 1
 MAX_REPETITION_PENALTY = 10.0
+# Below this a temperature is greedy: the best token would win by a factor of at least e^(gap·10^4).
+# (A temperature under float32's range would otherwise divide by zero.)
+GREEDY_TEMPERATURE = 1e-4
 
 
 def _number(name: str, value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise SettingsError(f"{name} must be a number, not {value!r}.")
-    value = float(value)
+    try:
+        value = float(value)
+    except OverflowError:  # an int beyond float's range
+        digits = len(str(abs(value)))
+        raise SettingsError(f"{name} must be a finite number, not a {digits}-digit one.") from None
     if not math.isfinite(value):
         raise SettingsError(f"{name} must be a finite number, not {value!r}.")
-    return value
+    return value + 0.0  # -0.0 becomes 0.0
 
 
 def _integer(name: str, value: Any) -> int:
@@ -30,6 +37,9 @@ def _integer(name: str, value: Any) -> int:
         value = int(value)
     if isinstance(value, bool) or not isinstance(value, int):
         raise SettingsError(f"{name} must be a whole number, not {value!r}.")
+    if abs(value) >= 2**64:  # every limit is far below; keep the messages short
+        digits = len(str(abs(value)))
+        raise SettingsError(f"{name} must be a whole number of at most 19 digits, not {digits}.")
     return value
 
 
@@ -37,7 +47,8 @@ def _integer(name: str, value: Any) -> int:
 class SamplingSettings:
     """How to pick each next token; defaults are the classic GPT-2 ones (top-k 40, temperature 0.7).
 
-    temperature 0 means greedy decoding (always the most likely token); top_k 0 and top_p 1.0 turn
+    temperature 0 (or anything below 1e-4) means greedy decoding (always the most likely token); top_k 0
+    and top_p 1.0 turn
     those filters off; repetition_penalty 1.0 is off (CTRL-style, >1 discourages repeats).
     """
 
@@ -109,7 +120,7 @@ class SamplingSettings:
     @property
     def greedy(self) -> bool:
         """True when sampling reduces to picking the most likely token."""
-        return self.temperature == 0.0 or self.top_k == 1
+        return self.temperature < GREEDY_TEMPERATURE or self.top_k == 1
 
     def replace(self, **changes: Any) -> SamplingSettings:
         """A copy with some fields changed, validated again."""

@@ -2,7 +2,9 @@
 
 GPT-2's byte-level BPE splits multi-byte UTF-8 characters across tokens. Each token maps to raw bytes;
 an incremental UTF-8 decoder holds back an incomplete sequence until the next token completes it, so
-the streamed pieces joined are exactly the final text.
+the streamed pieces joined are exactly the final text; at the end, a character left unfinished is
+dropped (never shown as U+FFFD). Bytes that can never be valid UTF-8 are replaced with U+FFFD as soon
+as that is known.
 """
 
 from __future__ import annotations
@@ -63,7 +65,20 @@ class TokenTextStream:
         return piece
 
     def finish(self) -> str:
-        """Flush bytes left over at the end (an unfinished character becomes U+FFFD)."""
-        piece = self._decoder.decode(b"", final=True)
-        self.text += piece
-        return piece
+        """End the text. Bytes of a character the last token left unfinished (a cut at the token limit,
+        a cancel or the end of text) are dropped rather than shown as U+FFFD; a U+FFFD the model wrote
+        whole stays. Returns "" (what was complete was already returned by push)."""
+        self._decoder.reset()
+        return ""
+
+
+def decode_whole(token_bytes: Sequence[bytes], ids: Sequence[int]) -> str:
+    """The text of ids, leaving out a character cut in half at either end (never U+FFFD for a cut).
+
+    For token ids taken from the middle of user text (trimming a preset's placeholder to a budget).
+    """
+    data = b"".join(token_bytes[i] for i in ids)
+    start = 0
+    while start < min(len(data), 3) and 0x80 <= data[start] < 0xC0:  # the tail of a cut character
+        start += 1
+    return codecs.getincrementaldecoder("utf-8")(errors="replace").decode(data[start:])

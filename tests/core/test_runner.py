@@ -68,3 +68,11 @@ def test_positions_past_the_cache_are_refused(tiny_model):
     runner = tiny_model.runner
     with pytest.raises(ValueError, match="do not fit"):
         runner.forward(torch.zeros(1, 5, dtype=torch.long), runner.new_cache(1, 4), start=0)
+
+
+def test_a_padded_chunk_gives_the_logits_of_the_row_asked_for(tiny_model, reference_model, ids):
+    runner = tiny_model.runner
+    expected = _reference_logits(reference_model, ids)
+    padded = torch.cat([ids[:, :10], torch.zeros(1, 3, dtype=torch.long)], dim=1)
+    logits = runner.forward(padded, runner.new_cache(1, 128), start=0, row=9)
+    torch.testing.assert_close(logits[0], expected[9], rtol=1e-4, atol=1e-4)

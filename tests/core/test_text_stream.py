@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from gpt2_studio.core.text_stream import TokenTextStream, _unicode_to_byte, token_byte_table
 
 
@@ -20,10 +22,24 @@ def test_a_character_split_across_tokens_appears_only_when_complete():
     assert stream.text == "é🙂"
 
 
-def test_an_unfinished_character_at_the_end_becomes_a_replacement_character():
+@pytest.mark.parametrize("text", ["é", "日", "🙂", "a🙂"])
+def test_an_unfinished_character_at_the_end_is_dropped(text):
+    data = text.encode()
+    for cut in range(1, len(data)):
+        stream = TokenTextStream([bytes([b]) for b in range(256)])
+        shown = "".join(stream.push(b) for b in data[:cut])
+        assert shown + stream.finish() == stream.text == data[:cut].decode(errors="ignore")
+        assert "\ufffd" not in stream.text
+
+
+def test_a_replacement_character_written_whole_stays_and_invalid_bytes_still_show():
     stream = TokenTextStream([bytes([b]) for b in range(256)])
-    assert stream.push(0xE6) == ""
-    assert stream.finish() == "\ufffd"
+    for byte in "x\ufffd".encode():
+        stream.push(byte)
+    stream.push(0xFF)  # never valid in UTF-8
+    stream.push(0xE6)  # the start of a character the text ends in
+    assert stream.finish() == ""
+    assert stream.text == "x\ufffd\ufffd"
 
 
 def test_decoding_matches_the_tokenizer(tiny_model):

@@ -1,0 +1,32 @@
+"""User text → token ids, always as plain text: `<|endoftext|>` typed by a user is 7 ordinary tokens.
+
+Only the app itself inserts control tokens (the empty prompt's start token). Every feature that turns
+user text into tokens (the engine, context fitting, presets, the command line, scoring) goes through
+`Engine.tokenize`, which is a PlainTokenizer.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class PlainTokenizer:
+    """Tokenizes text with every special-token string read as ordinary characters. Thread-safe."""
+
+    def __init__(self, tokenizer: Any) -> None:
+        self._tokenizer = tokenizer
+        self._backend = None
+        backend = getattr(tokenizer, "backend_tokenizer", None)
+        if backend is not None:
+            from tokenizers import Tokenizer
+
+            # A private copy: transformers' per-call `split_special_tokens` flips a flag on the shared
+            # Rust tokenizer, so another thread encoding at the same moment could see it either way.
+            self._backend = Tokenizer.from_str(backend.to_str())
+            self._backend.encode_special_tokens = True
+
+    def __call__(self, text: str) -> list[int]:
+        """Token ids of text (no start or end token added)."""
+        if self._backend is not None:
+            return list(self._backend.encode(text, add_special_tokens=False).ids)
+        return self._tokenizer.encode(text, add_special_tokens=False, split_special_tokens=True)
