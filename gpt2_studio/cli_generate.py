@@ -115,7 +115,7 @@ def _render_preset(preset, text: str, answer: str | None, engine, settings: Samp
         answer = preset.input_default
     context = PresetContext(selection=text, document=text, before_cursor=text, input=answer or "")
     budget = engine.token_budget(settings)
-    return render(preset, context, engine.tokenize, engine.model.tokenizer.decode, budget)
+    return render(preset, context, engine.tokenize, engine.detokenize, budget)
 
 
 def _download_hint(ref: str) -> str | None:

@@ -185,7 +185,7 @@ def _trim(
     if len(ids) <= limit and piece is text:
         return text, False
     ids = ids[:limit] if keep == "start" else ids[len(ids) - limit :] if limit else []
-    return detokenize(ids).strip("\ufffd"), True
+    return detokenize(ids), True
 
 
 def render(

@@ -229,7 +229,7 @@ class ModelWorker(QObject):
         if engine is None:
             return None
         budget = max(1, engine.model.n_positions - settings.max_new_tokens)
-        return render(preset, context, engine.tokenize, engine.model.tokenizer.decode, budget)
+        return render(preset, context, engine.tokenize, engine.detokenize, budget)
 
     @property
     def window(self) -> int | None:

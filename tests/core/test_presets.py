@@ -237,3 +237,13 @@ def test_two_files_with_the_same_preset_name_are_reported():
         )
     presets, problems = load_presets()
     assert problems == [f"Two presets are named 'Same'; the one in {user_presets_dir() / 'b.json'} is used."]
+
+
+def test_trimming_keeps_the_users_own_replacement_characters(engine):
+    """Only a character cut in half by the trim is left out; a U+FFFD the user wrote stays."""
+    preset = Preset(name="Keep end", template="{document}", keep="end")
+    text = "\ufffd start " + "word " * 400 + "end \ufffd"
+    rendered = render(preset, PresetContext(document=text), engine.tokenize, engine.detokenize, 60)
+    assert rendered.trimmed
+    assert rendered.text.endswith("end \ufffd")
+    assert text.endswith(rendered.text)
