@@ -172,7 +172,7 @@ def make_prompts(folder: Path) -> Prompts:
     """Two English documents of exactly PROMPT_TOKENS tokens (first tokens differ) and A + TYPED."""
     from transformers import GPT2Tokenizer
 
-    tokenizer = GPT2Tokenizer.from_pretrained(str(folder))  # as gpt2_studio.core.loading does
+    tokenizer = GPT2Tokenizer.from_pretrained(str(folder))  # as gpt2_studio.core.models.loading does
 
     def encode(text: str) -> list[int]:
         return tokenizer.encode(text, add_special_tokens=False)
@@ -355,9 +355,9 @@ def bench_engine(
 
     if source and not Path(gpt2_studio.__file__).resolve().is_relative_to(Path(source).resolve()):
         raise RuntimeError(f"gpt2_studio was imported from {gpt2_studio.__file__}, not from {source}")
-    from gpt2_studio.core.engine import Completion, Engine
-    from gpt2_studio.core.loading import load_model
-    from gpt2_studio.core.sampling import SamplingSettings
+    from gpt2_studio.core.generation.engine import Completion, Engine
+    from gpt2_studio.core.generation.sampling import SamplingSettings
+    from gpt2_studio.core.models.loading import load_model
 
     repeat = Repeat(reps)
     base = _memory_mib()["rss"]

@@ -444,8 +444,8 @@ def build_inputs(tmp: Path, quick: bool) -> tuple[Path, Path, Path, Path]:
     sys.path[:0] = [str(ROOT), str(HERE)]
     import bench_engine
 
-    from gpt2_studio.core.loading import quiet_transformers
-    from gpt2_studio.core.tiny_checkpoint import build_tiny_checkpoint
+    from gpt2_studio.core.models.loading import quiet_transformers
+    from gpt2_studio.core.models.tiny_checkpoint import build_tiny_checkpoint
 
     with quiet_transformers():
         big_model = bench_engine.build_model_folder(tmp, bench_engine.QUICK if quick else bench_engine.FULL)

@@ -24,7 +24,7 @@ def _keep_torch_caches_out_of_tmp() -> None:
 
 def _split_global_flags(args: list[str]) -> tuple[bool, list[str]]:
     """(verbose, the rest): leading -v/--verbose, which the editor and every command accept."""
-    from gpt2_studio.cli import GLOBAL_FLAGS
+    from gpt2_studio.cli.main import GLOBAL_FLAGS
 
     index = 0
     while index < len(args) and args[index] in GLOBAL_FLAGS:
@@ -43,7 +43,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     # HF_ENDPOINT names a mirror.
     os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
     _keep_torch_caches_out_of_tmp()
-    from gpt2_studio.cli import COMMANDS, run_cli
+    from gpt2_studio.cli.main import COMMANDS, run_cli
 
     verbose, rest = _split_global_flags(args)
     if rest[:1] and (rest[0] in COMMANDS or rest[0] in CLI_WORDS):

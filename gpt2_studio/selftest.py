@@ -95,7 +95,7 @@ def _describe_install(report: _Report) -> None:
 
 
 def _check_files(report: _Report) -> None:
-    from gpt2_studio.core.presets import builtin_presets
+    from gpt2_studio.core.presets.presets import builtin_presets
     from gpt2_studio.resources import icon_files, resources_root
 
     with report.step("resources") as details:
@@ -114,10 +114,10 @@ def _check_files(report: _Report) -> None:
 
 
 def _check_engine(report: _Report, model_dir: Path) -> None:
-    from gpt2_studio.core.engine import Engine
-    from gpt2_studio.core.loading import load_model
-    from gpt2_studio.core.sampling import SamplingSettings
-    from gpt2_studio.core.tiny_checkpoint import build_tiny_checkpoint
+    from gpt2_studio.core.generation.engine import Engine
+    from gpt2_studio.core.generation.sampling import SamplingSettings
+    from gpt2_studio.core.models.loading import load_model
+    from gpt2_studio.core.models.tiny_checkpoint import build_tiny_checkpoint
 
     with report.step("build a tiny GPT-2"):
         # Spread-out random weights, so that greedy text varies instead of repeating one token.

@@ -52,7 +52,7 @@ def main(argv: list[str]) -> int:
     from tokenizers import ByteLevelBPETokenizer
     from transformers import GPT2Config, GPT2LMHeadModel
 
-    from gpt2_studio.core.tiny_checkpoint import END_OF_TEXT, write_tokenizer_config
+    from gpt2_studio.core.models.tiny_checkpoint import END_OF_TEXT, write_tokenizer_config
 
     torch.manual_seed(0)
     text = stdlib_docstrings()

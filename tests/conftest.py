@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from gpt2_studio.core.tiny_checkpoint import build_tiny_checkpoint
+from gpt2_studio.core.models.tiny_checkpoint import build_tiny_checkpoint
 
 # The hub_stand_in fixture (a local stand-in for the Hugging Face Hub), for every test module.
 pytest_plugins = ["tests.hub_stand_in"]
@@ -45,7 +45,7 @@ def tiny_copy(tiny_model_dir: Path, tmp_path: Path) -> Path:
 @pytest.fixture(scope="session")
 def tiny_model(tiny_model_dir: Path):
     """The tiny checkpoint loaded exactly (fp32) on the CPU."""
-    from gpt2_studio.core.loading import load_model
+    from gpt2_studio.core.models.loading import load_model
 
     return load_model(tiny_model_dir, device="cpu", precision="fp32")
 
@@ -53,7 +53,7 @@ def tiny_model(tiny_model_dir: Path):
 @pytest.fixture
 def engine(tiny_model):
     """A fresh engine (empty prefix cache) on the shared tiny model."""
-    from gpt2_studio.core.engine import Engine
+    from gpt2_studio.core.generation.engine import Engine
 
     return Engine(tiny_model)
 
@@ -63,7 +63,7 @@ def reference_model(tiny_model_dir: Path):
     """transformers' own GPT2LMHeadModel on the same checkpoint, for comparisons."""
     from transformers import GPT2LMHeadModel
 
-    from gpt2_studio.core.loading import quiet_transformers
+    from gpt2_studio.core.models.loading import quiet_transformers
 
     with quiet_transformers():
         return GPT2LMHeadModel.from_pretrained(str(tiny_model_dir)).eval()

@@ -25,7 +25,7 @@ from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 import pytest
 
-from gpt2_studio.core.tiny_checkpoint import build_tiny_checkpoint
+from gpt2_studio.core.models.tiny_checkpoint import build_tiny_checkpoint
 
 logger = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from gpt2_studio.cli import build_parser
+from gpt2_studio.cli.main import build_parser
 from tests.cli_children import child_env, needs_posix
 
 ROOT = Path(__file__).resolve().parents[1]

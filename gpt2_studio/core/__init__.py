@@ -8,11 +8,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from gpt2_studio.core.errors import GenerationError, ModelError, SettingsError, StudioError
-from gpt2_studio.core.sampling import SamplingSettings
+from gpt2_studio.core.generation.sampling import SamplingSettings
 
 if TYPE_CHECKING:
-    from gpt2_studio.core.engine import Completion, Engine
-    from gpt2_studio.core.loading import LoadedModel, load_model
+    from gpt2_studio.core.generation.engine import Completion, Engine
+    from gpt2_studio.core.models.loading import LoadedModel, load_model
 
 __all__ = [
     "Completion",
@@ -27,10 +27,10 @@ __all__ = [
 ]
 
 _LAZY = {
-    "Completion": "gpt2_studio.core.engine",
-    "Engine": "gpt2_studio.core.engine",
-    "LoadedModel": "gpt2_studio.core.loading",
-    "load_model": "gpt2_studio.core.loading",
+    "Completion": "gpt2_studio.core.generation.engine",
+    "Engine": "gpt2_studio.core.generation.engine",
+    "LoadedModel": "gpt2_studio.core.models.loading",
+    "load_model": "gpt2_studio.core.models.loading",
 }
 
 

@@ -14,11 +14,11 @@ from pathlib import Path
 from typing import Any
 
 from gpt2_studio import paths
-from gpt2_studio.core.documents import atomic_write_bytes
+from gpt2_studio.core.documents.text_files import atomic_write_bytes
 from gpt2_studio.core.errors import SettingsError, StudioError
+from gpt2_studio.core.generation.sampling import SamplingSettings
+from gpt2_studio.core.generation.sampling_limits import EDITOR_LIMITS, clamp_sampling_data
 from gpt2_studio.core.jsonio import JsonFileError, loads_bounded
-from gpt2_studio.core.sampling import SamplingSettings
-from gpt2_studio.core.sampling_limits import EDITOR_LIMITS, clamp_sampling_data
 
 SETTINGS_VERSION = 1
 MAX_RECENT_FILES = 10

@@ -7,7 +7,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from gpt2_studio.core.sampling import SamplingSettings
+from gpt2_studio.core.generation.sampling import SamplingSettings
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +32,7 @@ def create_window(args: argparse.Namespace):
     """Build the main window and its worker (the QApplication must exist). Returns (window, worker)."""
     from gpt2_studio.core.settings import load_settings
     from gpt2_studio.gui.main_window import DEFAULT_MODEL, MainWindow
-    from gpt2_studio.gui.model_worker import WorkerThread
+    from gpt2_studio.gui.models.worker import WorkerThread
 
     settings, warnings = load_settings()
     if args.device:
@@ -49,10 +49,10 @@ def create_window(args: argparse.Namespace):
 
 def start_model(window, model_ref: str) -> None:
     """Load the model; when it is not on this computer (or not complete), say so and offer the manager."""
-    from gpt2_studio.core.checkpoint import inspect_checkpoint
     from gpt2_studio.core.errors import ModelError
-    from gpt2_studio.core.loading import resolve_model
-    from gpt2_studio.gui.model_banner import nothing_installed
+    from gpt2_studio.core.models.checkpoint import inspect_checkpoint
+    from gpt2_studio.core.models.loading import resolve_model
+    from gpt2_studio.gui.models.banner import nothing_installed
 
     try:
         # A half-finished download (a config.json and nothing else) is not a model: check the folder.

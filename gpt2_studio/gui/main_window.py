@@ -12,7 +12,9 @@ from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QFont, QFontDataba
 from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QMenu
 
 from gpt2_studio import __version__
-from gpt2_studio.core.documents import (
+from gpt2_studio.core.documents.instance import clean_stale_temporaries
+from gpt2_studio.core.documents.recovery import RecoveryStore
+from gpt2_studio.core.documents.text_files import (
     NEWLINE_NAMES,
     DocumentError,
     FileChangedOnDiskError,
@@ -22,22 +24,20 @@ from gpt2_studio.core.documents import (
     read_text_file,
     write_text_file,
 )
-from gpt2_studio.core.instance import clean_stale_temporaries
-from gpt2_studio.core.recovery import RecoveryStore
-from gpt2_studio.core.sampling import SamplingSettings
+from gpt2_studio.core.generation.sampling import SamplingSettings
 from gpt2_studio.core.settings import AppSettings, save_settings
 from gpt2_studio.gui.dialogs import Dialogs, centre_on
-from gpt2_studio.gui.document_dialogs import ask as ask_document_question
-from gpt2_studio.gui.document_dialogs import reopen_with_encoding, save_with_encoding
-from gpt2_studio.gui.document_text import exact_text, raw_snapshot, set_exact_text
-from gpt2_studio.gui.find_replace import FindReplaceDialog
-from gpt2_studio.gui.ghost_editor import GhostTextEdit
-from gpt2_studio.gui.model_banner import ModelBanner, no_model_text, nothing_installed, wrap_with_banner
-from gpt2_studio.gui.model_worker import ModelInfo, WorkerThread
-from gpt2_studio.gui.presets_ui import install_presets
-from gpt2_studio.gui.recovery_writer import RecoveryWarning, RecoveryWriter, Snapshot
+from gpt2_studio.gui.editor.document_dialogs import ask as ask_document_question
+from gpt2_studio.gui.editor.document_dialogs import reopen_with_encoding, save_with_encoding
+from gpt2_studio.gui.editor.document_text import exact_text, raw_snapshot, set_exact_text
+from gpt2_studio.gui.editor.find_replace import FindReplaceDialog
+from gpt2_studio.gui.editor.ghost_editor import GhostTextEdit
+from gpt2_studio.gui.editor.recovery_writer import RecoveryWarning, RecoveryWriter, Snapshot
+from gpt2_studio.gui.editor.suggestions import SuggestionController, text_before_cursor
+from gpt2_studio.gui.models.banner import ModelBanner, no_model_text, nothing_installed, wrap_with_banner
+from gpt2_studio.gui.models.worker import ModelInfo, WorkerThread
+from gpt2_studio.gui.presets.install import install_presets
 from gpt2_studio.gui.sampling_panel import SamplingPanel
-from gpt2_studio.gui.suggestions import SuggestionController, text_before_cursor
 from gpt2_studio.gui.themes import apply_theme
 
 log = logging.getLogger(__name__)
@@ -275,7 +275,7 @@ class MainWindow(QMainWindow):
 
     def show_model_manager(self, first_start: bool = False) -> None:
         """The model manager: download, import, delete, choose the model and the device."""
-        from gpt2_studio.gui.model_manager import ModelManagerDialog
+        from gpt2_studio.gui.models.manager import ModelManagerDialog
 
         in_use = self.model_info.ref if self.model_info is not None else None
         dialog = ModelManagerDialog(
@@ -696,7 +696,7 @@ class MainWindow(QMainWindow):
         return None
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
-        from gpt2_studio.gui.prefs_questions import ask
+        from gpt2_studio.gui.presets.questions import ask
 
         if not self.maybe_save():
             event.ignore()

@@ -19,8 +19,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gpt2_studio.core.sampling import SamplingSettings
-from gpt2_studio.core.sampling_limits import EDITOR_LIMITS
+from gpt2_studio.core.generation.sampling import SamplingSettings
+from gpt2_studio.core.generation.sampling_limits import EDITOR_LIMITS
 
 # The settings file is clamped to these same ranges when it is loaded (core.settings).
 _RANGE = {name: (limit.low, limit.high) for name, limit in EDITOR_LIMITS.items()}

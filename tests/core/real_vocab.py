@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from gpt2_studio.core.tiny_checkpoint import write_tokenizer_config
+from gpt2_studio.core.models.tiny_checkpoint import write_tokenizer_config
 
 
 def real_tokenizer_files(folder: Path) -> Path:
@@ -30,7 +30,7 @@ def build_real_vocab_model(folder: Path, always: int | None = None) -> Path:
     import torch
     from transformers import GPT2Config, GPT2LMHeadModel
 
-    from gpt2_studio.core.loading import quiet_transformers
+    from gpt2_studio.core.models.loading import quiet_transformers
 
     real_tokenizer_files(folder)
     config = GPT2Config(vocab_size=50257, n_positions=128, n_embd=32, n_layer=2, n_head=2)

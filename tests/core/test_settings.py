@@ -9,7 +9,7 @@ import pytest
 
 from gpt2_studio.core import settings as settings_module
 from gpt2_studio.core.errors import SettingsError, StudioError
-from gpt2_studio.core.sampling import SamplingSettings
+from gpt2_studio.core.generation.sampling import SamplingSettings
 from gpt2_studio.core.settings import (
     SETTINGS_VERSION,
     AppSettings,

@@ -8,8 +8,8 @@ import shutil
 import pytest
 
 from gpt2_studio.core.errors import StudioError
-from gpt2_studio.core.sampling import SamplingSettings
-from gpt2_studio.core.sampling_limits import EDITOR_LIMITS
+from gpt2_studio.core.generation.sampling import SamplingSettings
+from gpt2_studio.core.generation.sampling_limits import EDITOR_LIMITS
 from gpt2_studio.core.settings import AppSettings, load_settings, save_settings, settings_path
 from tests.as_nobody import public_temp_dir, run_as_nobody
 

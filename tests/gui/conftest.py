@@ -10,7 +10,7 @@ import pytest
 from gpt2_studio.core.settings import AppSettings
 from gpt2_studio.gui.launch import editor_defaults
 from gpt2_studio.gui.main_window import MainWindow
-from gpt2_studio.gui.model_worker import WorkerThread
+from gpt2_studio.gui.models.worker import WorkerThread
 
 
 @dataclass

@@ -318,7 +318,7 @@ def test_first_start_without_a_model_opens_the_manager_and_a_download_loads_it(
 
 
 def test_switching_models_needs_no_restart(window, qtbot, tiny_copy):
-    from gpt2_studio.core.model_store import import_checkpoint
+    from gpt2_studio.core.models.store import import_checkpoint
 
     import_checkpoint(tiny_copy, "second")
     window.show_model_manager()

@@ -7,7 +7,7 @@ import shutil
 
 from PySide6.QtCore import Qt
 
-from gpt2_studio.core.sampling_limits import EDITOR_LIMITS
+from gpt2_studio.core.generation.sampling_limits import EDITOR_LIMITS
 from gpt2_studio.core.settings import AppSettings, load_settings, settings_path
 from tests.as_nobody import public_temp_dir, run_as_nobody
 
@@ -49,7 +49,7 @@ from PySide6.QtWidgets import QApplication
 from gpt2_studio.core.settings import load_settings
 from gpt2_studio.gui.launch import editor_defaults
 from gpt2_studio.gui.main_window import MainWindow
-from gpt2_studio.gui.model_worker import WorkerThread
+from gpt2_studio.gui.models.worker import WorkerThread
 
 class Answers:
     def __init__(self):

@@ -84,8 +84,8 @@ def test_every_status_field_is_readable_in_both_themes(window, qtbot, themes):
 
 @pytest.mark.parametrize("themes", [("dark", "light"), ("light", "dark", "light")])
 def test_warnings_are_readable_in_both_themes(window, qtbot, themes, monkeypatch):
-    from gpt2_studio.gui import model_manager
-    from gpt2_studio.gui.model_manager import COLUMNS
+    from gpt2_studio.gui.models import manager as model_manager
+    from gpt2_studio.gui.models.manager import COLUMNS
 
     # 2 GB free: GPT-2 fits, GPT-2 XL is "too big" (in the warning colour).
     monkeypatch.setattr(model_manager, "free_ram_bytes", lambda: 2_000_000_000)

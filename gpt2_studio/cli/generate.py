@@ -1,0 +1,246 @@
+"""``gpt2-studio generate``: continue a prompt from an argument or standard input and print the result."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from typing import Any, TextIO
+
+from gpt2_studio.core.documents.text_input import argument_text, read_text_stream
+from gpt2_studio.core.errors import ModelError, SettingsError, StudioError
+from gpt2_studio.core.generation.sampling import SamplingSettings
+from gpt2_studio.std_streams import can_encode
+
+EXIT_INTERRUPTED = 130
+DEFAULT_MODEL = "gpt2"
+_DEFAULTS = SamplingSettings()
+# What the Hugging Face Hub accepts as owner/name; anything else is a path or a typo, not a download.
+_REPO_ID = re.compile(r"[A-Za-z0-9][\w.-]*/[A-Za-z0-9][\w.-]*")
+
+
+def add_generate_parser(
+    subparsers: argparse._SubParsersAction, parents: list[argparse.ArgumentParser]
+) -> None:
+    """Register ``generate`` and its options."""
+    p = subparsers.add_parser(
+        "generate",
+        parents=parents,
+        help="continue a prompt with a GPT-2 model",
+        description="Continue a prompt (from --prompt or standard input) and print the continuation.",
+    )
+    p.add_argument(
+        "--model", default=DEFAULT_MODEL, help="model folder, catalog name or repo id (default: gpt2)"
+    )
+    p.add_argument(
+        "--prompt",
+        help="the text to continue; read from standard input when omitted (UTF-8, or UTF-16/32 with a BOM)",
+    )
+    p.add_argument("--preset", help="run a preset (see `gpt2-studio presets`) on the prompt text")
+    p.add_argument("--input", help="the answer to a preset's question (its {input}), e.g. a role")
+    # Sampling options default to None so that a preset's own settings apply unless one is given.
+    p.add_argument(
+        "--top-k", type=int, help=f"sample from the K most likely tokens; 0 = off ({_DEFAULTS.top_k})"
+    )
+    p.add_argument("--temperature", type=float, help=f"randomness; 0 = greedy ({_DEFAULTS.temperature})")
+    p.add_argument("--top-p", type=float, help="nucleus sampling mass; 1 = off")
+    p.add_argument("--repetition-penalty", type=float, help="1 = off")
+    p.add_argument(
+        "--max-new-tokens", type=int, help=f"length of each continuation ({_DEFAULTS.max_new_tokens})"
+    )
+    p.add_argument("--num", type=int, help="number of alternatives (one batched pass; default 1)")
+    p.add_argument("--seed", type=int, help="fix the random seed to repeat a result")
+    p.add_argument("--stop", action="append", help="stop before this text (may repeat)")
+    p.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
+    p.add_argument(
+        "--precision",
+        choices=("auto", "fp32", "bf16", "int8", "fp16"),
+        default="auto",
+        help="auto: fp16 on CUDA, int8 weights on CPU; fp32 is exact",
+    )
+    p.add_argument("--stream", action="store_true", help="print text as it is generated")
+    p.add_argument(
+        "--json", action="store_true", help="print one JSON object with the alternatives and stats"
+    )
+    p.set_defaults(handler=run_generate)
+
+
+def _read_prompt(args: argparse.Namespace, stdin: TextIO | None) -> str:
+    if args.prompt is not None:
+        return argument_text(args.prompt, "--prompt")
+    if stdin is None or stdin.isatty():
+        raise SettingsError("no prompt: pass --prompt TEXT or pipe the text into standard input.")
+    buffer = getattr(stdin, "buffer", None)
+    if buffer is None:  # a text stream handed in by a caller (tests): its bytes as they were given
+        return read_text_stream(_BytesOf(stdin.read()), "standard input")
+    return read_text_stream(buffer, "standard input")
+
+
+class _BytesOf:
+    """A text already read, offered as a byte stream."""
+
+    def __init__(self, text: str) -> None:
+        self._data = text.encode("utf-8", "surrogateescape")
+
+    def read(self, size: int = -1) -> bytes:
+        size = len(self._data) if size < 0 else size
+        piece, self._data = self._data[:size], self._data[size:]
+        return piece
+
+
+def find_preset_or_fail(name: str):
+    """The preset called ``name``; a SettingsError lists the names when there is none."""
+    from gpt2_studio.core.presets.presets import find_preset, load_presets
+
+    presets, problems = load_presets()
+    for problem in problems:
+        print(f"gpt2-studio: warning: {problem}", file=sys.stderr)
+    preset = find_preset(presets, name)
+    if preset is None:
+        names = ", ".join(p.name for p in presets)
+        raise SettingsError(f"no preset named {name!r}; the presets are: {names}.")
+    return preset
+
+
+def _render_preset(preset, text: str, answer: str | None, engine, settings: SamplingSettings):
+    """The preset's prompt with the given text as the selection, document and text before the cursor."""
+    from gpt2_studio.core.presets.presets import PresetContext, render
+
+    if "input" in preset.placeholders and answer is None:
+        if not preset.input_default:
+            raise SettingsError(
+                f"preset {preset.name!r} needs --input ({preset.input_label or 'its question'})."
+            )
+        answer = preset.input_default
+    context = PresetContext(selection=text, document=text, before_cursor=text, input=answer or "")
+    budget = engine.token_budget(settings)
+    return render(preset, context, engine.tokenize, engine.detokenize, budget)
+
+
+def _download_hint(ref: str) -> str | None:
+    """The download command for a model reference that names a model rather than a folder, else None."""
+    from pathlib import Path
+
+    from gpt2_studio.core.models.catalog import find_catalog_model
+    from gpt2_studio.core.models.downloads import resolve_repo
+
+    name = ref.strip()
+    entry = find_catalog_model(name)
+    if entry is None and (not _REPO_ID.fullmatch(name) or Path(name).expanduser().exists()):
+        return None
+    try:
+        resolve_repo(name)  # the same check `models download` makes
+    except StudioError:
+        return None
+    return f"gpt2-studio models download {entry.name if entry else name}"
+
+
+def _load(args: argparse.Namespace):
+    from gpt2_studio import paths
+    from gpt2_studio.core.models.loading import load_model, resolve_model
+
+    try:
+        resolve_model(args.model)
+    except ModelError:
+        hint = _download_hint(args.model)
+        if hint is None:
+            raise
+        raise ModelError(
+            f"Model {args.model.strip()!r} is not on this computer (looked in {paths.models_dir()} and the "
+            f"Hugging Face cache); download it with `{hint}`, or pass a folder that holds a GPT-2 checkpoint."
+        ) from None
+    return load_model(args.model, device=args.device, precision=args.precision)
+
+
+def _settings(args: argparse.Namespace, preset) -> SamplingSettings:
+    given = {
+        "temperature": args.temperature,
+        "top_k": args.top_k,
+        "top_p": args.top_p,
+        "repetition_penalty": args.repetition_penalty,
+        "max_new_tokens": args.max_new_tokens,
+        "num_alternatives": args.num,
+        "seed": args.seed,
+        "stop_strings": tuple(argument_text(s, "--stop", normalise=False) for s in args.stop)
+        if args.stop
+        else None,
+    }
+    base = preset.sampling if preset else SamplingSettings(num_alternatives=1)
+    return base.replace(**{key: value for key, value in given.items() if value is not None})
+
+
+def write_json(data: Any, stdout: TextIO) -> None:
+    """One JSON object; escaped to ASCII when the stream's encoding cannot hold the text, so it stays JSON."""
+    text = json.dumps(data, ensure_ascii=False, indent=2)
+    if not can_encode(stdout, text):
+        text = json.dumps(data, ensure_ascii=True, indent=2)
+    stdout.write(text + "\n")
+
+
+def run_generate(args: argparse.Namespace, stdout: TextIO, stdin: TextIO | None) -> int:
+    """Load the model, generate, print."""
+    from gpt2_studio.core.generation.engine import Engine, TextDelta
+
+    preset = (
+        find_preset_or_fail(argument_text(args.preset, "--preset", normalise=False)) if args.preset else None
+    )
+    settings = _settings(args, preset)
+    answer = argument_text(args.input, "--input") if args.input is not None else None
+    text = _read_prompt(args, stdin)
+    model = _load(args)
+    engine = Engine(model)
+    rendered = _render_preset(preset, text, answer, engine, settings) if preset else None
+    prompt = rendered.text if rendered else text
+    streaming = args.stream and not args.json
+
+    count = settings.num_alternatives
+
+    def header(index: int) -> str:
+        return f"--- alternative {index + 1} of {count} ---\n" if count > 1 else ""
+
+    def show(delta: TextDelta) -> None:
+        if delta.index == 0:
+            stdout.write(delta.text)
+            stdout.flush()
+
+    if streaming:
+        stdout.write(header(0))
+    try:
+        result = engine.complete(prompt, settings, on_text=show if streaming else None)
+    except KeyboardInterrupt:
+        stdout.write("\n")
+        return EXIT_INTERRUPTED
+    alternatives = list(result.alternatives)
+    if preset is not None:
+        from gpt2_studio.core.presets.presets import finish
+
+        alternatives = [finish(preset, text) for text in alternatives]
+    if args.json:
+        write_json(
+            {
+                "model": model.name,
+                "model_path": str(model.folder),
+                "device": model.device,
+                "precision": model.precision,
+                "alternatives": alternatives,
+                "preset": preset.name if preset else None,
+                "finish_reasons": list(result.finish_reasons),
+                "seed": result.seed,
+                "prompt_tokens": result.prompt_tokens,
+                # The preset's rendering shortens the user's text to fit; the engine trims what is still over.
+                "prompt_trimmed": bool(result.trimmed or (rendered is not None and rendered.trimmed)),
+                "new_tokens": result.new_tokens,
+                "tokens_per_second": round(result.tokens_per_second, 2),
+                "first_token_seconds": round(result.first_token_seconds, 4),
+                "total_seconds": round(result.total_seconds, 4),
+            },
+            stdout,
+        )
+        return 0
+    for index, text in enumerate(alternatives):
+        if index == 0 and streaming:
+            stdout.write("\n")
+        else:
+            stdout.write(header(index) + text + "\n")
+    return 0

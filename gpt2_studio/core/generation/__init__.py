@@ -1,0 +1,1 @@
+"""Generation: sampling settings, logits, context fitting, plain-text tokens, the engine, its stream."""

@@ -1,0 +1,362 @@
+"""The generation engine: prompt → N alternative continuations, streamed, cancellable, prefix-cached.
+
+One Engine owns one loaded model and runs one request at a time: complete() calls from several threads
+wait for each other; a new request takes the model from a stream that is still open (its reader may
+have gone). `cancel()` may be called from any thread and takes effect before the next token step.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+from collections.abc import Callable, Generator
+from dataclasses import dataclass, field
+
+import torch
+
+from gpt2_studio.core.errors import GenerationError, SettingsError
+from gpt2_studio.core.generation.context import fit_prompt
+from gpt2_studio.core.generation.logits import pick_next_tokens
+from gpt2_studio.core.generation.plain_text import PlainTokenizer
+from gpt2_studio.core.generation.prefix_cache import PrefixCache
+from gpt2_studio.core.generation.sampling import SamplingSettings
+from gpt2_studio.core.generation.text_stream import TokenTextStream, decode_whole, token_byte_table
+from gpt2_studio.core.models.loading import LoadedModel
+
+log = logging.getLogger(__name__)
+
+FINISH_EOS = "eos"
+FINISH_STOP = "stop"
+FINISH_LENGTH = "length"
+FINISH_CANCELLED = "cancelled"
+
+
+@dataclass(frozen=True)
+class TextDelta:
+    """New text for one alternative, safe to show (whole characters, never part of a stop string)."""
+
+    index: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Completion:
+    """The result of one request, with what it cost."""
+
+    alternatives: tuple[str, ...]
+    finish_reasons: tuple[str, ...]
+    seed: int
+    prompt_tokens: int
+    reused_tokens: int
+    new_tokens: int
+    trimmed: bool
+    first_token_seconds: float
+    total_seconds: float
+    tokens_per_second: float
+
+    @property
+    def cancelled(self) -> bool:
+        """True when cancel() cut the request short; the alternatives hold what came before."""
+        return FINISH_CANCELLED in self.finish_reasons
+
+    @property
+    def text(self) -> str:
+        """The first alternative."""
+        return self.alternatives[0]
+
+
+@dataclass
+class _Row:
+    stream: TokenTextStream
+    emitted: int = 0
+    reason: str | None = None
+    tokens: int = 0
+    text: str = field(default="")
+
+
+class _Request:
+    """One request's cancel flag, and whether a later request took the model from it."""
+
+    def __init__(self, cancel: threading.Event) -> None:
+        self.cancel = cancel
+        self.started = False
+        self.open = True
+        self.superseded = False
+
+    def is_set(self) -> bool:
+        """Whether the request must stop: cancelled, or another request has the model now."""
+        return self.superseded or self.cancel.is_set()
+
+
+def _held_back(text: str, stops: tuple[str, ...]) -> int:
+    """How many trailing characters might be the start of a stop string."""
+    best = 0
+    for stop in stops:
+        for k in range(min(len(stop) - 1, len(text)), best, -1):
+            if text.endswith(stop[:k]):
+                best = k
+                break
+    return best
+
+
+class Engine:
+    """Completes prompts with a LoadedModel; keeps the last prompt's key/value cache for reuse."""
+
+    def __init__(self, model: LoadedModel) -> None:
+        self.model = model
+        self._runner = model.runner
+        self._token_bytes = token_byte_table(model.tokenizer)
+        self._usable_vocab = len(self._token_bytes)
+        # Held for each step of a request (for the whole of complete()), never while a stream's
+        # reader holds a piece. Reentrant: complete() steps its own stream while holding it.
+        self._lock = threading.RLock()
+        self._cancel_lock = threading.Lock()
+        self._current: _Request | None = None
+        self._prefix = PrefixCache(self._runner, model.eos_token_id)
+        self._plain = PlainTokenizer(model.tokenizer)
+        self._work = None
+
+    # -- text <-> tokens ------------------------------------------------------------------------
+    def tokenize(self, text: str) -> list[int]:
+        """Token ids of user text, as plain text: `<|endoftext|>` in it is ordinary characters.
+
+        The one path for user text (prompts, context fitting, presets, the command line). Thread-safe.
+        """
+        return self._plain(text)
+
+    def detokenize(self, ids: list[int]) -> str:
+        """Text of token ids cut from user text; a character cut in half at either end is left out."""
+        return decode_whole(self._token_bytes, ids)
+
+    def token_budget(self, settings: SamplingSettings) -> int:
+        """How many prompt tokens fit beside settings.max_new_tokens in the model's window."""
+        window = self.model.n_positions
+        if settings.max_new_tokens >= window:
+            raise SettingsError(
+                f"max_new_tokens must be smaller than the model's window of {window} tokens, "
+                f"not {settings.max_new_tokens}."
+            )
+        return window - settings.max_new_tokens
+
+    # -- cancellation ---------------------------------------------------------------------------
+    def cancel(self) -> None:
+        """Stop the request in flight (if any) before its next token step. Thread-safe."""
+        with self._cancel_lock:
+            if self._current is not None and self._current.open:
+                self._current.cancel.set()
+
+    # -- generation -----------------------------------------------------------------------------
+    def complete(
+        self,
+        prompt: str,
+        settings: SamplingSettings | None = None,
+        *,
+        on_text: Callable[[TextDelta], None] | None = None,
+        cancel: threading.Event | None = None,
+    ) -> Completion:
+        """Generate settings.num_alternatives continuations of prompt; on_text gets each new piece.
+
+        Calls from several threads run one after another.
+        """
+        stream = self.stream(prompt, settings, cancel=cancel)
+        with self._lock:  # held across on_text too, so that no other request can take over meanwhile
+            try:
+                while True:
+                    try:
+                        delta = next(stream)
+                    except StopIteration as done:
+                        return done.value
+                    if on_text is not None:
+                        on_text(delta)
+            finally:
+                stream.close()
+
+    def stream(
+        self, prompt: str, settings: SamplingSettings | None = None, *, cancel: threading.Event | None = None
+    ) -> Generator[TextDelta, None, Completion]:
+        """Yield TextDelta pieces as tokens arrive; the generator's return value is the Completion.
+
+        The engine is not held between pieces: a stream its reader stops reading (breaks out of, keeps
+        or drops) never blocks anything. The next request takes over; the old stream, if read again,
+        ends as cancelled with the text it had.
+        """
+        settings = settings or SamplingSettings()
+        budget = self.token_budget(settings)
+        return self._run(prompt, settings, budget, _Request(cancel or threading.Event()))
+
+    def _run(
+        self, prompt: str, settings: SamplingSettings, budget: int, request: _Request
+    ) -> Generator[TextDelta, None, Completion]:
+        steps = self._generate(prompt, settings, budget, request)
+        try:
+            while True:
+                with self._lock:
+                    if not request.started:
+                        request.started = True
+                        with self._cancel_lock:
+                            if self._current is not None:
+                                self._current.superseded = True
+                            self._current = request
+                    try:
+                        pieces = next(steps)
+                    except StopIteration as done:
+                        return done.value
+                    except (torch.OutOfMemoryError, MemoryError) as exc:
+                        self._forget_cache()
+                        raise GenerationError(
+                            f"Out of memory while generating on {self.model.device}; try fewer "
+                            "alternatives, a shorter suggestion, or a smaller model.",
+                            out_of_memory=True,
+                            device=self.model.device,
+                        ) from exc
+                    except BaseException:
+                        self._forget_cache()  # a forward pass may have stopped half way
+                        raise
+                # Pieces are handed over with the engine free: whatever the reader does now (even
+                # never coming back) blocks nothing.
+                yield from pieces
+        finally:
+            request.open = False
+            steps.close()  # suspended between steps, never inside one: nothing to undo
+
+    def _forget_cache(self) -> None:
+        self._prefix.forget()
+
+    def _work_cache(self, rows: int, prompt_length: int, capacity: int):
+        """A cache whose first `rows` rows start with the prompt's keys and values.
+
+        One alternative decodes straight into the prompt cache (positions past the prompt are scratch);
+        several get a reused batch buffer with the prompt copied into each row.
+        """
+        if rows == 1:
+            return self._prefix.cache
+        work = self._work
+        if work is None or work.batch < rows or work.capacity < capacity:
+            self._work = None  # free the old buffer before allocating the new one
+            # Room rounded up, so that a prompt growing by a few tokens keeps the buffer.
+            work = self._work = self._runner.new_cache(rows, -(-capacity // 256) * 256)
+        self._runner.copy_prefix(self._prefix.cache, work, prompt_length, rows)
+        return work
+
+    @torch.inference_mode()
+    def _generate(
+        self, prompt: str, settings: SamplingSettings, budget: int, request: _Request
+    ) -> Generator[list[TextDelta], None, Completion]:
+        """The request, one token step per next(); each step runs with the engine's lock held.
+
+        Between steps another request may have taken over the model (request.is_set() is then
+        true), so each step checks before it touches the model or the caches.
+        """
+        started = time.perf_counter()
+        runner = self._runner
+        eos = self.model.eos_token_id
+        fitted = fit_prompt(prompt, self.tokenize, budget)
+        ids = fitted.ids or [eos]  # an empty prompt starts from <|endoftext|>, as GPT-2 was trained
+        seed = settings.seed if settings.seed is not None else random.SystemRandom().randrange(2**63)
+        n = settings.num_alternatives
+        rows = [_Row(TokenTextStream(self._token_bytes)) for _ in range(n)]
+
+        logits, reused = self._prefix.fill(ids, request)
+        first_token_at = None
+        steps = 0
+        if logits is None:
+            for row in rows:
+                row.reason = FINISH_CANCELLED
+        else:
+            logits = logits.expand(n, -1)
+            if self._usable_vocab < logits.shape[-1]:  # padded vocabularies: never pick a token with no text
+                logits = logits.clone()
+                logits[:, self._usable_vocab :] = float("-inf")
+            work = self._work_cache(n, len(ids), len(ids) + settings.max_new_tokens)
+            generator = torch.Generator(device=logits.device).manual_seed(seed)
+            seen = None
+            if settings.repetition_penalty != 1.0:
+                seen = torch.zeros(n, logits.shape[-1], dtype=torch.bool, device=logits.device)
+                seen[:, ids] = True
+            rows_alive = n
+            pieces: list[TextDelta] = []
+            tokens = None
+            for step in range(settings.max_new_tokens):
+                if pieces:
+                    yield pieces
+                    pieces = []
+                if request.is_set():
+                    for row in rows:
+                        row.reason = row.reason or FINISH_CANCELLED
+                    break
+                if tokens is not None:
+                    logits = runner.forward(tokens[:, None], work, start=len(ids) + step - 1)
+                    if self._usable_vocab < logits.shape[-1]:
+                        logits[:, self._usable_vocab :] = float("-inf")
+                tokens = pick_next_tokens(logits, settings, generator, seen)
+                if seen is not None:
+                    seen[torch.arange(n), tokens] = True
+                if first_token_at is None:
+                    first_token_at = time.perf_counter()
+                steps += 1
+                for index, token in enumerate(tokens.tolist()):
+                    row = rows[index]
+                    if row.reason is not None:
+                        continue
+                    if token == eos:
+                        row.reason = FINISH_EOS
+                    else:
+                        row.tokens += 1
+                        row.text += row.stream.push(token)
+                        self._check_stops(row, settings.stop_strings)
+                    if row.reason is not None:
+                        rows_alive -= 1
+                    delta = self._take_delta(row, settings.stop_strings)
+                    if delta:
+                        pieces.append(TextDelta(index, delta))
+                if rows_alive == 0:
+                    break
+            if pieces:
+                yield pieces
+        last: list[TextDelta] = []
+        for index, row in enumerate(rows):
+            if row.reason in (None, FINISH_EOS, FINISH_CANCELLED):
+                row.text += row.stream.finish()
+            row.reason = row.reason or FINISH_LENGTH
+            delta = self._take_delta(row, ())
+            if delta:
+                last.append(TextDelta(index, delta))
+        if last:
+            yield last
+        finished = time.perf_counter()
+        first = (first_token_at or finished) - started
+        decode_time = finished - (first_token_at or finished)
+        return Completion(
+            alternatives=tuple(row.text for row in rows),
+            finish_reasons=tuple(row.reason or FINISH_LENGTH for row in rows),
+            seed=seed,
+            prompt_tokens=len(ids),
+            reused_tokens=reused,
+            new_tokens=max((row.tokens for row in rows), default=0),
+            trimmed=fitted.trimmed,
+            first_token_seconds=first,
+            total_seconds=finished - started,
+            tokens_per_second=(steps - 1) / decode_time if steps > 1 and decode_time > 0 else 0.0,
+        )
+
+    @staticmethod
+    def _check_stops(row: _Row, stops: tuple[str, ...]) -> None:
+        if not stops:
+            return
+        longest = max(len(stop) for stop in stops)
+        search_from = max(0, row.emitted - longest)
+        hits = [i for i in (row.text.find(stop, search_from) for stop in stops) if i >= 0]
+        if hits:
+            row.text = row.text[: min(hits)]
+            row.reason = FINISH_STOP
+
+    @staticmethod
+    def _take_delta(row: _Row, stops: tuple[str, ...]) -> str:
+        safe = len(row.text)
+        if row.reason is None and stops:
+            safe -= _held_back(row.text, stops)
+        delta = row.text[row.emitted : safe]
+        row.emitted = max(row.emitted, safe)
+        return delta

@@ -1,0 +1,139 @@
+"""Ghost-text suggestions: when to ask, what to send, and which answers still count.
+
+Typing pauses start a debounce timer; when it fires, the text before the cursor becomes an immutable
+SuggestionRequest with a fresh id. Any edit or cursor move bumps the id, cancels the worker, and clears
+the ghost, so a chunk or result for an older id never reaches the editor. Nothing is asked for while an
+input method is composing; the commit is an edit like any other, so the pause after it asks again.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from gpt2_studio.core.generation.sampling import SamplingSettings
+from gpt2_studio.gui.editor.document_text import exact_text_between
+from gpt2_studio.gui.editor.ghost_editor import GhostTextEdit
+from gpt2_studio.gui.models.worker import ModelWorker, SuggestionRequest, fit_settings, next_request_id
+
+# Characters of context sent with a request: far more than a 1024-token window needs. The cut moves on a
+# grid so that, while the user types, the start of the prompt (and so the engine's cache) stays put.
+CONTEXT_CHARS = 64 * 1024
+CONTEXT_GRID = 16 * 1024
+
+
+def text_before_cursor(editor: GhostTextEdit) -> str:
+    """The text before the cursor, at most about CONTEXT_CHARS of it, without copying the whole document."""
+    position = editor.textCursor().position()
+    start = (
+        max(0, ((position - CONTEXT_CHARS) // CONTEXT_GRID) * CONTEXT_GRID) if position > CONTEXT_CHARS else 0
+    )
+    return exact_text_between(editor.document(), start, position)
+
+
+class SuggestionController(QObject):
+    """Connects the editor to the model worker for inline suggestions."""
+
+    state_changed = Signal(str)  # "generating", "ready"
+    message = Signal(str)  # one-line status messages
+    stats = Signal(object)  # Completion of the last finished suggestion
+
+    def __init__(self, editor: GhostTextEdit, worker: ModelWorker, settings: SamplingSettings) -> None:
+        super().__init__(editor)
+        self.editor = editor
+        self.worker = worker
+        self.settings = settings
+        self.enabled = True
+        self.model_ready = False
+        self.current_id = 0
+        self.in_flight = False
+        self.timer = QTimer(self)
+        self.timer.setSingleShot(True)
+        self.timer.setInterval(400)
+        self.timer.timeout.connect(self._on_pause)
+        editor.user_edited.connect(self._on_user_edited)
+        editor.suggest_requested.connect(self.suggest_now)
+        editor.accepted.connect(self._on_accepted)
+        worker.chunk.connect(self._on_chunk)
+        worker.finished.connect(self._on_finished)
+        worker.failed.connect(self._on_failed)
+
+    def set_delay(self, milliseconds: int) -> None:
+        """Pause in typing before a suggestion is asked for."""
+        self.timer.setInterval(milliseconds)
+
+    def set_enabled(self, enabled: bool) -> None:
+        """Turn automatic suggestions on or off (Ctrl+Space still works)."""
+        self.enabled = enabled
+        if not enabled:
+            self.timer.stop()
+
+    def suggest_now(self) -> None:
+        """Ask for a suggestion at the cursor now."""
+        self.timer.stop()
+        if not self.model_ready:
+            self.message.emit("The model is not loaded yet; suggestions start once it is.")
+            return
+        if self.editor.textCursor().hasSelection() or self.editor.is_composing():
+            return
+        self.current_id = next_request_id()
+        prompt = text_before_cursor(self.editor)
+        window = self.worker.window
+        # The panel allows more new tokens than a small model's window holds: ask for what fits.
+        settings = fit_settings(self.settings, window, bool(prompt)) if window else self.settings
+        request = SuggestionRequest(self.current_id, prompt, settings)
+        self.editor.start_ghost(settings.num_alternatives)
+        self.in_flight = True
+        self.state_changed.emit("generating")
+        self.worker.submit(request)
+
+    def stop(self) -> None:
+        """Cancel the request in flight and clear the suggestion."""
+        self.timer.stop()
+        self._invalidate()
+        self.editor.clear_ghost()
+
+    def _invalidate(self) -> None:
+        if self.current_id:
+            self.worker.invalidate(self.current_id + 1)
+        self.current_id = 0
+        if self.in_flight:
+            self.in_flight = False
+            self.state_changed.emit("ready")
+
+    def _on_user_edited(self) -> None:
+        self._invalidate()
+        if self.enabled and self.model_ready and self.editor.hasFocus():
+            self.timer.start()
+
+    def _on_accepted(self, _text: str) -> None:
+        # The remaining ghost (after a word) is frozen; after a full accept, suggest again on a pause.
+        self._invalidate()
+        if self.editor.ghost is None and self.enabled and self.model_ready:
+            self.timer.start()
+
+    def _on_pause(self) -> None:
+        cursor = self.editor.textCursor()
+        rest_of_line = cursor.block().text()[cursor.positionInBlock() :]
+        if rest_of_line.strip() or not self.editor.document().characterCount() > 1:
+            return  # mid-line or empty document: only Ctrl+Space asks there
+        self.suggest_now()
+
+    def _on_chunk(self, request_id: int, index: int, text: str) -> None:
+        if request_id == self.current_id:
+            self.editor.append_ghost(index, text)
+
+    def _on_finished(self, request_id: int, completion) -> None:
+        if request_id != self.current_id:
+            return
+        self.in_flight = False
+        self.editor.finish_ghost(list(completion.alternatives))
+        self.stats.emit(completion)
+        self.state_changed.emit("ready")
+
+    def _on_failed(self, request_id: int, message: str) -> None:
+        if request_id != self.current_id:
+            return
+        self.in_flight = False
+        self.editor.clear_ghost()
+        self.message.emit(message)
+        self.state_changed.emit("ready")

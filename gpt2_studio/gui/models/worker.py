@@ -1,0 +1,256 @@
+"""The model worker: one long-lived thread that owns the model and runs requests one at a time.
+
+The GUI thread never waits for it. Requests arrive as queued signals; results leave as signals tagged
+with the request id, so the GUI can drop anything stale. Cancelling is a thread-safe call (a queued
+"stop" signal would only be seen after the generation it means to stop).
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import threading
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, QThread, Signal, Slot
+
+from gpt2_studio.core.errors import GenerationError, StudioError
+from gpt2_studio.core.generation.sampling import SamplingSettings
+
+if TYPE_CHECKING:
+    from gpt2_studio.core.presets.presets import Preset, PresetContext, RenderedPrompt
+
+log = logging.getLogger(__name__)
+
+
+_request_ids = itertools.count(1)
+
+
+def next_request_id() -> int:
+    """A request id unique across channels (GUI thread only)."""
+    return next(_request_ids)
+
+
+@dataclass(frozen=True)
+class SuggestionRequest:
+    """An immutable snapshot taken on the GUI thread: what to complete and how.
+
+    channel keeps kinds of work apart: typing makes older "suggest" requests stale, but not a preset
+    that is still running on the "preset" channel.
+    """
+
+    request_id: int
+    prompt: str
+    settings: SamplingSettings
+    channel: str = "suggest"
+
+
+def fit_settings(settings: SamplingSettings, window: int, has_prompt: bool) -> SamplingSettings:
+    """Settings for a request, with max_new_tokens shortened when it would not fit the model's window.
+
+    The engine refuses max_new_tokens >= window (in tokens); a prompt keeps half the window.
+    """
+    if settings.max_new_tokens < window:
+        return settings
+    return settings.replace(max_new_tokens=window // 2 if has_prompt else window - 1)
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """What the status bar and About box show about the loaded model."""
+
+    ref: str  # what was asked for: a catalog name, repo id or folder
+    name: str
+    folder: str
+    device: str
+    precision: str
+    n_positions: int
+    parameters: int
+    warnings: tuple[str, ...]
+
+
+class ModelWorker(QObject):
+    """Lives on its own QThread; loads the model and runs SuggestionRequests."""
+
+    model_loading = Signal(str)
+    model_loaded = Signal(object)  # ModelInfo
+    model_failed = Signal(str)
+    notice = Signal(str)  # something the user should know that is not an error of a request
+    chunk = Signal(int, int, str)  # request id, alternative index, text
+    finished = Signal(int, object)  # request id, Completion
+    failed = Signal(int, str)  # request id, message
+
+    _load_requested = Signal(str, str, str)
+    _generate_requested = Signal(object)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._engine = None
+        self._loaded_as = ("", "auto")
+        self._latest: dict[str, int] = {}
+        self._running: tuple[str, threading.Event] | None = None
+        self._id_lock = threading.Lock()
+        self._load_requested.connect(self._load)
+        self._generate_requested.connect(self._generate)
+
+    # -- called from the GUI thread ------------------------------------------------------------
+    def load(self, ref: str, device: str = "auto", precision: str = "auto") -> None:
+        """Ask for a model to be loaded (replacing the current one)."""
+        self._load_requested.emit(ref, device, precision)
+
+    def submit(self, request: SuggestionRequest) -> None:
+        """Queue a request; older requests of its channel, queued or running, become stale and stop."""
+        self.invalidate(request.request_id, request.channel)
+        self._generate_requested.emit(request)
+
+    def invalidate(self, request_id: int, channel: str = "suggest") -> None:
+        """Mark the channel's requests before request_id stale and stop its running one (thread-safe)."""
+        with self._id_lock:
+            self._latest[channel] = max(self._latest.get(channel, 0), request_id)
+            running = self._running
+        if running is not None and running[0] == channel:
+            running[1].set()
+
+    def cancel(self) -> None:
+        """Stop whatever generation is in flight before its next token (thread-safe)."""
+        with self._id_lock:
+            running = self._running
+        if running is not None:
+            running[1].set()
+
+    def _is_stale(self, request: SuggestionRequest) -> bool:
+        with self._id_lock:
+            return request.request_id < self._latest.get(request.channel, 0)
+
+    # -- run on the worker thread --------------------------------------------------------------
+    @Slot(str, str, str)
+    def _load(self, ref: str, device: str, precision: str) -> None:
+        self._load_now(ref, device, precision)
+
+    def _load_now(self, ref: str, device: str, precision: str) -> bool:
+        from gpt2_studio.core.generation.engine import Engine
+        from gpt2_studio.core.models.loading import load_model
+
+        self.model_loading.emit(ref)
+        try:
+            model = load_model(ref, device=device, precision=precision)
+            engine = Engine(model)
+        except StudioError as exc:
+            self.model_failed.emit(str(exc))
+            return False
+        except Exception as exc:  # a GUI must survive anything a model folder can throw
+            log.exception("Loading %s failed", ref)
+            self.model_failed.emit(f"Could not load {ref}: {exc}")
+            return False
+        self._engine = engine
+        self._loaded_as = (ref, precision)
+        self.model_loaded.emit(
+            ModelInfo(
+                ref=ref,
+                name=model.name,
+                folder=str(model.folder),
+                device=model.device,
+                precision=model.precision,
+                n_positions=model.n_positions,
+                parameters=model.info.parameters,
+                warnings=tuple(model.warnings),
+            )
+        )
+        return True
+
+    @Slot(object)
+    def _generate(self, request: SuggestionRequest) -> None:
+        engine = self._engine
+        if engine is None or self._is_stale(request):
+            return
+        cancel = threading.Event()
+        rid = request.request_id
+
+        def on_text(delta) -> None:
+            if self._is_stale(request):
+                cancel.set()
+                return
+            self.chunk.emit(rid, delta.index, delta.text)
+
+        with self._id_lock:
+            self._running = (request.channel, cancel)
+        try:
+            completion = engine.complete(request.prompt, request.settings, on_text=on_text, cancel=cancel)
+        except GenerationError as exc:
+            if exc.out_of_memory and exc.device == "cuda" and self._fall_back_to_cpu():
+                self._generate(request)
+                return
+            self.failed.emit(rid, str(exc))
+            return
+        except StudioError as exc:
+            self.failed.emit(rid, str(exc))
+            return
+        except Exception as exc:
+            log.exception("Generation failed")
+            self.failed.emit(rid, f"Generation failed: {exc}")
+            return
+        finally:
+            with self._id_lock:
+                self._running = None
+        self.finished.emit(rid, completion)
+
+    def _fall_back_to_cpu(self) -> bool:
+        """After CUDA ran out of memory: reload the model on the CPU and say so."""
+        ref, precision = self._loaded_as
+        self._engine = None  # let the GPU copy go before loading another
+        self.notice.emit("The GPU ran out of memory; GPT-2 Studio now runs the model on the CPU.")
+        return self._load_now(ref, "cpu", "auto" if precision == "fp16" else precision)
+
+    def measure_prompt(self, text: str, settings: SamplingSettings) -> tuple[int, int, bool] | None:
+        """(prompt tokens, token budget, trimmed) for text, as the engine would fit it; None without a model.
+
+        Called on the GUI thread: tokenizing is thread-safe and fit_prompt only reads the end of the text.
+        """
+        from gpt2_studio.core.generation.context import fit_prompt
+
+        engine = self._engine
+        if engine is None:
+            return None
+        budget = max(1, engine.model.n_positions - settings.max_new_tokens)
+        fitted = fit_prompt(text, engine.tokenize, budget)
+        return len(fitted.ids), budget, fitted.trimmed
+
+    def render_preset(
+        self, preset: Preset, context: PresetContext, settings: SamplingSettings
+    ) -> RenderedPrompt | None:
+        """The preset's prompt (a RenderedPrompt) filled from context, fitted beside settings.max_new_tokens.
+
+        None without a model. Called on the GUI thread: tokenizing and decoding are thread-safe.
+        """
+        from gpt2_studio.core.presets.presets import render
+
+        engine = self._engine
+        if engine is None:
+            return None
+        budget = max(1, engine.model.n_positions - settings.max_new_tokens)
+        return render(preset, context, engine.tokenize, engine.detokenize, budget)
+
+    @property
+    def window(self) -> int | None:
+        """The loaded model's window in tokens."""
+        engine = self._engine
+        return None if engine is None else engine.model.n_positions
+
+
+class WorkerThread:
+    """Owns the QThread the worker lives on, and shuts it down cleanly."""
+
+    def __init__(self) -> None:
+        self.thread = QThread()
+        self.thread.setObjectName("model-worker")
+        self.worker = ModelWorker()
+        self.worker.moveToThread(self.thread)
+        self.thread.start()
+
+    def stop(self, timeout_ms: int = 10_000) -> None:
+        """Cancel what runs, end the thread's event loop and wait for it."""
+        self.worker.cancel()
+        self.thread.quit()
+        if not self.thread.wait(timeout_ms):
+            log.warning("The model worker did not stop within %d ms", timeout_ms)

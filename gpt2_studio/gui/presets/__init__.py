@@ -1,0 +1,1 @@
+"""Preset widgets: toolbar, runner, result panel, preset editor and its form."""

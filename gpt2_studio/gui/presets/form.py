@@ -1,0 +1,241 @@
+"""The fields of one preset: its prompt, where its result goes, and how it samples."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QKeySequenceEdit,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QSpinBox,
+    QWidget,
+)
+
+from gpt2_studio.core.generation.sampling import SamplingSettings
+from gpt2_studio.core.generation.sampling_limits import PRESET_LIMITS
+from gpt2_studio.core.presets.presets import Preset
+
+OUTPUT_LABELS = {
+    "ghost": "Ghost text at the cursor (Tab accepts)",
+    "insert": "Insert at the cursor",
+    "below": "On a new line below",
+    "replace": "Replace the selection",
+    "side_panel": "Side panel (Insert, Copy)",
+    "new_document": "New document (one sample per alternative)",
+}
+KEEP_LABELS = {
+    "end": "Keep the end (to continue it)",
+    "start": "Keep the beginning (to summarise it)",
+}
+PLACEHOLDER_HINT = (
+    "Placeholders: {selection} the selected text (or the current paragraph), {document} the whole "
+    "document (or the selection), {before_cursor} the text before the cursor, {input} asked when the "
+    "preset runs. Write {{ and }} for braces."
+)
+_ESCAPES = {"n": "\n", "t": "\t", "\\": "\\"}
+
+
+def encode_stop(stop: str) -> str:
+    """A stop string as one line of the editor: newline as \\n, tab as \\t."""
+    return stop.replace("\\", "\\\\").replace("\n", "\\n").replace("\t", "\\t")
+
+
+def decode_stop(line: str) -> str:
+    """The stop string one editor line stands for."""
+    out, i = [], 0
+    while i < len(line):
+        if line[i] == "\\" and i + 1 < len(line) and line[i + 1] in _ESCAPES:
+            out.append(_ESCAPES[line[i + 1]])
+            i += 2
+        else:
+            out.append(line[i])
+            i += 1
+    return "".join(out)
+
+
+class PresetForm(QWidget):
+    """Edits one preset; preset() reads it back, raising PresetError or SettingsError when invalid."""
+
+    changed = Signal()  # the user edited a field
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.base: Preset | None = None  # the preset shown; fields the form lacks (the seed) come from it
+        self._filling = False
+        self.name_edit = QLineEdit()
+        self.description_edit = QLineEdit()
+        self.template_edit = QPlainTextEdit()
+        self.template_edit.setObjectName("preset-template")
+        self.template_edit.setTabChangesFocus(True)
+        self.template_edit.setMinimumHeight(120)
+        hint = QLabel(PLACEHOLDER_HINT)
+        hint.setWordWrap(True)
+        hint.setStyleSheet("color: palette(placeholder-text);")
+        self.output_combo = QComboBox()
+        for key, label in OUTPUT_LABELS.items():
+            self.output_combo.addItem(label, key)
+        self.keep_combo = QComboBox()
+        for key, label in KEEP_LABELS.items():
+            self.keep_combo.addItem(label, key)
+        self.result_format_edit = QLineEdit()
+        self.result_format_edit.setToolTip("How the result is written; {result} is the generated text")
+        self.postprocess_combo = QComboBox()
+        self.postprocess_combo.setEditable(True)
+        self.postprocess_combo.addItems(["none", "first_line", "sentences:3"])
+        self.postprocess_combo.setToolTip("none, first_line, or sentences:N (keep the first N sentences)")
+        self.input_label_edit = QLineEdit()
+        self.input_label_edit.setPlaceholderText("The question asked for {input}")
+        self.input_default_edit = QLineEdit()
+        self.group_edit = QLineEdit()
+        self.group_edit.setPlaceholderText("Presets with the same group share one toolbar drop-down")
+        self.shortcut_edit = QKeySequenceEdit()
+        self.shortcut_edit.setMaximumSequenceLength(1)
+        self.shortcut_edit.setClearButtonEnabled(True)
+        prompt_box = QGroupBox("Prompt and result")
+        form = QFormLayout(prompt_box)
+        form.addRow("&Name:", self.name_edit)
+        form.addRow("Descri&ption:", self.description_edit)
+        form.addRow("&Template:", self.template_edit)
+        form.addRow("", hint)
+        form.addRow("&Result goes:", self.output_combo)
+        form.addRow("Result &format:", self.result_format_edit)
+        form.addRow("&Trim result:", self.postprocess_combo)
+        form.addRow("Long te&xt:", self.keep_combo)
+        form.addRow("&Ask for {input}:", self.input_label_edit)
+        form.addRow("Input de&fault:", self.input_default_edit)
+        form.addRow("&Group:", self.group_edit)
+        form.addRow("&Shortcut:", self.shortcut_edit)
+
+        # The same ranges that preset files are clamped to when they load (core.sampling_limits).
+        limits = PRESET_LIMITS
+        self.temperature_spin = QDoubleSpinBox(decimals=2, singleStep=0.05)
+        self.temperature_spin.setToolTip("0 = greedy: always the most likely word")
+        self.top_k_spin = QSpinBox()
+        self.top_k_spin.setSpecialValueText("off")
+        self.top_p_spin = QDoubleSpinBox(decimals=2, singleStep=0.05)
+        self.top_p_spin.setToolTip("1.00 = off")
+        self.max_tokens_spin = QSpinBox()
+        self.alternatives_spin = QSpinBox()
+        self.penalty_spin = QDoubleSpinBox(decimals=2, singleStep=0.05)
+        self.penalty_spin.setToolTip("1.00 = off; above 1 discourages repeating words")
+        self._spins = {
+            "temperature": self.temperature_spin,
+            "top_k": self.top_k_spin,
+            "top_p": self.top_p_spin,
+            "max_new_tokens": self.max_tokens_spin,
+            "num_alternatives": self.alternatives_spin,
+            "repetition_penalty": self.penalty_spin,
+        }
+        for key, spin in self._spins.items():
+            low, high = limits[key].low, limits[key].high
+            spin.setRange(*((int(low), int(high)) if limits[key].whole else (low, high)))
+        self.stops_edit = QPlainTextEdit()
+        self.stops_edit.setObjectName("preset-stops")
+        self.stops_edit.setTabChangesFocus(True)
+        self.stops_edit.setFixedHeight(64)
+        self.stops_edit.setToolTip(r"One stop string per line; write \n for a line break, \t for a tab")
+        sampling_box = QGroupBox("Sampling")
+        sampling = QFormLayout(sampling_box)
+        sampling.addRow("Temperature:", self.temperature_spin)
+        sampling.addRow("Top-k:", self.top_k_spin)
+        sampling.addRow("Top-p:", self.top_p_spin)
+        sampling.addRow("Max new tokens:", self.max_tokens_spin)
+        sampling.addRow("Alternatives:", self.alternatives_spin)
+        sampling.addRow("Repetition penalty:", self.penalty_spin)
+        sampling.addRow("Stop strings:", self.stops_edit)
+
+        columns = QHBoxLayout(self)
+        columns.setContentsMargins(0, 0, 0, 0)
+        columns.addWidget(prompt_box, 3)
+        columns.addWidget(sampling_box, 2, Qt.AlignmentFlag.AlignTop)
+
+        for edit in (
+            self.name_edit,
+            self.description_edit,
+            self.result_format_edit,
+            self.input_label_edit,
+            self.input_default_edit,
+            self.group_edit,
+        ):
+            edit.textEdited.connect(self._on_changed)
+        for plain in (self.template_edit, self.stops_edit):
+            plain.textChanged.connect(self._on_changed)
+        for combo in (self.output_combo, self.keep_combo, self.postprocess_combo):
+            combo.currentTextChanged.connect(self._on_changed)
+        for spin in (
+            self.temperature_spin,
+            self.top_k_spin,
+            self.top_p_spin,
+            self.max_tokens_spin,
+            self.alternatives_spin,
+            self.penalty_spin,
+        ):
+            spin.valueChanged.connect(self._on_changed)
+        self.shortcut_edit.keySequenceChanged.connect(self._on_changed)
+
+    def _on_changed(self, *_args) -> None:
+        if not self._filling:
+            self.changed.emit()
+
+    def fill(self, preset: Preset | None) -> None:
+        """Show a preset (a blank new one for None); edits from here on count as changes."""
+        self._filling = True
+        try:
+            self.base = preset
+            preset = preset or Preset("New preset", "{selection}")
+            self.name_edit.setText(preset.name)
+            self.description_edit.setText(preset.description)
+            self.description_edit.setCursorPosition(0)  # show how it starts
+            self.template_edit.setPlainText(preset.template)
+            self.output_combo.setCurrentIndex(self.output_combo.findData(preset.output))
+            self.keep_combo.setCurrentIndex(self.keep_combo.findData(preset.keep))
+            self.result_format_edit.setText(preset.result_format)
+            self.postprocess_combo.setCurrentText(preset.postprocess)
+            self.input_label_edit.setText(preset.input_label)
+            self.input_default_edit.setText(preset.input_default)
+            self.group_edit.setText(preset.group)
+            self.shortcut_edit.setKeySequence(QKeySequence(preset.shortcut))
+            sampling = preset.sampling
+            self.temperature_spin.setValue(sampling.temperature)
+            self.top_k_spin.setValue(sampling.top_k)
+            self.top_p_spin.setValue(sampling.top_p)
+            self.max_tokens_spin.setValue(sampling.max_new_tokens)
+            self.alternatives_spin.setValue(sampling.num_alternatives)
+            self.penalty_spin.setValue(sampling.repetition_penalty)
+            self.stops_edit.setPlainText("\n".join(encode_stop(s) for s in sampling.stop_strings))
+        finally:
+            self._filling = False
+
+    def preset(self) -> Preset:
+        """The preset the form describes; PresetError or SettingsError says what is wrong with it."""
+        base = self.base.sampling if self.base else SamplingSettings()
+        lines = self.stops_edit.toPlainText().split("\n")
+        values = {}
+        for key, spin in self._spins.items():
+            value = round(spin.value(), 2) if isinstance(spin, QDoubleSpinBox) else spin.value()
+            # A value finer than the box shows (0.735) stays as it is unless the user changed it.
+            kept = getattr(base, key)
+            values[key] = kept if isinstance(spin, QDoubleSpinBox) and round(kept, 2) == value else value
+        sampling = base.replace(**values, stop_strings=tuple(decode_stop(line) for line in lines if line))
+        shortcut = self.shortcut_edit.keySequence().toString(QKeySequence.SequenceFormat.PortableText)
+        return Preset(
+            name=self.name_edit.text().strip(),
+            template=self.template_edit.toPlainText(),
+            sampling=sampling,
+            output=self.output_combo.currentData(),
+            description=self.description_edit.text().strip(),
+            result_format=self.result_format_edit.text(),
+            keep=self.keep_combo.currentData(),
+            postprocess=self.postprocess_combo.currentText().strip(),
+            input_label=self.input_label_edit.text().strip(),
+            input_default=self.input_default_edit.text(),
+            shortcut=shortcut,
+            group=self.group_edit.text().strip(),
+        )
