@@ -1,53 +1,34 @@
-"""The main window: the editor, its menus, the sampling panel, the status bar and document handling."""
+"""The main window: assembles the editor, menus, sampling panel, status bar and document session."""
 
 from __future__ import annotations
 
 import base64
 import logging
-import time
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, Qt, QTimer
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QFont, QFontDatabase, QKeySequence
-from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QMenu
+from PySide6.QtGui import QCloseEvent, QFont, QFontDatabase
+from PySide6.QtWidgets import QApplication, QMainWindow
 
 from gpt2_studio import __version__
-from gpt2_studio.core.documents.instance import clean_stale_temporaries
-from gpt2_studio.core.documents.recovery import RecoveryStore
-from gpt2_studio.core.documents.text_files import (
-    NEWLINE_NAMES,
-    DocumentError,
-    FileChangedOnDiskError,
-    FileStamp,
-    NotUtf8Error,
-    describe_encoding,
-    read_text_file,
-    write_text_file,
-)
 from gpt2_studio.core.generation.sampling import SamplingSettings
 from gpt2_studio.core.settings import AppSettings, save_settings
 from gpt2_studio.gui.dialogs import Dialogs, centre_on
-from gpt2_studio.gui.editor.document_dialogs import ask as ask_document_question
 from gpt2_studio.gui.editor.document_dialogs import reopen_with_encoding, save_with_encoding
-from gpt2_studio.gui.editor.document_text import exact_text, raw_snapshot, set_exact_text
+from gpt2_studio.gui.editor.document_session import DocumentSession
 from gpt2_studio.gui.editor.find_replace import FindReplaceDialog
 from gpt2_studio.gui.editor.ghost_editor import GhostTextEdit
-from gpt2_studio.gui.editor.recovery_writer import RecoveryWarning, RecoveryWriter, Snapshot
 from gpt2_studio.gui.editor.suggestions import SuggestionController, text_before_cursor
+from gpt2_studio.gui.main_menu import MainMenu
 from gpt2_studio.gui.models.banner import ModelBanner, no_model_text, nothing_installed, wrap_with_banner
 from gpt2_studio.gui.models.worker import ModelInfo, WorkerThread
 from gpt2_studio.gui.presets.install import install_presets
 from gpt2_studio.gui.sampling_panel import SamplingPanel
+from gpt2_studio.gui.status_bar import StatusBar
 from gpt2_studio.gui.themes import apply_theme
 
 log = logging.getLogger(__name__)
 
-RECOVERY_INTERVAL_MS = 5_000
-FIRST_COPY_DELAY_MS = 1_000  # the first recovery copy, soon after the first edit
-LARGE_DOCUMENT_CHARS = 2_000_000  # above this, recovery copies wait for a pause in typing
-TYPING_PAUSE_MS = 700
-RECOVERY_MAX_DELAY_S = 30.0
-SUGGESTION_DELAYS_MS = (200, 400, 700, 1000, 2000)
 DEFAULT_MODEL = "gpt2"
 
 
@@ -72,55 +53,39 @@ class MainWindow(QMainWindow):
         self.settings = settings
         self.worker_thread = worker_thread
         self.worker = worker_thread.worker
-        self.dialogs = Dialogs(self)
-        self.recovery = RecoveryStore()
-        self.recovery_writer = RecoveryWriter(self.recovery, self)
-        self.recovery_warning = RecoveryWarning(self)
-        self._copy_scheduled = False
-        self._last_edit = self._last_copy_at = time.monotonic()
-        self.doc_id = RecoveryStore.new_doc_id()
-        self.path: Path | None = None
-        self.encoding = "utf-8"
-        self.newline = "\n"
-        self.stamp: FileStamp | None = None
         self.model_info: ModelInfo | None = None
-        self._recovered_revision = -1
-        self._closing = False
-
-        self.setWindowTitle("GPT-2 Studio")
+        self.model_manager = None
+        self.find_dialog: FindReplaceDialog | None = None
+        self._loading_ref: str | None = None
         self.resize(1100, 720)
+
         self.editor = GhostTextEdit(self)
         self.editor.setObjectName("editor")
         self.editor.setPlaceholderText(
             "Start writing. Suggestions appear in grey: Tab accepts, Esc dismisses."
         )
-        self.setCentralWidget(self.editor)
+        # While no model is loaded, a banner above the editor says why and how to get one.
+        self.model_banner = ModelBanner(self)
+        self.setCentralWidget(wrap_with_banner(self.model_banner, self.editor))
         self.panel = SamplingPanel(settings.sampling, defaults, self)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.panel)
         self.panel.setVisible(settings.show_sampling_panel)
         self.controller = SuggestionController(self.editor, self.worker, settings.sampling)
         self.controller.set_delay(settings.ghost_delay_ms)
         self.controller.set_enabled(settings.ghost_enabled)
-        self.find_dialog: FindReplaceDialog | None = None
-        self.model_manager = None
-
-        self.recovery_timer = QTimer(self)
-        self.recovery_timer.setInterval(RECOVERY_INTERVAL_MS)
-        self.recovery_timer.timeout.connect(self.write_recovery)
-        self.recovery_timer.start()
-        self.first_copy_timer = QTimer(self)
-        self.first_copy_timer.setSingleShot(True)
-        self.first_copy_timer.setInterval(FIRST_COPY_DELAY_MS)
-        self.first_copy_timer.timeout.connect(self.write_recovery)
-        self.editor.document().contentsChanged.connect(self._schedule_first_copy)
-        self.recovery_writer.failed.connect(self.recovery_warning.show_failure)
-        self.recovery_writer.succeeded.connect(self.recovery_warning.clear)
+        self.session = DocumentSession(self.editor, Dialogs(self), settings)
+        self.status_bar = StatusBar(self)
+        self.setStatusBar(self.status_bar)
+        self.main_menu = MainMenu(self.editor, settings, self.panel.toggleViewAction(), self)
+        self.setMenuBar(self.main_menu)
+        # The presets UI, the preset runner and the self-test read these from the window.
+        self.presets_menu = self.main_menu.presets_menu
+        self.model_label = self.status_bar.model_label
+        self.state_label = self.status_bar.state_label
         self.window_timer = QTimer(self)
         self.window_timer.setSingleShot(True)
         self.window_timer.setInterval(250)
         self.window_timer.timeout.connect(self._update_window_fill)
-        self._build_status_bar()
-        self._build_menus()
         self._connect()
         self.presets = install_presets(self)  # before restoreState: it places the toolbar and panel
         self._apply_font()
@@ -130,142 +95,103 @@ class MainWindow(QMainWindow):
             self.restoreState(_decode_bytes(settings.window_state))
         self._update_title()
 
-    # -- construction ---------------------------------------------------------------------------
-    def _build_status_bar(self) -> None:
-        bar = self.statusBar()
-        bar.setStyleSheet(
-            "QStatusBar::item { border: none; border-left: 1px solid palette(mid); }"
-            "QStatusBar QLabel { padding: 0 6px; }"
-        )
-        self.model_label = QLabel("No model")
-        self.device_label = QLabel("")
-        self.state_label = QLabel("Starting")
-        self.speed_label = QLabel("")
-        self.window_label = QLabel("")
-        self.alternative_label = QLabel("")
-        self.model_label.setObjectName("status-model")
-        self.state_label.setObjectName("status-state")
-        self.alternative_label.setObjectName("status-alternative")
-        for label in (
-            self.alternative_label,
-            self.window_label,
-            self.speed_label,
-            self.state_label,
-            self.device_label,
-            self.model_label,
-        ):
-            bar.addPermanentWidget(label)
-        self.window_label.setToolTip("How much of the model's window the text before the cursor fills")
-        self.speed_label.setToolTip("Speed of the last suggestion")
-        # While no model is loaded, a banner above the editor says why and how to get one.
-        self.model_banner = ModelBanner(self)
-        self.setCentralWidget(wrap_with_banner(self.model_banner, self.takeCentralWidget()))
-        self._loading_ref: str | None = None
-
-    def _action(self, menu: QMenu, text: str, slot, shortcut=None, *, name: str = "") -> QAction:
-        action = QAction(text, self)
-        if shortcut is not None:
-            action.setShortcut(QKeySequence(shortcut))
-        action.triggered.connect(slot)
-        if name:
-            action.setObjectName(name)
-        menu.addAction(action)
-        return action
-
-    def _build_menus(self) -> None:
-        keys = QKeySequence.StandardKey
-        bar = self.menuBar()
-        file_menu = bar.addMenu("&File")
-        self._action(file_menu, "&New", self.new_document, keys.New)
-        self._action(file_menu, "&Open…", self.open_dialog, keys.Open)
-        self.recent_menu = file_menu.addMenu("Open &Recent")
-        self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
-        file_menu.addSeparator()
-        self._action(file_menu, "&Save", self.save, keys.Save, name="action-save")
-        self._action(file_menu, "Save &As…", self.save_as, keys.SaveAs)
-        self._action(file_menu, "Save with &Encoding…", lambda: save_with_encoding(self))
-        self._action(file_menu, "Reopen with Encodin&g…", lambda: reopen_with_encoding(self))
-        file_menu.addSeparator()
-        self._action(file_menu, "&Models…", self.show_model_manager, "Ctrl+Shift+M", name="action-models")
-        self._action(file_menu, "Open &Model Folder…", self.choose_model_folder)
-        file_menu.addSeparator()
-        self._action(file_menu, "&Quit", self.close, keys.Quit)
-
-        edit = bar.addMenu("&Edit")
-        self.undo_action = self._action(edit, "&Undo", self.editor.undo, keys.Undo)
-        self.redo_action = self._action(edit, "&Redo", self.editor.redo, keys.Redo)
-        edit.addSeparator()
-        self._action(edit, "Cu&t", self.editor.cut, keys.Cut)
-        self._action(edit, "&Copy", self.editor.copy, keys.Copy)
-        self._action(edit, "&Paste", self.editor.paste, keys.Paste)
-        edit.addSeparator()
-        self._action(edit, "&Find…", self.show_find, keys.Find)
-        self._action(edit, "&Replace…", self.show_find, keys.Replace)
-        edit.addSeparator()
-        self._action(edit, "Select &All", self.editor.selectAll, keys.SelectAll)
-
-        generate = bar.addMenu("&Generate")
-        # The editor handles these keys itself (Tab must still indent when nothing is suggested), so
-        # the menu shows them without owning the shortcut.
-        suggest = self._action(generate, "&Suggest Now\tCtrl+Space", self.controller.suggest_now)
-        suggest.setObjectName("action-suggest")
-        self._action(generate, "&Accept\tTab", self.editor.accept_all)
-        self._action(generate, "Accept &Word\tCtrl+Right", self.editor.accept_word)
-        self._action(generate, "&Next Alternative\tAlt+]", lambda: self.editor.cycle_ghost(1))
-        self._action(generate, "&Previous Alternative\tAlt+[", lambda: self.editor.cycle_ghost(-1))
-        self._action(generate, "S&top", self.stop_generating, "Ctrl+.")
-        generate.addSeparator()
-        self.auto_action = QAction("Suggest While &Typing", self, checkable=True)
-        self.auto_action.setChecked(self.settings.ghost_enabled)
-        self.auto_action.toggled.connect(self._set_auto_suggest)
-        generate.addAction(self.auto_action)
-        delay_menu = generate.addMenu("Pause Before &Suggesting")
-        delays = QActionGroup(self)
-        for milliseconds in SUGGESTION_DELAYS_MS:
-            action = QAction(f"{milliseconds / 1000:g} s", self, checkable=True)
-            action.setChecked(milliseconds == self.settings.ghost_delay_ms)
-            action.triggered.connect(lambda _checked=False, ms=milliseconds: self.set_suggestion_delay(ms))
-            delays.addAction(action)
-            delay_menu.addAction(action)
-
-        self.presets_menu = bar.addMenu("&Presets")  # filled by install_presets
-
-        view = bar.addMenu("&View")
-        bigger = self._action(view, "&Bigger Font", lambda: self.change_font_size(1), keys.ZoomIn)
-        # Ctrl+= is Ctrl++ without Shift on most keyboards.
-        bigger.setShortcuts([*QKeySequence.keyBindings(keys.ZoomIn), QKeySequence("Ctrl+=")])
-        self._action(view, "&Smaller Font", lambda: self.change_font_size(-1), keys.ZoomOut)
-        self._action(view, "&Default Font Size", lambda: self.change_font_size(0), "Ctrl+0")
-        view.addSeparator()
-        self.dark_action = QAction("&Dark Theme", self, checkable=True)
-        self.dark_action.setChecked(self.settings.theme == "dark")
-        self.dark_action.toggled.connect(lambda on: self.set_theme("dark" if on else "light"))
-        view.addAction(self.dark_action)
-        view.addSeparator()
-        panel_action = self.panel.toggleViewAction()
-        panel_action.setText("&Sampling Panel")
-        view.addAction(panel_action)
-
-        help_menu = bar.addMenu("&Help")
-        self._action(help_menu, "&Keyboard Shortcuts", self.show_shortcuts, name="action-shortcuts")
-        self._action(help_menu, "&About GPT-2 Studio", self.show_about)
-
     def _connect(self) -> None:
+        bar, menu, session = self.status_bar, self.main_menu, self.session
         self.worker.model_loading.connect(self._on_model_loading)
         self.worker.model_loaded.connect(self._on_model_loaded)
         self.worker.model_failed.connect(self._on_model_failed)
-        self.worker.notice.connect(lambda text: self.statusBar().showMessage(text, 15_000))
+        self.worker.notice.connect(lambda text: bar.showMessage(text, 15_000))
         self.controller.state_changed.connect(self._on_state)
-        self.controller.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        self.controller.message.connect(lambda text: bar.showMessage(text, 8000))
         self.controller.stats.connect(self._on_stats)
         self.panel.settings_changed.connect(self._on_sampling_changed)
         self.editor.ghost_changed.connect(self._update_alternative_label)
-        self.editor.document().modificationChanged.connect(lambda _m: self._update_title())
         self.editor.cursorPositionChanged.connect(self.window_timer.start)
-        self.editor.document().undoAvailable.connect(self.undo_action.setEnabled)
-        self.editor.document().redoAvailable.connect(self.redo_action.setEnabled)
         self.model_banner.manager_requested.connect(self._offer_models)
         self.model_banner.folder_requested.connect(self.choose_model_folder)
+        session.title_changed.connect(self._update_title)
+        session.message.connect(bar.showMessage)
+        session.replacing.connect(self.controller.stop)
+        session.recovery_writer.failed.connect(bar.recovery_warning.show_failure)
+        session.recovery_writer.succeeded.connect(bar.recovery_warning.clear)
+        for signal, slot in (
+            (menu.new_requested, self.new_document),
+            (menu.open_requested, session.open_dialog),
+            (menu.open_recent_requested, session.open_recent),
+            (menu.save_requested, self.save),
+            (menu.save_as_requested, self.save_as),
+            (menu.save_with_encoding_requested, lambda: save_with_encoding(self)),
+            (menu.reopen_with_encoding_requested, lambda: reopen_with_encoding(self)),
+            (menu.models_requested, self.show_model_manager),
+            (menu.model_folder_requested, self.choose_model_folder),
+            (menu.quit_requested, self.close),
+            (menu.find_requested, self.show_find),
+            (menu.suggest_requested, self.controller.suggest_now),
+            (menu.stop_requested, self.stop_generating),
+            (menu.auto_suggest_toggled, self._set_auto_suggest),
+            (menu.delay_chosen, self.set_suggestion_delay),
+            (menu.font_size_requested, self.change_font_size),
+            (menu.theme_requested, self.set_theme),
+            (menu.shortcuts_requested, self.show_shortcuts),
+            (menu.about_requested, self.show_about),
+        ):
+            signal.connect(slot)
+
+    # -- the document (kept by the session; the presets UI and File-menu actions use these) -------
+    @property
+    def dialogs(self):
+        """Every question the window asks the user (tests put a scripted one here)."""
+        return self.session.questions
+
+    @dialogs.setter
+    def dialogs(self, questions) -> None:
+        self.session.questions = questions
+
+    @property
+    def path(self) -> Path | None:
+        """The document's file, or None while it is untitled."""
+        return self.session.path
+
+    @property
+    def encoding(self) -> str:
+        """The encoding the document is saved in."""
+        return self.session.encoding
+
+    @property
+    def newline(self) -> str:
+        """The line ending the document is saved with."""
+        return self.session.newline
+
+    def maybe_save(self) -> bool:
+        """Ask about unsaved changes; False means the user cancelled."""
+        return self.session.maybe_save()
+
+    def new_document(self) -> None:
+        """An empty, untitled document (after asking about unsaved changes)."""
+        self.session.new_document()
+
+    def open_file(self, path: str | Path, *, ask: bool = True, encoding: str | None = None) -> bool:
+        """Open a text file; see DocumentSession.open_file."""
+        return self.session.open_file(path, ask=ask, encoding=encoding)
+
+    def save(self) -> bool:
+        """Save the document (Save As when untitled); False when not saved."""
+        return self.session.save()
+
+    def save_as(self, *, encoding: str | None = None, newline: str | None = None) -> bool:
+        """Save under a new name, optionally with another encoding and line ending."""
+        return self.session.save_as(encoding=encoding, newline=newline)
+
+    def write_recovery(self) -> None:
+        """Copy unsaved work to the recovery folder now (when it changed)."""
+        self.session.write_recovery()
+
+    def offer_recovery(self) -> bool:
+        """At start-up: offer unsaved work left by a crashed session; True if something was restored."""
+        return self.session.offer_recovery()
+
+    def _update_title(self) -> None:
+        self.setWindowTitle(f"{self.session.title()} — GPT-2 Studio")
 
     # -- model ----------------------------------------------------------------------------------
     def load_model(self, ref: str) -> None:
@@ -292,9 +218,7 @@ class MainWindow(QMainWindow):
 
     def show_no_model(self, reason: str, *, first_start: bool) -> None:
         """No model to load: say so in the status bar and a banner that stays until one loads."""
-        self.model_label.setText("No model")
-        self.state_label.setText("No model")
-        self.device_label.setText("")
+        self.status_bar.show_no_model()
         self.model_banner.show_reason(no_model_text(None if first_start else reason))
         log.warning("%s", reason)
 
@@ -311,17 +235,14 @@ class MainWindow(QMainWindow):
             self.load_model(self.model_info.ref)
 
     def choose_model_folder(self) -> None:
+        """File → Open Model Folder: load a GPT-2 checkpoint folder the user picks."""
         folder = self.dialogs.model_folder(str(Path.home()))
         if folder:
             self.load_model(folder)
 
     def _on_model_loading(self, ref: str) -> None:
         self._loading_ref = ref
-        if self.model_info is None:
-            self.model_label.setText(f"Loading {ref}…")
-        else:  # the current model stays in use until the new one has loaded
-            self.model_label.setToolTip(f"{self.model_info.folder}\nLoading {ref}…")
-        self.state_label.setText("Loading")
+        self.status_bar.show_loading(ref, self.model_info)
 
     def _on_model_loaded(self, info: ModelInfo) -> None:
         self._loading_ref = None
@@ -329,13 +250,9 @@ class MainWindow(QMainWindow):
         self.controller.model_ready = True
         self.model_banner.hide()
         self.settings.model = info.ref
-        self.model_label.setText(info.name)
-        self.model_label.setToolTip(info.folder)
-        device = "CUDA" if info.device == "cuda" else "CPU"
-        self.device_label.setText(f"{device} · {info.precision}")
-        self.state_label.setText("Ready")
+        self.status_bar.show_model(info)
         for warning in info.warnings:
-            self.statusBar().showMessage(warning, 10_000)
+            self.status_bar.showMessage(warning, 10_000)
         self._update_window_fill()
         self._refresh_model_manager()
 
@@ -345,25 +262,24 @@ class MainWindow(QMainWindow):
         info = self.model_info
         if info is not None and self.worker.window is not None:
             # The worker keeps the model it had: say what failed and carry on with it.
-            self.model_label.setText(info.name)
-            self.model_label.setToolTip(info.folder)
-            self.state_label.setText("Ready")
-            self.statusBar().showMessage(f"{message} Still using {info.name}.")
+            self.status_bar.keep_model(info)
+            self.status_bar.showMessage(f"{message} Still using {info.name}.")
             return
         self.model_info = None
         self.controller.model_ready = False
-        self.statusBar().showMessage(message)
+        self.status_bar.showMessage(message)
         self.show_no_model(message, first_start=False)
         self._refresh_model_manager()
 
+    # -- suggestions ----------------------------------------------------------------------------
     def _on_state(self, state: str) -> None:
         if self.presets.runner.running:
             return  # the label shows the preset's progress; the runner sets it back when it ends
         if self.controller.model_ready and self._loading_ref is None:
-            self.state_label.setText("Generating" if state == "generating" else "Ready")
+            self.status_bar.set_state("Generating" if state == "generating" else "Ready")
 
     def _on_stats(self, completion) -> None:
-        self.speed_label.setText(f"{completion.tokens_per_second:.0f} tok/s")
+        self.status_bar.set_speed(completion.tokens_per_second)
         self._update_window_fill()
 
     def _on_sampling_changed(self, settings: SamplingSettings) -> None:
@@ -387,246 +303,15 @@ class MainWindow(QMainWindow):
 
     def _update_alternative_label(self) -> None:
         ghost = self.editor.ghost
-        count = len(ghost.alternatives) if ghost else 0
-        self.alternative_label.setText(f"{ghost.index + 1}/{count}" if ghost and count > 1 else "")
+        self.status_bar.set_alternatives(ghost.index if ghost else 0, len(ghost.alternatives) if ghost else 0)
 
     def _update_window_fill(self) -> None:
-        window = self.worker.window
-        if window is None:
-            self.window_label.setText("")
+        if self.worker.window is None:
+            self.status_bar.clear_context_fill()
             return
         measured = self.worker.measure_prompt(text_before_cursor(self.editor), self.settings.sampling)
-        if measured is None:
-            return
-        tokens, budget, trimmed = measured
-        if trimmed:
-            self.window_label.setText("Window: full")
-            self.window_label.setToolTip(
-                "The start of the text no longer fits the model's window; it sees the end."
-            )
-        else:
-            self.window_label.setText(f"Window: {100 * tokens // budget}%")
-
-    # -- documents ------------------------------------------------------------------------------
-    def _display_name(self) -> str:
-        return self.path.name if self.path else "Untitled"
-
-    def _update_title(self) -> None:
-        modified = "*" if self.editor.document().isModified() else ""
-        # UTF-8 with "\n" is the default and goes unmentioned; anything else is shown.
-        details = ""
-        if (self.encoding, self.newline) != ("utf-8", "\n"):
-            details = f" [{describe_encoding(self.encoding)}, {NEWLINE_NAMES[self.newline]}]"
-        self.setWindowTitle(f"{modified}{self._display_name()}{details} — GPT-2 Studio")
-
-    def maybe_save(self) -> bool:
-        """Ask about unsaved changes; False means the user cancelled."""
-        if not self.editor.document().isModified():
-            return True
-        answer = self.dialogs.ask_save_changes(self._display_name())
-        if answer == "save":
-            return self.save()
-        return answer == "discard"
-
-    def new_document(self) -> None:
-        if not self.maybe_save():
-            return
-        self._set_document("", None, "utf-8", "\n", None)
-
-    def open_dialog(self) -> None:
-        if not self.maybe_save():
-            return
-        folder = str(self.path.parent) if self.path else str(Path.home())
-        path = self.dialogs.open_path(folder)
-        if path:
-            self.open_file(path, ask=False)
-
-    def open_file(self, path: str | Path, *, ask: bool = True, encoding: str | None = None) -> bool:
-        """Open a text file; text that is not UTF-8 opens only in an encoding the user chooses."""
-        if ask and not self.maybe_save():
-            return False
-        try:
-            try:
-                loaded = read_text_file(path, encoding=encoding)
-            except NotUtf8Error as exc:
-                chosen = ask_document_question(
-                    self, "choose_encoding", str(exc), exc.candidates, str(exc.path)
-                )
-                if not chosen:
-                    return False
-                loaded = read_text_file(path, encoding=chosen)
-        except DocumentError as exc:
-            self.dialogs.error("Cannot open file", str(exc))
-            return False
-        self._set_document(loaded.text, loaded.path, loaded.encoding, loaded.newline, loaded.stamp)
-        if loaded.warning:
-            self.statusBar().showMessage(loaded.warning)
-        self.settings.add_recent(str(loaded.path))
-        return True
-
-    def _set_document(self, text: str, path: Path | None, encoding: str, newline: str, stamp) -> None:
-        self.controller.stop()
-        self.recovery_writer.discard(self.doc_id)
-        self.doc_id = RecoveryStore.new_doc_id()
-        set_exact_text(self.editor, text)
-        self.editor.document().setModified(False)
-        self.first_copy_timer.stop()
-        self._copy_scheduled = False
-        self.path, self.encoding, self.newline, self.stamp = path, encoding, newline, stamp
-        self._recovered_revision = self.editor.document().revision()
-        self._update_title()
-
-    def save(self) -> bool:
-        if self.path is None:
-            return self.save_as()
-        return self._write(self.path, expected=self.stamp)
-
-    def save_as(self, *, encoding: str | None = None, newline: str | None = None) -> bool:
-        """Save under a new name, optionally with another encoding and line ending."""
-        suggested = str(self.path) if self.path else str(Path.home() / "Untitled.txt")
-        path = self.dialogs.save_path(suggested)
-        if not path:
-            return False
-        same_file = self.path is not None and Path(path).resolve() == self.path.resolve()
-        # Saving over the open file under its own name still guards against others' changes.
-        return self._write(
-            Path(path), expected=self.stamp if same_file else None, encoding=encoding, newline=newline
-        )
-
-    def _write(
-        self,
-        path: Path,
-        expected: FileStamp | None,
-        *,
-        encoding: str | None = None,
-        newline: str | None = None,
-    ) -> bool:
-        text = exact_text(self.editor.document())
-        encoding = encoding or self.encoding
-        newline = newline or self.newline
-        try:
-            try:
-                stamp = write_text_file(path, text, encoding=encoding, newline=newline, expected=expected)
-            except FileChangedOnDiskError:
-                if not self.dialogs.ask_overwrite_changed(str(path)):
-                    return False
-                stamp = write_text_file(
-                    path, text, encoding=encoding, newline=newline, overwrite_changed=True
-                )
-        except DocumentError as exc:
-            self.dialogs.error("Cannot save file", f"{exc}\n\nYour text is still in the editor.")
-            return False
-        self.path, self.stamp, self.encoding, self.newline = path, stamp, encoding, newline
-        self.editor.document().setModified(False)
-        self.recovery_writer.discard(self.doc_id)
-        self.settings.add_recent(str(path))
-        self.statusBar().showMessage(f"Saved {path}", 4000)
-        self._update_title()
-        return True
-
-    def _fill_recent_menu(self) -> None:
-        # Entries that cannot name a file (a NUL, a lone surrogate: only a hand-edited settings file has
-        # them) are shown disabled; opening one that vanished is explained by open_file.
-        from gpt2_studio.core.settings import usable_path
-
-        def open_recent(path: str) -> None:
-            try:
-                self.open_file(path)
-            except (OSError, ValueError) as exc:
-                self.dialogs.error("Cannot open file", f"{path} cannot be opened: {exc}.")
-
-        self.recent_menu.clear()
-        metrics = self.recent_menu.fontMetrics()
-        for path in self.settings.recent_files:
-            usable = usable_path(path)
-            shown = path if usable else ascii(path)
-            printable = "".join(c if c.isprintable() else "\ufffd" for c in shown)  # a tab, a newline
-            label = metrics.elidedText(printable, Qt.TextElideMode.ElideMiddle, 600).replace("&", "&&")
-            action = self.recent_menu.addAction(label)
-            action.setToolTip(shown)
-            if usable:
-                action.triggered.connect(lambda _checked=False, p=path: open_recent(p))
-            else:
-                action.setEnabled(False)
-        if not self.settings.recent_files:
-            self.recent_menu.addAction("(none)").setEnabled(False)
-
-    # -- recovery -------------------------------------------------------------------------------
-    def _schedule_first_copy(self) -> None:
-        self._last_edit = time.monotonic()
-        # Work typed in the first seconds is copied soon after the first edit, not at the next interval.
-        if not self._copy_scheduled:
-            self._copy_scheduled = True
-            self.first_copy_timer.start()
-
-    def write_recovery(self) -> None:
-        """Copy unsaved work to the recovery folder (on a background thread) when it changed."""
-        document = self.editor.document()
-        if not document.isModified():
-            return
-        if document.revision() == self._recovered_revision:
-            return
-        now = time.monotonic()
-        # Copying a large document's text takes the GUI thread a moment (about 0.3 s at 50 MB): wait
-        # for a pause in typing, but not longer than RECOVERY_MAX_DELAY_S since the last copy.
-        if (
-            document.characterCount() > LARGE_DOCUMENT_CHARS
-            and now - self._last_edit < TYPING_PAUSE_MS / 1000
-            and now - self._last_copy_at < RECOVERY_MAX_DELAY_S
-        ):
-            self.first_copy_timer.start(TYPING_PAUSE_MS)
-            return
-        snapshot = Snapshot(
-            self.doc_id,
-            raw_snapshot(document),
-            str(self.path) if self.path else None,
-            self.encoding,
-            self.newline,
-            self.stamp,
-        )
-        self.recovery_writer.write(snapshot)
-        self._recovered_revision = document.revision()
-        self._last_copy_at = now
-
-    def offer_recovery(self) -> bool:
-        """At start-up: offer unsaved work left by a crashed session; True if something was restored."""
-        for temp in clean_stale_temporaries():
-            log.info("Removed a temporary file left by a crashed save: %s", temp)
-        pending = self.recovery.pending()
-        if not pending:
-            return False
-        newest = pending[0]
-        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(newest.saved_at))
-        name = newest.source_path or "Untitled"
-        descriptions = [f"{name} ({len(newest.text):,} characters, {when})"]
-        if len(pending) > 1:
-            descriptions.append(f"({len(pending) - 1} older unsaved document(s) will be offered next time.)")
-        if not self.dialogs.ask_restore(descriptions):
-            self.recovery.discard(newest.doc_id)
-            return False
-        path = Path(newest.source_path) if newest.source_path else None
-        # Saved back as it was read, and a save still notices changes made to the file since.
-        self._set_document(newest.text, path, newest.encoding, newest.newline, newest.stamp)
-        self.editor.document().setModified(True)
-        # A crash right after restoring must not lose the work: the old copy goes only once this
-        # instance holds its own (written here, at start-up). Older copies are offered next time.
-        try:
-            self.recovery.write(
-                self.doc_id,
-                newest.text,
-                newest.source_path,
-                encoding=newest.encoding,
-                newline=newest.newline,
-                stamp=newest.stamp,
-            )
-        except OSError as exc:
-            log.warning("Could not copy the restored work; its old copy is kept: %s", exc)
-        else:
-            self._recovered_revision = self.editor.document().revision()
-            self.recovery.discard(newest.doc_id)
-        self._update_title()
-        self.statusBar().showMessage("Restored unsaved work; save it to keep it.")
-        return True
+        if measured is not None:
+            self.status_bar.set_context_fill(*measured)
 
     # -- view -----------------------------------------------------------------------------------
     def _apply_font(self) -> None:
@@ -645,12 +330,14 @@ class MainWindow(QMainWindow):
         self._apply_font()
 
     def set_theme(self, theme: str) -> None:
+        """Switch the application to the "dark" or "light" theme."""
         self.settings.theme = theme
         app = QApplication.instance()
         if isinstance(app, QApplication):
             apply_theme(app, theme)
 
     def show_find(self) -> None:
+        """Edit → Find / Replace, seeded with the selected text when it is on one line."""
         if self.find_dialog is None:
             self.find_dialog = FindReplaceDialog(self.editor, self)
         selected = self.editor.textCursor().selectedText()
@@ -670,6 +357,7 @@ class MainWindow(QMainWindow):
         self.shortcuts_dialog.open()
 
     def show_about(self) -> None:
+        """Help → About: the version and the model in use."""
         info = self.model_info
         model = (
             f"Model: {info.name} ({info.parameters / 1e6:.0f}M parameters, "
@@ -705,9 +393,6 @@ class MainWindow(QMainWindow):
         if problem is not None and not ask(self.dialogs, self, "ask_close_without_settings", problem):
             event.ignore()
             return
-        self.recovery_timer.stop()
-        self.first_copy_timer.stop()
         self.controller.stop()
-        self.recovery_writer.discard(self.doc_id)
-        self.recovery_writer.close()
+        self.session.close()
         event.accept()

@@ -47,11 +47,11 @@ def test_alternatives_cycle_with_an_indicator(window, qtbot):
     type_and_pause(qtbot, window, "Once")
     ghost = window.editor.ghost
     assert len(ghost.alternatives) >= 2
-    assert window.alternative_label.text() == f"1/{len(ghost.alternatives)}"
+    assert window.status_bar.alternative_label.text() == f"1/{len(ghost.alternatives)}"
     first = window.editor.ghost_text()
     qtbot.keyClick(window.editor, Qt.Key.Key_BracketRight, Qt.KeyboardModifier.AltModifier)
     assert window.editor.ghost_text() != first
-    assert window.alternative_label.text() == f"2/{len(ghost.alternatives)}"
+    assert window.status_bar.alternative_label.text() == f"2/{len(ghost.alternatives)}"
 
 
 def test_typing_while_a_suggestion_streams_cancels_it_and_nothing_stale_appears(window, qtbot):
@@ -195,11 +195,11 @@ def test_sampling_panel_sliders_drive_the_requests(window, qtbot):
 
 def test_status_bar_shows_model_device_state_and_window(window, qtbot):
     assert window.model_label.text() == "tiny-gpt2"
-    assert window.device_label.text() == "CPU · fp32"
+    assert window.status_bar.device_label.text() == "CPU · fp32"
     assert window.state_label.text() == "Ready"
     type_and_pause(qtbot, window, "Some text")
-    assert window.speed_label.text().endswith("tok/s")
-    qtbot.waitUntil(lambda: window.window_label.text().startswith("Window: "))
+    assert window.status_bar.speed_label.text().endswith("tok/s")
+    qtbot.waitUntil(lambda: window.status_bar.window_label.text().startswith("Window: "))
 
 
 def test_a_bad_model_leaves_a_usable_editor(make_window, qtbot, tmp_path):
@@ -248,7 +248,7 @@ CRASHING_SESSION = textwrap.dedent(
     window, worker, _ = create_window(parse_args([]))
     window.editor.insertPlainText("unsaved novel chapter")
     window.write_recovery()
-    window.recovery_writer.wait(30)
+    window.session.recovery_writer.wait(30)
     os._exit(9)  # die without any clean-up, as a crash would
     """
 )
@@ -273,7 +273,7 @@ def test_suggestion_delay_and_auto_suggest_can_be_changed(window, qtbot):
     window.set_suggestion_delay(1000)
     assert window.controller.timer.interval() == 1000
     assert window.settings.ghost_delay_ms == 1000
-    window.auto_action.setChecked(False)
+    window.main_menu.auto_action.setChecked(False)
     qtbot.keyClicks(window.editor, "No suggestions please")
     qtbot.wait(300)
     assert not window.controller.timer.isActive()
@@ -288,10 +288,10 @@ def test_dark_theme_switches_the_palette(window):
     from PySide6.QtGui import QPalette
     from PySide6.QtWidgets import QApplication
 
-    window.dark_action.setChecked(True)
+    window.main_menu.dark_action.setChecked(True)
     assert window.settings.theme == "dark"
     assert QApplication.palette().color(QPalette.ColorRole.Base).lightness() < 80
-    window.dark_action.setChecked(False)
+    window.main_menu.dark_action.setChecked(False)
     assert QApplication.palette().color(QPalette.ColorRole.Base).lightness() > 200
 
 

@@ -109,8 +109,8 @@ def test_open_recent_shows_unusable_entries_disabled_and_never_raises(make_windo
         str(gone),
         "/docs/new\nline.txt",
     ]
-    window.recent_menu.aboutToShow.emit()
-    actions = window.recent_menu.actions()
+    window.main_menu.recent_menu.aboutToShow.emit()
+    actions = window.main_menu.recent_menu.actions()
     assert [a.isEnabled() for a in actions] == [False, True, False, True, True]
     assert "\n" not in actions[4].text()  # a newline in a (valid) name does not break the menu
     assert "R&&D notes.txt" in actions[1].text()  # shown as written, not as a mnemonic
@@ -119,8 +119,8 @@ def test_open_recent_shows_unusable_entries_disabled_and_never_raises(make_windo
     actions[1].trigger()
     assert window.editor.toPlainText() == "notes"
     window.dialogs.answer("error", None)
-    window.recent_menu.aboutToShow.emit()
-    missing = next(a for a in window.recent_menu.actions() if a.toolTip() == str(gone))
+    window.main_menu.recent_menu.aboutToShow.emit()
+    missing = next(a for a in window.main_menu.recent_menu.actions() if a.toolTip() == str(gone))
     missing.trigger()
     assert window.dialogs.asked[-1][0] == "error"
     assert window.editor.toPlainText() == "notes"
@@ -134,8 +134,8 @@ def test_a_recent_entry_with_a_nul_is_dropped_when_the_settings_load(make_window
     assert settings.recent_files == ["/docs/ok.txt"]
     assert len(warnings) == 1
     window = make_window(settings, load=False)
-    window.recent_menu.aboutToShow.emit()
-    assert [a.toolTip() for a in window.recent_menu.actions()] == ["/docs/ok.txt"]
+    window.main_menu.recent_menu.aboutToShow.emit()
+    assert [a.toolTip() for a in window.main_menu.recent_menu.actions()] == ["/docs/ok.txt"]
 
 
 def test_values_the_panel_cannot_show_are_clamped_and_suggestions_work(make_window, qtbot):

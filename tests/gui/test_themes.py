@@ -58,14 +58,14 @@ def test_every_status_field_is_readable_in_both_themes(window, qtbot, themes):
     window.presets.panel.show_result("TL;DR", "Short.", "TL;DR: the result heading")
     window.presets.panel.show()
     window.statusBar().clearMessage()
-    window.speed_label.setText("31 tok/s")
-    window.alternative_label.setText("1/3")
+    window.status_bar.speed_label.setText("31 tok/s")
+    window.status_bar.alternative_label.setText("1/3")
     window.show_no_model("", first_start=True)  # the banner, as on a first start
     labels = readable_labels(window)
     assert len(labels) >= 6  # model, device, state, window, speed, alternative … and the heading
     try:
         for theme in themes:
-            window.dark_action.setChecked(theme == "dark")
+            window.main_menu.dark_action.setChecked(theme == "dark")
             QApplication.processEvents()
             base = QApplication.palette().color(QPalette.ColorRole.Window)
             assert (base.lightness() < 100) == (theme == "dark")
@@ -79,7 +79,7 @@ def test_every_status_field_is_readable_in_both_themes(window, qtbot, themes):
                 window.statusBar().grab().save(str(SHOTS / f"status_bar_{theme}.png"))
                 window.grab().save(str(SHOTS / f"window_no_model_{theme}.png"))
     finally:
-        window.dark_action.setChecked(False)
+        window.main_menu.dark_action.setChecked(False)
 
 
 @pytest.mark.parametrize("themes", [("dark", "light"), ("light", "dark", "light")])
@@ -105,7 +105,7 @@ def test_warnings_are_readable_in_both_themes(window, qtbot, themes, monkeypatch
     table.clearSelection()
     try:
         for theme in themes:
-            window.dark_action.setChecked(theme == "dark")
+            window.main_menu.dark_action.setChecked(theme == "dark")
             QApplication.processEvents()
             background = table.viewport().palette().color(QPalette.ColorRole.Base)
             assert (background.lightness() < 100) == (theme == "dark")
@@ -122,6 +122,6 @@ def test_warnings_are_readable_in_both_themes(window, qtbot, themes, monkeypatch
                 manager.grab().save(str(SHOTS / f"model_manager_{theme}.png"))
                 editor.grab().save(str(SHOTS / f"preset_editor_error_{theme}.png"))
     finally:
-        window.dark_action.setChecked(False)
+        window.main_menu.dark_action.setChecked(False)
         editor.close()
         manager.close()

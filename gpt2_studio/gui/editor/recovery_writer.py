@@ -1,4 +1,4 @@
-"""Writes recovery copies on a background thread and keeps a warning up while they cannot be written.
+"""Writes recovery copies on a background thread and reports by signal when they cannot be written.
 
 The GUI thread only takes a snapshot of the text (a string copy); encoding and writing a 50 MB copy
 happen on one worker thread. Writes and discards go through the same single thread, in order, so a
@@ -12,7 +12,6 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtWidgets import QLabel, QMainWindow
 
 from gpt2_studio.core.documents.recovery import RecoveryStore
 from gpt2_studio.core.documents.text_files import FileStamp
@@ -87,29 +86,3 @@ class RecoveryWriter(QObject):
             return
         self.succeeded.emit()
 
-
-class RecoveryWarning(QLabel):
-    """A status-bar warning that stays while recovery copies fail and goes once one is written."""
-
-    def __init__(self, window: QMainWindow) -> None:
-        super().__init__("⚠ Unsaved work is not backed up")
-        self.setObjectName("recovery-warning")
-        self.setStyleSheet("QLabel { color: #b00020; font-weight: bold; }")
-        self.message = ""
-        window.statusBar().insertPermanentWidget(0, self)
-        self.hide()
-
-    def show_failure(self, message: str) -> None:
-        """Show the warning with ``message`` as its tooltip until clear() is called."""
-        self.message = message
-        self.setToolTip(message)
-        if self.isHidden():
-            self.show()
-            window = self.window()
-            if isinstance(window, QMainWindow):
-                window.statusBar().showMessage(message, 15_000)
-
-    def clear(self) -> None:
-        """A copy was written again."""
-        self.message = ""
-        self.hide()

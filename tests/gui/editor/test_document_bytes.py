@@ -110,12 +110,12 @@ def test_the_recovery_copy_holds_the_exact_text_and_the_files_format(window, qtb
     qtbot.keyClick(window.editor, Qt.Key.Key_Return)
     qtbot.keyClicks(window.editor, "x")
     window.write_recovery()
-    window.recovery_writer.wait()
-    (copy,) = window.recovery.folder.glob("*.recovery")
+    window.session.recovery_writer.wait()
+    (copy,) = window.session.recovery.folder.glob("*.recovery")
     document = RecoveryStore._load(copy)
     assert document.text == "Prix\u00a0: 10\u00a0€\n\nx"
     assert document.text == exact_text(window.editor.document())
-    assert (document.encoding, document.newline, document.stamp) == ("cp1252", "\r\n", window.stamp)
+    assert (document.encoding, document.newline, document.stamp) == ("cp1252", "\r\n", window.session.stamp)
 
 
 def test_save_with_encoding_writes_the_chosen_encoding_and_line_ending(window, tmp_path):

@@ -67,7 +67,7 @@ def test_work_typed_just_before_a_crash_is_restored_in_its_encoding_and_saved_wi
     assert window.windowTitle().startswith("*lettre.txt [Windows-1252")
 
     # restored work is copied again at once: a second crash before any edit would not lose it
-    window.recovery_writer.wait(30)
+    window.session.recovery_writer.wait(30)
     (copy,) = _copies()
     assert copy.read_bytes().endswith("Déjà\nFin".encode())
 
@@ -77,31 +77,31 @@ def test_work_typed_just_before_a_crash_is_restored_in_its_encoding_and_saved_wi
     window.dialogs.answer("ask_overwrite_changed", True)
     assert window.save()
     assert target.read_bytes() == original + b"Fin"
-    window.recovery_writer.wait(30)
+    window.session.recovery_writer.wait(30)
     assert _copies() == []
 
 
 def test_the_first_copy_is_written_about_a_second_after_the_first_edit(window, qtbot):
-    window.recovery_timer.setInterval(600_000)  # only the early copy can explain a file now
+    window.session.recovery_timer.setInterval(600_000)  # only the early copy can explain a file now
     window.editor.setFocus()
     qtbot.keyClicks(window.editor, "early words")
-    assert window.first_copy_timer.isActive()
+    assert window.session.first_copy_timer.isActive()
     qtbot.waitUntil(lambda: len(_copies()) == 1, timeout=5_000)
     assert _copies()[0].read_bytes().endswith(b"\nearly words")
 
 
 def test_copies_are_written_off_the_gui_thread(window, qtbot, monkeypatch):
     threads: list[threading.Thread] = []
-    real_write = window.recovery.write
+    real_write = window.session.recovery.write
 
     def spy(*args, **kwargs):
         threads.append(threading.current_thread())
         return real_write(*args, **kwargs)
 
-    monkeypatch.setattr(window.recovery, "write", spy)
+    monkeypatch.setattr(window.session.recovery, "write", spy)
     qtbot.keyClicks(window.editor, "text")
     window.write_recovery()
-    window.recovery_writer.wait(10)
+    window.session.recovery_writer.wait(10)
     assert threads
     assert threads[0] is not threading.main_thread()
     assert len(_copies()) == 1
@@ -110,20 +110,20 @@ def test_copies_are_written_off_the_gui_thread(window, qtbot, monkeypatch):
 def test_a_failing_copy_shows_a_lasting_warning_until_copies_work_again(window, qtbot, tmp_path):
     blocker = tmp_path / "a-file-not-a-folder"
     blocker.write_text("x")
-    good_folder = window.recovery.folder
-    window.recovery.folder = blocker / "recovery"
+    good_folder = window.session.recovery.folder
+    window.session.recovery.folder = blocker / "recovery"
     qtbot.keyClicks(window.editor, "words at risk")
     window.write_recovery()
-    qtbot.waitUntil(lambda: window.recovery_warning.isVisible(), timeout=5_000)
-    assert "not being backed up" in window.recovery_warning.toolTip()
+    qtbot.waitUntil(lambda: window.status_bar.recovery_warning.isVisible(), timeout=5_000)
+    assert "not being backed up" in window.status_bar.recovery_warning.toolTip()
     window.statusBar().showMessage("something else", 10)  # other messages come and go
     qtbot.waitUntil(lambda: window.statusBar().currentMessage() == "", timeout=5_000)
-    assert window.recovery_warning.isVisible()
+    assert window.status_bar.recovery_warning.isVisible()
 
-    window.recovery.folder = good_folder
+    window.session.recovery.folder = good_folder
     qtbot.keyClicks(window.editor, "!")
     window.write_recovery()
-    qtbot.waitUntil(lambda: not window.recovery_warning.isVisible(), timeout=5_000)
+    qtbot.waitUntil(lambda: not window.status_bar.recovery_warning.isVisible(), timeout=5_000)
     assert len(_copies()) == 1
 
 
@@ -132,7 +132,7 @@ def test_saving_discards_the_copy_even_when_a_write_was_still_queued(window, qtb
     window.write_recovery()
     window.dialogs.answer("save_path", str(tmp_path / "draft.txt"))
     assert window.save()
-    window.recovery_writer.wait(10)
+    window.session.recovery_writer.wait(10)
     assert _copies() == []
 
 
@@ -155,15 +155,15 @@ def test_saving_a_read_only_file_is_refused_and_the_text_stays(window, qtbot, tm
 
 
 def test_a_large_documents_copy_waits_for_a_pause_in_typing(window, qtbot):
-    from gpt2_studio.gui import main_window
+    from gpt2_studio.gui.editor import document_session
     from gpt2_studio.gui.editor.document_text import set_exact_text
 
-    set_exact_text(window.editor, "word " * (main_window.LARGE_DOCUMENT_CHARS // 5 + 1))
+    set_exact_text(window.editor, "word " * (document_session.LARGE_DOCUMENT_CHARS // 5 + 1))
     window.editor.moveCursor(QTextCursor.MoveOperation.End)
     qtbot.keyClicks(window.editor, "typing")
     window.write_recovery()  # mid-typing: postponed, not skipped
     assert _copies() == []
-    assert window.first_copy_timer.isActive()
+    assert window.session.first_copy_timer.isActive()
     qtbot.waitUntil(lambda: len(_copies()) == 1, timeout=10_000)
-    window.recovery_writer.wait(30)
+    window.session.recovery_writer.wait(30)
     assert _copies()[0].read_bytes().endswith(b"word typing")

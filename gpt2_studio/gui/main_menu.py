@@ -1,0 +1,163 @@
+"""The main window's menu bar: its menus and actions, and the request signals the window connects.
+
+Editing actions (undo, cut, accept a suggestion…) act on the editor directly; everything that needs the
+window, the document session or the model is asked for with a ``*_requested`` signal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt, Signal, SignalInstance
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+from PySide6.QtWidgets import QMenu, QMenuBar, QWidget
+
+from gpt2_studio.core.settings import AppSettings, usable_path
+from gpt2_studio.gui.editor.ghost_editor import GhostTextEdit
+
+SUGGESTION_DELAYS_MS = (200, 400, 700, 1000, 2000)
+
+
+class MainMenu(QMenuBar):
+    """File, Edit, Generate, Presets (filled by the presets UI), View and Help."""
+
+    new_requested = Signal()
+    open_requested = Signal()
+    open_recent_requested = Signal(str)  # a path from the recent files
+    save_requested = Signal()
+    save_as_requested = Signal()
+    save_with_encoding_requested = Signal()
+    reopen_with_encoding_requested = Signal()
+    models_requested = Signal()
+    model_folder_requested = Signal()
+    quit_requested = Signal()
+    find_requested = Signal()
+    suggest_requested = Signal()
+    stop_requested = Signal()
+    auto_suggest_toggled = Signal(bool)
+    delay_chosen = Signal(int)  # milliseconds typing must pause before a suggestion
+    font_size_requested = Signal(int)  # +1 / -1 point, 0 for the default size
+    theme_requested = Signal(str)  # "dark" or "light"
+    shortcuts_requested = Signal()
+    about_requested = Signal()
+
+    def __init__(
+        self, editor: GhostTextEdit, settings: AppSettings, panel_toggle: QAction, parent: QWidget
+    ) -> None:
+        super().__init__(parent)
+        self.settings = settings  # read for the recent files and the initial checks
+        keys = QKeySequence.StandardKey
+        file_menu = self.addMenu("&File")
+        self._action(file_menu, "&New", self.new_requested, keys.New)
+        self._action(file_menu, "&Open…", self.open_requested, keys.Open)
+        self.recent_menu = file_menu.addMenu("Open &Recent")
+        self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
+        file_menu.addSeparator()
+        self._action(file_menu, "&Save", self.save_requested, keys.Save, name="action-save")
+        self._action(file_menu, "Save &As…", self.save_as_requested, keys.SaveAs)
+        self._action(file_menu, "Save with &Encoding…", self.save_with_encoding_requested)
+        self._action(file_menu, "Reopen with Encodin&g…", self.reopen_with_encoding_requested)
+        file_menu.addSeparator()
+        self._action(file_menu, "&Models…", self.models_requested, "Ctrl+Shift+M", name="action-models")
+        self._action(file_menu, "Open &Model Folder…", self.model_folder_requested)
+        file_menu.addSeparator()
+        self._action(file_menu, "&Quit", self.quit_requested, keys.Quit)
+
+        edit = self.addMenu("&Edit")
+        self.undo_action = self._action(edit, "&Undo", editor.undo, keys.Undo)
+        self.redo_action = self._action(edit, "&Redo", editor.redo, keys.Redo)
+        editor.document().undoAvailable.connect(self.undo_action.setEnabled)
+        editor.document().redoAvailable.connect(self.redo_action.setEnabled)
+        edit.addSeparator()
+        self._action(edit, "Cu&t", editor.cut, keys.Cut)
+        self._action(edit, "&Copy", editor.copy, keys.Copy)
+        self._action(edit, "&Paste", editor.paste, keys.Paste)
+        edit.addSeparator()
+        self._action(edit, "&Find…", self.find_requested, keys.Find)
+        self._action(edit, "&Replace…", self.find_requested, keys.Replace)
+        edit.addSeparator()
+        self._action(edit, "Select &All", editor.selectAll, keys.SelectAll)
+
+        generate = self.addMenu("&Generate")
+        # The editor handles these keys itself (Tab must still indent when nothing is suggested), so
+        # the menu shows them without owning the shortcut.
+        self._action(generate, "&Suggest Now\tCtrl+Space", self.suggest_requested, name="action-suggest")
+        self._action(generate, "&Accept\tTab", editor.accept_all)
+        self._action(generate, "Accept &Word\tCtrl+Right", editor.accept_word)
+        self._action(generate, "&Next Alternative\tAlt+]", lambda: editor.cycle_ghost(1))
+        self._action(generate, "&Previous Alternative\tAlt+[", lambda: editor.cycle_ghost(-1))
+        self._action(generate, "S&top", self.stop_requested, "Ctrl+.")
+        generate.addSeparator()
+        self.auto_action = QAction("Suggest While &Typing", self, checkable=True)
+        self.auto_action.setChecked(settings.ghost_enabled)
+        self.auto_action.toggled.connect(self.auto_suggest_toggled)
+        generate.addAction(self.auto_action)
+        delay_menu = generate.addMenu("Pause Before &Suggesting")
+        delays = QActionGroup(self)
+        for milliseconds in SUGGESTION_DELAYS_MS:
+            action = QAction(f"{milliseconds / 1000:g} s", self, checkable=True)
+            action.setChecked(milliseconds == settings.ghost_delay_ms)
+            action.triggered.connect(lambda _checked=False, ms=milliseconds: self.delay_chosen.emit(ms))
+            delays.addAction(action)
+            delay_menu.addAction(action)
+
+        self.presets_menu = self.addMenu("&Presets")  # filled by the presets UI
+
+        view = self.addMenu("&View")
+        bigger = self._action(view, "&Bigger Font", lambda: self.font_size_requested.emit(1), keys.ZoomIn)
+        # Ctrl+= is Ctrl++ without Shift on most keyboards.
+        bigger.setShortcuts([*QKeySequence.keyBindings(keys.ZoomIn), QKeySequence("Ctrl+=")])
+        self._action(view, "&Smaller Font", lambda: self.font_size_requested.emit(-1), keys.ZoomOut)
+        self._action(view, "&Default Font Size", lambda: self.font_size_requested.emit(0), "Ctrl+0")
+        view.addSeparator()
+        self.dark_action = QAction("&Dark Theme", self, checkable=True)
+        self.dark_action.setChecked(settings.theme == "dark")
+        self.dark_action.toggled.connect(lambda on: self.theme_requested.emit("dark" if on else "light"))
+        view.addAction(self.dark_action)
+        view.addSeparator()
+        panel_toggle.setText("&Sampling Panel")
+        view.addAction(panel_toggle)
+
+        help_menu = self.addMenu("&Help")
+        self._action(help_menu, "&Keyboard Shortcuts", self.shortcuts_requested, name="action-shortcuts")
+        self._action(help_menu, "&About GPT-2 Studio", self.about_requested)
+
+    def _action(
+        self,
+        menu: QMenu,
+        text: str,
+        target: SignalInstance | Callable[[], object],
+        shortcut: QKeySequence.StandardKey | str | None = None,
+        *,
+        name: str = "",
+    ) -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        if isinstance(target, SignalInstance):
+            action.triggered.connect(lambda _checked=False, signal=target: signal.emit())
+        else:
+            action.triggered.connect(lambda _checked=False, slot=target: slot())
+        if name:
+            action.setObjectName(name)
+        menu.addAction(action)
+        return action
+
+    def _fill_recent_menu(self) -> None:
+        # Entries that cannot name a file (a NUL, a lone surrogate: only a hand-edited settings file has
+        # them) are shown disabled; opening one that vanished is explained by the document session.
+        self.recent_menu.clear()
+        metrics = self.recent_menu.fontMetrics()
+        for path in self.settings.recent_files:
+            usable = usable_path(path)
+            shown = path if usable else ascii(path)
+            printable = "".join(c if c.isprintable() else "\ufffd" for c in shown)  # a tab, a newline
+            label = metrics.elidedText(printable, Qt.TextElideMode.ElideMiddle, 600).replace("&", "&&")
+            action = self.recent_menu.addAction(label)
+            action.setToolTip(shown)
+            if usable:
+                action.triggered.connect(lambda _checked=False, p=path: self.open_recent_requested.emit(p))
+            else:
+                action.setEnabled(False)
+        if not self.settings.recent_files:
+            self.recent_menu.addAction("(none)").setEnabled(False)

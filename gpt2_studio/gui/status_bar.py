@@ -1,0 +1,117 @@
+"""The main window's status bar: model, device, state, speed, context fill, alternatives, recovery warning."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
+
+from gpt2_studio.gui.models.worker import ModelInfo
+
+
+class RecoveryWarning(QLabel):
+    """A status-bar warning that stays while recovery copies fail and goes once one is written."""
+
+    def __init__(self, bar: QStatusBar) -> None:
+        super().__init__("⚠ Unsaved work is not backed up")
+        self.setObjectName("recovery-warning")
+        self.setStyleSheet("QLabel { color: #b00020; font-weight: bold; }")
+        self.message = ""
+        self._bar = bar
+        bar.insertPermanentWidget(0, self)
+        self.hide()
+
+    def show_failure(self, message: str) -> None:
+        """Show the warning with ``message`` as its tooltip until clear() is called."""
+        self.message = message
+        self.setToolTip(message)
+        if self.isHidden():
+            self.show()
+            self._bar.showMessage(message, 15_000)
+
+    def clear(self) -> None:
+        """A copy was written again."""
+        self.message = ""
+        self.hide()
+
+
+class StatusBar(QStatusBar):
+    """Permanent labels on the right, passing messages on the left; set through the methods below."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setStyleSheet(
+            "QStatusBar::item { border: none; border-left: 1px solid palette(mid); }"
+            "QStatusBar QLabel { padding: 0 6px; }"
+        )
+        self.model_label = QLabel("No model")
+        self.device_label = QLabel("")
+        self.state_label = QLabel("Starting")
+        self.speed_label = QLabel("")
+        self.window_label = QLabel("")
+        self.alternative_label = QLabel("")
+        self.model_label.setObjectName("status-model")
+        self.state_label.setObjectName("status-state")
+        self.alternative_label.setObjectName("status-alternative")
+        for label in (
+            self.alternative_label,
+            self.window_label,
+            self.speed_label,
+            self.state_label,
+            self.device_label,
+            self.model_label,
+        ):
+            self.addPermanentWidget(label)
+        self.window_label.setToolTip("How much of the model's window the text before the cursor fills")
+        self.speed_label.setToolTip("Speed of the last suggestion")
+        self.recovery_warning = RecoveryWarning(self)
+
+    def set_state(self, text: str) -> None:
+        """What the app is doing: "Loading", "Ready", "Generating", a preset's progress…"""
+        self.state_label.setText(text)
+
+    def show_loading(self, ref: str, current: ModelInfo | None) -> None:
+        """A model is loading; ``current`` (the model in use, if any) stays named until it has loaded."""
+        if current is None:
+            self.model_label.setText(f"Loading {ref}…")
+        else:
+            self.model_label.setToolTip(f"{current.folder}\nLoading {ref}…")
+        self.state_label.setText("Loading")
+
+    def show_model(self, info: ModelInfo) -> None:
+        """A model is loaded: its name, folder (tooltip), device and precision; ready."""
+        self.keep_model(info)
+        device = "CUDA" if info.device == "cuda" else "CPU"
+        self.device_label.setText(f"{device} · {info.precision}")
+
+    def keep_model(self, info: ModelInfo) -> None:
+        """Loading another model failed and ``info`` stays in use."""
+        self.model_label.setText(info.name)
+        self.model_label.setToolTip(info.folder)
+        self.state_label.setText("Ready")
+
+    def show_no_model(self) -> None:
+        """No model is loaded."""
+        self.model_label.setText("No model")
+        self.state_label.setText("No model")
+        self.device_label.setText("")
+
+    def set_speed(self, tokens_per_second: float) -> None:
+        """The speed of the last suggestion, in tokens per second."""
+        self.speed_label.setText(f"{tokens_per_second:.0f} tok/s")
+
+    def set_context_fill(self, tokens: int, budget: int, trimmed: bool) -> None:
+        """How much of the model's window (``budget`` tokens) the text before the cursor fills."""
+        if trimmed:
+            self.window_label.setText("Window: full")
+            self.window_label.setToolTip(
+                "The start of the text no longer fits the model's window; it sees the end."
+            )
+        else:
+            self.window_label.setText(f"Window: {100 * tokens // budget}%")
+
+    def clear_context_fill(self) -> None:
+        """No model, so no window to fill."""
+        self.window_label.setText("")
+
+    def set_alternatives(self, index: int, count: int) -> None:
+        """Which alternative suggestion is shown ("2/3"); empty unless there are several."""
+        self.alternative_label.setText(f"{index + 1}/{count}" if count > 1 else "")
