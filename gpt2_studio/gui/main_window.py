@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QFont, QFontDatabase
@@ -13,19 +14,23 @@ from PySide6.QtWidgets import QApplication, QMainWindow
 from gpt2_studio import __version__
 from gpt2_studio.core.generation.sampling import SamplingSettings
 from gpt2_studio.core.settings import AppSettings, save_settings
-from gpt2_studio.gui.dialogs import Dialogs, centre_on
+from gpt2_studio.gui.dialogs import Dialogs
 from gpt2_studio.gui.editor.document_dialogs import reopen_with_encoding, save_with_encoding
 from gpt2_studio.gui.editor.document_session import DocumentSession
 from gpt2_studio.gui.editor.find_replace import FindReplaceDialog
 from gpt2_studio.gui.editor.ghost_editor import GhostTextEdit
 from gpt2_studio.gui.editor.suggestions import SuggestionController, text_before_cursor
 from gpt2_studio.gui.main_menu import MainMenu
-from gpt2_studio.gui.models.banner import ModelBanner, no_model_text, nothing_installed, wrap_with_banner
+from gpt2_studio.gui.model_switcher import ModelSwitcher
+from gpt2_studio.gui.models.banner import ModelBanner, wrap_with_banner
 from gpt2_studio.gui.models.worker import ModelInfo, WorkerThread
 from gpt2_studio.gui.presets.install import install_presets
 from gpt2_studio.gui.sampling_panel import SamplingPanel
 from gpt2_studio.gui.status_bar import StatusBar
 from gpt2_studio.gui.themes import apply_theme
+
+if TYPE_CHECKING:
+    from gpt2_studio.gui.models.manager import ModelManagerDialog
 
 log = logging.getLogger(__name__)
 
@@ -53,10 +58,7 @@ class MainWindow(QMainWindow):
         self.settings = settings
         self.worker_thread = worker_thread
         self.worker = worker_thread.worker
-        self.model_info: ModelInfo | None = None
-        self.model_manager = None
         self.find_dialog: FindReplaceDialog | None = None
-        self._loading_ref: str | None = None
         self.resize(1100, 720)
 
         self.editor = GhostTextEdit(self)
@@ -76,6 +78,10 @@ class MainWindow(QMainWindow):
         self.session = DocumentSession(self.editor, Dialogs(self), settings)
         self.status_bar = StatusBar(self)
         self.setStatusBar(self.status_bar)
+        self.models = ModelSwitcher(
+            self.worker, self.controller, settings, self.status_bar, self.model_banner, self
+        )
+        self.models.questions = self.session.questions
         self.main_menu = MainMenu(self.editor, settings, self.panel.toggleViewAction(), self)
         self.setMenuBar(self.main_menu)
         # The presets UI, the preset runner and the self-test read these from the window.
@@ -97,9 +103,7 @@ class MainWindow(QMainWindow):
 
     def _connect(self) -> None:
         bar, menu, session = self.status_bar, self.main_menu, self.session
-        self.worker.model_loading.connect(self._on_model_loading)
-        self.worker.model_loaded.connect(self._on_model_loaded)
-        self.worker.model_failed.connect(self._on_model_failed)
+        self.models.model_changed.connect(self._update_window_fill)
         self.worker.notice.connect(lambda text: bar.showMessage(text, 15_000))
         self.controller.state_changed.connect(self._on_state)
         self.controller.message.connect(lambda text: bar.showMessage(text, 8000))
@@ -107,8 +111,6 @@ class MainWindow(QMainWindow):
         self.panel.settings_changed.connect(self._on_sampling_changed)
         self.editor.ghost_changed.connect(self._update_alternative_label)
         self.editor.cursorPositionChanged.connect(self.window_timer.start)
-        self.model_banner.manager_requested.connect(self._offer_models)
-        self.model_banner.folder_requested.connect(self.choose_model_folder)
         session.title_changed.connect(self._update_title)
         session.message.connect(bar.showMessage)
         session.replacing.connect(self.controller.stop)
@@ -145,7 +147,7 @@ class MainWindow(QMainWindow):
 
     @dialogs.setter
     def dialogs(self, questions) -> None:
-        self.session.questions = questions
+        self.session.questions = self.models.questions = questions
 
     @property
     def path(self) -> Path | None:
@@ -193,89 +195,38 @@ class MainWindow(QMainWindow):
     def _update_title(self) -> None:
         self.setWindowTitle(f"{self.session.title()} — GPT-2 Studio")
 
-    # -- model ----------------------------------------------------------------------------------
+    # -- model (kept by the switcher; launch, the self-test and tests use these) -------------------
+    @property
+    def model_info(self) -> ModelInfo | None:
+        """The loaded model, or None."""
+        return self.models.model_info
+
+    @property
+    def model_manager(self) -> ModelManagerDialog | None:
+        """The model manager last opened, if any."""
+        return self.models.model_manager
+
     def load_model(self, ref: str) -> None:
         """Load a model on the worker thread; the editor, and the model in use, keep working meanwhile."""
-        self.controller.stop()
-        self.worker.load(ref, self.settings.device, self.settings.precision)
+        self.models.load_model(ref)
 
     def show_model_manager(self, first_start: bool = False) -> None:
         """The model manager: download, import, delete, choose the model and the device."""
-        from gpt2_studio.gui.models.manager import ModelManagerDialog
-
-        in_use = self.model_info.ref if self.model_info is not None else None
-        dialog = ModelManagerDialog(
-            in_use, self, self.dialogs, first_start=first_start, device=self.settings.device
-        )
-        dialog.model_chosen.connect(self.load_model)
-        dialog.device_chosen.connect(self.set_device)
-        self.model_manager = dialog
-        dialog.open()
-        centre_on(dialog, self)
-
-    def _offer_models(self) -> None:
-        self.show_model_manager(first_start=nothing_installed())
+        self.models.show_model_manager(first_start)
 
     def show_no_model(self, reason: str, *, first_start: bool) -> None:
         """No model to load: say so in the status bar and a banner that stays until one loads."""
-        self.status_bar.show_no_model()
-        self.model_banner.show_reason(no_model_text(None if first_start else reason))
-        log.warning("%s", reason)
-
-    def _refresh_model_manager(self) -> None:
-        manager = self.model_manager
-        if manager is not None and manager.isVisible():
-            manager.current = self.model_info.ref if self.model_info is not None else None
-            manager.refresh()
-
-    def set_device(self, device: str) -> None:
-        """Run the model on another device (auto, cpu, cuda): reloads the current model there."""
-        self.settings.device = device
-        if self.model_info is not None:
-            self.load_model(self.model_info.ref)
+        self.models.show_no_model(reason, first_start=first_start)
 
     def choose_model_folder(self) -> None:
         """File → Open Model Folder: load a GPT-2 checkpoint folder the user picks."""
-        folder = self.dialogs.model_folder(str(Path.home()))
-        if folder:
-            self.load_model(folder)
-
-    def _on_model_loading(self, ref: str) -> None:
-        self._loading_ref = ref
-        self.status_bar.show_loading(ref, self.model_info)
-
-    def _on_model_loaded(self, info: ModelInfo) -> None:
-        self._loading_ref = None
-        self.model_info = info
-        self.controller.model_ready = True
-        self.model_banner.hide()
-        self.settings.model = info.ref
-        self.status_bar.show_model(info)
-        for warning in info.warnings:
-            self.status_bar.showMessage(warning, 10_000)
-        self._update_window_fill()
-        self._refresh_model_manager()
-
-    def _on_model_failed(self, message: str) -> None:
-        self._loading_ref = None
-        log.warning("%s", message)
-        info = self.model_info
-        if info is not None and self.worker.window is not None:
-            # The worker keeps the model it had: say what failed and carry on with it.
-            self.status_bar.keep_model(info)
-            self.status_bar.showMessage(f"{message} Still using {info.name}.")
-            return
-        self.model_info = None
-        self.controller.model_ready = False
-        self.status_bar.showMessage(message)
-        self.show_no_model(message, first_start=False)
-        self._refresh_model_manager()
+        self.models.choose_model_folder()
 
     # -- suggestions ----------------------------------------------------------------------------
     def _on_state(self, state: str) -> None:
         if self.presets.runner.running:
             return  # the label shows the preset's progress; the runner sets it back when it ends
-        if self.controller.model_ready and self._loading_ref is None:
+        if self.controller.model_ready and self.models.loading_ref is None:
             self.status_bar.set_state("Generating" if state == "generating" else "Ready")
 
     def _on_stats(self, completion) -> None:
