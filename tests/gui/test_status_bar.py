@@ -1,0 +1,93 @@
+"""The status bar on its own: each label says what its setter was told, and the recovery warning stays."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from PySide6.QtWidgets import QMainWindow
+
+from gpt2_studio.gui.models.worker import ModelInfo
+from gpt2_studio.gui.status_bar import StatusBar
+
+TINY = ModelInfo("tiny", "tiny-gpt2", "/models/tiny", "cpu", "fp32", 64, 100_000, ())
+
+
+@pytest.fixture
+def bar(qtbot) -> Iterator[StatusBar]:
+    window = QMainWindow()
+    qtbot.addWidget(window)
+    status = StatusBar(window)
+    window.setStatusBar(status)
+    window.show()
+    yield status
+    window.close()
+
+
+def test_a_loaded_model_shows_its_name_folder_device_and_ready(bar):
+    bar.show_loading("tiny", None)
+    assert (bar.model_label.text(), bar.state_label.text()) == ("Loading tiny…", "Loading")
+    bar.show_model(TINY)
+    assert bar.model_label.text() == "tiny-gpt2"
+    assert bar.model_label.toolTip() == "/models/tiny"
+    assert bar.device_label.text() == "CPU · fp32"
+    assert bar.state_label.text() == "Ready"
+    bar.show_model(ModelInfo("big", "gpt2", "/models/gpt2", "cuda", "fp16", 1024, 124_000_000, ()))
+    assert bar.device_label.text() == "CUDA · fp16"
+
+
+def test_loading_another_model_keeps_the_current_one_named_until_it_loads(bar):
+    bar.show_model(TINY)
+    bar.show_loading("gpt2-medium", TINY)
+    assert bar.model_label.text() == "tiny-gpt2"
+    assert bar.model_label.toolTip() == "/models/tiny\nLoading gpt2-medium…"
+    assert bar.state_label.text() == "Loading"
+    bar.keep_model(TINY)  # the new one failed
+    assert (bar.model_label.text(), bar.model_label.toolTip()) == ("tiny-gpt2", "/models/tiny")
+    assert bar.state_label.text() == "Ready"
+
+
+def test_no_model_clears_the_device(bar):
+    bar.show_model(TINY)
+    bar.show_no_model()
+    assert (bar.model_label.text(), bar.state_label.text(), bar.device_label.text()) == (
+        "No model",
+        "No model",
+        "",
+    )
+
+
+def test_speed_context_fill_and_alternatives(bar):
+    bar.set_speed(31.6)
+    assert bar.speed_label.text() == "32 tok/s"
+    bar.set_context_fill(10, 40, False)
+    assert bar.window_label.text() == "Window: 25%"
+    bar.set_context_fill(40, 40, True)
+    assert bar.window_label.text() == "Window: full"
+    assert "no longer fits" in bar.window_label.toolTip()
+    bar.clear_context_fill()
+    assert bar.window_label.text() == ""
+    bar.set_alternatives(1, 3)
+    assert bar.alternative_label.text() == "2/3"
+    bar.set_alternatives(0, 1)  # one suggestion: nothing to cycle through
+    assert bar.alternative_label.text() == ""
+
+
+def test_the_recovery_warning_outlasts_other_messages_until_cleared(bar, qtbot):
+    warning = bar.recovery_warning
+    assert not warning.isVisible()
+    bar.set_alternatives(0, 3)
+    warning.show_failure("Unsaved work is not being backed up: disk full.")
+    # left of every other permanent label, the model's name rightmost
+    qtbot.waitUntil(lambda: warning.x() < bar.alternative_label.x() < bar.model_label.x(), timeout=5_000)
+    assert warning.isVisible()
+    assert warning.toolTip() == "Unsaved work is not being backed up: disk full."
+    assert bar.currentMessage() == "Unsaved work is not being backed up: disk full."
+    bar.showMessage("something else", 10)
+    qtbot.waitUntil(lambda: bar.currentMessage() == "", timeout=5_000)
+    assert warning.isVisible()
+    warning.show_failure("again")  # already shown: no new message
+    assert bar.currentMessage() == ""
+    warning.clear()
+    assert not warning.isVisible()
+    assert warning.message == ""
