@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import logging
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QByteArray, Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QFont, QFontDatabase
@@ -141,12 +141,12 @@ class MainWindow(QMainWindow):
 
     # -- the document (kept by the session; the presets UI and File-menu actions use these) -------
     @property
-    def dialogs(self):
+    def dialogs(self) -> Any:
         """Every question the window asks the user (tests put a scripted one here)."""
         return self.session.questions
 
     @dialogs.setter
-    def dialogs(self, questions) -> None:
+    def dialogs(self, questions: Any) -> None:
         self.session.questions = self.models.questions = questions
 
     @property

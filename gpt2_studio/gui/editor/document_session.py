@@ -81,7 +81,7 @@ class DocumentSession(QObject):
         return self.path.name if self.path else "Untitled"
 
     def title(self) -> str:
-        """ "*name [encoding, line endings]": a star when modified; UTF-8 with "\\n" goes unmentioned."""
+        """The title's document part: "*" when modified, the name, then any encoding but UTF-8 with \\n."""
         modified = "*" if self.editor.document().isModified() else ""
         details = ""
         if (self.encoding, self.newline) != ("utf-8", "\n"):

@@ -97,9 +97,7 @@ def test_a_missing_recent_file_is_explained_and_the_text_stays(session, qtbot, t
     assert session.editor.toPlainText() == "kept"
 
 
-def test_a_recovery_copy_is_written_off_the_editor_and_restored_by_a_new_session(
-    session, qtbot, tmp_path
-):
+def test_a_recovery_copy_is_written_off_the_editor_and_restored_by_a_new_session(session, qtbot, tmp_path):
     target = tmp_path / "notes.txt"
     target.write_bytes(b"line one\r\n")
     assert session.open_file(target)
