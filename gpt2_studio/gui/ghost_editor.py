@@ -17,7 +17,7 @@ import re
 import time
 from dataclasses import dataclass
 
-from PySide6.QtCore import QEvent, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QMimeData, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QBrush,
     QColor,
@@ -30,6 +30,8 @@ from PySide6.QtGui import (
     QTextLayout,
 )
 from PySide6.QtWidgets import QPlainTextEdit, QWidget
+
+from gpt2_studio.gui.document_text import exact_selected_text
 
 _NEXT_WORD = re.compile(r"\s*\S+")
 _MODIFIER_KEYS = {
@@ -328,6 +330,12 @@ class GhostTextEdit(QPlainTextEdit):
         self._refresh()
 
     # -- events ---------------------------------------------------------------------------------
+    def createMimeDataFromSelection(self) -> QMimeData:  # noqa: N802 - Qt's name
+        """Copy, cut and drag carry the selection exactly (Qt's own turns U+00A0 into a space)."""
+        data = QMimeData()
+        data.setText(exact_selected_text(self.textCursor()))
+        return data
+
     def _on_user_change(self) -> None:
         if self._accepting:
             return
