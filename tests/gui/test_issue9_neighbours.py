@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QTextCursor
 from PySide6.QtWidgets import QApplication
@@ -35,3 +36,103 @@ def test_copy_of_a_line_separator_keeps_it(window, qtbot, tmp_path):
     qtbot.keyClick(editor, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
     qtbot.keyClick(editor, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
     assert QApplication.clipboard().text() == "a\u2028b\u00a0c\n"
+
+
+def _open_type_save(window, qtbot, target, typed: str = "!") -> None:
+    assert window.open_file(target)
+    _end(window)
+    qtbot.keyClicks(window.editor, typed)
+    assert window.save()
+
+
+BYTE_CASES = {
+    "crlf with nbsp": ("Prix\u00a0: 10\u00a0€\r\nLigne\u2028suite\r\n".encode(), None),
+    "cp1252 with nbsp": ("Prix\u00a0: 10\u00a0€\r\n".encode("cp1252"), "cp1252"),
+    "utf-16 bom": (b"\xff\xfe" + "Prix\u00a0: 10\u00a0€\n\u2028x".encode("utf-16-le"), None),
+    "utf-8 bom": (b"\xef\xbb\xbf" + "\u00a0début\n".encode(), None),
+    "nbsp at start": ("\u00a0\u00a0x".encode(), None),
+    "zero-width joiner": ("👩\u200d💻 ok\n".encode(), None),
+    "lone cr": (b"one\rtwo\rthree", None),
+    "no final newline": ("fin\u00a0!".encode(), None),
+    "only newlines": (b"\n\n\n", None),
+    "empty": (b"", None),
+}
+
+
+@pytest.mark.parametrize("name", list(BYTE_CASES))
+def test_open_type_save_changes_only_the_typed_byte(window, qtbot, tmp_path, name):
+    original, encoding = BYTE_CASES[name]
+    target = tmp_path / "f.txt"
+    target.write_bytes(original)
+    if encoding:
+        window.dialogs.answer("choose_encoding", encoding)
+    _open_type_save(window, qtbot, target)
+    codec = {"utf-16": "utf-16-le", "utf-8-sig": "utf-8"}.get(window.encoding, window.encoding)
+    expected_tail = "!".encode(codec)
+    assert target.read_bytes() == original + expected_tail
+
+
+def test_undo_redo_round_trip_keeps_bytes(window, qtbot, tmp_path):
+    target = tmp_path / "u.txt"
+    original = "a\u00a0b\u2028c\u2029d\ufdd0e\n".encode()
+    target.write_bytes(original)
+    assert window.open_file(target)
+    _end(window)
+    qtbot.keyClicks(window.editor, "xyz")
+    qtbot.keyClick(window.editor, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert window.save()
+    assert target.read_bytes() == original
+    redo = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
+    qtbot.keyClick(window.editor, Qt.Key.Key_Z, redo)
+    assert window.save()
+    assert target.read_bytes() == original + b"xyz"
+
+
+@pytest.mark.qt_log_ignore("This plugin does not support raise")  # offscreen: show_find raises it
+def test_replace_all_leaves_other_special_characters(window, qtbot, tmp_path):
+    target = tmp_path / "r.txt"
+    original = "chat\u00a0: chat\u2028chien\u2029chat\n".encode()
+    target.write_bytes(original)
+    assert window.open_file(target)
+    window.show_find()
+    dialog = window.find_dialog
+    dialog.find_text.setText("chien")
+    dialog.replace_text.setText("loup")
+    assert dialog.replace_all() == 1
+    assert window.save()
+    assert target.read_bytes() == original.replace(b"chien", b"loup")
+
+
+@pytest.mark.qt_log_ignore("This plugin does not support raise")
+def test_find_a_no_break_space_selected_in_the_editor(window, qtbot, tmp_path):
+    target = tmp_path / "f.txt"
+    target.write_bytes("10\u00a0€ et 10 € et 10\u00a0€".encode())
+    assert window.open_file(target)
+    cursor = window.editor.textCursor()
+    cursor.setPosition(0)
+    cursor.setPosition(4, QTextCursor.MoveMode.KeepAnchor)
+    window.editor.setTextCursor(cursor)
+    window.show_find()
+    dialog = window.find_dialog
+    assert dialog.find_text.text() == "10\u00a0€"
+    assert dialog.find()
+    assert window.editor.textCursor().selectionStart() == 16
+    dialog.replace_text.setText("X")
+    assert dialog.replace_all() == 2
+    assert exact_text(window.editor.document()) == "X et 10 € et X"
+
+
+@pytest.mark.qt_log_ignore("This plugin does not support raise")
+def test_replacing_plain_spaces_leaves_no_break_spaces(window, qtbot):
+    window.editor.setPlainText("")
+    window.editor.insertPlainText("10 € et 10\u00a0€")  # QTest types ASCII only
+    window.show_find()
+    dialog = window.find_dialog
+    dialog.find_text.setText("10 €")
+    dialog.replace_text.setText("dix euros")
+    assert dialog.replace_all() == 1
+    assert exact_text(window.editor.document()) == "dix euros et 10\u00a0€"
+    dialog.find_text.setText("absent")
+    cursor_before = window.editor.textCursor().position()
+    assert not dialog.find()
+    assert window.editor.textCursor().position() == cursor_before
