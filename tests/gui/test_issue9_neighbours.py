@@ -136,3 +136,102 @@ def test_replacing_plain_spaces_leaves_no_break_spaces(window, qtbot):
     cursor_before = window.editor.textCursor().position()
     assert not dialog.find()
     assert window.editor.textCursor().position() == cursor_before
+
+
+# -- undo steps: neighbours of "Once" + Tab " upon" + " a time" ----------------------------------
+CTRL = Qt.KeyboardModifier.ControlModifier
+
+
+def _show(editor, *alternatives: str) -> None:
+    editor.start_ghost(len(alternatives))
+    for index, text in enumerate(alternatives):
+        editor.append_ghost(index, text)
+    editor.finish_ghost(list(alternatives))
+
+
+def _undo(qtbot, editor) -> str:
+    qtbot.keyClick(editor, Qt.Key.Key_Z, CTRL)
+    return exact_text(editor.document())
+
+
+def _redo(qtbot, editor) -> str:
+    qtbot.keyClick(editor, Qt.Key.Key_Z, CTRL | Qt.KeyboardModifier.ShiftModifier)
+    return exact_text(editor.document())
+
+
+def test_backspace_after_an_acceptance_is_undone_on_its_own(window, qtbot):
+    editor = window.editor
+    qtbot.keyClicks(editor, "Once")
+    _show(editor, " upon")
+    qtbot.keyClick(editor, Qt.Key.Key_Tab)
+    qtbot.keyClick(editor, Qt.Key.Key_Backspace)
+    qtbot.keyClick(editor, Qt.Key.Key_Backspace)
+    assert exact_text(editor.document()) == "Once up"
+    assert _undo(qtbot, editor) == "Once upon"
+    assert _undo(qtbot, editor) == "Once"
+
+
+def test_enter_after_an_acceptance_is_undone_on_its_own(window, qtbot):
+    editor = window.editor
+    qtbot.keyClicks(editor, "Once")
+    _show(editor, " upon")
+    qtbot.keyClick(editor, Qt.Key.Key_Tab)
+    qtbot.keyClick(editor, Qt.Key.Key_Return)
+    qtbot.keyClicks(editor, "a")
+    assert exact_text(editor.document()) == "Once upon\na"
+    assert _undo(qtbot, editor) in ("Once upon\n", "Once upon")
+    while exact_text(editor.document()) not in ("Once upon", "Once"):
+        _undo(qtbot, editor)
+    assert exact_text(editor.document()) == "Once upon"
+
+
+def test_typing_after_undo_then_redo_of_an_acceptance_is_its_own_step(window, qtbot):
+    editor = window.editor
+    qtbot.keyClicks(editor, "Once")
+    _show(editor, " upon")
+    qtbot.keyClick(editor, Qt.Key.Key_Tab)
+    assert _undo(qtbot, editor) == "Once"
+    assert _redo(qtbot, editor) == "Once upon"
+    qtbot.keyClicks(editor, " a time")
+    assert _undo(qtbot, editor) == "Once upon"
+    assert _undo(qtbot, editor) == "Once"
+
+
+def test_two_ctrl_rights_then_typing_then_undo_three_times(window, qtbot):
+    editor = window.editor
+    qtbot.keyClicks(editor, "Il etait")
+    _show(editor, " une fois un roi")
+    qtbot.keyClick(editor, Qt.Key.Key_Right, CTRL)
+    qtbot.keyClick(editor, Qt.Key.Key_Right, CTRL)
+    qtbot.keyClicks(editor, " un")
+    assert exact_text(editor.document()) == "Il etait une fois un"
+    assert _undo(qtbot, editor) == "Il etait une fois"
+    assert _undo(qtbot, editor) == "Il etait une"
+    assert _undo(qtbot, editor) == "Il etait"
+
+
+def test_accepting_twice_in_a_row_is_two_steps(window, qtbot):
+    editor = window.editor
+    qtbot.keyClicks(editor, "Once")
+    _show(editor, " upon")
+    qtbot.keyClick(editor, Qt.Key.Key_Tab)
+    _show(editor, " a time")
+    qtbot.keyClick(editor, Qt.Key.Key_Tab)
+    assert _undo(qtbot, editor) == "Once upon"
+    assert _undo(qtbot, editor) == "Once"
+
+
+def test_escape_during_a_composition_leaves_no_ghost_and_no_text(window, qtbot):
+    from PySide6.QtGui import QInputMethodEvent
+
+    editor = window.editor
+    qtbot.keyClicks(editor, "Tokyo ")
+    QApplication.sendEvent(editor, QInputMethodEvent("とう", []))
+    assert editor.is_composing()
+    _show(editor, " late")
+    assert editor.ghost is None
+    QApplication.sendEvent(editor, QInputMethodEvent("", []))  # the input method cancels on Esc
+    assert not editor.is_composing()
+    assert exact_text(editor.document()) == "Tokyo "
+    _show(editor, " again")
+    assert editor.ghost_text() == " again"
