@@ -31,7 +31,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QPlainTextEdit, QWidget
 
-from gpt2_studio.gui.document_text import exact_selected_text
+from gpt2_studio.gui.document_text import exact_insertable, exact_selected_text
 
 _NEXT_WORD = re.compile(r"\s*\S+")
 _MODIFIER_KEYS = {
@@ -66,6 +66,7 @@ def insert_as_undo_step(cursor: QTextCursor, text: str) -> None:
     """
     if not text:
         return
+    text = exact_insertable(cursor.document(), text)
     cursor.beginEditBlock()
     cursor.insertText(text + _SEAL)
     end = cursor.position() - len(_SEAL)
@@ -335,6 +336,15 @@ class GhostTextEdit(QPlainTextEdit):
         data = QMimeData()
         data.setText(exact_selected_text(self.textCursor()))
         return data
+
+    def insertFromMimeData(self, source: QMimeData) -> None:  # noqa: N802 - Qt's name
+        """Paste and drop insert the text exactly (Qt's own turns U+2029 and U+FDD0/1 into line breaks)."""
+        if not source.hasText():
+            return
+        cursor = self.textCursor()
+        insert_as_undo_step(cursor, source.text())
+        self.setTextCursor(cursor)
+        self.ensureCursorVisible()
 
     def _on_user_change(self) -> None:
         if self._accepting:

@@ -235,3 +235,126 @@ def test_escape_during_a_composition_leaves_no_ghost_and_no_text(window, qtbot):
     assert exact_text(editor.document()) == "Tokyo "
     _show(editor, " again")
     assert editor.ghost_text() == " again"
+
+
+# -- recovery neighbours: a real process killed with SIGKILL -------------------------------------
+CRASH_AFTER_A_COPY = """
+import os, signal, sys
+from PySide6.QtWidgets import QApplication
+from gpt2_studio.gui.launch import create_window, parse_args
+
+app = QApplication([])
+window, worker, _ = create_window(parse_args([]))
+window.show()
+from gpt2_studio.gui.document_text import exact_text, set_exact_text
+if sys.argv[1]:
+    assert window.open_file(sys.argv[1], ask=False)
+else:  # characters Qt would turn into line breaks if they were typed in
+    set_exact_text(window.editor, sys.argv[2])
+    sys.argv[2] = ""
+cursor = window.editor.textCursor()
+cursor.movePosition(cursor.MoveOperation.End)
+cursor.insertText(sys.argv[2] + "!")
+window.write_recovery()
+window.recovery_writer.wait(30)
+assert any(window.recovery.folder.glob("*.recovery"))
+os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+def _crash(path: str, typed: str) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    crashed = subprocess.run(
+        [sys.executable, "-c", CRASH_AFTER_A_COPY, path, typed],
+        env=dict(os.environ),
+        capture_output=True,
+        timeout=60,
+    )
+    assert crashed.returncode == -signal.SIGKILL, crashed.stderr.decode()
+
+
+def test_an_untitled_document_with_special_characters_comes_back_exactly(make_window, tmp_path):
+    typed = "Prix\u00a0: 10\u00a0€\u2028ligne\u2029para\ufdd0x\nfin"
+    _crash("", typed)
+    window = make_window(load=False)
+    window.dialogs.answer("ask_restore", True)
+    assert window.offer_recovery()
+    assert window.path is None
+    assert exact_text(window.editor.document()) == typed + "!"
+    target = tmp_path / "saved.txt"
+    window.dialogs.answer("save_path", str(target))
+    assert window.save()
+    assert target.read_bytes() == (typed + "!").encode()
+
+
+def test_a_file_deleted_since_the_crash_is_saved_again_where_it_was(make_window, tmp_path):
+    target = tmp_path / "gone.txt"
+    original = "ligne\u00a0un\r\n".encode()
+    target.write_bytes(original)
+    _crash(str(target), "deux")
+    target.unlink()
+    window = make_window(load=False)
+    window.dialogs.answer("ask_restore", True)
+    assert window.offer_recovery()
+    assert exact_text(window.editor.document()) == "ligne\u00a0un\ndeux!"
+    assert window.save()
+    assert target.read_bytes() == original + b"deux!"
+
+
+def test_saving_into_a_folder_deleted_meanwhile_keeps_the_text(window, qtbot, tmp_path):
+    import shutil
+
+    folder = tmp_path / "sub"
+    folder.mkdir()
+    target = folder / "f.txt"
+    target.write_bytes(b"hello")
+    assert window.open_file(target)
+    _end(window)
+    qtbot.keyClicks(window.editor, " world")
+    shutil.rmtree(folder)
+    window.dialogs.answer("error", None)
+    assert not window.save()
+    message = window.dialogs.asked[-1][1][1]
+    assert "does not exist" in message
+    assert "Traceback" not in message
+    assert exact_text(window.editor.document()) == "hello world"
+    assert window.editor.document().isModified()
+
+
+def test_open_recent_of_a_vanished_file_says_so_and_keeps_the_document(window, qtbot, tmp_path):
+    gone = tmp_path / "vanished.txt"
+    window.settings.recent_files = [str(gone)]
+    qtbot.keyClicks(window.editor, "mine")
+    window.editor.document().setModified(False)
+    window._fill_recent_menu()
+    action = window.recent_menu.actions()[0]
+    window.dialogs.answer("error", None)
+    action.trigger()
+    assert "does not exist" in window.dialogs.asked[-1][1][1]
+    assert exact_text(window.editor.document()) == "mine"
+
+
+@pytest.mark.parametrize("char", ["\u2029", "\ufdd0", "\ufdd1", "\u2028", "\u00a0"])
+def test_a_pasted_character_qt_would_rewrite_is_saved_as_pasted(window, qtbot, tmp_path, char):
+    target = tmp_path / "p.txt"
+    original = "d\u2029ja\n".encode()  # the document already uses a stand-in
+    target.write_bytes(original)
+    assert window.open_file(target)
+    _end(window)
+    QApplication.clipboard().setText(f"a{char}b\u2029c")
+    qtbot.keyClick(window.editor, Qt.Key.Key_V, CTRL)
+    assert window.save()
+    assert target.read_bytes() == original + f"a{char}b\u2029c".encode()
+    assert _undo(qtbot, window.editor) == "d\u2029ja\n"
+
+
+def test_a_suggestion_holding_a_paragraph_separator_is_inserted_as_it_is(window, qtbot):
+    editor = window.editor
+    qtbot.keyClicks(editor, "Once")
+    _show(editor, " upon\u2029a")
+    qtbot.keyClick(editor, Qt.Key.Key_Tab)
+    assert exact_text(editor.document()) == "Once upon\u2029a"
