@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 
+from gpt2_studio.core.documents import read_text_file, write_text_file
 from gpt2_studio.core.settings import load_settings, save_settings
 
 
@@ -58,3 +60,17 @@ def test_a_bad_value_of_this_version_is_replaced_by_the_default(tmp_path):
     settings, _warnings = load_settings(path)
     save_settings(settings, path)
     assert json.loads(path.read_text(encoding="utf-8"))["theme"] == "light"
+
+
+@pytest.mark.skipif(not hasattr(os, "setxattr"), reason="extended attributes are a Linux feature")
+def test_a_save_keeps_the_files_extended_attributes(tmp_path):
+    target = tmp_path / "tagged.txt"
+    target.write_bytes("avant\u00a0!".encode())
+    try:
+        os.setxattr(target, "user.gpt2studio.tag", b"red")
+    except OSError:
+        pytest.skip("this file system keeps no user extended attributes")
+    stamp = read_text_file(target).stamp
+    write_text_file(target, "après\u00a0!", expected=stamp)
+    assert target.read_bytes() == "après\u00a0!".encode()
+    assert os.getxattr(target, "user.gpt2studio.tag") == b"red"
