@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 
 import pytest
 
@@ -74,3 +75,77 @@ def test_a_save_keeps_the_files_extended_attributes(tmp_path):
     write_text_file(target, "après\u00a0!", expected=stamp)
     assert target.read_bytes() == "après\u00a0!".encode()
     assert os.getxattr(target, "user.gpt2studio.tag") == b"red"
+
+
+# -- permissions, as the unprivileged user -------------------------------------------------------
+SAVE_AS_NOBODY = """
+import sys
+from gpt2_studio.core.documents import DocumentError, write_text_file
+try:
+    write_text_file(sys.argv[1] if len(sys.argv) > 1 else {path!r}, {text!r})
+except DocumentError as error:
+    print("ERROR", type(error).__name__, error)
+else:
+    print("OK")
+"""
+
+
+def _save_as_nobody(path, text: str, home):
+    from tests.as_nobody import run_as_nobody
+
+    code = SAVE_AS_NOBODY.format(path=str(path), text=text)
+    return run_as_nobody(code, {"GPT2_STUDIO_HOME": str(home)})
+
+
+@pytest.fixture
+def public_dir():
+    import shutil
+
+    from tests.as_nobody import public_temp_dir
+
+    folder = public_temp_dir()
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_a_world_writable_file_of_another_user_in_a_sticky_folder_is_written_in_place(public_dir):
+    sticky = public_dir / "sticky"
+    sticky.mkdir()
+    sticky.chmod(0o1777)
+    target = sticky / "shared.txt"
+    target.write_bytes("partagé\u00a0!".encode())
+    target.chmod(0o666)
+    result = _save_as_nobody(target, "changé\u00a0!", public_dir / "home")
+    assert result.stdout.strip() == "OK", result.stdout + result.stderr
+    assert target.read_bytes() == "changé\u00a0!".encode()
+    assert (target.stat().st_uid, stat.S_IMODE(target.stat().st_mode)) == (0, 0o666)
+    assert [p.name for p in sticky.iterdir()] == ["shared.txt"]
+
+
+def test_a_symlink_of_ours_to_another_users_file_is_refused(public_dir):
+    theirs = public_dir / "theirs.txt"
+    theirs.write_text("root's words")
+    theirs.chmod(0o644)
+    mine = public_dir / "mine"
+    mine.mkdir()
+    os.chown(mine, 65534, 65534)
+    link = mine / "link.txt"
+    link.symlink_to(theirs)
+    os.lchown(link, 65534, 65534)
+    result = _save_as_nobody(link, "replaced", public_dir / "home")
+    assert "belongs to another user" in result.stdout, result.stdout + result.stderr
+    assert theirs.read_text() == "root's words"
+    assert link.is_symlink()
+
+
+def test_a_read_only_file_with_two_links_is_refused_under_both_names(public_dir):
+    first = public_dir / "a.txt"
+    first.write_text("one")
+    os.chown(first, 65534, 65534)
+    first.chmod(0o444)
+    second = public_dir / "b.txt"
+    os.link(first, second)
+    for name in (first, second):
+        result = _save_as_nobody(name, "two", public_dir / "home")
+        assert "it is read-only" in result.stdout, result.stdout + result.stderr
+    assert second.read_text() == "one"
