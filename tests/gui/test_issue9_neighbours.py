@@ -358,3 +358,27 @@ def test_a_suggestion_holding_a_paragraph_separator_is_inserted_as_it_is(window,
     _show(editor, " upon\u2029a")
     qtbot.keyClick(editor, Qt.Key.Key_Tab)
     assert exact_text(editor.document()) == "Once upon\u2029a"
+
+
+RESULT = "Bonjour\u00a0! Voici\u2028la suite\u2029et\ufdd0 la fin"
+
+
+def test_a_side_panel_result_is_inserted_and_copied_exactly(window, qtbot):
+    panel = window.presets.panel
+    panel.show_result("TL;DR", RESULT)
+    assert panel.text() == RESULT
+    panel.copy()
+    assert QApplication.clipboard().text() == RESULT
+    window.editor.setFocus()
+    panel.insert()
+    assert exact_text(window.editor.document()) == RESULT
+
+
+def test_a_streamed_side_panel_result_is_inserted_exactly(window, qtbot):
+    panel = window.presets.panel
+    panel.start("TL;DR")
+    for piece in ("Bonjour\u00a0! ", "Voici\u2028la suite\u2029", "et\ufdd0 la fin"):
+        panel.append(piece)
+    assert panel.text() == RESULT
+    panel.insert()
+    assert exact_text(window.editor.document()) == RESULT
