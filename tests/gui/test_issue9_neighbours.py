@@ -382,3 +382,22 @@ def test_a_streamed_side_panel_result_is_inserted_exactly(window, qtbot):
     assert panel.text() == RESULT
     panel.insert()
     assert exact_text(window.editor.document()) == RESULT
+
+
+def test_the_preset_editor_keeps_a_templates_and_stop_strings_characters(qtbot):
+    from gpt2_studio.core.presets import Preset
+    from gpt2_studio.core.sampling import SamplingSettings
+    from gpt2_studio.gui.preset_form import PresetForm
+
+    form = PresetForm()
+    qtbot.addWidget(form)
+    stops = ("a\u2028b", "\r\n", "fin\u00a0!", "\u2029")
+    preset = Preset(
+        "Résumé",
+        "Résumé\u00a0:\u2028{selection}\u2029\nFin\u00a0»",
+        sampling=SamplingSettings(stop_strings=stops),
+    )
+    form.fill(preset)
+    edited = form.preset()
+    assert edited.template == preset.template
+    assert edited.sampling.stop_strings == stops
