@@ -11,12 +11,13 @@ import logging
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QEvent, QObject, Signal
 from PySide6.QtWidgets import QLabel, QMainWindow
 
 from gpt2_studio.core.documents import FileStamp
 from gpt2_studio.core.recovery import RecoveryStore
 from gpt2_studio.gui.document_text import RawText
+from gpt2_studio.gui.themes import set_warning_text
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +95,11 @@ class RecoveryWarning(QLabel):
     def __init__(self, window: QMainWindow) -> None:
         super().__init__("⚠ Unsaved work is not backed up")
         self.setObjectName("recovery-warning")
-        self.setStyleSheet("QLabel { color: #b00020; font-weight: bold; }")
+        font = self.font()
+        font.setBold(True)
+        self.setFont(font)
+        self._restyling = False
+        set_warning_text(self, True, window.palette())  # the theme's red, readable in both themes
         self.message = ""
         window.statusBar().insertPermanentWidget(0, self)
         self.hide()
@@ -108,6 +113,15 @@ class RecoveryWarning(QLabel):
             window = self.window()
             if isinstance(window, QMainWindow):
                 window.statusBar().showMessage(message, 15_000)
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt's name
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange and not self._restyling:
+            self._restyling = True  # setting the palette sends another PaletteChange
+            try:
+                set_warning_text(self, True, self.palette())  # the red of the new theme
+            finally:
+                self._restyling = False
 
     def clear(self) -> None:
         """A copy was written again."""

@@ -401,3 +401,23 @@ def test_the_preset_editor_keeps_a_templates_and_stop_strings_characters(qtbot):
     edited = form.preset()
     assert edited.template == preset.template
     assert edited.sampling.stop_strings == stops
+
+
+@pytest.mark.parametrize("themes", [("dark", "light"), ("light", "dark")])
+def test_the_recovery_warning_is_readable_in_both_themes(window, qtbot, themes):
+    from tests.gui.test_themes import MIN_CONTRAST, drawn_contrast, palette_contrast
+
+    warning = window.recovery_warning
+    warning.show_failure("Unsaved work is not being backed up: test.")
+    window.statusBar().clearMessage()
+    try:
+        for theme in themes:
+            window.dark_action.setChecked(theme == "dark")
+            QApplication.processEvents()
+            bar = window.statusBar()
+            assert palette_contrast(warning, bar) >= MIN_CONTRAST, theme
+            image = bar.grab(warning.geometry()).toImage()
+            assert drawn_contrast(image) >= MIN_CONTRAST, theme
+    finally:
+        window.dark_action.setChecked(False)
+        QApplication.processEvents()
