@@ -21,13 +21,14 @@ NEWLINES = ("\n", "\r\n", "\r")
 NEWLINE_NAMES = {"\n": "LF", "\r\n": "CRLF", "\r": "CR"}
 
 # Longest first: the UTF-32-LE mark starts with the UTF-16-LE one. Python's "utf-16"/"utf-32" codecs
-# read either byte order and write a byte-order mark in the machine's order when saving.
+# write a byte-order mark in the machine's order when saving: they serve files in that order, and the
+# "-sig" codecs of core.encodings keep the other order.
 _BOMS = (
-    (codecs.BOM_UTF32_LE, "utf-32"),
-    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF32_LE, "utf-32" if codecs.BOM_UTF32 == codecs.BOM_UTF32_LE else "utf-32-le-sig"),
+    (codecs.BOM_UTF32_BE, "utf-32" if codecs.BOM_UTF32 == codecs.BOM_UTF32_BE else "utf-32-be-sig"),
     (codecs.BOM_UTF8, "utf-8-sig"),
-    (codecs.BOM_UTF16_LE, "utf-16"),
-    (codecs.BOM_UTF16_BE, "utf-16"),
+    (codecs.BOM_UTF16_LE, "utf-16" if codecs.BOM_UTF16 == codecs.BOM_UTF16_LE else "utf-16-le-sig"),
+    (codecs.BOM_UTF16_BE, "utf-16" if codecs.BOM_UTF16 == codecs.BOM_UTF16_BE else "utf-16-be-sig"),
 )
 
 class DocumentError(StudioError):
@@ -147,7 +148,7 @@ def decode_default(path: Path, data: bytes) -> tuple[str, str, str | None]:
     invalid data) or NotUtf8Error (with encoding guesses). ``path`` is used only in messages."""
     encoding = next((name for bom, name in _BOMS if data.startswith(bom)), "utf-8")
     warning = None
-    if encoding in ("utf-16", "utf-32"):
+    if encoding.startswith(("utf-16", "utf-32")):
         warning = f"Opened as {describe_encoding(encoding)}; it will be saved in the same encoding."
     elif b"\x00" in data:
         raise _binary_error(path)

@@ -15,6 +15,10 @@ _LABELS = {
     "utf-16-le": "UTF-16 little-endian",
     "utf-16-be": "UTF-16 big-endian",
     "utf-32": "UTF-32",
+    "utf-16-be-sig": "UTF-16 big-endian",
+    "utf-16-le-sig": "UTF-16 little-endian",
+    "utf-32-be-sig": "UTF-32 big-endian",
+    "utf-32-le-sig": "UTF-32 little-endian",
     "cp1250": "Windows-1250 (Central European)",
     "cp1251": "Windows-1251 (Cyrillic)",
     "cp1252": "Windows-1252",
@@ -74,6 +78,35 @@ COMMON_ENCODINGS = (
 # Encodings tried after the detector's guesses, in this order; Latin-1 decodes any bytes, so it is last.
 _FALLBACKS = ("cp1252", "cp1251", "cp1250", "iso8859-15", "mac-roman", "latin-1")
 _GUESS_BYTES = 256 * 1024
+
+
+# Python's "utf-16"/"utf-32" write a byte-order mark in the machine's order, so a big-endian file saved
+# on a little-endian machine would have every byte swapped. These codecs keep the file's order and mark.
+_MARKED = {
+    "utf-16-be-sig": ("utf-16-be", codecs.BOM_UTF16_BE),
+    "utf-16-le-sig": ("utf-16-le", codecs.BOM_UTF16_LE),
+    "utf-32-be-sig": ("utf-32-be", codecs.BOM_UTF32_BE),
+    "utf-32-le-sig": ("utf-32-le", codecs.BOM_UTF32_LE),
+}
+
+
+def _marked_codec(name: str) -> codecs.CodecInfo | None:
+    found = _MARKED.get(name.lower().replace("_", "-"))
+    if found is None:
+        return None
+    base, mark = found
+
+    def encode(text: str, errors: str = "strict") -> tuple[bytes, int]:
+        return mark + codecs.encode(text, base, errors), len(text)
+
+    def decode(data: bytes, errors: str = "strict") -> tuple[str, int]:
+        raw = bytes(data)
+        return codecs.decode(raw.removeprefix(mark), base, errors), len(raw)
+
+    return codecs.CodecInfo(encode, decode, name=name.lower().replace("_", "-"))
+
+
+codecs.register(_marked_codec)
 
 
 def canonical(encoding: str) -> str:

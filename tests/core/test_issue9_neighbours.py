@@ -149,3 +149,15 @@ def test_a_read_only_file_with_two_links_is_refused_under_both_names(public_dir)
         result = _save_as_nobody(name, "two", public_dir / "home")
         assert "it is read-only" in result.stdout, result.stdout + result.stderr
     assert second.read_text() == "one"
+
+
+@pytest.mark.parametrize("codec", ["utf-16-be", "utf-16-le", "utf-32-be", "utf-32-le"])
+def test_a_files_byte_order_is_kept_on_save(tmp_path, codec):
+    target = tmp_path / "wide.txt"
+    original = "\ufeffPrix\u00a0: 10\u00a0€\r\n".encode(codec)
+    target.write_bytes(original)
+    opened = read_text_file(target)
+    write_text_file(
+        target, opened.text + "!", encoding=opened.encoding, newline=opened.newline, expected=opened.stamp
+    )
+    assert target.read_bytes() == original + "!".encode(codec)

@@ -49,6 +49,7 @@ BYTE_CASES = {
     "crlf with nbsp": ("Prix\u00a0: 10\u00a0€\r\nLigne\u2028suite\r\n".encode(), None),
     "cp1252 with nbsp": ("Prix\u00a0: 10\u00a0€\r\n".encode("cp1252"), "cp1252"),
     "utf-16 bom": (b"\xff\xfe" + "Prix\u00a0: 10\u00a0€\n\u2028x".encode("utf-16-le"), None),
+    "utf-16 big-endian bom": (b"\xfe\xff" + "Prix\u00a0: 10\u00a0€\n\u2028x".encode("utf-16-be"), None),
     "utf-8 bom": (b"\xef\xbb\xbf" + "\u00a0début\n".encode(), None),
     "nbsp at start": ("\u00a0\u00a0x".encode(), None),
     "zero-width joiner": ("👩\u200d💻 ok\n".encode(), None),
@@ -67,7 +68,8 @@ def test_open_type_save_changes_only_the_typed_byte(window, qtbot, tmp_path, nam
     if encoding:
         window.dialogs.answer("choose_encoding", encoding)
     _open_type_save(window, qtbot, target)
-    codec = {"utf-16": "utf-16-le", "utf-8-sig": "utf-8"}.get(window.encoding, window.encoding)
+    wide = {"utf-16": "utf-16-le", "utf-16-be-sig": "utf-16-be", "utf-8-sig": "utf-8"}
+    codec = wide.get(window.encoding, window.encoding)
     expected_tail = "!".encode(codec)
     assert target.read_bytes() == original + expected_tail
 
