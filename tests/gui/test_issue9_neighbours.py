@@ -423,3 +423,24 @@ def test_the_recovery_warning_is_readable_in_both_themes(window, qtbot, themes):
     finally:
         window.dark_action.setChecked(False)
         QApplication.processEvents()
+
+
+# Ctrl+Shift+= (the "+" above "=") is matched to Ctrl++ by the platform's key mapper (xcb, Windows);
+# the offscreen platform has none, so it is not tried here.
+KEYPAD = Qt.KeyboardModifier.KeypadModifier
+
+
+@pytest.mark.parametrize(
+    ("key", "mods", "step"),
+    [
+        (Qt.Key.Key_Equal, CTRL, 1),
+        (Qt.Key.Key_Plus, CTRL | KEYPAD, 1),
+        (Qt.Key.Key_Minus, CTRL, -1),
+        (Qt.Key.Key_Minus, CTRL | KEYPAD, -1),
+    ],
+)
+def test_font_size_keys_and_their_neighbours(window, qtbot, key, mods, step):
+    before = window.settings.font_size
+    qtbot.keyClick(window.editor, key, mods)
+    assert window.settings.font_size == before + step
+    assert exact_text(window.editor.document()) == ""
