@@ -147,12 +147,24 @@ def _detected(data: bytes) -> list[str]:
     return [match.encoding for match in ranked]
 
 
+# The detector names Microsoft's supersets of common encodings (Shift-JIS text comes back as cp932 only);
+# they rank as the encoding they extend, which is tried first under its usual name.
+_SUPERSET_OF = {
+    "cp932": "shift_jis",
+    "cp949": "euc_kr",
+    "cp1125": "cp866",
+    "big5hkscs": "big5",
+    "gbk": "gb18030",
+}
+
+
 def _prior(encoding: str) -> int:
     common = [canonical(name) for name in COMMON_ENCODINGS]
     try:
         name = canonical(encoding)
     except LookupError:
         return len(common)
+    name = _SUPERSET_OF.get(name, name)
     return common.index(name) if name in common else len(common)
 
 
@@ -164,7 +176,11 @@ def guess_encodings(data: bytes) -> list[str]:
     """
     by_text: dict[str, str] = {}
     seen: set[str] = {"utf-8"}
-    detected = _detected(data)
+    detected = [
+        usual
+        for name in _detected(data)
+        for usual in ([_SUPERSET_OF[name], name] if name in _SUPERSET_OF else [name])
+    ]
     # On short texts the detector often ranks a rare code page first ("Café" as Urdu cp1006): the
     # encodings people actually use come first, in the detector's order, then the rest.
     common = [name for name in detected if _prior(name) < len(COMMON_ENCODINGS)]

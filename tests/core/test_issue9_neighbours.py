@@ -161,3 +161,30 @@ def test_a_files_byte_order_is_kept_on_save(tmp_path, codec):
         target, opened.text + "!", encoding=opened.encoding, newline=opened.newline, expected=opened.stamp
     )
     assert target.read_bytes() == original + "!".encode(codec)
+
+
+# -- legacy encodings: the first guess reads the text right --------------------------------------
+LEGACY = {
+    "cp1251": "Привет, как дела? Это проверка кодировки. Съешь же ещё этих мягких французских булок.\r\n",
+    "koi8-r": "Привет, как дела? Это проверка кодировки. Съешь же ещё этих мягких французских булок.\r\n",
+    "cp866": "Привет, как дела? Это проверка кодировки. Съешь же ещё этих мягких французских булок.\r\n",
+    "cp1250": "Zażółć gęślą jaźń. Příliš žluťoučký kůň úpěl ďábelské ódy. Dobrý den, jak se máte?\r\n",
+    "cp1252": "Prix\u00a0: 10\u00a0€ — déjà vu, naïve café, «\u00a0citation\u00a0». Où est-elle ?\r\n",
+    "cp1253": "Καλημέρα, τι κάνετε; Αυτό είναι ένα τεστ κωδικοποίησης χαρακτήρων.\r\n",
+    "cp1256": "مرحبا، كيف حالك؟ هذا اختبار لترميز الأحرف.\r\n",
+    "shift_jis": "こんにちは、元気ですか？これは文字コードのテストです。日本語の文章を書いています。\r\n",
+    "euc_kr": "안녕하세요, 어떻게 지내세요? 이것은 문자 인코딩 테스트입니다.\r\n",
+    "gb18030": "你好，你好吗？这是一个字符编码测试。我们正在写中文句子。\r\n",
+}
+
+
+@pytest.mark.parametrize("encoding", list(LEGACY))
+def test_the_first_encoding_offered_reads_a_legacy_file_right(tmp_path, encoding):
+    from gpt2_studio.core.documents import NotUtf8Error
+
+    target = tmp_path / "legacy.txt"
+    target.write_bytes(LEGACY[encoding].encode(encoding))
+    with pytest.raises(NotUtf8Error) as raised:
+        read_text_file(target)
+    first = raised.value.candidates[0]
+    assert read_text_file(target, encoding=first).text == LEGACY[encoding].replace("\r\n", "\n")
