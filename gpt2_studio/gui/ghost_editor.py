@@ -339,7 +339,7 @@ class GhostTextEdit(QPlainTextEdit):
 
     def insertFromMimeData(self, source: QMimeData) -> None:  # noqa: N802 - Qt's name
         """Paste and drop insert the text exactly (Qt's own turns U+2029 and U+FDD0/1 into line breaks)."""
-        if not source.hasText():
+        if self.isReadOnly() or not source.hasText():
             return
         cursor = self.textCursor()
         insert_as_undo_step(cursor, source.text())

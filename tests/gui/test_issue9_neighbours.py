@@ -444,3 +444,10 @@ def test_font_size_keys_and_their_neighbours(window, qtbot, key, mods, step):
     qtbot.keyClick(window.editor, key, mods)
     assert window.settings.font_size == before + step
     assert exact_text(window.editor.document()) == ""
+
+
+def test_a_read_only_editor_takes_no_paste(window, qtbot):
+    window.editor.setReadOnly(True)
+    QApplication.clipboard().setText("pasted")
+    window.editor.paste()
+    assert exact_text(window.editor.document()) == ""
