@@ -164,6 +164,10 @@ def decode_default(path: Path, data: bytes) -> tuple[str, str, str | None]:
 
 
 def _decode_explicit(path: Path, data: bytes, encoding: str) -> tuple[str, str, str | None]:
+    if codecs.lookup(encoding).name in ("utf-16", "utf-32"):
+        # These read either byte order from the mark but write the machine's: keep the file's own.
+        marked = next((name for bom, name in _BOMS if data.startswith(bom)), encoding)
+        encoding = marked if marked.startswith(codecs.lookup(encoding).name) else encoding
     try:
         text = data.decode(encoding)
     except UnicodeDecodeError as error:

@@ -188,3 +188,14 @@ def test_the_first_encoding_offered_reads_a_legacy_file_right(tmp_path, encoding
         read_text_file(target)
     first = raised.value.candidates[0]
     assert read_text_file(target, encoding=first).text == LEGACY[encoding].replace("\r\n", "\n")
+
+
+@pytest.mark.parametrize(("codec", "chosen"), [("utf-16-be", "utf-16"), ("utf-32-be", "UTF-32")])
+def test_reopening_as_utf16_keeps_a_big_endian_files_order(tmp_path, codec, chosen):
+    target = tmp_path / "wide.txt"
+    original = "\ufeffLigne\u00a0un\n".encode(codec)
+    target.write_bytes(original)
+    opened = read_text_file(target, encoding=chosen)
+    assert opened.text == "Ligne\u00a0un\n"
+    write_text_file(target, opened.text + "!", encoding=opened.encoding, expected=opened.stamp)
+    assert target.read_bytes() == original + "!".encode(codec)
