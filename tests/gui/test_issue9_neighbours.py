@@ -451,3 +451,36 @@ def test_a_read_only_editor_takes_no_paste(window, qtbot):
     QApplication.clipboard().setText("pasted")
     window.editor.paste()
     assert exact_text(window.editor.document()) == ""
+
+
+@pytest.mark.parametrize("where", ["end of the first wrapped line", "start of the second wrapped line"])
+def test_a_ghost_at_a_wrap_point_hides_no_text(qtbot, where):
+    from PySide6.QtGui import QPalette
+
+    from gpt2_studio.gui.ghost_editor import GhostTextEdit
+    from tests.gui.test_editor_keys import _dark_pixels
+
+    editor = GhostTextEdit()
+    qtbot.addWidget(editor)
+    editor.resize(300, 260)
+    editor.show()
+    editor.setFocus()
+    text = "Once upon a time there lived a king who had three daughters and a very old dog.\nEnd."
+    editor.setPlainText(text)
+    layout = editor.document().firstBlock().layout()
+    assert layout.lineCount() >= 2  # the paragraph wraps
+    first_line_end = layout.lineAt(0).textLength()
+    cursor = editor.textCursor()
+    cursor.setPosition(first_line_end - 1 if where.startswith("end") else first_line_end)
+    editor.setTextCursor(cursor)
+    editor.setCursorWidth(0)
+    text_color = editor.palette().color(QPalette.ColorRole.Text)
+    before = editor.viewport().grab().toImage()
+    _show(editor, " (a suggestion long enough to wrap on its own)")
+    with_ghost = editor.viewport().grab().toImage()
+    # No glyph of the user's text is hidden (re-wrapped glyphs may rasterise a few pixels differently).
+    assert _dark_pixels(with_ghost, text_color) > _dark_pixels(before, text_color) - 20
+    assert with_ghost != before
+    assert exact_text(editor.document()) == text
+    qtbot.keyClick(editor, Qt.Key.Key_Escape)
+    assert editor.viewport().grab().toImage() == before
