@@ -133,6 +133,8 @@ def _read_bytes(path: Path, max_bytes: int) -> tuple[bytes, int]:
             data = file.read(max_bytes + 1)  # the file may have grown since stat()
     except OSError as error:
         raise DocumentError(f"Cannot open {path}: {_reason(error)}.") from error
+    except ValueError as error:  # a name no file can have ("embedded null byte")
+        raise DocumentError(f"Cannot open {ascii(str(path))}: it is not a usable file name.") from error
     if len(data) > max_bytes:
         raise DocumentError(f"Cannot open {path}: it is too large (over {_megabytes(max_bytes)}, the limit).")
     return data, mtime_ns
@@ -258,6 +260,10 @@ def write_text_file(
         check_may_write(path)
         atomic_write_bytes(path, data, in_place_if_needed=True)
         mtime_ns = os.stat(path).st_mtime_ns
+    except ValueError as error:  # a name no file can have ("embedded null byte")
+        raise DocumentError(
+            f"Cannot save {ascii(str(path))}: it is not a usable file name; use Save As."
+        ) from error
     except NotWritableError as error:
         raise ReadOnlyDocumentError(
             f"Cannot save {path}: {error}; use Save As to keep your text in another file."

@@ -199,3 +199,13 @@ def test_reopening_as_utf16_keeps_a_big_endian_files_order(tmp_path, codec, chos
     assert opened.text == "Ligne\u00a0un\n"
     write_text_file(target, opened.text + "!", encoding=opened.encoding, expected=opened.stamp)
     assert target.read_bytes() == original + "!".encode(codec)
+
+
+def test_a_file_name_with_a_nul_is_one_sentence_on_open_and_save(tmp_path):
+    from gpt2_studio.core.documents import DocumentError
+
+    bad = tmp_path / "a\x00b.txt"
+    with pytest.raises(DocumentError, match="not a usable file name"):
+        read_text_file(bad)
+    with pytest.raises(DocumentError, match="not a usable file name"):
+        write_text_file(bad, "text")

@@ -484,3 +484,26 @@ def test_a_ghost_at_a_wrap_point_hides_no_text(qtbot, where):
     assert exact_text(editor.document()) == text
     qtbot.keyClick(editor, Qt.Key.Key_Escape)
     assert editor.viewport().grab().toImage() == before
+
+
+def test_a_damaged_recovery_record_naming_no_usable_file_is_restored_as_untitled(make_window, tmp_path):
+    import json
+
+    from gpt2_studio import paths
+
+    folder = paths.data_dir() / "recovery"
+    folder.mkdir(parents=True, exist_ok=True)
+    header = {
+        "version": 2, "doc_id": "damaged", "source_path": "/tmp/a\x00b.txt", "encoding": "utf-8",
+        "newline": "\n", "stamp": None, "saved_at": 1.0, "instance": "gone-instance", "pid": 1,
+    }  # fmt: skip
+    (folder / "damaged.recovery").write_bytes(json.dumps(header).encode() + b"\nmy words")
+    window = make_window(load=False)
+    window.dialogs.answer("ask_restore", True)
+    assert window.offer_recovery()
+    assert exact_text(window.editor.document()) == "my words"
+    assert window.path is None
+    target = tmp_path / "kept.txt"
+    window.dialogs.answer("save_path", str(target))
+    assert window.save()
+    assert target.read_bytes() == b"my words"
