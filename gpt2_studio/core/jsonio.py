@@ -23,6 +23,14 @@ MAX_BYTES = 4 * 1024 * 1024
 
 _STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
 _BRACKET = re.compile(rb"[\[\]{}]")
+# Windows Notepad's "Unicode" saves are UTF-16 with a byte-order mark; longest mark first (UTF-32-LE's
+# starts with UTF-16-LE's).
+_WIDE_BOMS = (
+    (b"\xff\xfe\x00\x00", "utf-32-le", "UTF-32"),
+    (b"\x00\x00\xfe\xff", "utf-32-be", "UTF-32"),
+    (b"\xff\xfe", "utf-16-le", "UTF-16"),
+    (b"\xfe\xff", "utf-16-be", "UTF-16"),
+)
 
 
 class JsonFileError(StudioError, ValueError):
@@ -45,7 +53,7 @@ def _check_depth(data: bytes, what: str, max_depth: int) -> None:
 def loads_bounded(
     data: bytes | str, what: str, *, max_bytes: int = MAX_BYTES, max_depth: int = MAX_DEPTH
 ) -> Any:
-    """Parse JSON ``data`` (bytes are UTF-8, a leading byte-order mark is accepted).
+    """Parse JSON ``data`` (bytes are UTF-8, or UTF-16/32 after a byte-order mark; a UTF-8 mark is fine).
 
     ``what`` names the source in messages ("The preset file /x/y.json"). Raises :class:`JsonFileError`
     for input over ``max_bytes`` bytes, nested over ``max_depth`` levels, not UTF-8, or not JSON.
@@ -55,6 +63,13 @@ def loads_bounded(
         raise JsonFileError(f"{what} is {len(raw):,} bytes, more than the {max_bytes:,} allowed.")
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
+    for bom, codec, name in _WIDE_BOMS:
+        if raw.startswith(bom):
+            try:
+                raw = raw[len(bom) :].decode(codec).encode("utf-8")
+            except UnicodeError as exc:
+                raise JsonFileError(f"{what} is not {name} text (bad byte at offset {exc.start}).") from None
+            break
     _check_depth(raw, what, max_depth)
     try:
         text = raw.decode("utf-8")

@@ -148,6 +148,9 @@ class AppSettings:
     # Keys this version does not know (a newer version wrote them): kept and written back unchanged.
     unknown: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
     unknown_sampling: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    # Values a newer version wrote that this one cannot use: name → (the file's value, the default used
+    # instead). Written back unless the user changed that setting here.
+    newer_values: dict[str, tuple[Any, Any]] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         self.validate()
@@ -272,6 +275,7 @@ def load_settings(path: Path | None = None) -> tuple[AppSettings, list[str]]:
         )
 
     values: dict[str, Any] = {}
+    rejected: dict[str, Any] = {}
     unknown_sampling: dict[str, Any] = {}
     for name, check in _CHECKS.items():
         if name not in data:
@@ -285,7 +289,13 @@ def load_settings(path: Path | None = None) -> tuple[AppSettings, list[str]]:
                 values[name] = check(name, data[name])
         except SettingsError as error:
             warnings.append(f"Ignored the setting {name} in {path} and used the default: {error}")
+            if "version" in unknown:  # a newer version's value: keep it for that version
+                rejected[name] = data[name]
+        else:
+            if name == "sampling" and "version" in unknown and not isinstance(data[name], dict):
+                rejected[name] = data[name]
     settings = AppSettings(**values)
+    settings.newer_values = {name: (value, getattr(settings, name)) for name, value in rejected.items()}
     settings.unknown = unknown
     settings.unknown_sampling = unknown_sampling
     return settings, warnings
@@ -314,6 +324,8 @@ def save_settings(settings: AppSettings, path: Path | None = None) -> None:
         if isinstance(value, SamplingSettings):
             value = {**value.to_dict(), **settings.unknown_sampling}
         data[name] = value
+        if name in settings.newer_values and getattr(settings, name) == settings.newer_values[name][1]:
+            data[name] = settings.newer_values[name][0]  # unchanged here: the newer version's value
     data.update(unknown)
     encoded = _encode(data)
     try:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import QEvent
 from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
 
 from gpt2_studio.gui.models.worker import ModelInfo
+from gpt2_studio.gui.themes import set_warning_text
 
 
 class RecoveryWarning(QLabel):
@@ -13,7 +15,11 @@ class RecoveryWarning(QLabel):
     def __init__(self, bar: QStatusBar) -> None:
         super().__init__("⚠ Unsaved work is not backed up")
         self.setObjectName("recovery-warning")
-        self.setStyleSheet("QLabel { color: #b00020; font-weight: bold; }")
+        font = self.font()
+        font.setBold(True)
+        self.setFont(font)
+        self._restyling = False
+        set_warning_text(self, True, bar.palette())  # the theme's red, readable in both themes
         self.message = ""
         self._bar = bar
         bar.insertPermanentWidget(0, self)
@@ -26,6 +32,15 @@ class RecoveryWarning(QLabel):
         if self.isHidden():
             self.show()
             self._bar.showMessage(message, 15_000)
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt's name
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange and not self._restyling:
+            self._restyling = True  # setting the palette sends another PaletteChange
+            try:
+                set_warning_text(self, True, self.palette())  # the red of the new theme
+            finally:
+                self._restyling = False
 
     def clear(self) -> None:
         """A copy was written again."""

@@ -15,6 +15,10 @@ _LABELS = {
     "utf-16-le": "UTF-16 little-endian",
     "utf-16-be": "UTF-16 big-endian",
     "utf-32": "UTF-32",
+    "utf-16-be-sig": "UTF-16 big-endian",
+    "utf-16-le-sig": "UTF-16 little-endian",
+    "utf-32-be-sig": "UTF-32 big-endian",
+    "utf-32-le-sig": "UTF-32 little-endian",
     "cp1250": "Windows-1250 (Central European)",
     "cp1251": "Windows-1251 (Cyrillic)",
     "cp1252": "Windows-1252",
@@ -76,6 +80,35 @@ _FALLBACKS = ("cp1252", "cp1251", "cp1250", "iso8859-15", "mac-roman", "latin-1"
 _GUESS_BYTES = 256 * 1024
 
 
+# Python's "utf-16"/"utf-32" write a byte-order mark in the machine's order, so a big-endian file saved
+# on a little-endian machine would have every byte swapped. These codecs keep the file's order and mark.
+_MARKED = {
+    "utf-16-be-sig": ("utf-16-be", codecs.BOM_UTF16_BE),
+    "utf-16-le-sig": ("utf-16-le", codecs.BOM_UTF16_LE),
+    "utf-32-be-sig": ("utf-32-be", codecs.BOM_UTF32_BE),
+    "utf-32-le-sig": ("utf-32-le", codecs.BOM_UTF32_LE),
+}
+
+
+def _marked_codec(name: str) -> codecs.CodecInfo | None:
+    found = _MARKED.get(name.lower().replace("_", "-"))
+    if found is None:
+        return None
+    base, mark = found
+
+    def encode(text: str, errors: str = "strict") -> tuple[bytes, int]:
+        return mark + codecs.encode(text, base, errors), len(text)
+
+    def decode(data: bytes, errors: str = "strict") -> tuple[str, int]:
+        raw = bytes(data)
+        return codecs.decode(raw.removeprefix(mark), base, errors), len(raw)
+
+    return codecs.CodecInfo(encode, decode, name=name.lower().replace("_", "-"))
+
+
+codecs.register(_marked_codec)
+
+
 def canonical(encoding: str) -> str:
     """Python's canonical name for ``encoding``; raises LookupError for an unknown one."""
     return codecs.lookup(encoding).name
@@ -114,12 +147,24 @@ def _detected(data: bytes) -> list[str]:
     return [match.encoding for match in ranked]
 
 
+# The detector names Microsoft's supersets of common encodings (Shift-JIS text comes back as cp932 only);
+# they rank as the encoding they extend, which is tried first under its usual name.
+_SUPERSET_OF = {
+    "cp932": "shift_jis",
+    "cp949": "euc_kr",
+    "cp1125": "cp866",
+    "big5hkscs": "big5",
+    "gbk": "gb18030",
+}
+
+
 def _prior(encoding: str) -> int:
     common = [canonical(name) for name in COMMON_ENCODINGS]
     try:
         name = canonical(encoding)
     except LookupError:
         return len(common)
+    name = _SUPERSET_OF.get(name, name)
     return common.index(name) if name in common else len(common)
 
 
@@ -131,7 +176,11 @@ def guess_encodings(data: bytes) -> list[str]:
     """
     by_text: dict[str, str] = {}
     seen: set[str] = {"utf-8"}
-    detected = _detected(data)
+    detected = [
+        usual
+        for name in _detected(data)
+        for usual in ([_SUPERSET_OF[name], name] if name in _SUPERSET_OF else [name])
+    ]
     # On short texts the detector often ranks a rare code page first ("Café" as Urdu cp1006): the
     # encodings people actually use come first, in the detector's order, then the rest.
     common = [name for name in detected if _prior(name) < len(COMMON_ENCODINGS)]

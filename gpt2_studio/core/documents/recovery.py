@@ -193,6 +193,8 @@ def _from_header(path: Path, header: Any, text: str) -> RecoveredDocument:
     )
     if not valid:
         raise ValueError("a field is missing or has the wrong type")
+    if source is not None and "\x00" in source:
+        source = None  # no file can have that name: the text comes back as an untitled document
     return RecoveredDocument(
         path.stem, text, source, float(saved_at), pid, encoding, newline, stamp, instance_id
     )

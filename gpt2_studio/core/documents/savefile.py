@@ -78,11 +78,11 @@ def atomic_write_bytes(
 ) -> str:
     """Replace ``path`` with ``data`` so that a crash leaves the old file or the new, never half.
 
-    Writes a temporary file beside the target, syncs it, gives it the target's mode, owner and group,
-    then renames it over the target; a new file gets ``new_file_mode`` less the umask. With
-    ``in_place_if_needed``, a file with several hard links, in a folder we cannot write, or whose owner
-    we cannot keep is overwritten in place instead. Returns "replaced", "created" or "in place".
-    Raises OSError; the temporary file never stays behind.
+    Writes a temporary file beside the target, syncs it, gives it the target's mode, owner, group and
+    extended attributes (POSIX ACLs), then renames it over the target; a new file gets ``new_file_mode``
+    less the umask. With ``in_place_if_needed``, a file with several hard links, in a folder we cannot
+    write, or whose owner or attributes we cannot keep is overwritten in place instead. Returns
+    "replaced", "created" or "in place". Raises OSError; the temporary file never stays behind.
     """
     target = Path(os.path.realpath(path))  # save through a symlink, not over it
     try:
@@ -102,7 +102,7 @@ def atomic_write_bytes(
             os.fsync(file.fileno())
         if info is not None:
             os.chmod(temp, stat.S_IMODE(info.st_mode))
-            if not _keep_owner(temp, info) and in_place_if_needed:
+            if not (_keep_owner(temp, info) and _keep_attributes(temp, target)) and in_place_if_needed:
                 os.unlink(temp)
                 write_in_place(target, data)
                 return "in place"
@@ -128,6 +128,22 @@ def _keep_owner(temp: Path, info: os.stat_result) -> bool:
         return False
     # chown clears the set-user/group-id bits; put the mode back.
     os.chmod(temp, stat.S_IMODE(info.st_mode))
+    return True
+
+
+def _keep_attributes(temp: Path, target: Path) -> bool:
+    """Copy the target's extended attributes (POSIX ACLs, tags) to the temporary file; False if one fails."""
+    if not hasattr(os, "listxattr"):
+        return True  # not Linux: nothing to copy this way
+    try:
+        names = os.listxattr(target)
+    except OSError:
+        return True  # the file system keeps no such attributes
+    try:
+        for name in names:
+            os.setxattr(temp, name, os.getxattr(target, name))
+    except OSError:
+        return False
     return True
 
 

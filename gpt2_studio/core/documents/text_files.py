@@ -21,13 +21,14 @@ NEWLINES = ("\n", "\r\n", "\r")
 NEWLINE_NAMES = {"\n": "LF", "\r\n": "CRLF", "\r": "CR"}
 
 # Longest first: the UTF-32-LE mark starts with the UTF-16-LE one. Python's "utf-16"/"utf-32" codecs
-# read either byte order and write a byte-order mark in the machine's order when saving.
+# write a byte-order mark in the machine's order when saving: they serve files in that order, and the
+# "-sig" codecs of core.encodings keep the other order.
 _BOMS = (
-    (codecs.BOM_UTF32_LE, "utf-32"),
-    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF32_LE, "utf-32" if codecs.BOM_UTF32 == codecs.BOM_UTF32_LE else "utf-32-le-sig"),
+    (codecs.BOM_UTF32_BE, "utf-32" if codecs.BOM_UTF32 == codecs.BOM_UTF32_BE else "utf-32-be-sig"),
     (codecs.BOM_UTF8, "utf-8-sig"),
-    (codecs.BOM_UTF16_LE, "utf-16"),
-    (codecs.BOM_UTF16_BE, "utf-16"),
+    (codecs.BOM_UTF16_LE, "utf-16" if codecs.BOM_UTF16 == codecs.BOM_UTF16_LE else "utf-16-le-sig"),
+    (codecs.BOM_UTF16_BE, "utf-16" if codecs.BOM_UTF16 == codecs.BOM_UTF16_BE else "utf-16-be-sig"),
 )
 
 class DocumentError(StudioError):
@@ -132,6 +133,8 @@ def _read_bytes(path: Path, max_bytes: int) -> tuple[bytes, int]:
             data = file.read(max_bytes + 1)  # the file may have grown since stat()
     except OSError as error:
         raise DocumentError(f"Cannot open {path}: {_reason(error)}.") from error
+    except ValueError as error:  # a name no file can have ("embedded null byte")
+        raise DocumentError(f"Cannot open {ascii(str(path))}: it is not a usable file name.") from error
     if len(data) > max_bytes:
         raise DocumentError(f"Cannot open {path}: it is too large (over {_megabytes(max_bytes)}, the limit).")
     return data, mtime_ns
@@ -147,7 +150,7 @@ def decode_default(path: Path, data: bytes) -> tuple[str, str, str | None]:
     invalid data) or NotUtf8Error (with encoding guesses). ``path`` is used only in messages."""
     encoding = next((name for bom, name in _BOMS if data.startswith(bom)), "utf-8")
     warning = None
-    if encoding in ("utf-16", "utf-32"):
+    if encoding.startswith(("utf-16", "utf-32")):
         warning = f"Opened as {describe_encoding(encoding)}; it will be saved in the same encoding."
     elif b"\x00" in data:
         raise _binary_error(path)
@@ -163,6 +166,10 @@ def decode_default(path: Path, data: bytes) -> tuple[str, str, str | None]:
 
 
 def _decode_explicit(path: Path, data: bytes, encoding: str) -> tuple[str, str, str | None]:
+    if codecs.lookup(encoding).name in ("utf-16", "utf-32"):
+        # These read either byte order from the mark but write the machine's: keep the file's own.
+        marked = next((name for bom, name in _BOMS if data.startswith(bom)), encoding)
+        encoding = marked if marked.startswith(codecs.lookup(encoding).name) else encoding
     try:
         text = data.decode(encoding)
     except UnicodeDecodeError as error:
@@ -253,6 +260,10 @@ def write_text_file(
         check_may_write(path)
         atomic_write_bytes(path, data, in_place_if_needed=True)
         mtime_ns = os.stat(path).st_mtime_ns
+    except ValueError as error:  # a name no file can have ("embedded null byte")
+        raise DocumentError(
+            f"Cannot save {ascii(str(path))}: it is not a usable file name; use Save As."
+        ) from error
     except NotWritableError as error:
         raise ReadOnlyDocumentError(
             f"Cannot save {path}: {error}; use Save As to keep your text in another file."

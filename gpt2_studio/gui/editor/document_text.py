@@ -80,6 +80,31 @@ def exact_block_text(cursor: QTextCursor) -> str:
     return _restore(cursor.document(), cursor.block().text())
 
 
+def exact_insertable(document: QTextDocument, text: str) -> str:
+    """``text`` ready for ``QTextCursor.insertText`` into ``document`` so that exact_text() keeps it.
+
+    A paste or a model's text may hold U+2029, U+FDD0 or U+FDD1, which insertText would turn into line
+    breaks: they get the document's stand-ins (new ones are remembered on the document).
+    """
+    if not any(original in text for original in BREAKING):
+        return text
+    pairs = _substitutes(document)
+    used = {original: stand_in for stand_in, original in pairs}
+    in_use = set(document.toRawText()) | set(text) | {stand_in for stand_in, _ in pairs}
+    spare = (char for char in _SPARE if char not in in_use)
+    for original in BREAKING:
+        if original in text and original not in used:
+            stand_in = next(spare, None)
+            if stand_in is None:
+                break
+            used[original] = stand_in
+            pairs.append((stand_in, original))
+        if original in used:
+            text = text.replace(original, used[original])
+    document.setProperty(_PROPERTY, "".join(a + b for a, b in pairs))
+    return text
+
+
 def set_exact_text(editor: QPlainTextEdit, text: str) -> None:
     """Replace the editor's text with ``text`` ("\\n" line ends) so that exact_text() gives it back."""
     pairs: list[tuple[str, str]] = []

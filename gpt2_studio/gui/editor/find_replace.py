@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtGui import QTextDocument
+from PySide6.QtGui import QTextCursor, QTextDocument
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
@@ -13,6 +13,8 @@ from PySide6.QtWidgets import (
     QPushButton,
     QWidget,
 )
+
+from gpt2_studio.gui.editor.document_text import exact_selected_text
 
 
 class FindReplaceDialog(QDialog):
@@ -57,27 +59,44 @@ class FindReplaceDialog(QDialog):
             flags |= QTextDocument.FindFlag.FindWholeWords
         return flags
 
+    def _next_match(self, after: QTextCursor, backward: bool = False) -> QTextCursor:
+        """The next exact match after (or before) ``after``'s selection; a null cursor when none.
+
+        Qt's search reads every U+00A0 in the text as a space, so "10 €" would also match "10\u00a0€" and a
+        search for "10\u00a0€" would match nothing: search for the needle with spaces, keep exact matches.
+        """
+        needle = self.find_text.text()
+        document = self.editor.document()
+        flags = self._flags(backward)
+        found = document.find(needle.replace("\u00a0", " "), after, flags)
+        while not found.isNull() and not self._same(exact_selected_text(found), needle):
+            found = document.find(needle.replace("\u00a0", " "), found, flags)
+        return found
+
+    def _same(self, text: str, needle: str) -> bool:
+        if self.case_sensitive.isChecked():
+            return text == needle
+        return text.lower() == needle.lower()
+
     def find(self, backward: bool = False) -> bool:
         """Select the next match, wrapping around the document once."""
         needle = self.find_text.text()
         if not needle:
             return False
-        if self.editor.find(needle, self._flags(backward)):
-            self.status.clear()
-            return True
-        cursor = self.editor.textCursor()
-        cursor.movePosition(cursor.MoveOperation.End if backward else cursor.MoveOperation.Start)
-        self.editor.setTextCursor(cursor)
-        found = self.editor.find(needle, self._flags(backward))
-        self.status.setText("" if found else f"“{needle}” was not found.")
-        return found
+        found = self._next_match(self.editor.textCursor(), backward)
+        if found.isNull():
+            start = QTextCursor(self.editor.document())
+            start.movePosition(start.MoveOperation.End if backward else start.MoveOperation.Start)
+            found = self._next_match(start, backward)
+        if found.isNull():
+            self.status.setText(f"“{needle}” was not found.")
+            return False
+        self.editor.setTextCursor(found)
+        self.status.clear()
+        return True
 
     def _selection_matches(self) -> bool:
-        selected = self.editor.textCursor().selectedText()
-        needle = self.find_text.text()
-        if self.case_sensitive.isChecked():
-            return selected == needle
-        return selected.lower() == needle.lower()
+        return self._same(exact_selected_text(self.editor.textCursor()), self.find_text.text())
 
     def replace(self) -> None:
         """Replace the selected match, then find the next one."""
@@ -94,11 +113,11 @@ class FindReplaceDialog(QDialog):
         count = 0
         edit = self.editor.textCursor()
         edit.beginEditBlock()
-        cursor = document.find(needle, 0, self._flags())
+        cursor = self._next_match(QTextCursor(document))
         while not cursor.isNull():
             cursor.insertText(self.replace_text.text())
             count += 1
-            cursor = document.find(needle, cursor.position(), self._flags())
+            cursor = self._next_match(cursor)
         edit.endEditBlock()
         self.status.setText(f"Replaced {count} occurrence{'s' if count != 1 else ''}.")
         return count

@@ -17,7 +17,7 @@ import re
 import time
 from dataclasses import dataclass
 
-from PySide6.QtCore import QEvent, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QMimeData, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QBrush,
     QColor,
@@ -30,6 +30,8 @@ from PySide6.QtGui import (
     QTextLayout,
 )
 from PySide6.QtWidgets import QPlainTextEdit, QWidget
+
+from gpt2_studio.gui.editor.document_text import exact_insertable, exact_selected_text
 
 _NEXT_WORD = re.compile(r"\s*\S+")
 _MODIFIER_KEYS = {
@@ -64,6 +66,7 @@ def insert_as_undo_step(cursor: QTextCursor, text: str) -> None:
     """
     if not text:
         return
+    text = exact_insertable(cursor.document(), text)
     cursor.beginEditBlock()
     cursor.insertText(text + _SEAL)
     end = cursor.position() - len(_SEAL)
@@ -328,6 +331,21 @@ class GhostTextEdit(QPlainTextEdit):
         self._refresh()
 
     # -- events ---------------------------------------------------------------------------------
+    def createMimeDataFromSelection(self) -> QMimeData:  # noqa: N802 - Qt's name
+        """Copy, cut and drag carry the selection exactly (Qt's own turns U+00A0 into a space)."""
+        data = QMimeData()
+        data.setText(exact_selected_text(self.textCursor()))
+        return data
+
+    def insertFromMimeData(self, source: QMimeData) -> None:  # noqa: N802 - Qt's name
+        """Paste and drop insert the text exactly (Qt's own turns U+2029 and U+FDD0/1 into line breaks)."""
+        if self.isReadOnly() or not source.hasText():
+            return
+        cursor = self.textCursor()
+        insert_as_undo_step(cursor, source.text())
+        self.setTextCursor(cursor)
+        self.ensureCursorVisible()
+
     def _on_user_change(self) -> None:
         if self._accepting:
             return

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 from gpt2_studio.core.generation.sampling import SamplingSettings
 from gpt2_studio.core.generation.sampling_limits import PRESET_LIMITS
 from gpt2_studio.core.presets.presets import Preset
+from gpt2_studio.gui.editor.document_text import exact_text, set_exact_text
 
 OUTPUT_LABELS = {
     "ghost": "Ghost text at the cursor (Tab accepts)",
@@ -39,12 +40,12 @@ PLACEHOLDER_HINT = (
     "document (or the selection), {before_cursor} the text before the cursor, {input} asked when the "
     "preset runs. Write {{ and }} for braces."
 )
-_ESCAPES = {"n": "\n", "t": "\t", "\\": "\\"}
+_ESCAPES = {"n": "\n", "r": "\r", "t": "\t", "\\": "\\"}
 
 
 def encode_stop(stop: str) -> str:
-    """A stop string as one line of the editor: newline as \\n, tab as \\t."""
-    return stop.replace("\\", "\\\\").replace("\n", "\\n").replace("\t", "\\t")
+    """A stop string as one line of the editor: newline as \\n, carriage return as \\r, tab as \\t."""
+    return stop.replace("\\", "\\\\").replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t")
 
 
 def decode_stop(line: str) -> str:
@@ -193,7 +194,7 @@ class PresetForm(QWidget):
             self.name_edit.setText(preset.name)
             self.description_edit.setText(preset.description)
             self.description_edit.setCursorPosition(0)  # show how it starts
-            self.template_edit.setPlainText(preset.template)
+            set_exact_text(self.template_edit, preset.template)
             self.output_combo.setCurrentIndex(self.output_combo.findData(preset.output))
             self.keep_combo.setCurrentIndex(self.keep_combo.findData(preset.keep))
             self.result_format_edit.setText(preset.result_format)
@@ -209,14 +210,14 @@ class PresetForm(QWidget):
             self.max_tokens_spin.setValue(sampling.max_new_tokens)
             self.alternatives_spin.setValue(sampling.num_alternatives)
             self.penalty_spin.setValue(sampling.repetition_penalty)
-            self.stops_edit.setPlainText("\n".join(encode_stop(s) for s in sampling.stop_strings))
+            set_exact_text(self.stops_edit, "\n".join(encode_stop(s) for s in sampling.stop_strings))
         finally:
             self._filling = False
 
     def preset(self) -> Preset:
         """The preset the form describes; PresetError or SettingsError says what is wrong with it."""
         base = self.base.sampling if self.base else SamplingSettings()
-        lines = self.stops_edit.toPlainText().split("\n")
+        lines = exact_text(self.stops_edit.document()).split("\n")
         values = {}
         for key, spin in self._spins.items():
             value = round(spin.value(), 2) if isinstance(spin, QDoubleSpinBox) else spin.value()
@@ -227,7 +228,7 @@ class PresetForm(QWidget):
         shortcut = self.shortcut_edit.keySequence().toString(QKeySequence.SequenceFormat.PortableText)
         return Preset(
             name=self.name_edit.text().strip(),
-            template=self.template_edit.toPlainText(),
+            template=exact_text(self.template_edit.document()),
             sampling=sampling,
             output=self.output_combo.currentData(),
             description=self.description_edit.text().strip(),

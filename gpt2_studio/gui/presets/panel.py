@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gpt2_studio.gui.editor.document_text import exact_insertable, exact_text, set_exact_text
 from gpt2_studio.gui.editor.ghost_editor import GhostTextEdit, insert_as_undo_step, model_text
 
 
@@ -71,14 +72,14 @@ class PresetResultPanel(QDockWidget):
         self._set_buttons()
 
     def text(self) -> str:
-        """The result shown."""
-        return self.view.toPlainText()
+        """The result shown, exactly (toPlainText() would turn U+00A0 into a space)."""
+        return exact_text(self.view.document())
 
     def start(self, preset_name: str, heading: str = "") -> None:
         """Clear the panel for a result that is about to stream in."""
         self.preset_name = preset_name
         self.title.setText(heading or preset_name)
-        self.view.clear()
+        set_exact_text(self.view, "")
         self._set_buttons()
         self._reveal()
 
@@ -86,14 +87,14 @@ class PresetResultPanel(QDockWidget):
         """Streamed text of the result in progress."""
         cursor = self.view.textCursor()
         cursor.movePosition(QTextCursor.MoveOperation.End)
-        cursor.insertText(text)
+        cursor.insertText(exact_insertable(self.view.document(), text))
         self._set_buttons()
 
     def show_result(self, preset_name: str, text: str, heading: str = "") -> None:
         """The finished result."""
         self.preset_name = preset_name
         self.title.setText(heading or preset_name)
-        self.view.setPlainText(text)
+        set_exact_text(self.view, text)
         self._set_buttons()
         self._reveal()
 
