@@ -6,12 +6,16 @@ import argparse
 import json
 import re
 import sys
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from gpt2_studio.core.documents.text_input import argument_text, read_text_stream
 from gpt2_studio.core.errors import ModelError, SettingsError, StudioError
 from gpt2_studio.core.generation.sampling import SamplingSettings
+from gpt2_studio.core.generation.sampling_fields import SAMPLING_FIELDS, SamplingField
 from gpt2_studio.std_streams import can_encode
+
+if TYPE_CHECKING:  # presets load lazily: a plain generate need not import them
+    from gpt2_studio.core.presets.presets import Preset
 
 EXIT_INTERRUPTED = 130
 DEFAULT_MODEL = "gpt2"
@@ -40,17 +44,13 @@ def add_generate_parser(
     p.add_argument("--preset", help="run a preset (see `gpt2-studio presets`) on the prompt text")
     p.add_argument("--input", help="the answer to a preset's question (its {input}), e.g. a role")
     # Sampling options default to None so that a preset's own settings apply unless one is given.
-    p.add_argument(
-        "--top-k", type=int, help=f"sample from the K most likely tokens; 0 = off ({_DEFAULTS.top_k})"
-    )
-    p.add_argument("--temperature", type=float, help=f"randomness; 0 = greedy ({_DEFAULTS.temperature})")
-    p.add_argument("--top-p", type=float, help="nucleus sampling mass; 1 = off")
-    p.add_argument("--repetition-penalty", type=float, help="1 = off")
-    p.add_argument(
-        "--max-new-tokens", type=int, help=f"length of each continuation ({_DEFAULTS.max_new_tokens})"
-    )
-    p.add_argument("--num", type=int, help="number of alternatives (one batched pass; default 1)")
-    p.add_argument("--seed", type=int, help="fix the random seed to repeat a result")
+    for field in SAMPLING_FIELDS:
+        p.add_argument(
+            field.flag,
+            type=field.kind,
+            metavar=_dest(field).upper(),
+            help=f"{field.described(getattr(_DEFAULTS, field.name), gui=False)} Allowed: {field.valid.rule}.",
+        )
     p.add_argument("--stop", action="append", help="stop before this text (may repeat)")
     p.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
     p.add_argument(
@@ -153,15 +153,15 @@ def _load(args: argparse.Namespace):
     return load_model(args.model, device=args.device, precision=args.precision)
 
 
-def _settings(args: argparse.Namespace, preset) -> SamplingSettings:
-    given = {
-        "temperature": args.temperature,
-        "top_k": args.top_k,
-        "top_p": args.top_p,
-        "repetition_penalty": args.repetition_penalty,
-        "max_new_tokens": args.max_new_tokens,
-        "num_alternatives": args.num,
-        "seed": args.seed,
+def _dest(field: SamplingField) -> str:
+    """Where argparse keeps a sampling option: its flag's name (--num: num)."""
+    return field.flag.removeprefix("--").replace("-", "_")
+
+
+def settings_from_args(args: argparse.Namespace, preset: Preset | None) -> SamplingSettings:
+    """The sampling settings the options ask for, over the preset's own (or the defaults)."""
+    given: dict[str, Any] = {field.name: getattr(args, _dest(field)) for field in SAMPLING_FIELDS}
+    given |= {
         "stop_strings": tuple(argument_text(s, "--stop", normalise=False) for s in args.stop)
         if args.stop
         else None,
@@ -185,7 +185,7 @@ def run_generate(args: argparse.Namespace, stdout: TextIO, stdin: TextIO | None)
     preset = (
         find_preset_or_fail(argument_text(args.preset, "--preset", normalise=False)) if args.preset else None
     )
-    settings = _settings(args, preset)
+    settings = settings_from_args(args, preset)
     answer = argument_text(args.input, "--input") if args.input is not None else None
     text = _read_prompt(args, stdin)
     model = _load(args)

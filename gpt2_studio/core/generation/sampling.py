@@ -9,11 +9,25 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gpt2_studio.core.errors import SettingsError
+from gpt2_studio.core.generation.sampling_fields import (
+    MAX_ALTERNATIVES,
+    MAX_REPETITION_PENALTY,
+    MAX_SEED,
+    MAX_TEMPERATURE,
+    SAMPLING_FIELDS,
+    SamplingField,
+)
 
-MAX_TEMPERATURE = 5.0
-MAX_ALTERNATIVES = 16
-MAX_SEED = 2**63 - 1
-MAX_REPETITION_PENALTY = 10.0
+# The limits are described with the fields; these names stay importable from here.
+__all__ = [
+    "GREEDY_TEMPERATURE",
+    "MAX_ALTERNATIVES",
+    "MAX_REPETITION_PENALTY",
+    "MAX_SEED",
+    "MAX_TEMPERATURE",
+    "SamplingSettings",
+]
+
 # Below this a temperature is greedy: the best token would win by a factor of at least e^(gap·10^4).
 # (A temperature under float32's range would otherwise divide by zero.)
 GREEDY_TEMPERATURE = 1e-4
@@ -43,9 +57,20 @@ def _integer(name: str, value: Any) -> int:
     return value
 
 
+def _checked(spec: SamplingField, value: Any) -> float | int:
+    """The value as its field's kind, or SettingsError naming the field and its valid range."""
+    number: float | int = _integer(spec.name, value) if spec.kind is int else _number(spec.name, value)
+    if number not in spec.valid:
+        shown = f"{number:g}" if spec.kind is float else str(number)
+        raise SettingsError(f"{spec.name} must be {spec.valid.rule}, not {shown}.")
+    return number
+
+
 @dataclass(frozen=True)
 class SamplingSettings:
     """How to pick each next token; defaults are the classic GPT-2 ones (top-k 40, temperature 0.7).
+
+    Each numeric field's range, label and help are described once in sampling_fields.SAMPLING_FIELDS.
 
     temperature 0 (or anything below 1e-4) means greedy decoding (always the most likely token); top_k 0
     and top_p 1.0 turn
@@ -63,48 +88,10 @@ class SamplingSettings:
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__  # frozen: normalise types in place once
-        temperature = _number("temperature", self.temperature)
-        if not 0.0 <= temperature <= MAX_TEMPERATURE:
-            raise SettingsError(
-                f"temperature must be between 0 and {MAX_TEMPERATURE:g} (0 = greedy), not {temperature:g}."
-            )
-        set_(self, "temperature", temperature)
-
-        top_k = _integer("top_k", self.top_k)
-        if top_k < 0:
-            raise SettingsError(f"top_k must be 0 (off) or a positive whole number, not {top_k}.")
-        set_(self, "top_k", top_k)
-
-        top_p = _number("top_p", self.top_p)
-        if not 0.0 < top_p <= 1.0:
-            raise SettingsError(f"top_p must be above 0 and at most 1 (1 = off), not {top_p:g}.")
-        set_(self, "top_p", top_p)
-
-        penalty = _number("repetition_penalty", self.repetition_penalty)
-        if not 0.0 < penalty <= MAX_REPETITION_PENALTY:
-            raise SettingsError(
-                f"repetition_penalty must be above 0 and at most {MAX_REPETITION_PENALTY:g} "
-                f"(1 = off), not {penalty:g}."
-            )
-        set_(self, "repetition_penalty", penalty)
-
-        max_new = _integer("max_new_tokens", self.max_new_tokens)
-        if max_new < 1:
-            raise SettingsError(f"max_new_tokens must be at least 1, not {max_new}.")
-        set_(self, "max_new_tokens", max_new)
-
-        num = _integer("num_alternatives", self.num_alternatives)
-        if not 1 <= num <= MAX_ALTERNATIVES:
-            raise SettingsError(f"num_alternatives must be between 1 and {MAX_ALTERNATIVES}, not {num}.")
-        set_(self, "num_alternatives", num)
-
-        if self.seed is not None:
-            seed = _integer("seed", self.seed)
-            if not 0 <= seed <= MAX_SEED:
-                raise SettingsError(
-                    f"seed must be between 0 and {MAX_SEED} (or empty for random), not {seed}."
-                )
-            set_(self, "seed", seed)
+        for spec in SAMPLING_FIELDS:
+            value = getattr(self, spec.name)
+            if value is not None or not spec.optional:
+                set_(self, spec.name, _checked(spec, value))
 
         stops = self.stop_strings
         if isinstance(stops, str):

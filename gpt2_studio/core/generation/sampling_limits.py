@@ -3,6 +3,7 @@
 SamplingSettings accepts any value the engine can use, but the sampling panel's sliders and the preset
 editor's spin boxes have narrower ranges. A value outside them would be shown at the edge while the real
 value is sent, so settings and preset files are clamped into the range on load and the user is told.
+The ranges are described with each field in sampling_fields.
 """
 
 from __future__ import annotations
@@ -12,48 +13,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from gpt2_studio.core.generation.sampling import (
-    MAX_ALTERNATIVES,
-    MAX_REPETITION_PENALTY,
-    MAX_SEED,
-    MAX_TEMPERATURE,
-)
+from gpt2_studio.core.generation.sampling_fields import SAMPLING_FIELDS, Limit
 
-
-@dataclass(frozen=True)
-class Limit:
-    """The closed range [low, high] a control can show; whole: only whole numbers."""
-
-    low: float
-    high: float
-    whole: bool = False
-
-    def text(self, value: float) -> str:
-        """A value as the messages show it (no float noise)."""
-        return str(int(value)) if self.whole else f"{value:g}"
-
+__all__ = ["EDITOR_LIMITS", "PRESET_LIMITS", "Clamped", "Limit", "clamp_sampling_data"]
 
 #: The sampling panel (the editor's suggestions). Seeds go into a QSpinBox, which holds 31 bits.
-EDITOR_LIMITS: dict[str, Limit] = {
-    "temperature": Limit(0.0, 2.0),
-    "top_k": Limit(0, 200, whole=True),
-    "top_p": Limit(0.05, 1.0),
-    "repetition_penalty": Limit(1.0, 2.0),
-    "max_new_tokens": Limit(1, 200, whole=True),
-    "num_alternatives": Limit(1, 8, whole=True),
-    "seed": Limit(0, 2**31 - 1, whole=True),
-}
+EDITOR_LIMITS: dict[str, Limit] = {field.name: field.editor for field in SAMPLING_FIELDS}
 
 #: The preset editor's fields (a preset's seed is kept as it is, so it may use the whole range).
-PRESET_LIMITS: dict[str, Limit] = {
-    "temperature": Limit(0.0, MAX_TEMPERATURE),
-    "top_k": Limit(0, 100_000, whole=True),
-    "top_p": Limit(0.01, 1.0),
-    "repetition_penalty": Limit(0.1, MAX_REPETITION_PENALTY),
-    "max_new_tokens": Limit(1, 4096, whole=True),
-    "num_alternatives": Limit(1, MAX_ALTERNATIVES, whole=True),
-    "seed": Limit(0, MAX_SEED, whole=True),
-}
+PRESET_LIMITS: dict[str, Limit] = {field.name: field.preset for field in SAMPLING_FIELDS}
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from gpt2_studio.core.generation.sampling import SamplingSettings
-from gpt2_studio.core.generation.sampling_limits import PRESET_LIMITS
+from gpt2_studio.core.generation.sampling_fields import FIELDS, SAMPLING_FIELDS
 from gpt2_studio.core.presets.presets import Preset
 from gpt2_studio.gui.editor.document_text import exact_text, set_exact_text
 
@@ -114,29 +114,34 @@ class PresetForm(QWidget):
         form.addRow("&Group:", self.group_edit)
         form.addRow("&Shortcut:", self.shortcut_edit)
 
-        # The same ranges that preset files are clamped to when they load (core.sampling_limits).
-        limits = PRESET_LIMITS
-        self.temperature_spin = QDoubleSpinBox(decimals=2, singleStep=0.05)
-        self.temperature_spin.setToolTip("0 = greedy: always the most likely word")
-        self.top_k_spin = QSpinBox()
-        self.top_k_spin.setSpecialValueText("off")
-        self.top_p_spin = QDoubleSpinBox(decimals=2, singleStep=0.05)
-        self.top_p_spin.setToolTip("1.00 = off")
-        self.max_tokens_spin = QSpinBox()
-        self.alternatives_spin = QSpinBox()
-        self.penalty_spin = QDoubleSpinBox(decimals=2, singleStep=0.05)
-        self.penalty_spin.setToolTip("1.00 = off; above 1 discourages repeating words")
-        self._spins = {
-            "temperature": self.temperature_spin,
-            "top_k": self.top_k_spin,
-            "top_p": self.top_p_spin,
-            "max_new_tokens": self.max_tokens_spin,
-            "num_alternatives": self.alternatives_spin,
-            "repetition_penalty": self.penalty_spin,
-        }
-        for key, spin in self._spins.items():
-            low, high = limits[key].low, limits[key].high
-            spin.setRange(*((int(low), int(high)) if limits[key].whole else (low, high)))
+        # One box per field, in the ranges that preset files are clamped to when they load (a preset's
+        # optional fields, its seed, are kept as they are: a QSpinBox could not hold them).
+        defaults = SamplingSettings()
+        self.spins: dict[str, QSpinBox | QDoubleSpinBox] = {}
+        for field in SAMPLING_FIELDS:
+            if field.optional:
+                continue
+            spin: QSpinBox | QDoubleSpinBox
+            if field.kind is int:
+                spin = QSpinBox()
+                spin.setRange(int(field.preset.low), int(field.preset.high))
+                spin.setSingleStep(int(field.step))
+            else:
+                spin = QDoubleSpinBox(decimals=field.decimals, singleStep=field.step)
+                spin.setRange(field.preset.low, field.preset.high)
+            spin.setSuffix(field.unit)
+            spin.setObjectName(f"preset-{field.name}")
+            spin.setToolTip(field.described(getattr(defaults, field.name), gui=True))
+            if field.off is not None and field.off == field.preset.low:
+                spin.setSpecialValueText(field.off_text)  # shown at the minimum, which is off
+            self.spins[field.name] = spin
+        # The names older code and tests use.
+        self.temperature_spin = self.spins["temperature"]
+        self.top_k_spin = self.spins["top_k"]
+        self.top_p_spin = self.spins["top_p"]
+        self.max_tokens_spin = self.spins["max_new_tokens"]
+        self.alternatives_spin = self.spins["num_alternatives"]
+        self.penalty_spin = self.spins["repetition_penalty"]
         self.stops_edit = QPlainTextEdit()
         self.stops_edit.setObjectName("preset-stops")
         self.stops_edit.setTabChangesFocus(True)
@@ -144,12 +149,8 @@ class PresetForm(QWidget):
         self.stops_edit.setToolTip(r"One stop string per line; write \n for a line break, \t for a tab")
         sampling_box = QGroupBox("Sampling")
         sampling = QFormLayout(sampling_box)
-        sampling.addRow("Temperature:", self.temperature_spin)
-        sampling.addRow("Top-k:", self.top_k_spin)
-        sampling.addRow("Top-p:", self.top_p_spin)
-        sampling.addRow("Max new tokens:", self.max_tokens_spin)
-        sampling.addRow("Alternatives:", self.alternatives_spin)
-        sampling.addRow("Repetition penalty:", self.penalty_spin)
+        for name, spin in self.spins.items():
+            sampling.addRow(f"{FIELDS[name].label}:", spin)
         sampling.addRow("Stop strings:", self.stops_edit)
 
         columns = QHBoxLayout(self)
@@ -170,14 +171,7 @@ class PresetForm(QWidget):
             plain.textChanged.connect(self._on_changed)
         for combo in (self.output_combo, self.keep_combo, self.postprocess_combo):
             combo.currentTextChanged.connect(self._on_changed)
-        for spin in (
-            self.temperature_spin,
-            self.top_k_spin,
-            self.top_p_spin,
-            self.max_tokens_spin,
-            self.alternatives_spin,
-            self.penalty_spin,
-        ):
+        for spin in self.spins.values():
             spin.valueChanged.connect(self._on_changed)
         self.shortcut_edit.keySequenceChanged.connect(self._on_changed)
 
@@ -204,12 +198,8 @@ class PresetForm(QWidget):
             self.group_edit.setText(preset.group)
             self.shortcut_edit.setKeySequence(QKeySequence(preset.shortcut))
             sampling = preset.sampling
-            self.temperature_spin.setValue(sampling.temperature)
-            self.top_k_spin.setValue(sampling.top_k)
-            self.top_p_spin.setValue(sampling.top_p)
-            self.max_tokens_spin.setValue(sampling.max_new_tokens)
-            self.alternatives_spin.setValue(sampling.num_alternatives)
-            self.penalty_spin.setValue(sampling.repetition_penalty)
+            for name, spin in self.spins.items():
+                spin.setValue(getattr(sampling, name))
             set_exact_text(self.stops_edit, "\n".join(encode_stop(s) for s in sampling.stop_strings))
         finally:
             self._filling = False
@@ -219,11 +209,13 @@ class PresetForm(QWidget):
         base = self.base.sampling if self.base else SamplingSettings()
         lines = exact_text(self.stops_edit.document()).split("\n")
         values = {}
-        for key, spin in self._spins.items():
-            value = round(spin.value(), 2) if isinstance(spin, QDoubleSpinBox) else spin.value()
+        for key, spin in self.spins.items():
+            decimals = FIELDS[key].decimals
+            value = round(spin.value(), decimals) if isinstance(spin, QDoubleSpinBox) else spin.value()
             # A value finer than the box shows (0.735) stays as it is unless the user changed it.
             kept = getattr(base, key)
-            values[key] = kept if isinstance(spin, QDoubleSpinBox) and round(kept, 2) == value else value
+            same = isinstance(spin, QDoubleSpinBox) and round(kept, decimals) == value
+            values[key] = kept if same else value
         sampling = base.replace(**values, stop_strings=tuple(decode_stop(line) for line in lines if line))
         shortcut = self.shortcut_edit.keySequence().toString(QKeySequence.SequenceFormat.PortableText)
         return Preset(
