@@ -9,7 +9,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMenu, QToolBar, QToolButton, QWidget
 
-from gpt2_studio.core.presets.presets import Preset
+from gpt2_studio.core.presets.templates import Preset
 
 log = logging.getLogger(__name__)
 

@@ -19,14 +19,11 @@ from PySide6.QtWidgets import (
 )
 
 from gpt2_studio.core.errors import SettingsError
-from gpt2_studio.core.presets.presets import (
+from gpt2_studio.core.presets.storage import (
     ImportConflictError,
-    Preset,
-    PresetError,
     builtin_presets,
     delete_user_preset,
     export_presets,
-    find_preset,
     import_presets,
     load_presets,
     preset_files,
@@ -34,6 +31,7 @@ from gpt2_studio.core.presets.presets import (
     save_user_preset,
     user_presets_dir,
 )
+from gpt2_studio.core.presets.templates import Preset, PresetError, find_preset
 from gpt2_studio.gui.presets.form import PresetForm
 from gpt2_studio.gui.presets.questions import ask
 from gpt2_studio.gui.themes import set_warning_text

@@ -10,7 +10,8 @@ from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMainWindow
 
-from gpt2_studio.core.presets.presets import Preset, load_presets
+from gpt2_studio.core.presets.storage import load_presets
+from gpt2_studio.core.presets.templates import Preset
 from gpt2_studio.gui.presets.bar import PresetBar
 from gpt2_studio.gui.presets.editor import PresetEditorDialog
 from gpt2_studio.gui.presets.panel import PresetResultPanel

@@ -17,7 +17,7 @@ from PySide6.QtGui import QTextCursor
 from PySide6.QtWidgets import QMainWindow
 
 from gpt2_studio.core.documents.text_files import DocumentError, write_text_file
-from gpt2_studio.core.presets.presets import Preset, PresetContext, finish
+from gpt2_studio.core.presets.templates import Preset, PresetContext, finish
 from gpt2_studio.gui.editor.document_text import exact_block_text, exact_selected_text, exact_text
 from gpt2_studio.gui.editor.ghost_editor import insert_as_undo_step, model_text
 from gpt2_studio.gui.editor.suggestions import text_before_cursor
