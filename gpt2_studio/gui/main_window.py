@@ -36,7 +36,7 @@ from gpt2_studio.gui.editor.recovery_writer import RecoveryWarning, RecoveryWrit
 from gpt2_studio.gui.editor.suggestions import SuggestionController, text_before_cursor
 from gpt2_studio.gui.models.banner import ModelBanner, no_model_text, nothing_installed, wrap_with_banner
 from gpt2_studio.gui.models.worker import ModelInfo, WorkerThread
-from gpt2_studio.gui.presets.install import install_presets
+from gpt2_studio.gui.presets.install import PresetsUi
 from gpt2_studio.gui.sampling_panel import SamplingPanel
 from gpt2_studio.gui.themes import apply_theme
 
@@ -122,7 +122,7 @@ class MainWindow(QMainWindow):
         self._build_status_bar()
         self._build_menus()
         self._connect()
-        self.presets = install_presets(self)  # before restoreState: it places the toolbar and panel
+        self._install_presets()  # before restoreState, which places the toolbar and panel
         self._apply_font()
         if settings.window_geometry:
             self.restoreGeometry(_decode_bytes(settings.window_geometry))
@@ -161,6 +161,27 @@ class MainWindow(QMainWindow):
         self.model_banner = ModelBanner(self)
         self.setCentralWidget(wrap_with_banner(self.model_banner, self.takeCentralWidget()))
         self._loading_ref: str | None = None
+
+    def _install_presets(self) -> None:
+        """The presets get the editor, the worker and the questions; the window docks them and answers."""
+        self.presets = PresetsUi(
+            self.editor,
+            self.worker,
+            self.controller,
+            self.presets_menu,
+            questions=lambda: self.dialogs,  # tests swap the window's questions object
+            document_path=lambda: self.path,
+            reserved_actions=self.findChildren(QAction),
+            parent=self,
+        )
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.presets.panel)
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.presets.bar)
+        self.presets.status_message.connect(self.statusBar().showMessage)
+        self.presets.state_changed.connect(self.state_label.setText)
+        self.presets.new_document_requested.connect(self.new_document)
+        self.presets.save_requested.connect(self.save)
+        self.presets.suggestions_pause_requested.connect(self.controller.stop)
+        self.presets.reload()
 
     def _action(self, menu: QMenu, text: str, slot, shortcut=None, *, name: str = "") -> QAction:
         action = QAction(text, self)
@@ -228,7 +249,7 @@ class MainWindow(QMainWindow):
             delays.addAction(action)
             delay_menu.addAction(action)
 
-        self.presets_menu = bar.addMenu("&Presets")  # filled by install_presets
+        self.presets_menu = bar.addMenu("&Presets")  # filled by the presets (_install_presets)
 
         view = bar.addMenu("&View")
         bigger = self._action(view, "&Bigger Font", lambda: self.change_font_size(1), keys.ZoomIn)

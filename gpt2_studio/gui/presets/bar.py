@@ -39,7 +39,7 @@ class PresetBar(QToolBar):
     edit_requested = Signal()
     stop_requested = Signal()
 
-    def __init__(self, menu: QMenu, parent: QWidget) -> None:
+    def __init__(self, menu: QMenu, parent: QWidget | None = None) -> None:
         super().__init__("Presets", parent)
         self.setObjectName("preset-toolbar")
         self.menu = menu
