@@ -42,4 +42,4 @@ class SuggestionState(Protocol):
 #: The questions object in use now (a provider: the window may swap its questions object).
 QuestionsProvider = Callable[[], Questions]
 #: The open document's file, or None for an untitled one.
-DocumentPathProvider = Callable[[], "Path | None"]
+DocumentPathProvider = Callable[[], Path | None]

@@ -93,14 +93,12 @@ class PresetsUi(QObject):
         self.bar.edit_requested.connect(self.show_editor)
         self.bar.stop_requested.connect(self.runner.stop)
         self.runner.running_changed.connect(self.bar.set_running)
-        for name in (
-            "status_message",
-            "state_changed",
-            "new_document_requested",
-            "save_requested",
-            "suggestions_pause_requested",
-        ):
-            getattr(self.runner, name).connect(getattr(self, name))
+        # The runner's requests are the presets' requests: the window connects these once, here.
+        self.runner.status_message.connect(self.status_message)
+        self.runner.state_changed.connect(self.state_changed)
+        self.runner.new_document_requested.connect(self.new_document_requested)
+        self.runner.save_requested.connect(self.save_requested)
+        self.runner.suggestions_pause_requested.connect(self.suggestions_pause_requested)
         # A result put into the document is not typing: no ghost suggestion until the user types.
         self.panel.inserted.connect(self.suggestions_pause_requested)
 

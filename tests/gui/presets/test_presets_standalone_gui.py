@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from PySide6.QtWidgets import QApplication, QMainWindow, QMenu
+from PySide6.QtWidgets import QMenu
 
 from gpt2_studio.core.generation.sampling import SamplingSettings
 from gpt2_studio.core.presets.storage import builtin_presets, save_user_preset
@@ -95,7 +95,10 @@ def test_the_presets_never_import_the_main_window():
 
 
 def test_presets_fill_the_menu_and_run_without_a_window(rig, qtbot):
-    assert not any(isinstance(w, QMainWindow) for w in QApplication.topLevelWidgets())
+    # Nothing above the presets: no window holds them, and none is passed to them.
+    assert rig.presets.parent() is None
+    assert rig.presets.panel.parentWidget() is None
+    assert rig.presets.bar.parentWidget() is None
     assert set(rig.presets.bar.actions_by_name) == {p.name for p in builtin_presets()}
     menu_texts = [a.text() for a in rig.presets.bar.menu.actions()]
     assert "Samples to &File…" in menu_texts
