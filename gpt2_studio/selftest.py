@@ -95,7 +95,7 @@ def _describe_install(report: _Report) -> None:
 
 
 def _check_files(report: _Report) -> None:
-    from gpt2_studio.core.presets.presets import builtin_presets
+    from gpt2_studio.core.presets.storage import builtin_presets
     from gpt2_studio.resources import icon_files, resources_root
 
     with report.step("resources") as details:

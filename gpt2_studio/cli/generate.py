@@ -15,7 +15,7 @@ from gpt2_studio.core.generation.sampling_fields import SAMPLING_FIELDS, Samplin
 from gpt2_studio.std_streams import can_encode
 
 if TYPE_CHECKING:  # presets load lazily: a plain generate need not import them
-    from gpt2_studio.core.presets.presets import Preset
+    from gpt2_studio.core.presets.templates import Preset
 
 EXIT_INTERRUPTED = 130
 DEFAULT_MODEL = "gpt2"
@@ -91,7 +91,8 @@ class _BytesOf:
 
 def find_preset_or_fail(name: str):
     """The preset called ``name``; a SettingsError lists the names when there is none."""
-    from gpt2_studio.core.presets.presets import find_preset, load_presets
+    from gpt2_studio.core.presets.storage import load_presets
+    from gpt2_studio.core.presets.templates import find_preset
 
     presets, problems = load_presets()
     for problem in problems:
@@ -105,7 +106,7 @@ def find_preset_or_fail(name: str):
 
 def _render_preset(preset, text: str, answer: str | None, engine, settings: SamplingSettings):
     """The preset's prompt with the given text as the selection, document and text before the cursor."""
-    from gpt2_studio.core.presets.presets import PresetContext, render
+    from gpt2_studio.core.presets.templates import PresetContext, render
 
     if "input" in preset.placeholders and answer is None:
         if not preset.input_default:
@@ -213,7 +214,7 @@ def run_generate(args: argparse.Namespace, stdout: TextIO, stdin: TextIO | None)
         return EXIT_INTERRUPTED
     alternatives = list(result.alternatives)
     if preset is not None:
-        from gpt2_studio.core.presets.presets import finish
+        from gpt2_studio.core.presets.templates import finish
 
         alternatives = [finish(preset, text) for text in alternatives]
     if args.json:

@@ -76,7 +76,7 @@ def _verbose_parent() -> argparse.ArgumentParser:
 
 def run_presets(args: argparse.Namespace, stdout: TextIO, stdin: TextIO | None) -> int:
     """List the presets: name, output place, shortcut, description."""
-    from gpt2_studio.core.presets.presets import load_presets, user_presets_dir
+    from gpt2_studio.core.presets.storage import load_presets, user_presets_dir
 
     presets, problems = load_presets()
     for problem in problems:

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QByteArray, Qt, QTimer
-from PySide6.QtGui import QCloseEvent, QFont, QFontDatabase
+from PySide6.QtGui import QAction, QCloseEvent, QFont, QFontDatabase
 from PySide6.QtWidgets import QApplication, QMainWindow
 
 from gpt2_studio import __version__
@@ -24,7 +24,7 @@ from gpt2_studio.gui.main_menu import MainMenu
 from gpt2_studio.gui.model_switcher import ModelSwitcher
 from gpt2_studio.gui.models.banner import ModelBanner, wrap_with_banner
 from gpt2_studio.gui.models.worker import ModelInfo, WorkerThread
-from gpt2_studio.gui.presets.install import install_presets
+from gpt2_studio.gui.presets.install import PresetsUi
 from gpt2_studio.gui.sampling_panel import SamplingPanel
 from gpt2_studio.gui.status_bar import StatusBar
 from gpt2_studio.gui.themes import apply_theme
@@ -93,13 +93,34 @@ class MainWindow(QMainWindow):
         self.window_timer.setInterval(250)
         self.window_timer.timeout.connect(self._update_window_fill)
         self._connect()
-        self.presets = install_presets(self)  # before restoreState: it places the toolbar and panel
+        self._install_presets()  # before restoreState, which places the toolbar and panel
         self._apply_font()
         if settings.window_geometry:
             self.restoreGeometry(_decode_bytes(settings.window_geometry))
         if settings.window_state:
             self.restoreState(_decode_bytes(settings.window_state))
         self._update_title()
+
+    def _install_presets(self) -> None:
+        """The presets get the editor, the worker and the questions; the window docks them and answers."""
+        self.presets = PresetsUi(
+            self.editor,
+            self.worker,
+            self.controller,
+            self.presets_menu,
+            questions=lambda: self.dialogs,  # tests swap the window's questions object
+            document_path=lambda: self.path,
+            reserved_actions=self.findChildren(QAction),
+            parent=self,
+        )
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.presets.panel)
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.presets.bar)
+        self.presets.status_message.connect(self.statusBar().showMessage)
+        self.presets.state_changed.connect(self.state_label.setText)
+        self.presets.new_document_requested.connect(self.new_document)
+        self.presets.save_requested.connect(self.save)
+        self.presets.suggestions_pause_requested.connect(self.controller.stop)
+        self.presets.reload()
 
     def _connect(self) -> None:
         bar, menu, session = self.status_bar, self.main_menu, self.session

@@ -197,7 +197,8 @@ def test_generate_with_a_preset_reads_standard_input_and_finishes_the_result(tin
 
 
 def test_a_preset_that_asks_for_input_needs_it(tiny_model_dir, capsys):
-    from gpt2_studio.core.presets.presets import Preset, save_user_preset
+    from gpt2_studio.core.presets.storage import save_user_preset
+    from gpt2_studio.core.presets.templates import Preset
 
     save_user_preset(Preset("Ask", "About {input}: {selection}", input_label="About what?"))
     code, _ = run_in_process(["generate", "--model", str(tiny_model_dir), "--preset", "Ask", "--prompt", "x"])

@@ -11,7 +11,7 @@ from gpt2_studio.cli.generate import settings_from_args
 from gpt2_studio.cli.main import EXIT_BAD_SETTINGS, build_parser, run_cli
 from gpt2_studio.core.generation.sampling import SamplingSettings
 from gpt2_studio.core.generation.sampling_fields import SAMPLING_FIELDS, SamplingField
-from gpt2_studio.core.presets.presets import Preset
+from gpt2_studio.core.presets.templates import Preset
 
 IDS = [field.name for field in SAMPLING_FIELDS]
 # Every option of generate that is not a sampling field.

@@ -19,7 +19,7 @@ from gpt2_studio.core.errors import GenerationError, StudioError
 from gpt2_studio.core.generation.sampling import SamplingSettings
 
 if TYPE_CHECKING:
-    from gpt2_studio.core.presets.presets import Preset, PresetContext, RenderedPrompt
+    from gpt2_studio.core.presets.templates import Preset, PresetContext, RenderedPrompt
 
 log = logging.getLogger(__name__)
 
@@ -223,7 +223,7 @@ class ModelWorker(QObject):
 
         None without a model. Called on the GUI thread: tokenizing and decoding are thread-safe.
         """
-        from gpt2_studio.core.presets.presets import render
+        from gpt2_studio.core.presets.templates import render
 
         engine = self._engine
         if engine is None:

@@ -9,7 +9,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMenu, QToolBar, QToolButton, QWidget
 
-from gpt2_studio.core.presets.presets import Preset
+from gpt2_studio.core.presets.templates import Preset
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +39,7 @@ class PresetBar(QToolBar):
     edit_requested = Signal()
     stop_requested = Signal()
 
-    def __init__(self, menu: QMenu, parent: QWidget) -> None:
+    def __init__(self, menu: QMenu, parent: QWidget | None = None) -> None:
         super().__init__("Presets", parent)
         self.setObjectName("preset-toolbar")
         self.menu = menu

@@ -19,14 +19,11 @@ from PySide6.QtWidgets import (
 )
 
 from gpt2_studio.core.errors import SettingsError
-from gpt2_studio.core.presets.presets import (
+from gpt2_studio.core.presets.storage import (
     ImportConflictError,
-    Preset,
-    PresetError,
     builtin_presets,
     delete_user_preset,
     export_presets,
-    find_preset,
     import_presets,
     load_presets,
     preset_files,
@@ -34,6 +31,8 @@ from gpt2_studio.core.presets.presets import (
     save_user_preset,
     user_presets_dir,
 )
+from gpt2_studio.core.presets.templates import Preset, PresetError, find_preset
+from gpt2_studio.gui.presets.collaborators import QuestionsProvider
 from gpt2_studio.gui.presets.form import PresetForm
 from gpt2_studio.gui.presets.questions import ask
 from gpt2_studio.gui.themes import set_warning_text
@@ -61,9 +60,10 @@ class PresetEditorDialog(QDialog):
 
     presets_changed = Signal()
 
-    def __init__(self, main_window: QWidget) -> None:
-        super().__init__(main_window)
-        self.main_window = main_window  # its .dialogs asks for files (tests replace it)
+    def __init__(self, questions: QuestionsProvider, parent: QWidget | None = None) -> None:
+        """questions gives the questions object in use (files to import and export, import conflicts)."""
+        super().__init__(parent)
+        self.questions = questions
         self.setWindowTitle("Presets")
         self.setObjectName("preset-editor")
         self.resize(1000, 680)
@@ -300,14 +300,14 @@ class PresetEditorDialog(QDialog):
         When some have the names of existing presets, the user chooses: replace them, keep both (the
         imported ones are numbered), or cancel (nothing is imported).
         """
-        path = self.main_window.dialogs.open_path(str(Path.home()))
+        path = self.questions().open_path(str(Path.home()))
         if not path:
             return []
         try:
             try:
                 imported = import_presets(Path(path))
             except ImportConflictError as conflict:
-                choice = ask(self.main_window.dialogs, self, "ask_import_conflict", conflict.names)
+                choice = ask(self.questions(), self, "ask_import_conflict", conflict.names)
                 if choice not in ("replace", "keep_both"):
                     self.show_message("Nothing was imported.")
                     return []
@@ -328,7 +328,7 @@ class PresetEditorDialog(QDialog):
         if not mine:
             self.show_message("You have no presets of your own to export yet.", error=True)
             return 0
-        path = self.main_window.dialogs.save_path(str(Path.home() / "gpt2-studio-presets.json"))
+        path = self.questions().save_path(str(Path.home() / "gpt2-studio-presets.json"))
         if not path:
             return 0
         try:

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 
 from gpt2_studio.core.generation.sampling import SamplingSettings
 from gpt2_studio.core.generation.sampling_fields import FIELDS, SAMPLING_FIELDS
-from gpt2_studio.core.presets.presets import Preset
+from gpt2_studio.core.presets.templates import Preset
 from gpt2_studio.gui.editor.document_text import exact_text, set_exact_text
 
 OUTPUT_LABELS = {

@@ -1,8 +1,8 @@
 """Questions about settings and presets: closing when settings cannot be saved, importing over a preset
 of the same name, and where the Samples preset puts its samples.
 
-They are asked through the window's ``dialogs`` object when it has a method of the same name (tests put
-a scripted one there), and otherwise with the message boxes below.
+They are asked through the questions object passed in (the window's ``dialogs``) when it has a method of
+the same name (tests put a scripted one there), and otherwise with the message boxes below.
 """
 
 from __future__ import annotations

@@ -2,7 +2,9 @@
 
 A preset runs on the worker's "preset" channel, so typing (which makes "suggest" requests stale) does not
 cancel it. Where the result goes is decided when the preset starts and kept as QTextCursors, which move
-with any edits made while it runs; each change to the document is one undo step.
+with any edits made while it runs; each change to the document is one undo step. The runner works on the
+editor and the model worker it is given; the window answers its request signals (status messages, a new
+document, a save, pausing the suggestions).
 """
 
 from __future__ import annotations
@@ -14,14 +16,14 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QTextCursor
-from PySide6.QtWidgets import QMainWindow
 
 from gpt2_studio.core.documents.text_files import DocumentError, write_text_file
-from gpt2_studio.core.presets.presets import Preset, PresetContext, finish
+from gpt2_studio.core.presets.templates import Preset, PresetContext, finish
 from gpt2_studio.gui.editor.document_text import exact_block_text, exact_selected_text, exact_text
-from gpt2_studio.gui.editor.ghost_editor import insert_as_undo_step, model_text
+from gpt2_studio.gui.editor.ghost_editor import GhostTextEdit, insert_as_undo_step, model_text
 from gpt2_studio.gui.editor.suggestions import text_before_cursor
-from gpt2_studio.gui.models.worker import SuggestionRequest, fit_settings, next_request_id
+from gpt2_studio.gui.models.worker import ModelWorker, SuggestionRequest, fit_settings, next_request_id
+from gpt2_studio.gui.presets.collaborators import DocumentPathProvider, QuestionsProvider, SuggestionState
 from gpt2_studio.gui.presets.panel import PresetResultPanel
 from gpt2_studio.gui.presets.questions import ask
 
@@ -55,15 +57,32 @@ class _Job:
 
 
 class PresetRunner(QObject):
-    """Runs one preset at a time for a main window; a new run replaces the one in flight."""
+    """Runs one preset at a time on an editor's text; a new run replaces the one in flight."""
 
     running_changed = Signal(bool)
+    status_message = Signal(str, int)  # text, milliseconds to show it (0: until the next message)
+    state_changed = Signal(str)  # the short state: "Running TL;DR… 3 tokens", back to "Ready"
+    new_document_requested = Signal()  # samples replace the document (its changes are saved or given up)
+    save_requested = Signal()  # save the document before samples replace it
+    suggestions_pause_requested = Signal()  # text the preset put in is not typing: no ghost for it
 
-    def __init__(self, window: QMainWindow, panel: PresetResultPanel) -> None:
-        super().__init__(window)
-        self.window = window
-        self.editor = window.editor
-        self.worker = window.worker
+    def __init__(
+        self,
+        editor: GhostTextEdit,
+        worker: ModelWorker,
+        suggestions: SuggestionState,
+        panel: PresetResultPanel,
+        *,
+        questions: QuestionsProvider,
+        document_path: DocumentPathProvider,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.editor = editor
+        self.worker = worker
+        self.suggestions = suggestions
+        self.questions = questions
+        self.document_path = document_path
         self.panel = panel
         self.job: _Job | None = None
         self.worker.chunk.connect(self._on_chunk)
@@ -77,13 +96,13 @@ class PresetRunner(QObject):
         return self.job is not None
 
     def _say(self, text: str, timeout_ms: int = 0) -> None:
-        self.window.statusBar().showMessage(text, timeout_ms)
+        self.status_message.emit(text, timeout_ms)
 
     # -- starting -------------------------------------------------------------------------------
     def run(self, preset: Preset, *, path: str | Path | None = None) -> bool:
         """Start a preset on the editor's text (path: save samples there); False if it did not start."""
         window = self.worker.window
-        if window is None or not self.window.controller.model_ready:
+        if window is None or not self.suggestions.model_ready:
             self._say("The model is not loaded yet; presets run once it is.", 8000)
             return False
         if preset.output == "new_document" and path is None and not self._may_replace_document(preset):
@@ -113,7 +132,7 @@ class PresetRunner(QObject):
             if cursor.hasSelection():
                 cursor.setPosition(cursor.selectionEnd())
                 self.editor.setTextCursor(cursor)
-            self.window.controller.stop()
+            self.suggestions_pause_requested.emit()
             self.editor.start_ghost(settings.num_alternatives)
         elif preset.output == "side_panel":
             self.panel.start(preset.name, job.heading)
@@ -127,10 +146,12 @@ class PresetRunner(QObject):
         """Samples replace the document: ask first, saying so, when it has unsaved changes."""
         if not self.editor.document().isModified():
             return True
-        name = self.window.path.name if self.window.path else "Untitled"
-        answer = ask(self.window.dialogs, self.window, "ask_samples_new_document", preset.name, name)
+        path = self.document_path()
+        name = path.name if path else "Untitled"
+        answer = ask(self.questions(), self.editor.window(), "ask_samples_new_document", preset.name, name)
         if answer == "save":
-            return bool(self.window.save())
+            self.save_requested.emit()
+            return not self.editor.document().isModified()  # saved, not cancelled or failed
         return answer == "discard"
 
     # -- progress -------------------------------------------------------------------------------
@@ -148,15 +169,12 @@ class PresetRunner(QObject):
         self._say(message)
 
     def _set_state(self, text: str | None) -> None:
-        """The window's state label (None: back to what the suggestions say)."""
-        label = getattr(self.window, "state_label", None)
-        if label is None:
-            return
+        """The short state shown while a preset runs (None: back to what the suggestions say)."""
         if text is None:
-            if not self.window.controller.model_ready:
+            if not self.suggestions.model_ready:
                 return
-            text = "Generating" if self.window.controller.in_flight else "Ready"
-        label.setText(text)
+            text = "Generating" if self.suggestions.in_flight else "Ready"
+        self.state_changed.emit(text)
 
     def _context(self, preset: Preset) -> PresetContext | None:
         """The user's text for the placeholders the template uses; None when the run is called off."""
@@ -182,7 +200,7 @@ class PresetRunner(QObject):
             values["before_cursor"] = text_before_cursor(self.editor)
         if "input" in used:
             label = preset.input_label or f"{preset.name}:"
-            answer = self.window.dialogs.ask_text(label, preset.input_default, preset.name)
+            answer = self.questions().ask_text(label, preset.input_default, preset.name)
             if answer is None:
                 return None
             values["input"] = answer.strip()
@@ -285,7 +303,7 @@ class PresetRunner(QObject):
         placed = self._place(job, results)
         if preset.output in ("insert", "below", "replace", "new_document"):
             # The inserted text looks like typing to the suggestions: no ghost until the user types.
-            self.window.controller.stop()
+            self.suggestions_pause_requested.emit()
         if placed:
             note = " The text was shortened to fit the model's window." if job.trimmed else ""
             self._say(f"{placed}{note}", 8000)
@@ -331,7 +349,7 @@ class PresetRunner(QObject):
         if changed_since and not self._may_replace_document(job.preset):
             return False
         document.setModified(False)  # saved, or its changes given up: nothing more to ask
-        self.window.new_document()
+        self.new_document_requested.emit()
         return not document.isModified() and document.isEmpty()
 
     def _samples(self, job: _Job, results: list[str]) -> str:

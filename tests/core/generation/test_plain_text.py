@@ -10,7 +10,7 @@ import pytest
 from gpt2_studio.core.generation.context import fit_prompt
 from gpt2_studio.core.generation.engine import Engine
 from gpt2_studio.core.generation.sampling import SamplingSettings
-from gpt2_studio.core.presets.presets import Preset, PresetContext, render
+from gpt2_studio.core.presets.templates import Preset, PresetContext, render
 from tests.core.real_vocab import build_real_vocab_model
 
 EOT = "<|endoftext|>"

@@ -11,20 +11,18 @@ import pytest
 from gpt2_studio.core.generation.sampling import SamplingSettings
 from gpt2_studio.core.generation.sampling_limits import PRESET_LIMITS
 from gpt2_studio.core.presets.names import MAX_STEM_CHARS, file_stem
-from gpt2_studio.core.presets.presets import (
+from gpt2_studio.core.presets.storage import (
     ImportConflictError,
-    Preset,
-    PresetError,
     builtin_presets,
     delete_user_preset,
     export_presets,
-    find_preset,
     import_presets,
     load_presets,
     preset_file,
     save_user_preset,
     user_presets_dir,
 )
+from gpt2_studio.core.presets.templates import Preset, PresetError, find_preset
 from tests.as_nobody import public_temp_dir, run_as_nobody
 
 WINDOWS_DEVICES = {"con", "prn", "aux", "nul"} | {f"{port}{n}" for port in ("com", "lpt") for n in range(10)}
@@ -244,8 +242,8 @@ def test_saving_into_a_read_only_folder_fails_with_oserror_for_a_real_user():
             folder.chmod(0o755)  # root's: the user below may read, not write
         (presets / "mine.json").write_text(json.dumps({"name": "Mine", "template": "x"}), encoding="utf-8")
         code = (
-            "from gpt2_studio.core.presets.presets import (\n"
-            "    Preset, find_preset, load_presets, save_user_preset)\n"
+            "from gpt2_studio.core.presets.storage import load_presets, save_user_preset\n"
+            "from gpt2_studio.core.presets.templates import Preset, find_preset\n"
             "presets, problems = load_presets()\n"
             "assert find_preset(presets, 'Mine') is not None and problems == [], problems\n"
             "try:\n"

@@ -8,22 +8,24 @@ import pytest
 
 from gpt2_studio.core.generation.engine import Engine
 from gpt2_studio.core.generation.sampling import SamplingSettings
-from gpt2_studio.core.presets.presets import (
-    Preset,
-    PresetContext,
-    PresetError,
+from gpt2_studio.core.presets.storage import (
     builtin_presets,
     delete_user_preset,
     export_presets,
-    find_preset,
-    finish,
     import_presets,
     load_presets,
-    parse_template,
-    render,
     reset_builtins,
     save_user_preset,
     user_presets_dir,
+)
+from gpt2_studio.core.presets.templates import (
+    Preset,
+    PresetContext,
+    PresetError,
+    find_preset,
+    finish,
+    parse_template,
+    render,
 )
 
 LONG_DOCUMENT = " ".join(f"Sentence number {i} of a very long report." for i in range(700))

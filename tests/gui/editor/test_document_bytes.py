@@ -12,7 +12,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QTextCursor
 
 from gpt2_studio.core.documents.recovery import RecoveryStore
-from gpt2_studio.core.presets.presets import Preset
+from gpt2_studio.core.presets.templates import Preset
 from gpt2_studio.gui.editor.document_text import exact_text
 from gpt2_studio.gui.editor.suggestions import text_before_cursor
 

@@ -388,7 +388,7 @@ def test_a_streamed_side_panel_result_is_inserted_exactly(window, qtbot):
 
 def test_the_preset_editor_keeps_a_templates_and_stop_strings_characters(qtbot):
     from gpt2_studio.core.generation.sampling import SamplingSettings
-    from gpt2_studio.core.presets.presets import Preset
+    from gpt2_studio.core.presets.templates import Preset
     from gpt2_studio.gui.presets.form import PresetForm
 
     form = PresetForm()

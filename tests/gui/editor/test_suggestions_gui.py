@@ -6,7 +6,7 @@ from PySide6.QtCore import Qt
 
 from gpt2_studio.core.generation.sampling import SamplingSettings
 from gpt2_studio.core.generation.sampling_limits import EDITOR_LIMITS
-from gpt2_studio.core.presets.presets import Preset
+from gpt2_studio.core.presets.templates import Preset
 from tests.gui.presets.test_presets_gui import add_user_preset, put_cursor, start_with, wait_done
 
 CTRL = Qt.KeyboardModifier.ControlModifier

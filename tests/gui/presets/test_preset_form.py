@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QAbstractSpinBox, QDoubleSpinBox, QFormLayout, QGr
 
 from gpt2_studio.core.generation.sampling import SamplingSettings
 from gpt2_studio.core.generation.sampling_fields import SAMPLING_FIELDS, SamplingField
-from gpt2_studio.core.presets.presets import Preset
+from gpt2_studio.core.presets.templates import Preset
 from gpt2_studio.gui.presets.form import PresetForm
 
 SHOWN = [field for field in SAMPLING_FIELDS if not field.optional]

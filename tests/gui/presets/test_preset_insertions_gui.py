@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QInputDialog, QLineEdit
 
 from gpt2_studio.core.generation.sampling import SamplingSettings
-from gpt2_studio.core.presets.presets import Preset
+from gpt2_studio.core.presets.templates import Preset
 from gpt2_studio.gui.dialogs import Dialogs
 from gpt2_studio.gui.editor.ghost_editor import model_text
 from tests.gui.editor.test_editor_keys import commit, compose, undo

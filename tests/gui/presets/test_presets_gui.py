@@ -10,14 +10,8 @@ from PySide6.QtGui import QKeySequence, QTextCursor
 from PySide6.QtWidgets import QApplication
 
 from gpt2_studio.core.generation.sampling import SamplingSettings
-from gpt2_studio.core.presets.presets import (
-    Preset,
-    builtin_presets,
-    find_preset,
-    finish,
-    save_user_preset,
-    user_presets_dir,
-)
+from gpt2_studio.core.presets.storage import builtin_presets, save_user_preset, user_presets_dir
+from gpt2_studio.core.presets.templates import Preset, find_preset, finish
 from gpt2_studio.gui.editor.ghost_editor import model_text
 from gpt2_studio.gui.presets.runner import sample_separator
 

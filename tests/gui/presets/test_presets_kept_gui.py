@@ -8,13 +8,8 @@ import json
 from PySide6.QtCore import QEventLoop, Qt, QTimer
 
 from gpt2_studio.core.generation.sampling import SamplingSettings
-from gpt2_studio.core.presets.presets import (
-    Preset,
-    export_presets,
-    find_preset,
-    save_user_preset,
-    user_presets_dir,
-)
+from gpt2_studio.core.presets.storage import export_presets, save_user_preset, user_presets_dir
+from gpt2_studio.core.presets.templates import Preset, find_preset
 from tests.gui.presets.test_presets_gui import TEXT, add_user_preset, put_cursor, start_with, wait_done
 
 LONG = SamplingSettings(max_new_tokens=60, top_k=0)
