@@ -6,12 +6,17 @@ import argparse
 import json
 import re
 import sys
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from gpt2_studio.core.documents.text_input import argument_text, read_text_stream
 from gpt2_studio.core.errors import ModelError, SettingsError, StudioError
 from gpt2_studio.core.generation.sampling import SamplingSettings
 from gpt2_studio.std_streams import can_encode
+
+if TYPE_CHECKING:  # the engine and the model loader import torch, which the CLI imports only to generate
+    from gpt2_studio.core.generation.engine import Engine
+    from gpt2_studio.core.models.loading import LoadedModel
+    from gpt2_studio.core.presets.presets import Preset, RenderedPrompt
 
 EXIT_INTERRUPTED = 130
 DEFAULT_MODEL = "gpt2"
@@ -89,7 +94,7 @@ class _BytesOf:
         return piece
 
 
-def find_preset_or_fail(name: str):
+def find_preset_or_fail(name: str) -> Preset:
     """The preset called ``name``; a SettingsError lists the names when there is none."""
     from gpt2_studio.core.presets.presets import find_preset, load_presets
 
@@ -103,7 +108,9 @@ def find_preset_or_fail(name: str):
     return preset
 
 
-def _render_preset(preset, text: str, answer: str | None, engine, settings: SamplingSettings):
+def _render_preset(
+    preset: Preset, text: str, answer: str | None, engine: Engine, settings: SamplingSettings
+) -> RenderedPrompt:
     """The preset's prompt with the given text as the selection, document and text before the cursor."""
     from gpt2_studio.core.presets.presets import PresetContext, render
 
@@ -136,7 +143,7 @@ def _download_hint(ref: str) -> str | None:
     return f"gpt2-studio models download {entry.name if entry else name}"
 
 
-def _load(args: argparse.Namespace):
+def _load(args: argparse.Namespace) -> LoadedModel:
     from gpt2_studio import paths
     from gpt2_studio.core.models.loading import load_model, resolve_model
 
@@ -153,7 +160,7 @@ def _load(args: argparse.Namespace):
     return load_model(args.model, device=args.device, precision=args.precision)
 
 
-def _settings(args: argparse.Namespace, preset) -> SamplingSettings:
+def _settings(args: argparse.Namespace, preset: Preset | None) -> SamplingSettings:
     given = {
         "temperature": args.temperature,
         "top_k": args.top_k,

@@ -5,7 +5,9 @@ from __future__ import annotations
 import base64
 import logging
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, Qt, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QFont, QFontDatabase, QKeySequence
@@ -39,6 +41,9 @@ from gpt2_studio.gui.models.worker import ModelInfo, WorkerThread
 from gpt2_studio.gui.presets.install import install_presets
 from gpt2_studio.gui.sampling_panel import SamplingPanel
 from gpt2_studio.gui.themes import apply_theme
+
+if TYPE_CHECKING:  # the engine imports torch, which the window loads only on the worker thread
+    from gpt2_studio.core.generation.engine import Completion
 
 log = logging.getLogger(__name__)
 
@@ -162,7 +167,15 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(wrap_with_banner(self.model_banner, self.takeCentralWidget()))
         self._loading_ref: str | None = None
 
-    def _action(self, menu: QMenu, text: str, slot, shortcut=None, *, name: str = "") -> QAction:
+    def _action(
+        self,
+        menu: QMenu,
+        text: str,
+        slot: Callable[[], object],
+        shortcut: QKeySequence.StandardKey | str | None = None,
+        *,
+        name: str = "",
+    ) -> QAction:
         action = QAction(text, self)
         if shortcut is not None:
             action.setShortcut(QKeySequence(shortcut))
@@ -311,6 +324,7 @@ class MainWindow(QMainWindow):
             self.load_model(self.model_info.ref)
 
     def choose_model_folder(self) -> None:
+        """Ask for a folder that holds a GPT-2 checkpoint and load the model from it."""
         folder = self.dialogs.model_folder(str(Path.home()))
         if folder:
             self.load_model(folder)
@@ -362,7 +376,7 @@ class MainWindow(QMainWindow):
         if self.controller.model_ready and self._loading_ref is None:
             self.state_label.setText("Generating" if state == "generating" else "Ready")
 
-    def _on_stats(self, completion) -> None:
+    def _on_stats(self, completion: Completion) -> None:
         self.speed_label.setText(f"{completion.tokens_per_second:.0f} tok/s")
         self._update_window_fill()
 
@@ -429,11 +443,13 @@ class MainWindow(QMainWindow):
         return answer == "discard"
 
     def new_document(self) -> None:
+        """Start an empty, unnamed document (after asking to save unsaved changes)."""
         if not self.maybe_save():
             return
         self._set_document("", None, "utf-8", "\n", None)
 
     def open_dialog(self) -> None:
+        """Ask for a text file and open it (after asking to save unsaved changes)."""
         if not self.maybe_save():
             return
         folder = str(self.path.parent) if self.path else str(Path.home())
@@ -464,7 +480,9 @@ class MainWindow(QMainWindow):
         self.settings.add_recent(str(loaded.path))
         return True
 
-    def _set_document(self, text: str, path: Path | None, encoding: str, newline: str, stamp) -> None:
+    def _set_document(
+        self, text: str, path: Path | None, encoding: str, newline: str, stamp: FileStamp | None
+    ) -> None:
         self.controller.stop()
         self.recovery_writer.discard(self.doc_id)
         self.doc_id = RecoveryStore.new_doc_id()
@@ -477,6 +495,7 @@ class MainWindow(QMainWindow):
         self._update_title()
 
     def save(self) -> bool:
+        """Save to the document's file (asking for one when unnamed); False when nothing was saved."""
         if self.path is None:
             return self.save_as()
         return self._write(self.path, expected=self.stamp)
@@ -645,12 +664,14 @@ class MainWindow(QMainWindow):
         self._apply_font()
 
     def set_theme(self, theme: str) -> None:
+        """Switch to a theme by name and remember it in the settings."""
         self.settings.theme = theme
         app = QApplication.instance()
         if isinstance(app, QApplication):
             apply_theme(app, theme)
 
     def show_find(self) -> None:
+        """Show the find and replace dialog, seeded with the selection when it is one line."""
         if self.find_dialog is None:
             self.find_dialog = FindReplaceDialog(self.editor, self)
         selected = self.editor.textCursor().selectedText()
@@ -670,6 +691,7 @@ class MainWindow(QMainWindow):
         self.shortcuts_dialog.open()
 
     def show_about(self) -> None:
+        """Show the version and the loaded model: its size, window, folder and device."""
         info = self.model_info
         model = (
             f"Model: {info.name} ({info.parameters / 1e6:.0f}M parameters, "
@@ -696,6 +718,7 @@ class MainWindow(QMainWindow):
         return None
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
+        """Close only when unsaved work is saved or given up; then stop the worker and keep the settings."""
         from gpt2_studio.gui.presets.questions import ask
 
         if not self.maybe_save():
