@@ -77,6 +77,7 @@ def launch(argv: Sequence[str]) -> int:
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
+    from gpt2_studio.gui.error_handler import ErrorHandler
     from gpt2_studio.gui.themes import apply_theme
     from gpt2_studio.resources import app_icon
 
@@ -87,6 +88,9 @@ def launch(argv: Sequence[str]) -> int:
     app.setOrganizationName("GPT-2 Studio")
     app.setWindowIcon(app_icon())
     window, worker, model_ref = create_window(args)
+    # An exception a slot raises is logged and shown from here on, with a recovery copy of the text.
+    errors = ErrorHandler(save_work=window.write_recovery, parent=app)
+    errors.install()
     apply_theme(app, window.settings.theme)
     window.show()
 
@@ -99,4 +103,5 @@ def launch(argv: Sequence[str]) -> int:
     try:
         return app.exec()
     finally:
+        errors.uninstall()
         worker.stop()
