@@ -6,6 +6,8 @@ off (``qt_no_exception_capture``) so that the app's handler is the one that meet
 
 from __future__ import annotations
 
+import os
+import subprocess
 import sys
 import threading
 from collections.abc import Iterator
@@ -194,3 +196,41 @@ def test_keyboard_interrupt_goes_to_the_previous_hook(qapp, monkeypatch) -> None
         errors.uninstall()
     assert seen == [KeyboardInterrupt]
     assert errors.dialog is None
+
+
+_LAUNCHED_APP = """
+import sys
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+from gpt2_studio.gui import launch
+
+def check(window):
+    app = QApplication.instance()
+    shown = [w for w in app.topLevelWidgets() if w.objectName() == "error-dialog" and w.isVisible()]
+    print("DIALOG:", shown[0].message.text() if shown else None)
+    print("HOOK:", type(getattr(sys.excepthook, "__self__", None)).__name__)
+    print("TEXT:", window.editor.toPlainText())
+    app.quit()
+
+def start_model(window, model_ref):
+    window.editor.setPlainText("the user's draft")
+    QTimer.singleShot(300, lambda: check(window))
+    raise ValueError("a slot broke at start-up")
+
+launch.start_model = start_model
+sys.exit(launch.launch([]))
+"""
+
+
+def test_launch_installs_the_handler() -> None:
+    """The real start-up path: launch() puts the handler in place before the first slot runs."""
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    done = subprocess.run(
+        [sys.executable, "-c", _LAUNCHED_APP], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert "DIALOG: GPT-2 Studio met an unexpected error (ValueError: a slot broke" in done.stdout
+    assert "HOOK: ErrorHandler" in done.stdout
+    assert "TEXT: the user's draft" in done.stdout
+    assert "Traceback" not in done.stderr  # logged to the file, not printed
+    assert "a slot broke at start-up" in log_file().read_text(encoding="utf-8")
