@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # Qt is imported only when the icon is asked for (the CLI never asks)
+    from PySide6.QtGui import QIcon
 
 ICON_NAME = "gpt2-studio"
 ICON_SIZES = (256, 128, 64, 48, 32)
@@ -31,7 +35,7 @@ def icon_files() -> list[Path]:
     return [path for path in files if path.is_file()]
 
 
-def app_icon():
+def app_icon() -> QIcon:
     """The app icon as a QIcon holding every PNG size (empty when the files are missing)."""
     from PySide6.QtGui import QIcon
 

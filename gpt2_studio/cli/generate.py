@@ -14,8 +14,10 @@ from gpt2_studio.core.generation.sampling import SamplingSettings
 from gpt2_studio.core.generation.sampling_fields import SAMPLING_FIELDS, SamplingField
 from gpt2_studio.std_streams import can_encode
 
-if TYPE_CHECKING:  # presets load lazily: a plain generate need not import them
-    from gpt2_studio.core.presets.templates import Preset
+if TYPE_CHECKING:  # presets, the engine and the model loader load lazily: torch only when generating
+    from gpt2_studio.core.generation.engine import Engine
+    from gpt2_studio.core.models.loading import LoadedModel
+    from gpt2_studio.core.presets.templates import Preset, RenderedPrompt
 
 EXIT_INTERRUPTED = 130
 DEFAULT_MODEL = "gpt2"
@@ -89,7 +91,7 @@ class _BytesOf:
         return piece
 
 
-def find_preset_or_fail(name: str):
+def find_preset_or_fail(name: str) -> Preset:
     """The preset called ``name``; a SettingsError lists the names when there is none."""
     from gpt2_studio.core.presets.storage import load_presets
     from gpt2_studio.core.presets.templates import find_preset
@@ -104,7 +106,9 @@ def find_preset_or_fail(name: str):
     return preset
 
 
-def _render_preset(preset, text: str, answer: str | None, engine, settings: SamplingSettings):
+def _render_preset(
+    preset: Preset, text: str, answer: str | None, engine: Engine, settings: SamplingSettings
+) -> RenderedPrompt:
     """The preset's prompt with the given text as the selection, document and text before the cursor."""
     from gpt2_studio.core.presets.templates import PresetContext, render
 
@@ -137,7 +141,7 @@ def _download_hint(ref: str) -> str | None:
     return f"gpt2-studio models download {entry.name if entry else name}"
 
 
-def _load(args: argparse.Namespace):
+def _load(args: argparse.Namespace) -> LoadedModel:
     from gpt2_studio import paths
     from gpt2_studio.core.models.loading import load_model, resolve_model
 

@@ -14,7 +14,7 @@ import signal
 import sys
 import traceback
 from collections.abc import Sequence
-from typing import NoReturn, TextIO
+from typing import Any, NoReturn, TextIO
 
 from gpt2_studio.cli.generate import EXIT_INTERRUPTED, add_generate_parser
 from gpt2_studio.core.errors import SettingsError, StudioError
@@ -199,7 +199,7 @@ class _Output:
                 raise
             raise OutputError(error) from error
 
-    def __getattr__(self, name: str):
+    def __getattr__(self, name: str) -> Any:
         return getattr(self._stream, name)
 
 

@@ -6,12 +6,16 @@ import argparse
 import contextlib
 import sys
 import threading
-from typing import TextIO
+from collections.abc import Callable
+from typing import TYPE_CHECKING, TextIO
 
 from gpt2_studio.core.documents.text_input import argument_text
 from gpt2_studio.core.errors import StudioError
 from gpt2_studio.core.models.catalog import CATALOG
 from gpt2_studio.core.models.memory import format_bytes, free_ram_bytes
+
+if TYPE_CHECKING:
+    from gpt2_studio.core.models.downloads import DownloadProgress
 
 
 def add_models_parser(
@@ -71,10 +75,10 @@ def run_list(args: argparse.Namespace, stdout: TextIO, stdin: TextIO) -> int:
     return 0
 
 
-def _progress_printer(stream: TextIO):
+def _progress_printer(stream: TextIO) -> Callable[[DownloadProgress], None]:
     broken = False
 
-    def show(progress) -> None:
+    def show(progress: DownloadProgress) -> None:
         nonlocal broken
         if broken:
             return
@@ -83,7 +87,7 @@ def _progress_printer(stream: TextIO):
         except (OSError, ValueError):  # stderr closed (`2>&1 | head`): the download itself goes on
             broken = True
 
-    def _show(progress) -> None:
+    def _show(progress: DownloadProgress) -> None:
         speed = f"{format_bytes(int(progress.bytes_per_second))}/s" if progress.bytes_per_second else ""
         left = ""
         if progress.seconds_left is not None:

@@ -67,7 +67,7 @@ def loads_bounded(
         if raw.startswith(bom):
             try:
                 raw = raw[len(bom) :].decode(codec).encode("utf-8")
-            except UnicodeError as exc:
+            except (UnicodeDecodeError, UnicodeEncodeError) as exc:
                 raise JsonFileError(f"{what} is not {name} text (bad byte at offset {exc.start}).") from None
             break
     _check_depth(raw, what, max_depth)

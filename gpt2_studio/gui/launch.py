@@ -6,13 +6,19 @@ import argparse
 import logging
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from gpt2_studio.core.generation.sampling import SamplingSettings
+
+if TYPE_CHECKING:  # imported when the window is built, after the QApplication exists
+    from gpt2_studio.gui.main_window import MainWindow
+    from gpt2_studio.gui.models.worker import WorkerThread
 
 log = logging.getLogger(__name__)
 
 
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
+    """The editor's command line: an optional file, and where and how to run the model."""
     parser = argparse.ArgumentParser(prog="gpt2-studio", description="Open the GPT-2 Studio editor.")
     parser.add_argument("file", nargs="?", help="a text file to open")
     parser.add_argument("--model", help="model folder, catalog name (gpt2, gpt2-medium, …) or repo id")
@@ -28,8 +34,8 @@ def editor_defaults() -> SamplingSettings:
     return AppSettings().sampling
 
 
-def create_window(args: argparse.Namespace):
-    """Build the main window and its worker (the QApplication must exist). Returns (window, worker)."""
+def create_window(args: argparse.Namespace) -> tuple[MainWindow, WorkerThread, str]:
+    """Build the main window and its worker (the QApplication must exist); also the model to load."""
     from gpt2_studio.core.settings import load_settings
     from gpt2_studio.gui.main_window import DEFAULT_MODEL, MainWindow
     from gpt2_studio.gui.models.worker import WorkerThread
@@ -47,7 +53,7 @@ def create_window(args: argparse.Namespace):
     return window, worker, (args.model or settings.model or DEFAULT_MODEL)
 
 
-def start_model(window, model_ref: str) -> None:
+def start_model(window: MainWindow, model_ref: str) -> None:
     """Load the model; when it is not on this computer (or not complete), say so and offer the manager."""
     from gpt2_studio.core.errors import ModelError
     from gpt2_studio.core.models.checkpoint import inspect_checkpoint
@@ -71,6 +77,7 @@ def launch(argv: Sequence[str]) -> int:
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
+    from gpt2_studio.gui.error_handler import ErrorHandler
     from gpt2_studio.gui.themes import apply_theme
     from gpt2_studio.resources import app_icon
 
@@ -81,6 +88,9 @@ def launch(argv: Sequence[str]) -> int:
     app.setOrganizationName("GPT-2 Studio")
     app.setWindowIcon(app_icon())
     window, worker, model_ref = create_window(args)
+    # An exception a slot raises is logged and shown from here on, with a recovery copy of the text.
+    errors = ErrorHandler(save_work=window.write_recovery, parent=app)
+    errors.install()
     apply_theme(app, window.settings.theme)
     window.show()
 
@@ -93,4 +103,5 @@ def launch(argv: Sequence[str]) -> int:
     try:
         return app.exec()
     finally:
+        errors.uninstall()
         worker.stop()

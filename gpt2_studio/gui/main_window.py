@@ -29,7 +29,8 @@ from gpt2_studio.gui.sampling_panel import SamplingPanel
 from gpt2_studio.gui.status_bar import StatusBar
 from gpt2_studio.gui.themes import apply_theme
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the engine imports torch, which the window loads only on the worker thread
+    from gpt2_studio.core.generation.engine import Completion
     from gpt2_studio.gui.models.manager import ModelManagerDialog
 
 log = logging.getLogger(__name__)
@@ -250,7 +251,7 @@ class MainWindow(QMainWindow):
         if self.controller.model_ready and self.models.loading_ref is None:
             self.status_bar.set_state("Generating" if state == "generating" else "Ready")
 
-    def _on_stats(self, completion) -> None:
+    def _on_stats(self, completion: Completion) -> None:
         self.status_bar.set_speed(completion.tokens_per_second)
         self._update_window_fill()
 
@@ -356,6 +357,7 @@ class MainWindow(QMainWindow):
         return None
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
+        """Close after the document is saved or dropped, asking when the settings cannot be written."""
         from gpt2_studio.gui.presets.questions import ask
 
         if not self.maybe_save():

@@ -34,6 +34,7 @@ class RecoveryWarning(QLabel):
             self._bar.showMessage(message, 15_000)
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt's name
+        """Take the new theme's warning red when the palette changes."""
         super().changeEvent(event)
         if event.type() == QEvent.Type.PaletteChange and not self._restyling:
             self._restyling = True  # setting the palette sends another PaletteChange

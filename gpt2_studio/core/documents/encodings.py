@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import logging
+from typing import Any
 
 logger = logging.getLogger(__name__)
 
@@ -99,7 +100,7 @@ def _marked_codec(name: str) -> codecs.CodecInfo | None:
     def encode(text: str, errors: str = "strict") -> tuple[bytes, int]:
         return mark + codecs.encode(text, base, errors), len(text)
 
-    def decode(data: bytes, errors: str = "strict") -> tuple[str, int]:
+    def decode(data: Any, errors: str = "strict") -> tuple[str, int]:  # any buffer, as codecs passes
         raw = bytes(data)
         return codecs.decode(raw.removeprefix(mark), base, errors), len(raw)
 

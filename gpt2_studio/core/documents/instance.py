@@ -15,6 +15,7 @@ import contextlib
 import logging
 import os
 import re
+import sys
 import threading
 import uuid
 from pathlib import Path
@@ -37,7 +38,7 @@ def instances_dir() -> Path:
 
 def _try_lock(fd: int) -> bool:
     """Take an exclusive lock on the open file without waiting; False when another process holds it."""
-    if os.name == "nt":
+    if sys.platform == "win32":  # not os.name: the type checker only understands sys.platform
         import msvcrt
 
         try:

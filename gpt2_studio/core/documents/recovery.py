@@ -19,7 +19,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 from gpt2_studio import paths
 from gpt2_studio.core.documents import instance
@@ -183,15 +183,16 @@ def _from_header(path: Path, header: Any, text: str) -> RecoveredDocument:
         header.get(key) for key in ("source_path", "encoding", "newline", "saved_at", "instance", "pid")
     )
     stamp = None if header.get("stamp") is None else _stamp_from(header.get("stamp"))
-    valid = (
+    # One condition in the `if`, so that the type checker narrows each field from it.
+    if not (
         (source is None or isinstance(source, str))
         and isinstance(encoding, str)
+        and isinstance(newline, str)
         and newline in NEWLINES
         and _is_time(saved_at)
         and isinstance(instance_id, str)
         and isinstance(pid, int)
-    )
-    if not valid:
+    ):
         raise ValueError("a field is missing or has the wrong type")
     if source is not None and "\x00" in source:
         source = None  # no file can have that name: the text comes back as an untitled document
@@ -200,7 +201,7 @@ def _from_header(path: Path, header: Any, text: str) -> RecoveredDocument:
     )
 
 
-def _is_time(value: Any) -> bool:
+def _is_time(value: Any) -> TypeGuard[float]:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
@@ -209,14 +210,13 @@ def _from_version_1(path: Path, record: Any) -> RecoveredDocument:
     if not isinstance(record, dict) or record.get("version") != 1:
         raise ValueError("not a version 1 record")
     text, source, saved_at, pid = (record.get(k) for k in ("text", "source_path", "saved_at", "pid"))
-    valid = (
+    if not (
         isinstance(text, str)
         and (source is None or isinstance(source, str))
         and _is_time(saved_at)
         and isinstance(pid, int)
         and not isinstance(pid, bool)
-    )
-    if not valid:
+    ):
         raise ValueError("a field is missing or has the wrong type")
     return RecoveredDocument(path.stem, text, source, float(saved_at), pid)
 

@@ -24,6 +24,7 @@ from gpt2_studio.core.generation.prefix_cache import PrefixCache
 from gpt2_studio.core.generation.sampling import SamplingSettings
 from gpt2_studio.core.generation.text_stream import TokenTextStream, decode_whole, token_byte_table
 from gpt2_studio.core.models.loading import LoadedModel
+from gpt2_studio.core.models.runner import KVCache
 
 log = logging.getLogger(__name__)
 
@@ -116,7 +117,7 @@ class Engine:
         self._current: _Request | None = None
         self._prefix = PrefixCache(self._runner, model.eos_token_id)
         self._plain = PlainTokenizer(model.tokenizer)
-        self._work = None
+        self._work: KVCache | None = None
 
     # -- text <-> tokens ------------------------------------------------------------------------
     def tokenize(self, text: str) -> list[int]:
@@ -167,7 +168,8 @@ class Engine:
                     try:
                         delta = next(stream)
                     except StopIteration as done:
-                        return done.value
+                        completion: Completion = done.value
+                        return completion
                     if on_text is not None:
                         on_text(delta)
             finally:
@@ -202,7 +204,8 @@ class Engine:
                     try:
                         pieces = next(steps)
                     except StopIteration as done:
-                        return done.value
+                        finished: Completion = done.value
+                        return finished
                     except (torch.OutOfMemoryError, MemoryError) as exc:
                         self._forget_cache()
                         raise GenerationError(
@@ -224,20 +227,23 @@ class Engine:
     def _forget_cache(self) -> None:
         self._prefix.forget()
 
-    def _work_cache(self, rows: int, prompt_length: int, capacity: int):
+    def _work_cache(self, rows: int, prompt_length: int, capacity: int) -> KVCache:
         """A cache whose first `rows` rows start with the prompt's keys and values.
 
         One alternative decodes straight into the prompt cache (positions past the prompt are scratch);
         several get a reused batch buffer with the prompt copied into each row.
         """
+        prompt_cache = self._prefix.cache
+        if prompt_cache is None:  # fill() builds it before the first step
+            raise RuntimeError("the prompt cache is read before fill() built it")
         if rows == 1:
-            return self._prefix.cache
+            return prompt_cache
         work = self._work
         if work is None or work.batch < rows or work.capacity < capacity:
             self._work = None  # free the old buffer before allocating the new one
             # Room rounded up, so that a prompt growing by a few tokens keeps the buffer.
             work = self._work = self._runner.new_cache(rows, -(-capacity // 256) * 256)
-        self._runner.copy_prefix(self._prefix.cache, work, prompt_length, rows)
+        self._runner.copy_prefix(prompt_cache, work, prompt_length, rows)
         return work
 
     @torch.inference_mode()

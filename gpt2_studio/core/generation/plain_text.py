@@ -29,4 +29,5 @@ class PlainTokenizer:
         """Token ids of text (no start or end token added)."""
         if self._backend is not None:
             return list(self._backend.encode(text, add_special_tokens=False).ids)
-        return self._tokenizer.encode(text, add_special_tokens=False, split_special_tokens=True)
+        ids: list[int] = self._tokenizer.encode(text, add_special_tokens=False, split_special_tokens=True)
+        return ids

@@ -11,15 +11,24 @@ only calls that differ are run again.
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import torch
+
+from gpt2_studio.core.models.runner import KVCache
 
 # Each size a multiple of the next. A prompt that grows past a 128 boundary recomputes that block in one
 # call (≈0.1 s for GPT-2 124M on 2 cores); usually typing recomputes one block of 4.
 BLOCK_SIZES = (128, 16, 4)
+
+
+class CancelFlag(Protocol):
+    """What fill() asks of its cancel flag: a threading.Event, or the engine's per-request flag."""
+
+    def is_set(self) -> bool:
+        """Whether to stop before reading the prompt."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -54,7 +63,7 @@ class PrefixCache:
     def __init__(self, runner: Any, pad_id: int) -> None:
         self.runner = runner
         self.pad_id = pad_id
-        self.cache = None
+        self.cache: KVCache | None = None
         self._blocks: list[Block] = []
         self._logits: torch.Tensor | None = None
 
@@ -73,7 +82,7 @@ class PrefixCache:
         return out
 
     @torch.inference_mode()
-    def fill(self, ids: list[int], cancel: threading.Event) -> tuple[torch.Tensor | None, int]:
+    def fill(self, ids: list[int], cancel: CancelFlag) -> tuple[torch.Tensor | None, int]:
         """Bring the cache up to ids; return the logits [1, vocab] after the last id and how many ids
         were reused. The logits are None when cancel was set before the prompt was read."""
         if not ids:

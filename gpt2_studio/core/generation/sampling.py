@@ -43,7 +43,7 @@ def _number(name: str, value: Any) -> float:
         raise SettingsError(f"{name} must be a finite number, not a {digits}-digit one.") from None
     if not math.isfinite(value):
         raise SettingsError(f"{name} must be a finite number, not {value!r}.")
-    return value + 0.0  # -0.0 becomes 0.0
+    return float(value) + 0.0  # -0.0 becomes 0.0
 
 
 def _integer(name: str, value: Any) -> int:

@@ -14,7 +14,7 @@ import os
 import stat
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 from gpt2_studio.core.errors import ModelError
 from gpt2_studio.core.jsonio import JsonFileError, read_json_file
@@ -128,12 +128,12 @@ def _json_object(folder: Path, name: str, max_bytes: int) -> dict[str, Any]:
     return value
 
 
-def _plain_int(value: object) -> bool:
+def _plain_int(value: object) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _number(value: object) -> bool:
-    return (_plain_int(value) or isinstance(value, float)) and math.isfinite(value)  # type: ignore[arg-type]
+    return (_plain_int(value) or isinstance(value, float)) and math.isfinite(value)
 
 
 def _check_sizes(folder: Path | str, config: dict[str, Any]) -> None:

@@ -21,6 +21,7 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from gpt2_studio import paths
 from gpt2_studio.core.errors import ModelError, StudioError
@@ -42,6 +43,9 @@ from gpt2_studio.core.models.store import (
     partial_folder,
     write_manifest,
 )
+
+if TYPE_CHECKING:
+    from huggingface_hub import HfApi
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +86,7 @@ class DownloadPlan:
 
     @property
     def total_bytes(self) -> int:
+        """The size of every file together, in bytes."""
         return sum(f.size for f in self.files)
 
 
@@ -180,7 +185,7 @@ def _raised_in_hub_library(exc: BaseException) -> bool:
     return tb is not None and str(tb.tb_frame.f_globals.get("__name__", "")).startswith("huggingface_hub")
 
 
-def _api(token: str | None):
+def _api(token: str | None) -> HfApi:
     from huggingface_hub import HfApi
 
     return HfApi(endpoint=hub_endpoint(), token=token)
@@ -242,6 +247,8 @@ def plan_download(name_or_repo: str, *, token: str | None = None, revision: str 
     name, repo_id = resolve_repo(name_or_repo)
     if _offline():
         raise DownloadError("Downloads are off because HF_HUB_OFFLINE is set; unset it to download.")
+    from huggingface_hub.hf_api import RepoFile
+
     api = _api(token)
     with _hub_session(), _hub_errors(repo_id):
         info = api.model_info(repo_id, revision=revision)
@@ -251,7 +258,7 @@ def plan_download(name_or_repo: str, *, token: str | None = None, revision: str 
         files = tuple(
             RemoteFile(e.path, e.size, e.lfs.sha256 if e.lfs else None, e.blob_id)
             for e in entries
-            if e.path in MODEL_FILES and isinstance(getattr(e, "size", None), int) and e.size >= 0
+            if isinstance(e, RepoFile) and e.path in MODEL_FILES and isinstance(e.size, int) and e.size >= 0
         )
         names = {f.name for f in files}
         if CONFIG_FILE not in names:

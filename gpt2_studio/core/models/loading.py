@@ -307,7 +307,7 @@ def _load_weights(info: CheckpointInfo, device: str, precision: str, free_vram: 
     from transformers import GPT2LMHeadModel
 
     dtype = torch.float16 if precision == "fp16" else torch.float32
-    split = {}
+    split: dict[str, Any] = {}
     if device == "split":
         # accelerate places whole blocks on the GPU until max_memory is reached, the rest on the CPU.
         budget = max(0, int((free_vram or 0) * 0.85) - 600_000_000)
@@ -326,7 +326,8 @@ def _load_weights(info: CheckpointInfo, device: str, precision: str, free_vram: 
     model.eval()
     model.requires_grad_(False)  # inference only: derived tensors must not keep the originals alive
     if device == "cuda":
-        model.to(device)
+        # transformers wraps to() so that its stub takes the model as the first argument.
+        model.to(device)  # type: ignore[arg-type]
     return model
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 
 def free_ram_bytes() -> int | None:
@@ -20,7 +21,7 @@ def free_vram_bytes(*, import_torch: bool = False) -> int | None:
     Unless import_torch is set, torch is only asked when something already imported it: importing it
     takes seconds, which a dialog on the GUI thread must not spend (the model worker imports it anyway).
     """
-    torch = sys.modules.get("torch")
+    torch: Any = sys.modules.get("torch")  # a module from sys.modules or the import below
     if torch is None:
         if not import_torch:
             return None

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import torch
 import torch.nn.functional as F
@@ -87,17 +88,21 @@ class KVCache:
     One tensor pair per layer, on that layer's device (a model split between GPU and CPU).
     """
 
-    def __init__(self, devices: list, batch: int, heads: int, capacity: int, head_dim: int, dtype) -> None:
+    def __init__(
+        self, devices: list, batch: int, heads: int, capacity: int, head_dim: int, dtype: torch.dtype
+    ) -> None:
         # Uninitialised on purpose: attention only ever reads positions that were written.
         self.keys = [torch.empty(batch, heads, capacity, head_dim, dtype=dtype, device=d) for d in devices]
         self.values = [torch.empty_like(k) for k in self.keys]
 
     @property
     def batch(self) -> int:
+        """How many sequences the cache holds."""
         return self.keys[0].shape[0]
 
     @property
     def capacity(self) -> int:
+        """How many positions (tokens) each sequence has room for."""
         return self.keys[0].shape[2]
 
 
@@ -110,8 +115,9 @@ class GPT2Runner:
 
         if precision not in PRECISIONS:
             raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}")
-        config = model.config
-        core = model.transformer
+        # nn.Module types attribute access as Tensor | Module; these are GPT-2's config and GPT2Model.
+        config: Any = model.config
+        core: Any = model.transformer
         self.precision = precision
         self.device = core.wte.weight.device
         self.n_layer = config.n_layer
@@ -131,14 +137,14 @@ class GPT2Runner:
         # memory-mapped fp32 weights alive once the runner is built.
         own = (lambda t: t.detach().clone()) if precision in ("int8", "bf16") else (lambda t: t.detach())
         self.wpe = own(core.wpe.weight.to(compute))
-        wte = core.wte.weight
+        wte: torch.Tensor = core.wte.weight
         if precision == "int8":
-            scale = wte.float().abs().amax(dim=1).clamp(min=1e-8) / 127.0
+            row_scale = wte.float().abs().amax(dim=1).clamp(min=1e-8) / 127.0
             self.wte_q = (
-                torch.round(wte.float() / scale[:, None]).clamp(-127, 127).to(torch.int8).contiguous()
+                torch.round(wte.float() / row_scale[:, None]).clamp(-127, 127).to(torch.int8).contiguous()
             )
-            self.wte_scale = scale
-            self.wte_scale_bf16 = scale.to(torch.bfloat16)
+            self.wte_scale = row_scale
+            self.wte_scale_bf16 = row_scale.to(torch.bfloat16)
         elif precision == "bf16":
             self.wte = wte.to(torch.bfloat16)
         else:

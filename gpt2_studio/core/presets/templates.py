@@ -150,7 +150,8 @@ class PresetContext:
     input: str = ""
 
     def value(self, name: str) -> str:
-        return getattr(self, name)
+        """The text of the named field (one of the field names above)."""
+        return str(getattr(self, name))
 
 
 @dataclass(frozen=True)
@@ -162,7 +163,11 @@ class RenderedPrompt:
 
 
 def _trim(
-    text: str, limit: int, keep: str, tokenize: Callable[[str], list[int]], detokenize
+    text: str,
+    limit: int,
+    keep: str,
+    tokenize: Callable[[str], list[int]],
+    detokenize: Callable[[list[int]], str],
 ) -> tuple[str, bool]:
     """At most `limit` tokens of text, from its start or its end, cut on a token boundary."""
     window = max(limit, 1) * _CHARS_PER_TOKEN

@@ -357,6 +357,7 @@ class GhostTextEdit(QPlainTextEdit):
         self.user_edited.emit()
 
     def inputMethodEvent(self, event: QInputMethodEvent) -> None:  # noqa: N802 - Qt's name
+        """Input-method composition (CJK, dead keys): no ghost while a pre-edit area is shown."""
         # Composition uses the pre-edit area itself: take the ghost out first, and say the text is
         # changing so that the request in flight stops. Committed text then arrives as a normal edit.
         if self._ghost is not None or self._shown_text:
@@ -367,17 +368,20 @@ class GhostTextEdit(QPlainTextEdit):
             self.user_edited.emit()
 
     def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt's name
+        """A click drops the ghost, then moves the cursor as usual."""
         # Qt commits (drops) a pre-edit area on a click; clear the ghost first so the two agree.
         self.clear_ghost()
         super().mousePressEvent(event)
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt's name
+        """Repaint the ghost in the new theme's colour when the palette changes."""
         super().changeEvent(event)
         if event.type() == QEvent.Type.PaletteChange and self._shown_text:
             self._remove_ghost_layout()
             self._lay_out_ghost()  # the ghost's colour follows the theme
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt's name
+        """Tab, Ctrl+Right and Escape act on the ghost; any other key types and asks again."""
         key, mods = event.key(), event.modifiers()
         plain = mods in (Qt.KeyboardModifier.NoModifier, Qt.KeyboardModifier.KeypadModifier)
         if key == Qt.Key.Key_Tab and plain and self.accept_all():

@@ -8,12 +8,17 @@ input method is composing; the commit is an edit like any other, so the pause af
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from gpt2_studio.core.generation.sampling import SamplingSettings
 from gpt2_studio.gui.editor.document_text import exact_text_between
 from gpt2_studio.gui.editor.ghost_editor import GhostTextEdit
 from gpt2_studio.gui.models.worker import ModelWorker, SuggestionRequest, fit_settings, next_request_id
+
+if TYPE_CHECKING:  # the engine imports torch, which the window loads only on the worker thread
+    from gpt2_studio.core.generation.engine import Completion
 
 # Characters of context sent with a request: far more than a 1024-token window needs. The cut moves on a
 # grid so that, while the user types, the start of the prompt (and so the engine's cache) stays put.
@@ -122,7 +127,7 @@ class SuggestionController(QObject):
         if request_id == self.current_id:
             self.editor.append_ghost(index, text)
 
-    def _on_finished(self, request_id: int, completion) -> None:
+    def _on_finished(self, request_id: int, completion: Completion) -> None:
         if request_id != self.current_id:
             return
         self.in_flight = False

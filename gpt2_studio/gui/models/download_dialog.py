@@ -10,7 +10,7 @@ import logging
 import threading
 import time
 
-from PySide6.QtCore import QObject, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, QTimer, Signal, SignalInstance, Slot
 from PySide6.QtWidgets import (
     QDialog,
     QGridLayout,
@@ -143,6 +143,7 @@ class DownloadDialog(QDialog):
             self._show_state()
 
     def is_running(self) -> bool:
+        """Whether the download thread is still working (or winding down after a cancel)."""
         return self._thread is not None and self._thread.is_alive()
 
     def done(self, result: int) -> None:  # noqa: N802 - Qt's name
@@ -262,7 +263,7 @@ class DownloadDialog(QDialog):
         self._emit(self._relay.progress_ready)
 
     @staticmethod
-    def _emit(signal, *args) -> None:
+    def _emit(signal: SignalInstance, *args: object) -> None:
         try:
             signal.emit(*args)
         except RuntimeError:  # the dialog was destroyed without being closed: nobody is listening

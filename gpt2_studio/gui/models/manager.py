@@ -8,6 +8,7 @@ costs in memory; `DownloadDialog` (download_dialog.py) runs one download. Both c
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -232,7 +233,7 @@ class ModelManagerDialog(QDialog):
         self.select("gpt2" if first_start else (self._current_name() or "gpt2"))
         (self.download_button if first_start else self.use_button).setDefault(True)
 
-    def _button(self, layout: QHBoxLayout, text: str, slot) -> QPushButton:
+    def _button(self, layout: QHBoxLayout, text: str, slot: Callable[[], object]) -> QPushButton:
         button = QPushButton(text)
         button.setAutoDefault(False)
         button.clicked.connect(slot)
@@ -302,6 +303,7 @@ class ModelManagerDialog(QDialog):
         self.table.item(index, COLUMNS.index("Source")).setToolTip(row.source)
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt's name
+        """Recolour the "too big" cells in the new theme's red when the palette changes."""
         super().changeEvent(event)
         if event.type() == QEvent.Type.PaletteChange and hasattr(self, "table"):
             color = warning_color(self.palette())  # "too big" in the red of the new theme
@@ -315,6 +317,7 @@ class ModelManagerDialog(QDialog):
         return next((row for row in self.rows if row.name == name), None)
 
     def selected_name(self) -> str | None:
+        """The name of the model on the selected line; None when nothing is selected."""
         indexes = self.table.selectionModel().selectedRows()
         return self.rows[indexes[0].row()].name if indexes and self.rows else None
 

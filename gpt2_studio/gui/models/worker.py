@@ -19,6 +19,7 @@ from gpt2_studio.core.errors import GenerationError, StudioError
 from gpt2_studio.core.generation.sampling import SamplingSettings
 
 if TYPE_CHECKING:
+    from gpt2_studio.core.generation.engine import TextDelta
     from gpt2_studio.core.presets.templates import Preset, PresetContext, RenderedPrompt
 
 log = logging.getLogger(__name__)
@@ -167,7 +168,7 @@ class ModelWorker(QObject):
         cancel = threading.Event()
         rid = request.request_id
 
-        def on_text(delta) -> None:
+        def on_text(delta: TextDelta) -> None:
             if self._is_stale(request):
                 cancel.set()
                 return

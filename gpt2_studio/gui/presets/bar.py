@@ -59,6 +59,7 @@ class PresetBar(QToolBar):
         self.stop_action.triggered.connect(self.stop_requested)
 
     def set_running(self, running: bool) -> None:
+        """Enable Stop while a preset is running."""
         self.stop_action.setEnabled(running)
 
     def set_presets(self, presets: list[Preset], reserved: set[str]) -> list[str]:

@@ -210,6 +210,7 @@ class PresetEditorDialog(QDialog):
         self.message.setText(text)
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt's name
+        """Redraw an error message in the new theme's red when the palette changes."""
         super().changeEvent(event)
         if event.type() == QEvent.Type.PaletteChange and getattr(self, "_message_is_error", False):
             set_warning_text(self.message, True, self.palette())  # the red of the new theme

@@ -8,6 +8,7 @@ the same name (tests put a scripted one there), and otherwise with the message b
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from PySide6.QtWidgets import QMessageBox, QWidget
 
@@ -72,7 +73,7 @@ _QUESTIONS: dict[str, Callable] = {
 }
 
 
-def ask(dialogs: object, parent: QWidget, question: str, *args):
+def ask(dialogs: object, parent: QWidget, question: str, *args: object) -> Any:
     """Ask ``question`` through ``dialogs`` when it offers it, else with the message box here."""
     method = getattr(dialogs, question, None)
     if method is not None:

@@ -13,6 +13,7 @@ import dataclasses
 import logging
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QTextCursor
@@ -26,6 +27,9 @@ from gpt2_studio.gui.models.worker import ModelWorker, SuggestionRequest, fit_se
 from gpt2_studio.gui.presets.collaborators import DocumentPathProvider, QuestionsProvider, SuggestionState
 from gpt2_studio.gui.presets.panel import PresetResultPanel
 from gpt2_studio.gui.presets.questions import ask
+
+if TYPE_CHECKING:  # the engine imports torch, which the window loads only on the worker thread
+    from gpt2_studio.core.generation.engine import Completion
 
 log = logging.getLogger(__name__)
 
@@ -278,7 +282,7 @@ class PresetRunner(QObject):
         self._say(f"{job.preset.name} failed: {message}")
         self.running_changed.emit(False)
 
-    def _on_finished(self, request_id: int, completion) -> None:
+    def _on_finished(self, request_id: int, completion: Completion) -> None:
         job = self.job
         if job is None or request_id != job.request_id:
             return
