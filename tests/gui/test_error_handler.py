@@ -41,7 +41,7 @@ def typed_window(make_window, qtbot) -> MainWindow:
     qtbot.keyClicks(window.editor, "Dear diary, ")
     # Stopped so that a recovery copy on disk can only come from the error handler.
     window.session.recovery_timer.stop()
-    window.first_copy_timer.stop()
+    window.session.first_copy_timer.stop()
     return window
 
 
