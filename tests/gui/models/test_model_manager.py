@@ -20,7 +20,7 @@ from gpt2_studio.core.models.store import (
     models_root,
 )
 from gpt2_studio.core.models.tiny_checkpoint import build_tiny_checkpoint
-from gpt2_studio.gui.models import download_dialog
+from gpt2_studio.gui.models import download_worker
 from gpt2_studio.gui.models import manager as model_manager
 from gpt2_studio.gui.models.download_dialog import CANCELLED_TEXT, DownloadDialog
 from gpt2_studio.gui.models.manager import COLUMNS, ModelManagerDialog
@@ -315,8 +315,8 @@ def test_progress_is_coalesced_to_about_ten_updates_a_second(make_download, qtbo
             time.sleep(0.0003)
         return tmp_path
 
-    monkeypatch.setattr(download_dialog, "plan_download", plan)
-    monkeypatch.setattr(download_dialog, "download_model", download)
+    monkeypatch.setattr(download_worker, "plan_download", plan)
+    monkeypatch.setattr(download_worker, "download_model", download)
     dialog = make_download()
     shown, times = [], []
     dialog.progress_changed.connect(lambda progress: (shown.append(progress), times.append(time.monotonic())))
