@@ -1,7 +1,7 @@
 """Ghost-text suggestions: when to ask, what to send, and which answers still count.
 
 Typing pauses start a debounce timer; when it fires, the text before the cursor becomes an immutable
-SuggestionRequest with a fresh id. Any edit or cursor move bumps the id, cancels the worker, and clears
+GenerationRequest with a fresh id. Any edit or cursor move bumps the id, cancels the worker, and clears
 the ghost, so a chunk or result for an older id never reaches the editor. Nothing is asked for while an
 input method is composing; the commit is an edit like any other, so the pause after it asks again.
 """
@@ -13,7 +13,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from gpt2_studio.core.generation.sampling import SamplingSettings
 from gpt2_studio.gui.editor.document_text import exact_text_between
 from gpt2_studio.gui.editor.ghost_editor import GhostTextEdit
-from gpt2_studio.gui.models.worker import ModelWorker, SuggestionRequest, fit_settings, next_request_id
+from gpt2_studio.gui.models.worker import GenerationRequest, ModelWorker, fit_settings, next_request_id
 
 # Characters of context sent with a request: far more than a 1024-token window needs. The cut moves on a
 # grid so that, while the user types, the start of the prompt (and so the engine's cache) stays put.
@@ -80,7 +80,7 @@ class SuggestionController(QObject):
         window = self.worker.window
         # The panel allows more new tokens than a small model's window holds: ask for what fits.
         settings = fit_settings(self.settings, window, bool(prompt)) if window else self.settings
-        request = SuggestionRequest(self.current_id, prompt, settings)
+        request = GenerationRequest(self.current_id, prompt, settings)
         self.editor.start_ghost(settings.num_alternatives)
         self.in_flight = True
         self.state_changed.emit("generating")

@@ -33,7 +33,7 @@ def next_request_id() -> int:
 
 
 @dataclass(frozen=True)
-class SuggestionRequest:
+class GenerationRequest:
     """An immutable snapshot taken on the GUI thread: what to complete and how.
 
     channel keeps kinds of work apart: typing makes older "suggest" requests stale, but not a preset
@@ -71,7 +71,7 @@ class ModelInfo:
 
 
 class ModelWorker(QObject):
-    """Lives on its own QThread; loads the model and runs SuggestionRequests."""
+    """Lives on its own QThread; loads the model and runs GenerationRequests."""
 
     model_loading = Signal(str)
     model_loaded = Signal(object)  # ModelInfo
@@ -99,7 +99,7 @@ class ModelWorker(QObject):
         """Ask for a model to be loaded (replacing the current one)."""
         self._load_requested.emit(ref, device, precision)
 
-    def submit(self, request: SuggestionRequest) -> None:
+    def submit(self, request: GenerationRequest) -> None:
         """Queue a request; older requests of its channel, queued or running, become stale and stop."""
         self.invalidate(request.request_id, request.channel)
         self._generate_requested.emit(request)
@@ -119,7 +119,7 @@ class ModelWorker(QObject):
         if running is not None:
             running[1].set()
 
-    def _is_stale(self, request: SuggestionRequest) -> bool:
+    def _is_stale(self, request: GenerationRequest) -> bool:
         with self._id_lock:
             return request.request_id < self._latest.get(request.channel, 0)
 
@@ -160,7 +160,7 @@ class ModelWorker(QObject):
         return True
 
     @Slot(object)
-    def _generate(self, request: SuggestionRequest) -> None:
+    def _generate(self, request: GenerationRequest) -> None:
         engine = self._engine
         if engine is None or self._is_stale(request):
             return

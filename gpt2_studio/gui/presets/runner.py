@@ -21,7 +21,7 @@ from gpt2_studio.core.presets.presets import Preset, PresetContext, finish
 from gpt2_studio.gui.editor.document_text import exact_block_text, exact_selected_text, exact_text
 from gpt2_studio.gui.editor.ghost_editor import insert_as_undo_step, model_text
 from gpt2_studio.gui.editor.suggestions import text_before_cursor
-from gpt2_studio.gui.models.worker import SuggestionRequest, fit_settings, next_request_id
+from gpt2_studio.gui.models.worker import GenerationRequest, fit_settings, next_request_id
 from gpt2_studio.gui.presets.panel import PresetResultPanel
 from gpt2_studio.gui.presets.questions import ask
 
@@ -97,7 +97,7 @@ class PresetRunner(QObject):
             self._say("The model is not loaded yet; presets run once it is.", 8000)
             return False
         self.stop()
-        request = SuggestionRequest(next_request_id(), rendered.text, settings, channel=CHANNEL)
+        request = GenerationRequest(next_request_id(), rendered.text, settings, channel=CHANNEL)
         job = _Job(
             request.request_id,
             preset,
