@@ -115,10 +115,10 @@ class MainWindow(QMainWindow):
         self.editor.document().contentsChanged.connect(self._schedule_first_copy)
         self.recovery_writer.failed.connect(self.recovery_warning.show_failure)
         self.recovery_writer.succeeded.connect(self.recovery_warning.clear)
-        self.window_timer = QTimer(self)
-        self.window_timer.setSingleShot(True)
-        self.window_timer.setInterval(250)
-        self.window_timer.timeout.connect(self._update_window_fill)
+        self.context_window_timer = QTimer(self)
+        self.context_window_timer.setSingleShot(True)
+        self.context_window_timer.setInterval(250)
+        self.context_window_timer.timeout.connect(self._update_context_window_fill)
         self._build_status_bar()
         self._build_menus()
         self._connect()
@@ -141,21 +141,23 @@ class MainWindow(QMainWindow):
         self.device_label = QLabel("")
         self.state_label = QLabel("Starting")
         self.speed_label = QLabel("")
-        self.window_label = QLabel("")
+        self.context_window_label = QLabel("")
         self.alternative_label = QLabel("")
         self.model_label.setObjectName("status-model")
         self.state_label.setObjectName("status-state")
         self.alternative_label.setObjectName("status-alternative")
         for label in (
             self.alternative_label,
-            self.window_label,
+            self.context_window_label,
             self.speed_label,
             self.state_label,
             self.device_label,
             self.model_label,
         ):
             bar.addPermanentWidget(label)
-        self.window_label.setToolTip("How much of the model's window the text before the cursor fills")
+        self.context_window_label.setToolTip(
+            "How much of the model's window the text before the cursor fills"
+        )
         self.speed_label.setToolTip("Speed of the last suggestion")
         # While no model is loaded, a banner above the editor says why and how to get one.
         self.model_banner = ModelBanner(self)
@@ -261,7 +263,7 @@ class MainWindow(QMainWindow):
         self.panel.settings_changed.connect(self._on_sampling_changed)
         self.editor.ghost_changed.connect(self._update_alternative_label)
         self.editor.document().modificationChanged.connect(lambda _m: self._update_title())
-        self.editor.cursorPositionChanged.connect(self.window_timer.start)
+        self.editor.cursorPositionChanged.connect(self.context_window_timer.start)
         self.editor.document().undoAvailable.connect(self.undo_action.setEnabled)
         self.editor.document().redoAvailable.connect(self.redo_action.setEnabled)
         self.model_banner.manager_requested.connect(self._offer_models)
@@ -336,14 +338,14 @@ class MainWindow(QMainWindow):
         self.state_label.setText("Ready")
         for warning in info.warnings:
             self.statusBar().showMessage(warning, 10_000)
-        self._update_window_fill()
+        self._update_context_window_fill()
         self._refresh_model_manager()
 
     def _on_model_failed(self, message: str) -> None:
         self._loading_ref = None
         log.warning("%s", message)
         info = self.model_info
-        if info is not None and self.worker.window is not None:
+        if info is not None and self.worker.context_window is not None:
             # The worker keeps the model it had: say what failed and carry on with it.
             self.model_label.setText(info.name)
             self.model_label.setToolTip(info.folder)
@@ -364,12 +366,12 @@ class MainWindow(QMainWindow):
 
     def _on_stats(self, completion) -> None:
         self.speed_label.setText(f"{completion.tokens_per_second:.0f} tok/s")
-        self._update_window_fill()
+        self._update_context_window_fill()
 
     def _on_sampling_changed(self, settings: SamplingSettings) -> None:
         self.settings.sampling = settings
         self.controller.settings = settings
-        self._update_window_fill()
+        self._update_context_window_fill()
 
     def stop_generating(self) -> None:
         """Stop the suggestion and any preset in flight."""
@@ -390,22 +392,22 @@ class MainWindow(QMainWindow):
         count = len(ghost.alternatives) if ghost else 0
         self.alternative_label.setText(f"{ghost.index + 1}/{count}" if ghost and count > 1 else "")
 
-    def _update_window_fill(self) -> None:
-        window = self.worker.window
-        if window is None:
-            self.window_label.setText("")
+    def _update_context_window_fill(self) -> None:
+        context_window = self.worker.context_window
+        if context_window is None:
+            self.context_window_label.setText("")
             return
         measured = self.worker.measure_prompt(text_before_cursor(self.editor), self.settings.sampling)
         if measured is None:
             return
         tokens, budget, trimmed = measured
         if trimmed:
-            self.window_label.setText("Window: full")
-            self.window_label.setToolTip(
+            self.context_window_label.setText("Window: full")
+            self.context_window_label.setToolTip(
                 "The start of the text no longer fits the model's window; it sees the end."
             )
         else:
-            self.window_label.setText(f"Window: {100 * tokens // budget}%")
+            self.context_window_label.setText(f"Window: {100 * tokens // budget}%")
 
     # -- documents ------------------------------------------------------------------------------
     def _display_name(self) -> str:

@@ -193,13 +193,13 @@ def test_sampling_panel_sliders_drive_the_requests(window, qtbot):
     assert window.controller.settings.top_k == 40
 
 
-def test_status_bar_shows_model_device_state_and_window(window, qtbot):
+def test_status_bar_shows_model_device_state_and_context_window(window, qtbot):
     assert window.model_label.text() == "tiny-gpt2"
     assert window.device_label.text() == "CPU · fp32"
     assert window.state_label.text() == "Ready"
     type_and_pause(qtbot, window, "Some text")
     assert window.speed_label.text().endswith("tok/s")
-    qtbot.waitUntil(lambda: window.window_label.text().startswith("Window: "))
+    qtbot.waitUntil(lambda: window.context_window_label.text().startswith("Window: "))
 
 
 def test_a_bad_model_leaves_a_usable_editor(make_window, qtbot, tmp_path):

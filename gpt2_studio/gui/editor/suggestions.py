@@ -77,9 +77,11 @@ class SuggestionController(QObject):
             return
         self.current_id = next_request_id()
         prompt = text_before_cursor(self.editor)
-        window = self.worker.window
+        context_window = self.worker.context_window
         # The panel allows more new tokens than a small model's window holds: ask for what fits.
-        settings = fit_settings(self.settings, window, bool(prompt)) if window else self.settings
+        settings = self.settings
+        if context_window:
+            settings = fit_settings(settings, context_window, bool(prompt))
         request = GenerationRequest(self.current_id, prompt, settings)
         self.editor.start_ghost(settings.num_alternatives)
         self.in_flight = True

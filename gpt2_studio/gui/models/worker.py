@@ -46,14 +46,14 @@ class GenerationRequest:
     channel: str = "suggest"
 
 
-def fit_settings(settings: SamplingSettings, window: int, has_prompt: bool) -> SamplingSettings:
+def fit_settings(settings: SamplingSettings, context_window: int, has_prompt: bool) -> SamplingSettings:
     """Settings for a request, with max_new_tokens shortened when it would not fit the model's window.
 
-    The engine refuses max_new_tokens >= window (in tokens); a prompt keeps half the window.
+    The engine refuses max_new_tokens >= context_window (in tokens); a prompt keeps half the window.
     """
-    if settings.max_new_tokens < window:
+    if settings.max_new_tokens < context_window:
         return settings
-    return settings.replace(max_new_tokens=window // 2 if has_prompt else window - 1)
+    return settings.replace(max_new_tokens=context_window // 2 if has_prompt else context_window - 1)
 
 
 @dataclass(frozen=True)
@@ -232,8 +232,8 @@ class ModelWorker(QObject):
         return render(preset, context, engine.tokenize, engine.detokenize, budget)
 
     @property
-    def window(self) -> int | None:
-        """The loaded model's window in tokens."""
+    def context_window(self) -> int | None:
+        """The loaded model's context window in tokens (None: no model)."""
         engine = self._engine
         return None if engine is None else engine.model.n_positions
 

@@ -82,8 +82,8 @@ class PresetRunner(QObject):
     # -- starting -------------------------------------------------------------------------------
     def run(self, preset: Preset, *, path: str | Path | None = None) -> bool:
         """Start a preset on the editor's text (path: save samples there); False if it did not start."""
-        window = self.worker.window
-        if window is None or not self.window.controller.model_ready:
+        context_window = self.worker.context_window
+        if context_window is None or not self.window.controller.model_ready:
             self._say("The model is not loaded yet; presets run once it is.", 8000)
             return False
         if preset.output == "new_document" and path is None and not self._may_replace_document(preset):
@@ -91,7 +91,7 @@ class PresetRunner(QObject):
         context = self._context(preset)
         if context is None:
             return False
-        settings = fit_settings(preset.sampling, window, bool(preset.template))
+        settings = fit_settings(preset.sampling, context_window, bool(preset.template))
         rendered = self.worker.render_preset(preset, context, settings)
         if rendered is None:
             self._say("The model is not loaded yet; presets run once it is.", 8000)
