@@ -26,7 +26,6 @@ from gpt2_studio.core.documents.text_files import (
 )
 from gpt2_studio.core.generation.sampling import SamplingSettings
 from gpt2_studio.core.settings import AppSettings, save_settings
-from gpt2_studio.gui.dialogs import Dialogs, centre_on
 from gpt2_studio.gui.editor.document_dialogs import ask as ask_document_question
 from gpt2_studio.gui.editor.document_dialogs import reopen_with_encoding, save_with_encoding
 from gpt2_studio.gui.editor.document_text import exact_text, raw_snapshot, set_exact_text
@@ -37,6 +36,7 @@ from gpt2_studio.gui.editor.suggestions import SuggestionController, text_before
 from gpt2_studio.gui.models.banner import ModelBanner, no_model_text, nothing_installed, wrap_with_banner
 from gpt2_studio.gui.models.worker import ModelInfo, WorkerThread
 from gpt2_studio.gui.presets.install import install_presets
+from gpt2_studio.gui.questions import Questions, centre_on
 from gpt2_studio.gui.sampling_panel import SamplingPanel
 from gpt2_studio.gui.themes import apply_theme
 
@@ -72,7 +72,7 @@ class MainWindow(QMainWindow):
         self.settings = settings
         self.worker_thread = worker_thread
         self.worker = worker_thread.worker
-        self.dialogs = Dialogs(self)
+        self.questions = Questions(self)
         self.recovery = RecoveryStore()
         self.recovery_writer = RecoveryWriter(self.recovery, self)
         self.recovery_warning = RecoveryWarning(self)
@@ -281,7 +281,7 @@ class MainWindow(QMainWindow):
 
         in_use = self.model_info.ref if self.model_info is not None else None
         dialog = ModelManagerDialog(
-            in_use, self, self.dialogs, first_start=first_start, device=self.settings.device
+            in_use, self, self.questions, first_start=first_start, device=self.settings.device
         )
         dialog.model_chosen.connect(self.load_model)
         dialog.device_chosen.connect(self.set_device)
@@ -313,7 +313,7 @@ class MainWindow(QMainWindow):
             self.load_model(self.model_info.ref)
 
     def choose_model_folder(self) -> None:
-        folder = self.dialogs.model_folder(str(Path.home()))
+        folder = self.questions.model_folder(str(Path.home()))
         if folder:
             self.load_model(folder)
 
@@ -425,7 +425,7 @@ class MainWindow(QMainWindow):
         """Ask about unsaved changes; False means the user cancelled."""
         if not self.editor.document().isModified():
             return True
-        answer = self.dialogs.ask_save_changes(self._display_name())
+        answer = self.questions.ask_save_changes(self._display_name())
         if answer == "save":
             return self.save()
         return answer == "discard"
@@ -439,7 +439,7 @@ class MainWindow(QMainWindow):
         if not self.maybe_save():
             return
         folder = str(self.path.parent) if self.path else str(Path.home())
-        path = self.dialogs.open_path(folder)
+        path = self.questions.open_path(folder)
         if path:
             self.open_file(path, ask=False)
 
@@ -458,7 +458,7 @@ class MainWindow(QMainWindow):
                     return False
                 loaded = read_text_file(path, encoding=chosen)
         except DocumentError as exc:
-            self.dialogs.error("Cannot open file", str(exc))
+            self.questions.error("Cannot open file", str(exc))
             return False
         self._set_document(loaded.text, loaded.path, loaded.encoding, loaded.newline, loaded.stamp)
         if loaded.warning:
@@ -486,7 +486,7 @@ class MainWindow(QMainWindow):
     def save_as(self, *, encoding: str | None = None, newline: str | None = None) -> bool:
         """Save under a new name, optionally with another encoding and line ending."""
         suggested = str(self.path) if self.path else str(Path.home() / "Untitled.txt")
-        path = self.dialogs.save_path(suggested)
+        path = self.questions.save_path(suggested)
         if not path:
             return False
         same_file = self.path is not None and Path(path).resolve() == self.path.resolve()
@@ -510,13 +510,13 @@ class MainWindow(QMainWindow):
             try:
                 stamp = write_text_file(path, text, encoding=encoding, newline=newline, expected=expected)
             except FileChangedOnDiskError:
-                if not self.dialogs.ask_overwrite_changed(str(path)):
+                if not self.questions.ask_overwrite_changed(str(path)):
                     return False
                 stamp = write_text_file(
                     path, text, encoding=encoding, newline=newline, overwrite_changed=True
                 )
         except DocumentError as exc:
-            self.dialogs.error("Cannot save file", f"{exc}\n\nYour text is still in the editor.")
+            self.questions.error("Cannot save file", f"{exc}\n\nYour text is still in the editor.")
             return False
         self.path, self.stamp, self.encoding, self.newline = path, stamp, encoding, newline
         self.editor.document().setModified(False)
@@ -535,7 +535,7 @@ class MainWindow(QMainWindow):
             try:
                 self.open_file(path)
             except (OSError, ValueError) as exc:
-                self.dialogs.error("Cannot open file", f"{path} cannot be opened: {exc}.")
+                self.questions.error("Cannot open file", f"{path} cannot be opened: {exc}.")
 
         self.recent_menu.clear()
         metrics = self.recent_menu.fontMetrics()
@@ -603,7 +603,7 @@ class MainWindow(QMainWindow):
         descriptions = [f"{name} ({len(newest.text):,} characters, {when})"]
         if len(pending) > 1:
             descriptions.append(f"({len(pending) - 1} older unsaved document(s) will be offered next time.)")
-        if not self.dialogs.ask_restore(descriptions):
+        if not self.questions.ask_restore(descriptions):
             self.recovery.discard(newest.doc_id)
             return False
         path = Path(newest.source_path) if newest.source_path else None
@@ -680,7 +680,7 @@ class MainWindow(QMainWindow):
             if info
             else "No model loaded."
         )
-        self.dialogs.info("About GPT-2 Studio", f"GPT-2 Studio {__version__}\n\n{model}")
+        self.questions.info("About GPT-2 Studio", f"GPT-2 Studio {__version__}\n\n{model}")
 
     # -- closing --------------------------------------------------------------------------------
     def save_settings(self) -> str | None:
@@ -704,7 +704,7 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         problem = self.save_settings()
-        if problem is not None and not ask(self.dialogs, self, "ask_close_without_settings", problem):
+        if problem is not None and not ask(self.questions, self, "ask_close_without_settings", problem):
             event.ignore()
             return
         self.recovery_timer.stop()

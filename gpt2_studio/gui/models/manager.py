@@ -39,8 +39,8 @@ from gpt2_studio.core.models.store import (
     models_root,
     remove_model,
 )
-from gpt2_studio.gui.dialogs import Dialogs
 from gpt2_studio.gui.models.download_dialog import DownloadDialog
+from gpt2_studio.gui.questions import Questions
 from gpt2_studio.gui.themes import warning_color
 
 log = logging.getLogger(__name__)
@@ -154,7 +154,7 @@ class ModelManagerDialog(QDialog):
         self,
         current: str | None,
         parent: QWidget | None = None,
-        dialogs: Dialogs | None = None,
+        questions: Questions | None = None,
         *,
         first_start: bool = False,
         device: str = "auto",
@@ -162,7 +162,7 @@ class ModelManagerDialog(QDialog):
         super().__init__(parent)
         self.current = current
         self.first_start = first_start
-        self.dialogs = dialogs if dialogs is not None else Dialogs(self)
+        self.questions = questions if questions is not None else Questions(self)
         self.rows: list[ModelRow] = []
         self.download_dialog: DownloadDialog | None = None
         self.open_url = QDesktopServices.openUrl  # tests replace it: nothing opens a file manager
@@ -353,12 +353,12 @@ class ModelManagerDialog(QDialog):
         """Delete the selected model's files after asking."""
         name = self.selected_name()
         row = self.row(name or "")
-        if row is None or not row.installed or row.current or not self.dialogs.ask_delete_model(name):
+        if row is None or not row.installed or row.current or not self.questions.ask_delete_model(name):
             return
         try:
             remove_model(name)
         except (StudioError, OSError) as exc:
-            self.dialogs.error("Could not delete the model", str(exc))
+            self.questions.error("Could not delete the model", str(exc))
         else:
             self.message_label.setText(f"Deleted {name}.")
         self.refresh()
@@ -372,13 +372,13 @@ class ModelManagerDialog(QDialog):
     def open_folder(self) -> None:
         """Show the selected model's folder in the file manager."""
         if not self.open_url(self.folder_url(self.selected_name())):
-            self.dialogs.error(
+            self.questions.error(
                 "Could not open the folder", self.folder_url(self.selected_name()).toLocalFile()
             )
 
     def import_folder(self) -> None:
         """Copy a local GPT-2 checkpoint folder into the models folder (validated first)."""
-        folder = self.dialogs.model_folder(str(Path.home()))
+        folder = self.questions.model_folder(str(Path.home()))
         if not folder:
             return
         QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
@@ -386,7 +386,7 @@ class ModelManagerDialog(QDialog):
             model = import_checkpoint(folder)
         except (StudioError, OSError) as exc:
             QGuiApplication.restoreOverrideCursor()
-            self.dialogs.error("Could not import the model", str(exc))
+            self.questions.error("Could not import the model", str(exc))
             return
         QGuiApplication.restoreOverrideCursor()
         self.refresh()

@@ -63,7 +63,7 @@ class PresetEditorDialog(QDialog):
 
     def __init__(self, main_window: QWidget) -> None:
         super().__init__(main_window)
-        self.main_window = main_window  # its .dialogs asks for files (tests replace it)
+        self.main_window = main_window  # its .questions asks for files (tests replace it)
         self.setWindowTitle("Presets")
         self.setObjectName("preset-editor")
         self.resize(1000, 680)
@@ -300,14 +300,14 @@ class PresetEditorDialog(QDialog):
         When some have the names of existing presets, the user chooses: replace them, keep both (the
         imported ones are numbered), or cancel (nothing is imported).
         """
-        path = self.main_window.dialogs.open_path(str(Path.home()))
+        path = self.main_window.questions.open_path(str(Path.home()))
         if not path:
             return []
         try:
             try:
                 imported = import_presets(Path(path))
             except ImportConflictError as conflict:
-                choice = ask(self.main_window.dialogs, self, "ask_import_conflict", conflict.names)
+                choice = ask(self.main_window.questions, self, "ask_import_conflict", conflict.names)
                 if choice not in ("replace", "keep_both"):
                     self.show_message("Nothing was imported.")
                     return []
@@ -328,7 +328,7 @@ class PresetEditorDialog(QDialog):
         if not mine:
             self.show_message("You have no presets of your own to export yet.", error=True)
             return 0
-        path = self.main_window.dialogs.save_path(str(Path.home() / "gpt2-studio-presets.json"))
+        path = self.main_window.questions.save_path(str(Path.home() / "gpt2-studio-presets.json"))
         if not path:
             return 0
         try:

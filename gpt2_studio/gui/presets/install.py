@@ -81,7 +81,7 @@ class PresetsUi(QObject):
         window = self.window
         folder = window.path.parent if window.path else Path.home()
         stem = re.sub(r"[^A-Za-z0-9]+", "-", preset.name).strip("-").lower() or "samples"
-        path = window.dialogs.save_path(str(folder / f"{stem}.txt"))
+        path = window.questions.save_path(str(folder / f"{stem}.txt"))
         if not path:
             return False
         return self.runner.run(preset, path=path)
@@ -103,5 +103,5 @@ class PresetsUi(QObject):
 
 
 def install_presets(window: QMainWindow) -> PresetsUi:
-    """Add presets to a main window that has .editor, .worker, .controller, .dialogs and .presets_menu."""
+    """Add presets to a main window that has .editor, .worker, .controller, .questions and .presets_menu."""
     return PresetsUi(window)

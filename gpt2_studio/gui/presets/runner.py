@@ -128,7 +128,7 @@ class PresetRunner(QObject):
         if not self.editor.document().isModified():
             return True
         name = self.window.path.name if self.window.path else "Untitled"
-        answer = ask(self.window.dialogs, self.window, "ask_samples_new_document", preset.name, name)
+        answer = ask(self.window.questions, self.window, "ask_samples_new_document", preset.name, name)
         if answer == "save":
             return bool(self.window.save())
         return answer == "discard"
@@ -182,7 +182,7 @@ class PresetRunner(QObject):
             values["before_cursor"] = text_before_cursor(self.editor)
         if "input" in used:
             label = preset.input_label or f"{preset.name}:"
-            answer = self.window.dialogs.ask_text(label, preset.input_default, preset.name)
+            answer = self.window.questions.ask_text(label, preset.input_default, preset.name)
             if answer is None:
                 return None
             values["input"] = answer.strip()
