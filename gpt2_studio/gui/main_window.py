@@ -14,7 +14,6 @@ from PySide6.QtWidgets import QApplication, QMainWindow
 from gpt2_studio import __version__
 from gpt2_studio.core.generation.sampling import SamplingSettings
 from gpt2_studio.core.settings import AppSettings, save_settings
-from gpt2_studio.gui.dialogs import Dialogs
 from gpt2_studio.gui.editor.document_dialogs import reopen_with_encoding, save_with_encoding
 from gpt2_studio.gui.editor.document_session import DocumentSession
 from gpt2_studio.gui.editor.find_replace import FindReplaceDialog
@@ -25,6 +24,7 @@ from gpt2_studio.gui.model_switcher import ModelSwitcher
 from gpt2_studio.gui.models.banner import ModelBanner, wrap_with_banner
 from gpt2_studio.gui.models.worker import ModelInfo, WorkerThread
 from gpt2_studio.gui.presets.install import PresetsUi
+from gpt2_studio.gui.questions import Questions
 from gpt2_studio.gui.sampling_panel import SamplingPanel
 from gpt2_studio.gui.status_bar import StatusBar
 from gpt2_studio.gui.themes import apply_theme
@@ -76,7 +76,7 @@ class MainWindow(QMainWindow):
         self.controller = SuggestionController(self.editor, self.worker, settings.sampling)
         self.controller.set_delay(settings.ghost_delay_ms)
         self.controller.set_enabled(settings.ghost_enabled)
-        self.session = DocumentSession(self.editor, Dialogs(self), settings)
+        self.session = DocumentSession(self.editor, Questions(self), settings)
         self.status_bar = StatusBar(self)
         self.setStatusBar(self.status_bar)
         self.models = ModelSwitcher(
@@ -89,10 +89,10 @@ class MainWindow(QMainWindow):
         self.presets_menu = self.main_menu.presets_menu
         self.model_label = self.status_bar.model_label
         self.state_label = self.status_bar.state_label
-        self.window_timer = QTimer(self)
-        self.window_timer.setSingleShot(True)
-        self.window_timer.setInterval(250)
-        self.window_timer.timeout.connect(self._update_window_fill)
+        self.context_window_timer = QTimer(self)
+        self.context_window_timer.setSingleShot(True)
+        self.context_window_timer.setInterval(250)
+        self.context_window_timer.timeout.connect(self._update_context_window_fill)
         self._connect()
         self._install_presets()  # before restoreState, which places the toolbar and panel
         self._apply_font()
@@ -109,7 +109,7 @@ class MainWindow(QMainWindow):
             self.worker,
             self.controller,
             self.presets_menu,
-            questions=lambda: self.dialogs,  # tests swap the window's questions object
+            questions=lambda: self.questions,  # tests swap the window's questions object
             document_path=lambda: self.path,
             reserved_actions=self.findChildren(QAction),
             parent=self,
@@ -125,14 +125,14 @@ class MainWindow(QMainWindow):
 
     def _connect(self) -> None:
         bar, menu, session = self.status_bar, self.main_menu, self.session
-        self.models.model_changed.connect(self._update_window_fill)
+        self.models.model_changed.connect(self._update_context_window_fill)
         self.worker.notice.connect(lambda text: bar.showMessage(text, 15_000))
         self.controller.state_changed.connect(self._on_state)
         self.controller.message.connect(lambda text: bar.showMessage(text, 8000))
         self.controller.stats.connect(self._on_stats)
         self.panel.settings_changed.connect(self._on_sampling_changed)
         self.editor.ghost_changed.connect(self._update_alternative_label)
-        self.editor.cursorPositionChanged.connect(self.window_timer.start)
+        self.editor.cursorPositionChanged.connect(self.context_window_timer.start)
         session.title_changed.connect(self._update_title)
         session.message.connect(bar.showMessage)
         session.replacing.connect(self.controller.stop)
@@ -163,12 +163,12 @@ class MainWindow(QMainWindow):
 
     # -- the document (kept by the session; the presets UI and File-menu actions use these) -------
     @property
-    def dialogs(self) -> Any:
+    def questions(self) -> Any:
         """Every question the window asks the user (tests put a scripted one here)."""
         return self.session.questions
 
-    @dialogs.setter
-    def dialogs(self, questions: Any) -> None:
+    @questions.setter
+    def questions(self, questions: Any) -> None:
         self.session.questions = self.models.questions = questions
 
     @property
@@ -253,12 +253,12 @@ class MainWindow(QMainWindow):
 
     def _on_stats(self, completion: Completion) -> None:
         self.status_bar.set_speed(completion.tokens_per_second)
-        self._update_window_fill()
+        self._update_context_window_fill()
 
     def _on_sampling_changed(self, settings: SamplingSettings) -> None:
         self.settings.sampling = settings
         self.controller.settings = settings
-        self._update_window_fill()
+        self._update_context_window_fill()
 
     def stop_generating(self) -> None:
         """Stop the suggestion and any preset in flight."""
@@ -278,8 +278,8 @@ class MainWindow(QMainWindow):
         ghost = self.editor.ghost
         self.status_bar.set_alternatives(ghost.index if ghost else 0, len(ghost.alternatives) if ghost else 0)
 
-    def _update_window_fill(self) -> None:
-        if self.worker.window is None:
+    def _update_context_window_fill(self) -> None:
+        if self.worker.context_window is None:
             self.status_bar.clear_context_fill()
             return
         measured = self.worker.measure_prompt(text_before_cursor(self.editor), self.settings.sampling)
@@ -339,7 +339,7 @@ class MainWindow(QMainWindow):
             if info
             else "No model loaded."
         )
-        self.dialogs.info("About GPT-2 Studio", f"GPT-2 Studio {__version__}\n\n{model}")
+        self.questions.info("About GPT-2 Studio", f"GPT-2 Studio {__version__}\n\n{model}")
 
     # -- closing --------------------------------------------------------------------------------
     def save_settings(self) -> str | None:
@@ -364,7 +364,7 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         problem = self.save_settings()
-        if problem is not None and not ask(self.dialogs, self, "ask_close_without_settings", problem):
+        if problem is not None and not ask(self.questions, self, "ask_close_without_settings", problem):
             event.ignore()
             return
         self.controller.stop()

@@ -10,10 +10,10 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QWidget
 
 from gpt2_studio.core.settings import AppSettings
-from gpt2_studio.gui.dialogs import centre_on
 from gpt2_studio.gui.editor.suggestions import SuggestionController
 from gpt2_studio.gui.models.banner import ModelBanner, no_model_text, nothing_installed
 from gpt2_studio.gui.models.worker import ModelInfo, ModelWorker
+from gpt2_studio.gui.questions import centre_on
 from gpt2_studio.gui.status_bar import StatusBar
 
 log = logging.getLogger(__name__)
@@ -113,7 +113,7 @@ class ModelSwitcher(QObject):
         self.loading_ref = None
         log.warning("%s", message)
         info = self.model_info
-        if info is not None and self.worker.window is not None:
+        if info is not None and self.worker.context_window is not None:
             # The worker keeps the model it had: say what failed and carry on with it.
             self.status_bar.keep_model(info)
             self.status_bar.showMessage(f"{message} Still using {info.name}.")

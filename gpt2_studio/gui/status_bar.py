@@ -62,21 +62,23 @@ class StatusBar(QStatusBar):
         self.device_label = QLabel("")
         self.state_label = QLabel("Starting")
         self.speed_label = QLabel("")
-        self.window_label = QLabel("")
+        self.context_window_label = QLabel("")
         self.alternative_label = QLabel("")
         self.model_label.setObjectName("status-model")
         self.state_label.setObjectName("status-state")
         self.alternative_label.setObjectName("status-alternative")
         for label in (
             self.alternative_label,
-            self.window_label,
+            self.context_window_label,
             self.speed_label,
             self.state_label,
             self.device_label,
             self.model_label,
         ):
             self.addPermanentWidget(label)
-        self.window_label.setToolTip("How much of the model's window the text before the cursor fills")
+        self.context_window_label.setToolTip(
+            "How much of the model's context window the text before the cursor fills"
+        )
         self.speed_label.setToolTip("Speed of the last suggestion")
         self.recovery_warning = RecoveryWarning(self)
 
@@ -117,16 +119,16 @@ class StatusBar(QStatusBar):
     def set_context_fill(self, tokens: int, budget: int, trimmed: bool) -> None:
         """How much of the model's window (``budget`` tokens) the text before the cursor fills."""
         if trimmed:
-            self.window_label.setText("Window: full")
-            self.window_label.setToolTip(
+            self.context_window_label.setText("Window: full")
+            self.context_window_label.setToolTip(
                 "The start of the text no longer fits the model's window; it sees the end."
             )
         else:
-            self.window_label.setText(f"Window: {100 * tokens // budget}%")
+            self.context_window_label.setText(f"Window: {100 * tokens // budget}%")
 
     def clear_context_fill(self) -> None:
         """No model, so no window to fill."""
-        self.window_label.setText("")
+        self.context_window_label.setText("")
 
     def set_alternatives(self, index: int, count: int) -> None:
         """Which alternative suggestion is shown ("2/3"); empty unless there are several."""

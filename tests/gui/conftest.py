@@ -14,8 +14,8 @@ from gpt2_studio.gui.models.worker import WorkerThread
 
 
 @dataclass
-class ScriptedDialogs:
-    """Stands in for the modal dialogs: answers are queued by the test, and any unexpected question fails."""
+class ScriptedQuestions:
+    """Stands in for the app's Questions: answers are queued by the test; an unexpected question fails."""
 
     answers: dict[str, list] = field(default_factory=dict)
     asked: list[tuple[str, tuple]] = field(default_factory=list)
@@ -45,7 +45,7 @@ def make_window(qtbot, tiny_model_dir) -> Iterator:
         settings = settings or AppSettings(precision="fp32", ghost_delay_ms=100)
         worker = WorkerThread()
         window = MainWindow(settings, worker, defaults=editor_defaults())
-        window.dialogs = ScriptedDialogs()
+        window.questions = ScriptedQuestions()
         created.append((window, worker))
         window.show()
         if load:

@@ -79,7 +79,7 @@ def test_suggestions_are_never_saved(window, qtbot, tmp_path):
     type_and_pause(qtbot, window, "Draft")
     assert window.editor.ghost_text()
     target = tmp_path / "draft.txt"
-    window.dialogs.answer("save_path", str(target))
+    window.questions.answer("save_path", str(target))
     assert window.save_as()
     assert target.read_text(encoding="utf-8") == "Draft"
 
@@ -87,7 +87,7 @@ def test_suggestions_are_never_saved(window, qtbot, tmp_path):
 def test_save_and_open_round_trip(window, qtbot, tmp_path):
     target = tmp_path / "notes.md"
     window.editor.setPlainText("Line one\nCafé ☕ 日本\n")
-    window.dialogs.answer("save_path", str(target))
+    window.questions.answer("save_path", str(target))
     assert window.save()
     assert target.read_bytes() == "Line one\nCafé ☕ 日本\n".encode()
     assert window.windowTitle() == "notes.md — GPT-2 Studio"
@@ -114,29 +114,29 @@ def test_a_file_changed_on_disk_is_not_overwritten_without_asking(window, tmp_pa
     assert window.open_file(target)
     window.editor.setPlainText("mine")
     target.write_text("someone else's", encoding="utf-8")
-    window.dialogs.answer("ask_overwrite_changed", False)
+    window.questions.answer("ask_overwrite_changed", False)
     assert not window.save()
     assert target.read_text(encoding="utf-8") == "someone else's"
     assert window.editor.toPlainText() == "mine"
-    window.dialogs.answer("ask_overwrite_changed", True)
+    window.questions.answer("ask_overwrite_changed", True)
     assert window.save()
     assert target.read_text(encoding="utf-8") == "mine"
 
 
 def test_unsaved_changes_are_asked_about_on_new_open_and_close(window, tmp_path):
     window.editor.insertPlainText("precious")
-    window.dialogs.answer("ask_save_changes", "cancel")
+    window.questions.answer("ask_save_changes", "cancel")
     window.new_document()
     assert window.editor.toPlainText() == "precious"
     other = tmp_path / "other.txt"
     other.write_text("other", encoding="utf-8")
-    window.dialogs.answer("ask_save_changes", "cancel")
+    window.questions.answer("ask_save_changes", "cancel")
     assert not window.open_file(other)
     assert window.editor.toPlainText() == "precious"
-    window.dialogs.answer("ask_save_changes", "cancel")
+    window.questions.answer("ask_save_changes", "cancel")
     assert not window.close()
     assert window.isVisible()
-    window.dialogs.answer("ask_save_changes", "discard")
+    window.questions.answer("ask_save_changes", "discard")
     assert window.open_file(other)
     assert window.editor.toPlainText() == "other"
 
@@ -146,10 +146,10 @@ def test_a_file_that_is_not_utf8_is_only_opened_in_another_encoding_on_request(w
     legacy.write_bytes("Café résumé".encode("cp1252"))
     window.editor.setPlainText("kept")
     window.editor.document().setModified(False)
-    window.dialogs.answer("choose_encoding", None)
+    window.questions.answer("choose_encoding", None)
     assert not window.open_file(legacy)
     assert window.editor.toPlainText() == "kept"
-    window.dialogs.answer("choose_encoding", "cp1252")
+    window.questions.answer("choose_encoding", "cp1252")
     assert window.open_file(legacy)
     assert window.editor.toPlainText() == "Café résumé"
     assert "cp1252" in window.statusBar().currentMessage()
@@ -163,10 +163,10 @@ def test_a_binary_file_gets_a_clear_message_and_the_text_stays(window, tmp_path)
     binary.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00")
     window.editor.setPlainText("kept")
     window.editor.document().setModified(False)
-    window.dialogs.answer("error", None)
+    window.questions.answer("error", None)
     assert not window.open_file(binary)
-    assert window.dialogs.asked[-1][0] == "error"
-    assert "binary" in window.dialogs.asked[-1][1][1]
+    assert window.questions.asked[-1][0] == "error"
+    assert "binary" in window.questions.asked[-1][1][1]
     assert window.editor.toPlainText() == "kept"
 
 
@@ -199,7 +199,7 @@ def test_status_bar_shows_model_device_state_and_window(window, qtbot):
     assert window.state_label.text() == "Ready"
     type_and_pause(qtbot, window, "Some text")
     assert window.status_bar.speed_label.text().endswith("tok/s")
-    qtbot.waitUntil(lambda: window.status_bar.window_label.text().startswith("Window: "))
+    qtbot.waitUntil(lambda: window.status_bar.context_window_label.text().startswith("Window: "))
 
 
 def test_a_bad_model_leaves_a_usable_editor(make_window, qtbot, tmp_path):
@@ -261,7 +261,7 @@ def test_unsaved_work_is_recovered_after_a_crash(make_window, qtbot):
     assert crashed.returncode == 9, crashed.stderr.decode()
     assert list((paths.data_dir() / "recovery").glob("*.recovery"))
     window = make_window(load=False)
-    window.dialogs.answer("ask_restore", True)
+    window.questions.answer("ask_restore", True)
     assert window.offer_recovery()
     assert window.editor.toPlainText() == "unsaved novel chapter"
     assert window.editor.document().isModified()

@@ -20,18 +20,18 @@ def test_closing_when_the_settings_cannot_be_saved_asks_and_cancel_keeps_the_win
     broken_home = tmp_path / "home-is-a-file"
     broken_home.write_text("a file where the settings folder should be")
     monkeypatch.setenv("GPT2_STUDIO_HOME", str(broken_home))
-    window.dialogs.answer("ask_close_without_settings", False, True)
+    window.questions.answer("ask_close_without_settings", False, True)
 
     assert not window.close()  # Cancel: the window stays, nothing lost
     assert window.isVisible()
-    question, (reason,) = window.dialogs.asked[0]
+    question, (reason,) = window.questions.asked[0]
     assert question == "ask_close_without_settings"
     assert reason.startswith(f"The settings could not be saved to {broken_home}")
     assert reason.endswith("not a directory.")
 
     assert window.close()  # Close Anyway
     assert not window.isVisible()
-    assert len(window.dialogs.asked) == 2
+    assert len(window.questions.asked) == 2
     monkeypatch.setenv("GPT2_STUDIO_HOME", str(isolated_home))  # the fixture closes it once more
 
 
@@ -39,7 +39,7 @@ def test_closing_saves_the_settings_without_asking(make_window):
     window = make_window(load=False)
     window.settings.font_size = 17
     assert window.close()
-    assert window.dialogs.asked == []
+    assert window.questions.asked == []
     assert load_settings()[0].font_size == 17
 
 
@@ -63,14 +63,14 @@ app = QApplication([])
 settings, warnings = load_settings()
 worker = WorkerThread()
 window = MainWindow(settings, worker, defaults=editor_defaults())
-window.dialogs = Answers()
+window.questions = Answers()
 window.show()
 window.settings.font_size = 20
 first = window.close()
 visible = window.isVisible()
 second = window.close()
 worker.stop()
-print(json.dumps({"first": first, "visible": visible, "second": second, "asked": window.dialogs.asked,
+print(json.dumps({"first": first, "visible": visible, "second": second, "asked": window.questions.asked,
                   "warnings": warnings}))
 """
 
@@ -118,11 +118,11 @@ def test_open_recent_shows_unusable_entries_disabled_and_never_raises(make_windo
 
     actions[1].trigger()
     assert window.editor.toPlainText() == "notes"
-    window.dialogs.answer("error", None)
+    window.questions.answer("error", None)
     window.main_menu.recent_menu.aboutToShow.emit()
     missing = next(a for a in window.main_menu.recent_menu.actions() if a.toolTip() == str(gone))
     missing.trigger()
-    assert window.dialogs.asked[-1][0] == "error"
+    assert window.questions.asked[-1][0] == "error"
     assert window.editor.toPlainText() == "notes"
 
 

@@ -61,12 +61,12 @@ def test_speed_context_fill_and_alternatives(bar):
     bar.set_speed(31.6)
     assert bar.speed_label.text() == "32 tok/s"
     bar.set_context_fill(10, 40, False)
-    assert bar.window_label.text() == "Window: 25%"
+    assert bar.context_window_label.text() == "Window: 25%"
     bar.set_context_fill(40, 40, True)
-    assert bar.window_label.text() == "Window: full"
-    assert "no longer fits" in bar.window_label.toolTip()
+    assert bar.context_window_label.text() == "Window: full"
+    assert "no longer fits" in bar.context_window_label.toolTip()
     bar.clear_context_fill()
-    assert bar.window_label.text() == ""
+    assert bar.context_window_label.text() == ""
     bar.set_alternatives(1, 3)
     assert bar.alternative_label.text() == "2/3"
     bar.set_alternatives(0, 1)  # one suggestion: nothing to cycle through

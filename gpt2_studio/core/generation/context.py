@@ -28,11 +28,11 @@ def fit_prompt(text: str, tokenize: Callable[[str], list[int]], budget: int) -> 
     """
     if budget < 1:
         raise ValueError("budget must be at least one token")
-    window = budget * CHARS_PER_TOKEN_GUESS
+    tail_chars = budget * CHARS_PER_TOKEN_GUESS
     while True:
         start = 0
-        if len(text) > window:
-            start = ((len(text) - window) // CHAR_GRID) * CHAR_GRID
+        if len(text) > tail_chars:
+            start = ((len(text) - tail_chars) // CHAR_GRID) * CHAR_GRID
             for offset, char in enumerate(text[start : start + 256]):
                 if char.isspace():
                     start += offset
@@ -40,7 +40,7 @@ def fit_prompt(text: str, tokenize: Callable[[str], list[int]], budget: int) -> 
         ids = tokenize(text[start:])
         if start == 0 or len(ids) >= budget:
             break
-        window *= 2
+        tail_chars *= 2
     trimmed = start > 0
     if len(ids) > budget:
         chunk = max(1, min(DROP_CHUNK, budget // 4))

@@ -133,13 +133,13 @@ class Engine:
 
     def token_budget(self, settings: SamplingSettings) -> int:
         """How many prompt tokens fit beside settings.max_new_tokens in the model's window."""
-        window = self.model.n_positions
-        if settings.max_new_tokens >= window:
+        context_window = self.model.n_positions
+        if settings.max_new_tokens >= context_window:
             raise SettingsError(
-                f"max_new_tokens must be smaller than the model's window of {window} tokens, "
+                f"max_new_tokens must be smaller than the model's window of {context_window} tokens, "
                 f"not {settings.max_new_tokens}."
             )
-        return window - settings.max_new_tokens
+        return context_window - settings.max_new_tokens
 
     # -- cancellation ---------------------------------------------------------------------------
     def cancel(self) -> None:

@@ -5,33 +5,37 @@ fetched into ``<models>/.partial/<name>`` (hub_transfer: resumable with Range re
 than listed), checked against its sha256 (or git blob id), and the folder is renamed into place only
 once every file is whole and the checkpoint validates. An interrupted or killed download leaves nothing
 that looks like a model; the next attempt keeps the verified files and resumes the partial one.
+The hub's exceptions become one-sentence DownloadErrors in hub_errors.
 """
 
 from __future__ import annotations
 
-import contextlib
-import json
 import logging
-import os
 import re
 import shutil
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from gpt2_studio import paths
-from gpt2_studio.core.errors import ModelError, StudioError
+from gpt2_studio.core.errors import ModelError
 from gpt2_studio.core.jsonio import JsonFileError, loads_bounded
 from gpt2_studio.core.models.catalog import find_catalog_model
 from gpt2_studio.core.models.checkpoint import CONFIG_FILE, CONFIG_MAX_BYTES, WEIGHTS_FILE, check_config
+from gpt2_studio.core.models.hub_errors import (
+    DownloadCancelled,
+    DownloadError,
+    hub_endpoint,
+    hub_offline,
+    hub_session,
+    translate_hub_errors,
+)
 from gpt2_studio.core.models.hub_transfer import (
     RemoteFile,
-    TransferError,
-    answer_sentence,
     fetch_bytes,
     fetch_file,
     file_matches,
@@ -44,7 +48,7 @@ from gpt2_studio.core.models.store import (
     write_manifest,
 )
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # huggingface_hub loads only when a download starts
     from huggingface_hub import HfApi
 
 log = logging.getLogger(__name__)
@@ -67,14 +71,6 @@ _CHUNK = 1024 * 1024
 _REPO_PART = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._-]{0,94}[A-Za-z0-9])?")
 
 
-class DownloadError(StudioError):
-    """A download could not be planned or completed; the message says why and what to do."""
-
-
-class DownloadCancelled(DownloadError):
-    """The user cancelled; verified files are kept for the next attempt."""
-
-
 @dataclass(frozen=True)
 class DownloadPlan:
     """What will be downloaded: from which commit, which files, how many bytes."""
@@ -86,7 +82,7 @@ class DownloadPlan:
 
     @property
     def total_bytes(self) -> int:
-        """The size of every file together, in bytes."""
+        """Bytes of all the files together."""
         return sum(f.size for f in self.files)
 
 
@@ -99,90 +95,6 @@ class DownloadProgress:
     total_bytes: int
     bytes_per_second: float
     seconds_left: float | None
-
-
-def hub_endpoint() -> str | None:
-    """HF_ENDPOINT (a mirror), read now rather than when huggingface_hub was imported."""
-    return os.environ.get("HF_ENDPOINT") or None
-
-
-def _offline() -> bool:
-    return os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in ("1", "true", "yes", "on")
-
-
-@contextlib.contextmanager
-def _hub_errors(repo_id: str) -> Iterator[None]:
-    """Turn huggingface_hub's and the network's exceptions into one sentence each."""
-    from huggingface_hub import errors
-
-    try:
-        yield
-    except DownloadError:
-        raise
-    except TransferError as exc:
-        raise DownloadError(str(exc)) from exc
-    except errors.GatedRepoError as exc:
-        raise DownloadError(
-            f"{repo_id} needs permission: accept its terms on the Hugging Face website "
-            "and give an access token."
-        ) from exc
-    except errors.RepositoryNotFoundError as exc:
-        raise DownloadError(
-            f"{repo_id} was not found on the Hugging Face Hub "
-            "(check the name; a private repo needs an access token)."
-        ) from exc
-    except errors.RevisionNotFoundError as exc:
-        raise DownloadError(f"{repo_id} has no such revision.") from exc
-    except errors.EntryNotFoundError as exc:
-        raise DownloadError(
-            f"The hub answered 404 Not Found for a file of {repo_id} it had just listed: "
-            "the repo may have changed, so try again."
-        ) from exc
-    except errors.OfflineModeIsEnabled as exc:
-        raise DownloadError("Downloads are off because HF_HUB_OFFLINE is set; unset it to download.") from exc
-    except errors.HfHubHTTPError as exc:
-        response = getattr(exc, "response", None)
-        status = getattr(response, "status_code", None)
-        if not status:
-            raise DownloadError(
-                f"The hub's answer about {repo_id} could not be understood; try again later."
-            ) from exc
-        headers = getattr(response, "headers", {}) or {}
-        raise DownloadError(
-            answer_sentence(
-                status,
-                f"the file list of {repo_id}",
-                repo_id,
-                error_code=headers.get("X-Error-Code", ""),
-                error_message=headers.get("X-Error-Message", ""),
-            )
-        ) from exc
-    except (RecursionError, json.JSONDecodeError) as exc:  # a hostile or broken server's answer
-        raise DownloadError(f"The hub's answer about {repo_id} is not valid JSON; try again later.") from exc
-    except errors.HFValidationError as exc:
-        raise DownloadError(f"{repo_id!r} is not a Hugging Face repo id like owner/name.") from exc
-    except OSError as exc:
-        raise DownloadError(
-            f"Could not reach the Hugging Face Hub ({exc.__class__.__name__}); check the internet connection."
-        ) from exc
-    except Exception as exc:  # httpx's transport errors are not OSErrors
-        if type(exc).__module__.startswith(("httpx", "httpcore", "requests", "urllib3")):
-            raise DownloadError(
-                f"Could not reach the Hugging Face Hub ({exc.__class__.__name__}); "
-                "check the internet connection."
-            ) from exc
-        if _raised_in_hub_library(exc):  # it could not parse what the server sent
-            raise DownloadError(
-                f"The hub's answer about {repo_id} could not be understood; try again later."
-            ) from exc
-        raise
-
-
-def _raised_in_hub_library(exc: BaseException) -> bool:
-    tb = exc.__traceback__
-    while tb is not None and tb.tb_next is not None:
-        tb = tb.tb_next
-    return tb is not None and str(tb.tb_frame.f_globals.get("__name__", "")).startswith("huggingface_hub")
 
 
 def _api(token: str | None) -> HfApi:
@@ -245,12 +157,12 @@ def _check_remote_config(repo_id: str, commit: str, token: str | None) -> None:
 def plan_download(name_or_repo: str, *, token: str | None = None, revision: str = "main") -> DownloadPlan:
     """Ask the hub what the model's files are; refuse repos that are not GPT-2 or have no safetensors."""
     name, repo_id = resolve_repo(name_or_repo)
-    if _offline():
+    if hub_offline():
         raise DownloadError("Downloads are off because HF_HUB_OFFLINE is set; unset it to download.")
     from huggingface_hub.hf_api import RepoFile
 
     api = _api(token)
-    with _hub_session(), _hub_errors(repo_id):
+    with hub_session(), translate_hub_errors(repo_id):
         info = api.model_info(repo_id, revision=revision)
         commit = info.sha or revision
         listed = {s.rfilename for s in (info.siblings or [])}
@@ -312,26 +224,6 @@ class _Meter:
         self.report(progress)
 
 
-# huggingface_hub settings for our requests. No telemetry: with it on, the first request also goes to
-# huggingface.co even when a mirror is set. (Files are fetched by hub_transfer, over plain HTTP.)
-_HUB_SETTINGS = {"HF_HUB_DISABLE_TELEMETRY": True}
-
-
-@contextlib.contextmanager
-def _hub_session() -> Iterator[None]:
-    """Apply _HUB_SETTINGS to huggingface_hub (it reads them as module constants) for one operation."""
-    from huggingface_hub import constants
-
-    saved = {name: getattr(constants, name) for name in _HUB_SETTINGS}
-    for name, value in _HUB_SETTINGS.items():
-        setattr(constants, name, value)
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            setattr(constants, name, value)
-
-
 def check_disk_space(folder: Path, needed: int) -> None:
     """Refuse to start when the disk cannot hold the download."""
     free = shutil.disk_usage(folder).free
@@ -365,7 +257,7 @@ def _download(
     progress: Callable[[DownloadProgress], None] | None,
     cancel: threading.Event,
 ) -> Path:
-    if _offline():
+    if hub_offline():
         raise DownloadError("Downloads are off because HF_HUB_OFFLINE is set; unset it to download.")
     staging = partial_folder(plan.name)
     staging.mkdir(parents=True, exist_ok=True)
@@ -381,7 +273,7 @@ def _download(
     meter = _Meter(plan.total_bytes, progress, cancel)
     meter.add(sum(f.size for f in kept), force=True)
     headers = _headers(token)
-    with _hub_session(), _hub_errors(plan.repo_id):
+    with hub_session(), translate_hub_errors(plan.repo_id):
         for remote in missing:
             meter.file = remote.name
             partial = staging / (remote.name + PARTIAL_SUFFIX)

@@ -170,8 +170,8 @@ def _trim(
     detokenize: Callable[[list[int]], str],
 ) -> tuple[str, bool]:
     """At most `limit` tokens of text, from its start or its end, cut on a token boundary."""
-    window = max(limit, 1) * _CHARS_PER_TOKEN
-    piece = text if len(text) <= window else (text[:window] if keep == "start" else text[-window:])
+    span = max(limit, 1) * _CHARS_PER_TOKEN
+    piece = text if len(text) <= span else (text[:span] if keep == "start" else text[-span:])
     ids = tokenize(piece)
     if len(ids) <= limit and piece is text:
         return text, False

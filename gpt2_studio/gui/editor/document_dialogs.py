@@ -1,7 +1,7 @@
 """Questions about a document's encoding and line endings, and the File-menu actions that ask them.
 
-Tests replace ``window.dialogs``; these questions are asked through it when it answers them, and
-through :class:`DocumentDialogs` otherwise (the app's own Dialogs may adopt these methods later).
+Tests replace ``window.questions``; these questions are asked through it when it answers them, and
+through :class:`DocumentDialogs` otherwise (the app's own Questions may adopt these methods later).
 """
 
 from __future__ import annotations
@@ -87,8 +87,8 @@ class DocumentDialogs:
 
 
 def ask(window: Any, question: str, *args: Any) -> Any:
-    """Ask ``question`` through the window's dialogs when they know it, else through DocumentDialogs."""
-    method = getattr(window.dialogs, question, None)
+    """Ask ``question`` through the window's questions when they know it, else through DocumentDialogs."""
+    method = getattr(window.questions, question, None)
     if method is None:
         method = getattr(DocumentDialogs(window), question)
     return method(*args)

@@ -1,7 +1,7 @@
 """Ghost-text suggestions: when to ask, what to send, and which answers still count.
 
 Typing pauses start a debounce timer; when it fires, the text before the cursor becomes an immutable
-SuggestionRequest with a fresh id. Any edit or cursor move bumps the id, cancels the worker, and clears
+GenerationRequest with a fresh id. Any edit or cursor move bumps the id, cancels the worker, and clears
 the ghost, so a chunk or result for an older id never reaches the editor. Nothing is asked for while an
 input method is composing; the commit is an edit like any other, so the pause after it asks again.
 """
@@ -15,7 +15,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from gpt2_studio.core.generation.sampling import SamplingSettings
 from gpt2_studio.gui.editor.document_text import exact_text_between
 from gpt2_studio.gui.editor.ghost_editor import GhostTextEdit
-from gpt2_studio.gui.models.worker import ModelWorker, SuggestionRequest, fit_settings, next_request_id
+from gpt2_studio.gui.models.worker import GenerationRequest, ModelWorker, fit_settings, next_request_id
 
 if TYPE_CHECKING:  # the engine imports torch, which the window loads only on the worker thread
     from gpt2_studio.core.generation.engine import Completion
@@ -82,10 +82,12 @@ class SuggestionController(QObject):
             return
         self.current_id = next_request_id()
         prompt = text_before_cursor(self.editor)
-        window = self.worker.window
+        context_window = self.worker.context_window
         # The panel allows more new tokens than a small model's window holds: ask for what fits.
-        settings = fit_settings(self.settings, window, bool(prompt)) if window else self.settings
-        request = SuggestionRequest(self.current_id, prompt, settings)
+        settings = self.settings
+        if context_window:
+            settings = fit_settings(settings, context_window, bool(prompt))
+        request = GenerationRequest(self.current_id, prompt, settings)
         self.editor.start_ghost(settings.num_alternatives)
         self.in_flight = True
         self.state_changed.emit("generating")

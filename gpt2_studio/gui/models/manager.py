@@ -1,19 +1,18 @@
 """The model manager: the GPT-2 family and the installed models in one table, with downloads.
 
 `ModelManagerDialog` lists what can be downloaded and what is on this computer, with what each model
-costs in memory; `DownloadDialog` (download_dialog.py) runs one download. Both call the Qt-free core
-(catalog, model_store, downloads, memory).
+costs in memory (its rows come from model_table.py); `DownloadDialog` (download_dialog.py) shows one
+download run by a `DownloadWorker`. They call the Qt-free core (catalog, store, downloads, memory).
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, Qt, QUrl, Signal, Slot
-from PySide6.QtGui import QDesktopServices, QFont, QGuiApplication
+from PySide6.QtGui import QDesktopServices, QGuiApplication
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -24,125 +23,26 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QTableWidget,
-    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
 from gpt2_studio.core.errors import StudioError
-from gpt2_studio.core.models.catalog import CATALOG, CatalogModel, find_catalog_model
-from gpt2_studio.core.models.checkpoint import shown_path
+from gpt2_studio.core.models.catalog import find_catalog_model
 from gpt2_studio.core.models.memory import format_bytes, free_ram_bytes, free_vram_bytes
 from gpt2_studio.core.models.store import (
-    InstalledModel,
     import_checkpoint,
-    list_installed,
     models_root,
     remove_model,
 )
-from gpt2_studio.gui.dialogs import Dialogs
 from gpt2_studio.gui.models.download_dialog import DownloadDialog
+from gpt2_studio.gui.models.model_table import COLUMNS, TOO_BIG_ROLE, ModelRow, build_rows, fill_row
+from gpt2_studio.gui.questions import Questions
 from gpt2_studio.gui.themes import warning_color
 
 log = logging.getLogger(__name__)
 
-COLUMNS = ("Model", "Parameters", "Size", "RAM needed", "GPU memory", "Fits", "Status", "Source")
 DEVICES = (("Auto", "auto"), ("CPU", "cpu"), ("CUDA (GPU)", "cuda"))
-_TOO_BIG = Qt.ItemDataRole.UserRole + 1  # a Fits cell that says a model is too big for free memory
-
-
-@dataclass(frozen=True)
-class ModelRow:
-    """One line of the manager's table: a catalog model, an installed model, or both."""
-
-    name: str
-    parameters: int | None
-    size_bytes: int  # the download for a catalog model not yet here, the folder otherwise
-    ram_bytes: int | None
-    vram_bytes: int | None
-    source: str
-    installed: bool
-    current: bool
-    folder: Path | None = None
-    problem: str = ""  # why an installed folder cannot be used
-
-
-def format_parameters(count: int | None) -> str:
-    """124M, 1.56B, 52K: how model sizes are usually written."""
-    if count is None:
-        return "?"
-    if count >= 1e9:
-        return f"{count / 1e9:.2f}B"
-    return f"{count / 1e6:.0f}M" if count >= 1e6 else f"{count / 1e3:.0f}K"
-
-
-def _verdict(need: int | None, free: int | None) -> str:
-    if need is None or free is None:
-        return "?"
-    return "fits" if need <= free else "too big"
-
-
-def _is_current(current: str | None, name: str, folder: Path | None) -> bool:
-    """Whether `current` (a name, repo id or folder, as the settings keep it) means this model."""
-    if not current:
-        return False
-    if name in (current, current.replace("/", "--")):  # a name, or a repo id's folder name
-        return True
-    entry = find_catalog_model(current)
-    if entry is not None and entry.name == name:
-        return True
-    if folder is None:
-        return False
-    try:
-        return Path(current).expanduser().resolve() == folder.resolve()
-    except OSError:
-        return False
-
-
-def _installed_costs(model: InstalledModel) -> tuple[int | None, int | None, int | None, str]:
-    """(parameters, RAM, GPU memory, problem) of an installed folder, from its config and weights' header."""
-    from gpt2_studio.core.models.checkpoint import inspect_checkpoint
-
-    if model.problem:
-        return None, None, None, model.problem
-    try:
-        info = inspect_checkpoint(model.folder)
-    except StudioError as exc:
-        return None, None, None, str(exc)
-    entry = CatalogModel(model.name, model.source, info.parameters, model.size_bytes, info.n_layer,
-                         info.n_embd, "")  # fmt: skip
-    return info.parameters, entry.cpu_memory_bytes(), entry.gpu_memory_bytes(), ""
-
-
-def build_rows(current: str | None) -> list[ModelRow]:
-    """The catalog in its order, then every other installed model by name."""
-    installed = {model.name: model for model in list_installed(include_damaged=True)}
-    rows = []
-    for entry in CATALOG:
-        model = installed.pop(entry.name, None)
-        folder = model.folder if model else None
-        problem = model.problem if model else ""
-        rows.append(
-            ModelRow(
-                name=entry.name,
-                parameters=entry.parameters,
-                size_bytes=model.size_bytes if model else entry.download_bytes,
-                ram_bytes=entry.cpu_memory_bytes(),
-                vram_bytes=entry.gpu_memory_bytes(),
-                source=model.source if model else entry.repo_id,
-                installed=model is not None,
-                current=_is_current(current, entry.name, folder),
-                folder=folder,
-                problem=problem,
-            )
-        )
-    for model in installed.values():
-        parameters, ram, vram, problem = _installed_costs(model)
-        rows.append(
-            ModelRow(model.name, parameters, model.size_bytes, ram, vram, model.source, True,
-                     _is_current(current, model.name, model.folder), model.folder, problem)
-        )  # fmt: skip
-    return rows
 
 
 class ModelManagerDialog(QDialog):
@@ -155,7 +55,7 @@ class ModelManagerDialog(QDialog):
         self,
         current: str | None,
         parent: QWidget | None = None,
-        dialogs: Dialogs | None = None,
+        questions: Questions | None = None,
         *,
         first_start: bool = False,
         device: str = "auto",
@@ -163,7 +63,7 @@ class ModelManagerDialog(QDialog):
         super().__init__(parent)
         self.current = current
         self.first_start = first_start
-        self.dialogs = dialogs if dialogs is not None else Dialogs(self)
+        self.questions = questions if questions is not None else Questions(self)
         self.rows: list[ModelRow] = []
         self.download_dialog: DownloadDialog | None = None
         self.open_url = QDesktopServices.openUrl  # tests replace it: nothing opens a file manager
@@ -247,8 +147,9 @@ class ModelManagerDialog(QDialog):
         free_ram, free_vram = free_ram_bytes(), free_vram_bytes()
         self.rows = build_rows(self.current)
         self.table.setRowCount(len(self.rows))
+        warning = warning_color(self.palette())
         for index, row in enumerate(self.rows):
-            self._fill_row(index, row, free_ram, free_vram)
+            fill_row(self.table, index, row, free_ram, free_vram, warning)
         gpu = "no CUDA GPU" if free_vram is None else f"{format_bytes(free_vram)} free on the GPU"
         summary = (
             f"This computer: {format_bytes(free_ram)} of memory free · {gpu} · models in {models_root()}"
@@ -263,45 +164,6 @@ class ModelManagerDialog(QDialog):
         self.select(selected)
         self._update_buttons()
 
-    def _fill_row(self, index: int, row: ModelRow, free_ram: int | None, free_vram: int | None) -> None:
-        fits = _verdict(row.ram_bytes, free_ram)
-        if free_vram is not None:
-            fits = f"CPU: {fits} · GPU: {_verdict(row.vram_bytes, free_vram)}"
-        status = ("Installed" if row.installed else "Not downloaded") if not row.problem else "Damaged"
-        if row.current:
-            status += " · in use"
-        size = format_bytes(row.size_bytes) + ("" if row.installed else " download")
-        cells = (
-            row.name,
-            format_parameters(row.parameters),
-            size,
-            format_bytes(row.ram_bytes),
-            format_bytes(row.vram_bytes),
-            fits,
-            status,
-            row.source,
-        )
-        for column, text in enumerate(cells):
-            item = QTableWidgetItem(text)
-            if column in (1, 2, 3, 4):
-                item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-            if row.current:
-                font = QFont(item.font())
-                font.setBold(True)
-                item.setFont(font)
-            self.table.setItem(index, column, item)
-        fits_item = self.table.item(index, COLUMNS.index("Fits"))
-        if "too big" in fits:
-            fits_item.setData(_TOO_BIG, True)
-            fits_item.setForeground(warning_color(self.palette()))
-            fits_item.setToolTip(
-                "Not enough free memory now; close other programs or choose a smaller model."
-            )
-        entry = find_catalog_model(row.name)
-        self.table.item(index, 0).setToolTip(entry.description if entry else shown_path(row.folder or ""))
-        self.table.item(index, COLUMNS.index("Status")).setToolTip(row.problem)
-        self.table.item(index, COLUMNS.index("Source")).setToolTip(row.source)
-
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt's name
         """Recolour the "too big" cells in the new theme's red when the palette changes."""
         super().changeEvent(event)
@@ -309,7 +171,7 @@ class ModelManagerDialog(QDialog):
             color = warning_color(self.palette())  # "too big" in the red of the new theme
             for index in range(self.table.rowCount()):
                 item = self.table.item(index, COLUMNS.index("Fits"))
-                if item is not None and item.data(_TOO_BIG):
+                if item is not None and item.data(TOO_BIG_ROLE):
                     item.setForeground(color)
 
     def row(self, name: str) -> ModelRow | None:
@@ -317,7 +179,7 @@ class ModelManagerDialog(QDialog):
         return next((row for row in self.rows if row.name == name), None)
 
     def selected_name(self) -> str | None:
-        """The name of the model on the selected line; None when nothing is selected."""
+        """The name of the selected model, or None."""
         indexes = self.table.selectionModel().selectedRows()
         return self.rows[indexes[0].row()].name if indexes and self.rows else None
 
@@ -356,12 +218,12 @@ class ModelManagerDialog(QDialog):
         """Delete the selected model's files after asking."""
         name = self.selected_name()
         row = self.row(name or "")
-        if row is None or not row.installed or row.current or not self.dialogs.ask_delete_model(name):
+        if row is None or not row.installed or row.current or not self.questions.ask_delete_model(name):
             return
         try:
             remove_model(name)
         except (StudioError, OSError) as exc:
-            self.dialogs.error("Could not delete the model", str(exc))
+            self.questions.error("Could not delete the model", str(exc))
         else:
             self.message_label.setText(f"Deleted {name}.")
         self.refresh()
@@ -375,13 +237,13 @@ class ModelManagerDialog(QDialog):
     def open_folder(self) -> None:
         """Show the selected model's folder in the file manager."""
         if not self.open_url(self.folder_url(self.selected_name())):
-            self.dialogs.error(
+            self.questions.error(
                 "Could not open the folder", self.folder_url(self.selected_name()).toLocalFile()
             )
 
     def import_folder(self) -> None:
         """Copy a local GPT-2 checkpoint folder into the models folder (validated first)."""
-        folder = self.dialogs.model_folder(str(Path.home()))
+        folder = self.questions.model_folder(str(Path.home()))
         if not folder:
             return
         QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
@@ -389,7 +251,7 @@ class ModelManagerDialog(QDialog):
             model = import_checkpoint(folder)
         except (StudioError, OSError) as exc:
             QGuiApplication.restoreOverrideCursor()
-            self.dialogs.error("Could not import the model", str(exc))
+            self.questions.error("Could not import the model", str(exc))
             return
         QGuiApplication.restoreOverrideCursor()
         self.refresh()

@@ -34,7 +34,7 @@ def next_request_id() -> int:
 
 
 @dataclass(frozen=True)
-class SuggestionRequest:
+class GenerationRequest:
     """An immutable snapshot taken on the GUI thread: what to complete and how.
 
     channel keeps kinds of work apart: typing makes older "suggest" requests stale, but not a preset
@@ -47,14 +47,14 @@ class SuggestionRequest:
     channel: str = "suggest"
 
 
-def fit_settings(settings: SamplingSettings, window: int, has_prompt: bool) -> SamplingSettings:
+def fit_settings(settings: SamplingSettings, context_window: int, has_prompt: bool) -> SamplingSettings:
     """Settings for a request, with max_new_tokens shortened when it would not fit the model's window.
 
-    The engine refuses max_new_tokens >= window (in tokens); a prompt keeps half the window.
+    The engine refuses max_new_tokens >= context_window (in tokens); a prompt keeps half the window.
     """
-    if settings.max_new_tokens < window:
+    if settings.max_new_tokens < context_window:
         return settings
-    return settings.replace(max_new_tokens=window // 2 if has_prompt else window - 1)
+    return settings.replace(max_new_tokens=context_window // 2 if has_prompt else context_window - 1)
 
 
 @dataclass(frozen=True)
@@ -72,7 +72,7 @@ class ModelInfo:
 
 
 class ModelWorker(QObject):
-    """Lives on its own QThread; loads the model and runs SuggestionRequests."""
+    """Lives on its own QThread; loads the model and runs GenerationRequests."""
 
     model_loading = Signal(str)
     model_loaded = Signal(object)  # ModelInfo
@@ -100,7 +100,7 @@ class ModelWorker(QObject):
         """Ask for a model to be loaded (replacing the current one)."""
         self._load_requested.emit(ref, device, precision)
 
-    def submit(self, request: SuggestionRequest) -> None:
+    def submit(self, request: GenerationRequest) -> None:
         """Queue a request; older requests of its channel, queued or running, become stale and stop."""
         self.invalidate(request.request_id, request.channel)
         self._generate_requested.emit(request)
@@ -120,7 +120,7 @@ class ModelWorker(QObject):
         if running is not None:
             running[1].set()
 
-    def _is_stale(self, request: SuggestionRequest) -> bool:
+    def _is_stale(self, request: GenerationRequest) -> bool:
         with self._id_lock:
             return request.request_id < self._latest.get(request.channel, 0)
 
@@ -161,7 +161,7 @@ class ModelWorker(QObject):
         return True
 
     @Slot(object)
-    def _generate(self, request: SuggestionRequest) -> None:
+    def _generate(self, request: GenerationRequest) -> None:
         engine = self._engine
         if engine is None or self._is_stale(request):
             return
@@ -233,8 +233,8 @@ class ModelWorker(QObject):
         return render(preset, context, engine.tokenize, engine.detokenize, budget)
 
     @property
-    def window(self) -> int | None:
-        """The loaded model's window in tokens."""
+    def context_window(self) -> int | None:
+        """The loaded model's context window in tokens (None: no model)."""
         engine = self._engine
         return None if engine is None else engine.model.n_positions
 

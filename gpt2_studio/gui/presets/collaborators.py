@@ -13,7 +13,7 @@ from typing import Protocol
 
 
 class Questions(Protocol):
-    """The questions presets ask (``gui.dialogs.Dialogs``; tests script their own).
+    """The questions presets ask (``gui.questions.Questions``; tests script their own).
 
     ``ask_samples_new_document`` and ``ask_import_conflict`` are used when offered, else the message
     boxes in ``gui.presets.questions`` ask them.

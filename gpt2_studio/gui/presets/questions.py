@@ -1,7 +1,7 @@
 """Questions about settings and presets: closing when settings cannot be saved, importing over a preset
 of the same name, and where the Samples preset puts its samples.
 
-They are asked through the questions object passed in (the window's ``dialogs``) when it has a method of
+They are asked through the questions object passed in (the window's ``questions``) when it has a method of
 the same name (tests put a scripted one there), and otherwise with the message boxes below.
 """
 
@@ -73,9 +73,9 @@ _QUESTIONS: dict[str, Callable] = {
 }
 
 
-def ask(dialogs: object, parent: QWidget, question: str, *args: object) -> Any:
-    """Ask ``question`` through ``dialogs`` when it offers it, else with the message box here."""
-    method = getattr(dialogs, question, None)
+def ask(questions: object, parent: QWidget, question: str, *args: object) -> Any:
+    """Ask ``question`` through ``questions`` when it offers it, else with the message box here."""
+    method = getattr(questions, question, None)
     if method is not None:
         return method(*args)
     return _QUESTIONS[question](parent, *args)

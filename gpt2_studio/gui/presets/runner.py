@@ -23,7 +23,7 @@ from gpt2_studio.core.presets.templates import Preset, PresetContext, finish
 from gpt2_studio.gui.editor.document_text import exact_block_text, exact_selected_text, exact_text
 from gpt2_studio.gui.editor.ghost_editor import GhostTextEdit, insert_as_undo_step, model_text
 from gpt2_studio.gui.editor.suggestions import text_before_cursor
-from gpt2_studio.gui.models.worker import ModelWorker, SuggestionRequest, fit_settings, next_request_id
+from gpt2_studio.gui.models.worker import GenerationRequest, ModelWorker, fit_settings, next_request_id
 from gpt2_studio.gui.presets.collaborators import DocumentPathProvider, QuestionsProvider, SuggestionState
 from gpt2_studio.gui.presets.panel import PresetResultPanel
 from gpt2_studio.gui.presets.questions import ask
@@ -105,7 +105,7 @@ class PresetRunner(QObject):
     # -- starting -------------------------------------------------------------------------------
     def run(self, preset: Preset, *, path: str | Path | None = None) -> bool:
         """Start a preset on the editor's text (path: save samples there); False if it did not start."""
-        window = self.worker.window
+        window = self.worker.context_window
         if window is None or not self.suggestions.model_ready:
             self._say("The model is not loaded yet; presets run once it is.", 8000)
             return False
@@ -120,7 +120,7 @@ class PresetRunner(QObject):
             self._say("The model is not loaded yet; presets run once it is.", 8000)
             return False
         self.stop()
-        request = SuggestionRequest(next_request_id(), rendered.text, settings, channel=CHANNEL)
+        request = GenerationRequest(next_request_id(), rendered.text, settings, channel=CHANNEL)
         job = _Job(
             request.request_id,
             preset,

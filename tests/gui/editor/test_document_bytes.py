@@ -65,7 +65,7 @@ def test_cp1252_crlf_file_keeps_every_byte(window, qtbot, tmp_path):
     target = tmp_path / "legacy.txt"
     original = "Prix\u00a0: 10\u00a0€\r\nDéjà vu\r\n".encode("cp1252")
     target.write_bytes(original)
-    window.dialogs.answer("choose_encoding", "cp1252")
+    window.questions.answer("choose_encoding", "cp1252")
     assert window.open_file(target)
     assert window.windowTitle() == "legacy.txt [Windows-1252 (cp1252), CRLF] — GPT-2 Studio"
     _end(window)
@@ -96,7 +96,7 @@ def test_typed_no_break_space_is_saved_as_typed(window, qtbot, tmp_path):
     qtbot.keyClicks(window.editor, "Oui\u00a0!")
     qtbot.keyClick(window.editor, Qt.Key.Key_Return)
     qtbot.keyClicks(window.editor, "Non")
-    window.dialogs.answer("save_path", str(target))
+    window.questions.answer("save_path", str(target))
     assert window.save()
     assert target.read_bytes() == "Oui\u00a0!\nNon".encode()
 
@@ -104,7 +104,7 @@ def test_typed_no_break_space_is_saved_as_typed(window, qtbot, tmp_path):
 def test_the_recovery_copy_holds_the_exact_text_and_the_files_format(window, qtbot, tmp_path):
     target = tmp_path / "legacy.txt"
     target.write_bytes("Prix\u00a0: 10\u00a0€\r\n".encode("cp1252"))
-    window.dialogs.answer("choose_encoding", "cp1252")
+    window.questions.answer("choose_encoding", "cp1252")
     assert window.open_file(target)
     _end(window)
     qtbot.keyClick(window.editor, Qt.Key.Key_Return)
@@ -122,12 +122,12 @@ def test_save_with_encoding_writes_the_chosen_encoding_and_line_ending(window, t
     source = tmp_path / "ru.txt"
     text = "Съешь же ещё этих мягких французских булок\r\nда выпей чаю\r\n"
     source.write_bytes(text.encode("cp1251"))
-    window.dialogs.answer("choose_encoding", "cp1251")
+    window.questions.answer("choose_encoding", "cp1251")
     assert window.open_file(source)
     assert window.editor.toPlainText() == text.replace("\r\n", "\n")
     copy = tmp_path / "ru-utf8.txt"
-    window.dialogs.answer("choose_save_format", ("utf-8", "\n"))
-    window.dialogs.answer("save_path", str(copy))
+    window.questions.answer("choose_save_format", ("utf-8", "\n"))
+    window.questions.answer("save_path", str(copy))
     from gpt2_studio.gui.editor.document_dialogs import save_with_encoding
 
     assert save_with_encoding(window)
@@ -140,15 +140,15 @@ def test_cp1251_is_offered_first_for_russian_text_and_reopen_switches_encoding(w
     source = tmp_path / "ru.txt"
     text = "Привет, как дела? Это проверка кодировки файла."
     source.write_bytes(text.encode("cp1251"))
-    window.dialogs.answer("choose_encoding", "cp1252")  # the user first picks the wrong one
+    window.questions.answer("choose_encoding", "cp1252")  # the user first picks the wrong one
     assert window.open_file(source)
-    question = window.dialogs.asked[-1]
+    question = window.questions.asked[-1]
     assert question[0] == "choose_encoding"
     assert question[1][1][0] == "cp1251"  # the guess comes first
     assert window.editor.toPlainText() != text
     from gpt2_studio.gui.editor.document_dialogs import reopen_with_encoding
 
-    window.dialogs.answer("choose_encoding", "cp1251")
+    window.questions.answer("choose_encoding", "cp1251")
     assert reopen_with_encoding(window)
     assert window.editor.toPlainText() == text
     assert window.encoding == "cp1251"
@@ -157,13 +157,13 @@ def test_cp1251_is_offered_first_for_russian_text_and_reopen_switches_encoding(w
 def test_text_the_chosen_encoding_cannot_hold_is_refused_and_kept(window, tmp_path):
     window.editor.setPlainText("日本語")
     copy = tmp_path / "latin.txt"
-    window.dialogs.answer("choose_save_format", ("cp1252", "\n"))
-    window.dialogs.answer("save_path", str(copy))
-    window.dialogs.answer("error", None)
+    window.questions.answer("choose_save_format", ("cp1252", "\n"))
+    window.questions.answer("save_path", str(copy))
+    window.questions.answer("error", None)
     from gpt2_studio.gui.editor.document_dialogs import save_with_encoding
 
     assert not save_with_encoding(window)
-    assert "cannot be encoded" in window.dialogs.asked[-1][1][1]
+    assert "cannot be encoded" in window.questions.asked[-1][1][1]
     assert not copy.exists()
     assert window.encoding == "utf-8"
     assert window.editor.toPlainText() == "日本語"
@@ -174,7 +174,7 @@ def test_cancelling_the_encoding_choice_leaves_the_editor_alone(window, tmp_path
     source.write_bytes(b"caf\xe9")
     window.editor.setPlainText("kept")
     window.editor.document().setModified(False)
-    window.dialogs.answer("choose_encoding", None)
+    window.questions.answer("choose_encoding", None)
     assert not window.open_file(source)
     assert window.editor.toPlainText() == "kept"
 

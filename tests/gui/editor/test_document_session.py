@@ -12,7 +12,7 @@ from gpt2_studio.core.settings import AppSettings
 from gpt2_studio.gui.editor.document_session import DocumentSession
 from gpt2_studio.gui.editor.document_text import exact_text
 from gpt2_studio.gui.editor.ghost_editor import GhostTextEdit
-from tests.gui.conftest import ScriptedDialogs
+from tests.gui.conftest import ScriptedQuestions
 
 
 @pytest.fixture
@@ -20,7 +20,7 @@ def session(qtbot) -> Iterator[DocumentSession]:
     editor = GhostTextEdit()
     qtbot.addWidget(editor)
     editor.show()
-    session = DocumentSession(editor, ScriptedDialogs(), AppSettings())
+    session = DocumentSession(editor, ScriptedQuestions(), AppSettings())
     yield session
     editor.document().setModified(False)
     session.close()
@@ -114,7 +114,7 @@ def test_a_recovery_copy_is_written_off_the_editor_and_restored_by_a_new_session
 
     later = GhostTextEdit()
     qtbot.addWidget(later)
-    restored = DocumentSession(later, ScriptedDialogs(), AppSettings())
+    restored = DocumentSession(later, ScriptedQuestions(), AppSettings())
     restored.questions.answer("ask_restore", True)
     with qtbot.waitSignal(restored.message) as told:
         assert restored.offer_recovery()

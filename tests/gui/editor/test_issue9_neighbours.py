@@ -66,7 +66,7 @@ def test_open_type_save_changes_only_the_typed_byte(window, qtbot, tmp_path, nam
     target = tmp_path / "f.txt"
     target.write_bytes(original)
     if encoding:
-        window.dialogs.answer("choose_encoding", encoding)
+        window.questions.answer("choose_encoding", encoding)
     _open_type_save(window, qtbot, target)
     wide = {"utf-16": "utf-16-le", "utf-16-be-sig": "utf-16-be", "utf-8-sig": "utf-8"}
     codec = wide.get(window.encoding, window.encoding)
@@ -283,12 +283,12 @@ def test_an_untitled_document_with_special_characters_comes_back_exactly(make_wi
     typed = "Prix\u00a0: 10\u00a0€\u2028ligne\u2029para\ufdd0x\nfin"
     _crash("", typed)
     window = make_window(load=False)
-    window.dialogs.answer("ask_restore", True)
+    window.questions.answer("ask_restore", True)
     assert window.offer_recovery()
     assert window.path is None
     assert exact_text(window.editor.document()) == typed + "!"
     target = tmp_path / "saved.txt"
-    window.dialogs.answer("save_path", str(target))
+    window.questions.answer("save_path", str(target))
     assert window.save()
     assert target.read_bytes() == (typed + "!").encode()
 
@@ -300,7 +300,7 @@ def test_a_file_deleted_since_the_crash_is_saved_again_where_it_was(make_window,
     _crash(str(target), "deux")
     target.unlink()
     window = make_window(load=False)
-    window.dialogs.answer("ask_restore", True)
+    window.questions.answer("ask_restore", True)
     assert window.offer_recovery()
     assert exact_text(window.editor.document()) == "ligne\u00a0un\ndeux!"
     assert window.save()
@@ -318,9 +318,9 @@ def test_saving_into_a_folder_deleted_meanwhile_keeps_the_text(window, qtbot, tm
     _end(window)
     qtbot.keyClicks(window.editor, " world")
     shutil.rmtree(folder)
-    window.dialogs.answer("error", None)
+    window.questions.answer("error", None)
     assert not window.save()
-    message = window.dialogs.asked[-1][1][1]
+    message = window.questions.asked[-1][1][1]
     assert "does not exist" in message
     assert "Traceback" not in message
     assert exact_text(window.editor.document()) == "hello world"
@@ -334,9 +334,9 @@ def test_open_recent_of_a_vanished_file_says_so_and_keeps_the_document(window, q
     window.editor.document().setModified(False)
     window.main_menu._fill_recent_menu()
     action = window.main_menu.recent_menu.actions()[0]
-    window.dialogs.answer("error", None)
+    window.questions.answer("error", None)
     action.trigger()
-    assert "does not exist" in window.dialogs.asked[-1][1][1]
+    assert "does not exist" in window.questions.asked[-1][1][1]
     assert exact_text(window.editor.document()) == "mine"
 
 
@@ -499,11 +499,11 @@ def test_a_damaged_recovery_record_naming_no_usable_file_is_restored_as_untitled
     }  # fmt: skip
     (folder / "damaged.recovery").write_bytes(json.dumps(header).encode() + b"\nmy words")
     window = make_window(load=False)
-    window.dialogs.answer("ask_restore", True)
+    window.questions.answer("ask_restore", True)
     assert window.offer_recovery()
     assert exact_text(window.editor.document()) == "my words"
     assert window.path is None
     target = tmp_path / "kept.txt"
-    window.dialogs.answer("save_path", str(target))
+    window.questions.answer("save_path", str(target))
     assert window.save()
     assert target.read_bytes() == b"my words"

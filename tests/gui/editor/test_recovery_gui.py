@@ -60,7 +60,7 @@ def test_work_typed_just_before_a_crash_is_restored_in_its_encoding_and_saved_wi
 
     target.write_bytes(original + "Ajouté par un autre programme".encode("cp1252"))
     window = make_window(load=False)
-    window.dialogs.answer("ask_restore", True)
+    window.questions.answer("ask_restore", True)
     assert window.offer_recovery()
     assert exact_text(window.editor.document()) == "Prix\u00a0: 10\u00a0€\nDéjà\nFin"
     assert (window.encoding, window.newline) == ("cp1252", "\r\n")
@@ -71,10 +71,10 @@ def test_work_typed_just_before_a_crash_is_restored_in_its_encoding_and_saved_wi
     (copy,) = _copies()
     assert copy.read_bytes().endswith("Déjà\nFin".encode())
 
-    window.dialogs.answer("ask_overwrite_changed", False)
+    window.questions.answer("ask_overwrite_changed", False)
     assert not window.save()
     assert target.read_bytes() == original + "Ajouté par un autre programme".encode("cp1252")
-    window.dialogs.answer("ask_overwrite_changed", True)
+    window.questions.answer("ask_overwrite_changed", True)
     assert window.save()
     assert target.read_bytes() == original + b"Fin"
     window.session.recovery_writer.wait(30)
@@ -130,7 +130,7 @@ def test_a_failing_copy_shows_a_lasting_warning_until_copies_work_again(window, 
 def test_saving_discards_the_copy_even_when_a_write_was_still_queued(window, qtbot, tmp_path):
     qtbot.keyClicks(window.editor, "draft")
     window.write_recovery()
-    window.dialogs.answer("save_path", str(tmp_path / "draft.txt"))
+    window.questions.answer("save_path", str(tmp_path / "draft.txt"))
     assert window.save()
     window.session.recovery_writer.wait(10)
     assert _copies() == []
@@ -144,9 +144,9 @@ def test_saving_a_read_only_file_is_refused_and_the_text_stays(window, qtbot, tm
     assert window.open_file(target)
     window.editor.moveCursor(QTextCursor.MoveOperation.End)
     qtbot.keyClicks(window.editor, " and more")
-    window.dialogs.answer("error", None)
+    window.questions.answer("error", None)
     assert not window.save()
-    message = window.dialogs.asked[-1][1][1]
+    message = window.questions.asked[-1][1][1]
     assert "it is read-only; use Save As" in message
     assert target.read_text() == "as it was"
     assert stat.S_IMODE(target.stat().st_mode) == 0o444

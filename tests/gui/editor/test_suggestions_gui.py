@@ -18,7 +18,7 @@ def test_a_suggestion_at_the_panels_longest_length_fits_a_small_models_window(wi
     qtbot.keyClick(slider, Qt.Key.Key_End)
     longest = EDITOR_LIMITS["max_new_tokens"].high
     assert window.settings.sampling.max_new_tokens == longest
-    assert longest >= window.worker.window  # more than the tiny model's window holds
+    assert longest >= window.worker.context_window  # more than the tiny model's window holds
     messages: list[str] = []
     window.controller.message.connect(messages.append)
     window.editor.setFocus()

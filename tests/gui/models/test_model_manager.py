@@ -20,11 +20,11 @@ from gpt2_studio.core.models.store import (
     models_root,
 )
 from gpt2_studio.core.models.tiny_checkpoint import build_tiny_checkpoint
-from gpt2_studio.gui.models import download_dialog
+from gpt2_studio.gui.models import download_worker
 from gpt2_studio.gui.models import manager as model_manager
 from gpt2_studio.gui.models.download_dialog import CANCELLED_TEXT, DownloadDialog
 from gpt2_studio.gui.models.manager import COLUMNS, ModelManagerDialog
-from tests.gui.conftest import ScriptedDialogs
+from tests.gui.conftest import ScriptedQuestions
 from tests.hub_stand_in import HubStandIn, serve_tiny_gpt2
 
 FREE_RAM = 2_000_000_000  # gpt2 and distilgpt2 fit, the bigger ones do not
@@ -42,10 +42,10 @@ def machine(monkeypatch: pytest.MonkeyPatch) -> dict[str, int | None]:
 
 @pytest.fixture
 def make_manager(qtbot, machine):
-    """Build shown manager dialogs answering questions from a ScriptedDialogs; closed after the test."""
+    """Build shown manager dialogs answering questions from a ScriptedQuestions; closed after the test."""
 
     def make(current: str | None = None, **options) -> ModelManagerDialog:
-        manager = ModelManagerDialog(current, dialogs=ScriptedDialogs(), **options)
+        manager = ModelManagerDialog(current, questions=ScriptedQuestions(), **options)
         qtbot.addWidget(manager)
         manager.show()
         return manager
@@ -213,21 +213,21 @@ def test_delete_asks_first_then_removes_the_files(make_manager, tiny_copy, qtbot
     import_checkpoint(tiny_copy, "old-model")
     manager = make_manager()
     manager.select("old-model")
-    manager.dialogs.answer("ask_delete_model", False)
+    manager.questions.answer("ask_delete_model", False)
     click(qtbot, manager.delete_button)
     assert installed_folder("old-model") is not None
     assert "old-model" in listed(manager)
-    manager.dialogs.answer("ask_delete_model", True)
+    manager.questions.answer("ask_delete_model", True)
     click(qtbot, manager.delete_button)
-    assert [question for question, _args in manager.dialogs.asked] == ["ask_delete_model"] * 2
-    assert manager.dialogs.asked[-1][1] == ("old-model",)
+    assert [question for question, _args in manager.questions.asked] == ["ask_delete_model"] * 2
+    assert manager.questions.asked[-1][1] == ("old-model",)
     assert installed_folder("old-model") is None
     assert "old-model" not in listed(manager)
 
 
 def test_importing_a_valid_folder_lists_and_selects_it(make_manager, tiny_copy, qtbot):
     manager = make_manager()
-    manager.dialogs.answer("model_folder", str(tiny_copy))
+    manager.questions.answer("model_folder", str(tiny_copy))
     click(qtbot, manager.import_button)
     assert [model.name for model in list_installed()] == [tiny_copy.name]
     assert cell(manager, tiny_copy.name, "Status") == "Installed"
@@ -238,10 +238,10 @@ def test_importing_a_valid_folder_lists_and_selects_it(make_manager, tiny_copy, 
 def test_importing_a_pickle_only_folder_explains_why_and_lists_nothing(make_manager, tiny_copy, qtbot):
     (tiny_copy / "model.safetensors").rename(tiny_copy / "pytorch_model.bin")
     manager = make_manager()
-    manager.dialogs.answer("model_folder", str(tiny_copy))
-    manager.dialogs.answer("error", None)
+    manager.questions.answer("model_folder", str(tiny_copy))
+    manager.questions.answer("error", None)
     click(qtbot, manager.import_button)
-    question, (title, message) = manager.dialogs.asked[-1]
+    question, (title, message) = manager.questions.asked[-1]
     assert question == "error"
     assert "pickle" in message
     assert list_installed() == []
@@ -250,7 +250,7 @@ def test_importing_a_pickle_only_folder_explains_why_and_lists_nothing(make_mana
 
 def test_cancelling_the_folder_question_imports_nothing(make_manager, qtbot):
     manager = make_manager()
-    manager.dialogs.answer("model_folder", "")
+    manager.questions.answer("model_folder", "")
     click(qtbot, manager.import_button)
     assert list_installed() == []
 
@@ -315,8 +315,8 @@ def test_progress_is_coalesced_to_about_ten_updates_a_second(make_download, qtbo
             time.sleep(0.0003)
         return tmp_path
 
-    monkeypatch.setattr(download_dialog, "plan_download", plan)
-    monkeypatch.setattr(download_dialog, "download_model", download)
+    monkeypatch.setattr(download_worker, "plan_download", plan)
+    monkeypatch.setattr(download_worker, "download_model", download)
     dialog = make_download()
     shown, times = [], []
     dialog.progress_changed.connect(lambda progress: (shown.append(progress), times.append(time.monotonic())))

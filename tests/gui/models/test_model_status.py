@@ -38,7 +38,7 @@ def test_choosing_a_folder_that_is_not_a_model_keeps_the_model_in_use(
 ):
     name = window.model_label.text()
     bad = make_bad(tmp_path) if make_bad is not _config_only else _config_only(tmp_path, tiny_model_dir)
-    window.dialogs.answer("model_folder", str(bad))
+    window.questions.answer("model_folder", str(bad))
     window.choose_model_folder()
     qtbot.waitUntil(lambda: "Still using" in window.statusBar().currentMessage(), timeout=30_000)
     assert window.model_label.text() == name
@@ -133,7 +133,7 @@ def test_the_banner_goes_once_a_model_loads(make_window, qtbot, tiny_model_dir):
     start_model(window, "gpt2")
     window.model_manager.reject()
     assert window.model_banner.isVisible()
-    window.dialogs.answer("model_folder", str(tiny_model_dir))
+    window.questions.answer("model_folder", str(tiny_model_dir))
     window.model_banner.folder_button.click()
     qtbot.waitUntil(lambda: window.controller.model_ready, timeout=30_000)
     assert not window.model_banner.isVisible()

@@ -12,8 +12,8 @@ from PySide6.QtWidgets import QApplication, QInputDialog, QLineEdit
 
 from gpt2_studio.core.generation.sampling import SamplingSettings
 from gpt2_studio.core.presets.templates import Preset
-from gpt2_studio.gui.dialogs import Dialogs
 from gpt2_studio.gui.editor.ghost_editor import model_text
+from gpt2_studio.gui.questions import Questions
 from tests.gui.editor.test_editor_keys import commit, compose, undo
 from tests.gui.presets.test_presets_gui import TEXT, add_user_preset, click, put_cursor, start_with, wait_done
 
@@ -161,7 +161,7 @@ def test_undecodable_bytes_from_the_model_are_not_written(byte_window, qtbot, ou
 
 # -- the question's dialog is titled with the preset ---------------------------------------------
 def test_a_presets_question_is_asked_in_a_dialog_titled_with_its_name(window, qtbot):
-    window.dialogs = Dialogs(window)
+    window.questions = Questions(window)
     start_with(window)
     seen: list[str] = []
 

@@ -117,10 +117,10 @@ def test_qa_on_a_selection_answers_under_its_paragraph(window, qtbot):
 
 def test_reading_comprehension_asks_the_question_and_answers_in_the_side_panel(window, qtbot):
     start_with(window)
-    window.dialogs.answer("ask_text", "Who jumps over the dog?")
+    window.questions.answer("ask_text", "Who jumps over the dog?")
     click(qtbot, window, "Reading comprehension")
     wait_done(qtbot, window)
-    asked = [args for question, args in window.dialogs.asked if question == "ask_text"]
+    asked = [args for question, args in window.questions.asked if question == "ask_text"]
     assert asked == [("Question about the text:", "", "Reading comprehension")]
     panel = window.presets.panel
     assert panel.isVisible()
@@ -132,7 +132,7 @@ def test_reading_comprehension_asks_the_question_and_answers_in_the_side_panel(w
 
 def test_cancelling_the_question_runs_nothing(window, qtbot):
     start_with(window)
-    window.dialogs.answer("ask_text", None)
+    window.questions.answer("ask_text", None)
     window.presets.action("Reading comprehension").trigger()
     assert not window.presets.runner.running
     assert not window.presets.panel.isVisible()
@@ -196,10 +196,10 @@ def test_the_translate_drop_down_remembers_the_last_pair(window, qtbot):
 def test_point_of_view_asks_for_the_role_and_continues_as_a_ghost(window, qtbot):
     start_with(window, "The sea")
     put_cursor(window, len("The sea"))
-    window.dialogs.answer("ask_text", "a sailor")
+    window.questions.answer("ask_text", "a sailor")
     click(qtbot, window, "Point of view")
     wait_done(qtbot, window)
-    assert window.dialogs.asked[-1] == (
+    assert window.questions.asked[-1] == (
         "ask_text",
         ("Whose point of view (e.g. a scientist, a child, a sailor)?", "a scientist", "Point of view"),
     )
@@ -213,10 +213,10 @@ def test_point_of_view_asks_for_the_role_and_continues_as_a_ghost(window, qtbot)
 def test_samples_replace_the_document_after_asking_about_unsaved_changes(window, qtbot):
     start_with(window, "my unsaved draft")
     window.editor.document().setModified(True)
-    window.dialogs.answer("ask_samples_new_document", "discard")
+    window.questions.answer("ask_samples_new_document", "discard")
     click(qtbot, window, "Samples")
     # Asked before it runs, saying what will happen to which document.
-    assert window.dialogs.asked == [("ask_samples_new_document", ("Samples", "Untitled"))]
+    assert window.questions.asked == [("ask_samples_new_document", ("Samples", "Untitled"))]
     assert window.presets.runner.running
     wait_done(qtbot, window)
     text = window.editor.toPlainText()
@@ -232,7 +232,7 @@ def test_samples_replace_the_document_after_asking_about_unsaved_changes(window,
 def test_cancelling_the_samples_question_runs_nothing(window, qtbot):
     start_with(window, "my unsaved draft")
     window.editor.document().setModified(True)
-    window.dialogs.answer("ask_samples_new_document", "cancel")
+    window.questions.answer("ask_samples_new_document", "cancel")
     window.presets.action("Samples").trigger()
     assert not window.presets.runner.running
     assert window.editor.toPlainText() == "my unsaved draft"
@@ -242,13 +242,13 @@ def test_cancelling_the_samples_question_runs_nothing(window, qtbot):
 def test_samples_ask_again_when_the_text_changed_while_they_ran(window, qtbot):
     start_with(window, "my unsaved draft")
     window.editor.document().setModified(True)
-    window.dialogs.answer("ask_samples_new_document", "discard", "cancel")
+    window.questions.answer("ask_samples_new_document", "discard", "cancel")
     window.presets.action("Samples").trigger()
     assert window.presets.runner.running
     put_cursor(window, len("my unsaved draft"))
     qtbot.keyClicks(window.editor, " and more")
     wait_done(qtbot, window)
-    assert [q for q, _args in window.dialogs.asked] == ["ask_samples_new_document"] * 2
+    assert [q for q, _args in window.questions.asked] == ["ask_samples_new_document"] * 2
     assert window.editor.toPlainText() == "my unsaved draft and more"  # kept, as answered
     assert window.presets.panel.text().startswith(sample_separator(1))
     assert "side panel" in window.statusBar().currentMessage()
@@ -260,7 +260,7 @@ def test_samples_replace_a_saved_document_without_asking(window, qtbot, tmp_path
     assert window.open_file(draft, ask=False)
     window.presets.action("Samples").trigger()
     wait_done(qtbot, window)
-    assert window.dialogs.asked == []
+    assert window.questions.asked == []
     assert window.editor.toPlainText().startswith(sample_separator(1))
     assert draft.read_text(encoding="utf-8") == "saved draft"
 
@@ -268,7 +268,7 @@ def test_samples_replace_a_saved_document_without_asking(window, qtbot, tmp_path
 def test_samples_to_a_file(window, qtbot, tmp_path):
     start_with(window, "kept")
     target = tmp_path / "samples.txt"
-    window.dialogs.answer("save_path", str(target))
+    window.questions.answer("save_path", str(target))
     to_file = next(a for a in window.presets_menu.actions() if a.text() == "Samples to &File…")
     to_file.trigger()
     wait_done(qtbot, window)
@@ -490,20 +490,20 @@ def test_presets_export_and_import_round_trip(window, tmp_path):
     editor.form.template_edit.setPlainText("A limerick about {selection}:\n")
     editor.save()
     exported = tmp_path / "shared.json"
-    window.dialogs.answer("save_path", str(exported))
+    window.questions.answer("save_path", str(exported))
     assert editor.export_file() == 1
     data = json.loads(exported.read_text(encoding="utf-8"))
     assert [item["name"] for item in data] == ["Limerick"]
     editor.delete_preset()
     assert "Limerick" not in window.presets.bar.actions_by_name
-    window.dialogs.answer("open_path", str(exported))
+    window.questions.answer("open_path", str(exported))
     imported = editor.import_file()
     assert [p.name for p in imported] == ["Limerick"]
     assert find_preset(window.presets.presets, "Limerick").template == "A limerick about {selection}:\n"
     assert "Limerick" in window.presets.bar.actions_by_name
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps([{"name": "Fine", "template": ""}, {"name": "Bad", "template": "{x}"}]))
-    window.dialogs.answer("open_path", str(bad))
+    window.questions.answer("open_path", str(bad))
     assert editor.import_file() == []
     assert "bad.json" in editor.message.text()
     assert "Fine" not in window.presets.bar.actions_by_name  # nothing saved when any is invalid

@@ -140,9 +140,9 @@ def test_an_inserting_user_preset_leaves_no_ghost_either(window, qtbot):
 
 
 def _import(window, editor, path, *answers):
-    window.dialogs.answer("open_path", str(path))
+    window.questions.answer("open_path", str(path))
     if answers:
-        window.dialogs.answer("ask_import_conflict", *answers)
+        window.questions.answer("ask_import_conflict", *answers)
     return editor.import_file()
 
 
@@ -154,7 +154,7 @@ def test_importing_a_preset_of_an_existing_name_asks(window, tmp_path):
     export_presets([Preset("Limerick", "theirs {selection}"), Preset("Fresh", "f")], shared)
 
     assert _import(window, editor, shared, "cancel") == []
-    assert window.dialogs.asked[-1] == ("ask_import_conflict", (["Limerick"],))
+    assert window.questions.asked[-1] == ("ask_import_conflict", (["Limerick"],))
     assert "Nothing was imported" in editor.message.text()
     assert find_preset(window.presets.presets, "Fresh") is None
     assert json.loads(mine.read_text(encoding="utf-8"))["template"] == "mine {selection}"
@@ -175,7 +175,7 @@ def test_importing_new_names_asks_nothing(window, tmp_path):
     shared = tmp_path / "shared.json"
     export_presets([Preset("Brand new", "x")], shared)
     assert [p.name for p in _import(window, editor, shared)] == ["Brand new"]
-    assert [q for q, _ in window.dialogs.asked] == ["open_path"]
+    assert [q for q, _ in window.questions.asked] == ["open_path"]
     editor.close()
 
 
@@ -272,8 +272,8 @@ def test_samples_can_save_the_draft_first(window, qtbot, tmp_path):
     start_with(window, "my draft")
     window.editor.document().setModified(True)
     target = tmp_path / "draft.txt"
-    window.dialogs.answer("ask_samples_new_document", "save")
-    window.dialogs.answer("save_path", str(target))
+    window.questions.answer("ask_samples_new_document", "save")
+    window.questions.answer("save_path", str(target))
     window.presets.action("Samples").trigger()
     assert target.read_text(encoding="utf-8") == "my draft"  # saved before anything ran
     assert window.presets.runner.running
@@ -287,9 +287,9 @@ def test_a_failed_save_before_samples_runs_nothing(window, tmp_path):
     window.editor.document().setModified(True)
     blocker = tmp_path / "a-file"
     blocker.write_text("x")
-    window.dialogs.answer("ask_samples_new_document", "save")
-    window.dialogs.answer("save_path", str(blocker / "draft.txt"))
-    window.dialogs.answer("error", None)
+    window.questions.answer("ask_samples_new_document", "save")
+    window.questions.answer("save_path", str(blocker / "draft.txt"))
+    window.questions.answer("error", None)
     window.presets.action("Samples").trigger()
     assert not window.presets.runner.running
     assert window.editor.toPlainText() == "my draft"

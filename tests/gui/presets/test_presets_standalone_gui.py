@@ -19,7 +19,7 @@ from gpt2_studio.gui.editor.suggestions import SuggestionController
 from gpt2_studio.gui.models.worker import WorkerThread
 from gpt2_studio.gui.presets.install import PresetsUi
 from gpt2_studio.gui.presets.runner import sample_separator
-from tests.gui.conftest import ScriptedDialogs
+from tests.gui.conftest import ScriptedQuestions
 
 GREEDY = SamplingSettings(temperature=0.0, top_k=1, max_new_tokens=12)
 
@@ -30,7 +30,7 @@ class Rig:
 
     editor: GhostTextEdit
     controller: SuggestionController
-    questions: ScriptedDialogs
+    questions: ScriptedQuestions
     presets: PresetsUi
     document: list[Path | None]  # the open document's file, as the window would say
     seen: dict[str, list] = field(default_factory=dict)
@@ -50,7 +50,7 @@ def rig(qtbot, tiny_model_dir) -> Iterator[Rig]:
     editor = GhostTextEdit()
     qtbot.addWidget(editor)
     controller = SuggestionController(editor, worker, SamplingSettings())
-    questions = ScriptedDialogs()
+    questions = ScriptedQuestions()
     document: list[Path | None] = [None]
     presets = PresetsUi(
         editor,

@@ -14,7 +14,7 @@ def centre_on(dialog: QWidget, window: QWidget) -> None:
     dialog.move(frame.topLeft())
 
 
-class Dialogs:
+class Questions:
     """Modal questions and messages, parented to the main window."""
 
     def __init__(self, parent: QWidget) -> None:
