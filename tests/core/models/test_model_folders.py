@@ -97,7 +97,9 @@ def test_a_billion_layers_is_refused_in_milliseconds(tiny_copy):
         ("config.json", b"[" * 100_000 + b"]" * 100_000, "config.json is nested more than"),
         ("config.json", b"{" + b" " * 2_000_000 + b"}", "config.json is .* bytes, more than"),
         ("config.json", b"[1, 2, 3]", "config.json is not a JSON object"),
-        ("config.json", b"\xff\xfe{}", "config.json is not UTF-8"),
+        ("config.json", b'{"n_layer": "\xff"}', "config.json is not UTF-8"),
+        ("config.json", b"\xff\xfe{}", "config.json is not valid JSON"),  # a UTF-16 mark, then no JSON
+        ("config.json", b"\xff\xfe{\x00", "config.json is not valid JSON"),
         ("tokenizer.json", b"[" * 100_000 + b"]" * 100_000, "tokenizer.json is nested more than"),
         ("tokenizer_config.json", b'{"a":' * 50_000 + b"1" + b"}" * 50_000, "is nested more than"),
         ("generation_config.json", b"[" * 100_000 + b"]" * 100_000, "generation_config.json is nested"),
