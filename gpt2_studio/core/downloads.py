@@ -180,6 +180,17 @@ def _raised_in_hub_library(exc: BaseException) -> bool:
     return tb is not None and str(tb.tb_frame.f_globals.get("__name__", "")).startswith("huggingface_hub")
 
 
+def usable_token(token: str | None) -> str | None:
+    """A token as typed, trimmed; empty means none. Raises DownloadError for one no header can carry."""
+    token = (token or "").strip()
+    if token and not all("!" <= char <= "~" for char in token):
+        raise DownloadError(
+            "The access token holds spaces or characters a token never has; copy it again from the "
+            "Hugging Face website (Settings → Access Tokens)."
+        )
+    return token or None
+
+
 def _api(token: str | None):
     from huggingface_hub import HfApi
 
@@ -240,6 +251,7 @@ def _check_remote_config(repo_id: str, commit: str, token: str | None) -> None:
 def plan_download(name_or_repo: str, *, token: str | None = None, revision: str = "main") -> DownloadPlan:
     """Ask the hub what the model's files are; refuse repos that are not GPT-2 or have no safetensors."""
     name, repo_id = resolve_repo(name_or_repo)
+    token = usable_token(token)
     if _offline():
         raise DownloadError("Downloads are off because HF_HUB_OFFLINE is set; unset it to download.")
     api = _api(token)
@@ -344,7 +356,7 @@ def download_model(
 ) -> Path:
     """Fetch, verify and install the planned files; return the model's folder."""
     try:
-        return _download(plan, token, progress, cancel or threading.Event())
+        return _download(plan, usable_token(token), progress, cancel or threading.Event())
     except OSError as exc:  # the models folder itself: permissions, a full disk mid-way
         raise DownloadError(
             f"Could not write the model into {paths.models_dir()}: {exc.strerror or exc}; "
@@ -379,16 +391,23 @@ def _download(
             meter.file = remote.name
             partial = staging / (remote.name + PARTIAL_SUFFIX)
             (staging / remote.name).unlink(missing_ok=True)
-            fetch_file(
-                _file_url(plan.repo_id, remote.name, plan.revision),
-                partial,
-                remote.size,
-                headers,
-                what=remote.name,
-                repo_id=plan.repo_id,
-                on_bytes=meter.add,
-                cancel=cancel,
-            )
+            resumed = _partial_size(staging, remote) > 0
+            for _attempt in range(2 if resumed else 1):
+                fetch_file(
+                    _file_url(plan.repo_id, remote.name, plan.revision),
+                    partial,
+                    remote.size,
+                    headers,
+                    what=remote.name,
+                    repo_id=plan.repo_id,
+                    on_bytes=meter.add,
+                    cancel=cancel,
+                )
+                if file_matches(partial, remote):
+                    break
+                # The saved part may be of an older file (the repo changed since): once more from byte 0.
+                meter.add(-partial.stat().st_size)
+                partial.unlink(missing_ok=True)
             if not file_matches(partial, remote):
                 partial.unlink(missing_ok=True)
                 raise DownloadError(

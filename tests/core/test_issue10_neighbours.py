@@ -1,0 +1,123 @@
+"""Neighbours of issue 10's download examples: other statuses, other resume faults, other ids.
+
+Real HTTP on 127.0.0.1 (tests/hub_stand_in.py); each failure is one sentence, and what can be kept is.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from gpt2_studio.core.downloads import DownloadError, download_model, plan_download
+from gpt2_studio.core.model_store import PARTIAL_DIR, installed_folder, models_root
+from tests.hub_stand_in import serve_tiny_gpt2
+
+REPO = "openai-community/gpt2"
+WEIGHTS = "model.safetensors"
+
+
+@pytest.fixture
+def hub(hub_stand_in, tmp_path, monkeypatch):
+    """The stand-in serving the tiny GPT-2 as openai-community/gpt2, with HF_ENDPOINT pointing at it."""
+    serve_tiny_gpt2(hub_stand_in, tmp_path, REPO)
+    monkeypatch.setenv("HF_ENDPOINT", hub_stand_in.url)
+    return hub_stand_in
+
+
+def _one_sentence(message: str) -> None:
+    assert "\n" not in message
+    assert "Traceback" not in message
+    assert "force_download" not in message
+    assert message.endswith(".")
+
+
+def _partial(name: str = WEIGHTS):
+    return models_root() / PARTIAL_DIR / "gpt2" / (name + ".incomplete")
+
+
+@pytest.mark.parametrize(
+    ("status", "expected"),
+    [
+        (401, "openai-community/gpt2 needs permission"),
+        (416, "The hub answered 416 Requested Range Not Satisfiable for model.safetensors"),
+        (502, "The hub answered 502 Bad Gateway for model.safetensors"),
+        (503, "The hub answered 503 Service Unavailable for model.safetensors"),
+    ],
+)
+def test_every_error_status_on_a_fresh_file_is_one_sentence(hub, status, expected):
+    plan = plan_download("gpt2")
+    hub.fail(f"/{WEIGHTS}", status, method="GET", times=10)
+    started = time.monotonic()
+    with pytest.raises(DownloadError) as caught:
+        download_model(plan)
+    assert time.monotonic() - started < 30
+    assert str(caught.value).startswith(expected)
+    _one_sentence(str(caught.value))
+    assert installed_folder("gpt2") is None
+
+
+def test_a_partial_file_larger_than_the_remote_file_starts_over(hub):
+    plan = plan_download("gpt2")
+    _partial().parent.mkdir(parents=True)
+    (_partial().parent / ".revision").write_text(plan.revision, encoding="utf-8")
+    _partial().write_bytes(b"x" * (hub.files(REPO)[WEIGHTS].size + 10))
+    folder = download_model(plan)
+    assert (folder / WEIGHTS).read_bytes() == hub.files(REPO)[WEIGHTS].data
+    assert hub.range_requests(WEIGHTS) == [""]
+
+
+def test_a_partial_file_of_other_bytes_is_fetched_again_in_the_same_download(hub):
+    """The saved part came from another file (the remote changed): the checksum fails, then a fresh try."""
+    plan = plan_download("gpt2")
+    _partial().parent.mkdir(parents=True)
+    (_partial().parent / ".revision").write_text(plan.revision, encoding="utf-8")
+    _partial().write_bytes(b"\xee" * 5000)
+    folder = download_model(plan)
+    assert (folder / WEIGHTS).read_bytes() == hub.files(REPO)[WEIGHTS].data
+    assert hub.range_requests(WEIGHTS) == ["bytes=5000-", ""]
+
+
+def test_a_saved_part_with_a_server_that_ignores_range_gives_the_right_file(hub):
+    plan = plan_download("gpt2")
+    data = hub.files(REPO)[WEIGHTS].data
+    _partial().parent.mkdir(parents=True)
+    (_partial().parent / ".revision").write_text(plan.revision, encoding="utf-8")
+    _partial().write_bytes(data[:3000])
+    hub.ignore_range(WEIGHTS)
+    folder = download_model(plan)
+    assert (folder / WEIGHTS).read_bytes() == data
+
+
+def test_a_redirect_loop_is_one_sentence_and_quick(hub):
+    plan = plan_download("gpt2")
+    hub.answer_raw(
+        f"/{WEIGHTS}", b"", status=302, headers={"Location": f"{hub.url}/{REPO}/resolve/main/{WEIGHTS}"}
+    )
+    started = time.monotonic()
+    with pytest.raises(DownloadError) as caught:
+        download_model(plan)
+    assert time.monotonic() - started < 30
+    assert "redirect" in str(caught.value)
+    _one_sentence(str(caught.value))
+
+
+def test_retry_after_is_passed_on_to_the_user(hub):
+    plan = plan_download("gpt2")
+    hub.answer_raw(f"/{WEIGHTS}", b"{}", status=503, headers={"Retry-After": "120"})
+    with pytest.raises(DownloadError) as caught:
+        download_model(plan)
+    assert str(caught.value).startswith("The hub answered 503 Service Unavailable for model.safetensors")
+    _one_sentence(str(caught.value))
+
+
+def test_an_empty_token_is_no_token(hub):
+    folder = download_model(plan_download("gpt2", token=""), token="")
+    assert folder == installed_folder("gpt2")
+
+
+@pytest.mark.parametrize("token", ["hf_abc def", "hf_é", "hf_\x00"])
+def test_a_token_no_header_can_carry_is_one_sentence(hub, token):
+    with pytest.raises(DownloadError, match="The access token holds spaces") as caught:
+        plan_download("gpt2", token=token)
+    _one_sentence(str(caught.value))
