@@ -19,7 +19,12 @@ def _keep_torch_caches_out_of_tmp() -> None:
     if not os.environ.get("TORCHINDUCTOR_CACHE_DIR"):
         from gpt2_studio import paths
 
-        os.environ["TORCHINDUCTOR_CACHE_DIR"] = str(paths.cache_dir() / "torch")
+        folder = paths.cache_dir() / "torch"
+        try:  # torch creates it at import and fails there if it cannot: then leave torch its default
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError:
+            return
+        os.environ["TORCHINDUCTOR_CACHE_DIR"] = str(folder)
 
 
 def _split_global_flags(args: list[str]) -> tuple[bool, list[str]]:

@@ -120,14 +120,13 @@ def _render_preset(preset, text: str, answer: str | None, engine, settings: Samp
 
 def _download_hint(ref: str) -> str | None:
     """The download command for a model reference that names a model rather than a folder, else None."""
-    from pathlib import Path
-
     from gpt2_studio.core.catalog import find_catalog_model
+    from gpt2_studio.core.checkpoint import expand_user
     from gpt2_studio.core.downloads import resolve_repo
 
     name = ref.strip()
     entry = find_catalog_model(name)
-    if entry is None and (not _REPO_ID.fullmatch(name) or Path(name).expanduser().exists()):
+    if entry is None and (not _REPO_ID.fullmatch(name) or expand_user(name).exists()):
         return None
     try:
         resolve_repo(name)  # the same check `models download` makes

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from gpt2_studio.core.model_store import list_installed, models_root
-from tests.cli_children import assert_one_line_error, needs_posix, run_child
+from tests.cli_children import assert_one_line_error, child_env, generate_args, needs_posix, run_child
 
 HAND_NAMES = ["sp ace", "emoji🙂", "new\nline"]
 
@@ -61,3 +61,26 @@ def test_importing_a_folder_whose_name_is_no_model_name_picks_one(tiny_model_dir
 def test_an_explicit_bad_name_is_still_refused(tiny_model_dir):
     done = run_child(["models", "import", str(tiny_model_dir), "--name", "my model"])
     assert_one_line_error(done, 1, "cannot be a model name")
+
+
+@pytest.mark.parametrize("command", ["generate", "import"])
+def test_a_home_folder_of_a_user_that_does_not_exist_is_a_missing_folder(command):
+    args = ["generate", "--model", "~nosuchuser/x", "--prompt", "a"]
+    done = run_child(args if command == "generate" else ["models", "import", "~nosuchuser/x"])
+    assert_one_line_error(done, 1, "~nosuchuser/x: does not exist.")
+
+
+@needs_posix
+def test_generate_works_when_the_cache_folder_cannot_be_made(tiny_model_dir, tmp_path):
+    env = child_env(GPT2_STUDIO_HOME="/proc/no-such-home", TMPDIR=str(tmp_path))
+    done = run_child(generate_args(tiny_model_dir, "--prompt", "a", "--max-new-tokens", "2"), env=env)
+    assert done.returncode == 0, done.stderr.decode()
+    assert done.stderr == b""
+
+
+@needs_posix
+def test_importing_into_a_models_folder_that_cannot_be_made_is_one_line(tiny_model_dir):
+    done = run_child(
+        ["models", "import", str(tiny_model_dir)], env=child_env(GPT2_STUDIO_HOME="/proc/no-such-home")
+    )
+    assert_one_line_error(done, 1, "Cannot create the models folder /proc/no-such-home/data/models")

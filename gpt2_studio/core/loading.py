@@ -16,7 +16,13 @@ from typing import Any
 
 from gpt2_studio import paths
 from gpt2_studio.core.catalog import find_catalog_model
-from gpt2_studio.core.checkpoint import CheckpointInfo, file_problem, inspect_checkpoint, shown_path
+from gpt2_studio.core.checkpoint import (
+    CheckpointInfo,
+    expand_user,
+    file_problem,
+    inspect_checkpoint,
+    shown_path,
+)
 from gpt2_studio.core.errors import ModelError, SettingsError
 from gpt2_studio.core.jsonio import JsonFileError, read_json_file
 
@@ -98,11 +104,11 @@ def resolve_model(ref: str | Path) -> tuple[str, Path]:
     a half-finished download in the models folder or the Hugging Face cache is reported, not returned.
     """
     if isinstance(ref, Path):
-        return ref.name, ref.expanduser()
+        return ref.name, expand_user(ref)
     ref = ref.strip()
     if not ref:
         raise ModelError("No model given: pass a model folder or a name such as gpt2.")
-    as_path = Path(ref).expanduser()
+    as_path = expand_user(ref)
     if as_path.is_dir() or _is_path_like(ref):
         return as_path.name or ref, as_path
     entry = find_catalog_model(ref)

@@ -52,7 +52,12 @@ class InstalledModel:
 def models_root() -> Path:
     """The models folder (created on demand)."""
     root = paths.models_dir()
-    root.mkdir(parents=True, exist_ok=True)
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ModelError(
+            f"Cannot create the models folder {shown_path(root)}: {exc.strerror or exc}."
+        ) from None
     return root
 
 

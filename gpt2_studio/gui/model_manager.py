@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gpt2_studio import paths
 from gpt2_studio.core.catalog import CATALOG, CatalogModel, find_catalog_model
 from gpt2_studio.core.checkpoint import shown_path
 from gpt2_studio.core.errors import StudioError
@@ -36,7 +37,6 @@ from gpt2_studio.core.model_store import (
     InstalledModel,
     import_checkpoint,
     list_installed,
-    models_root,
     remove_model,
 )
 from gpt2_studio.gui.dialogs import Dialogs
@@ -250,7 +250,7 @@ class ModelManagerDialog(QDialog):
             self._fill_row(index, row, free_ram, free_vram)
         gpu = "no CUDA GPU" if free_vram is None else f"{format_bytes(free_vram)} free on the GPU"
         summary = (
-            f"This computer: {format_bytes(free_ram)} of memory free · {gpu} · models in {models_root()}"
+            f"This computer: {format_bytes(free_ram)} of memory free · {gpu} · models in {paths.models_dir()}"
         )
         if self.current and not any(row.current for row in self.rows):
             summary += f"\nIn use: {self.current} (not in the models folder)"
@@ -366,7 +366,7 @@ class ModelManagerDialog(QDialog):
     def folder_url(self, name: str | None) -> QUrl:
         """The folder Open Folder shows: the model's own, or the models folder when it is not here."""
         row = self.row(name or "")
-        folder = row.folder if row is not None and row.folder is not None else models_root()
+        folder = row.folder if row is not None and row.folder is not None else paths.models_dir()
         return QUrl.fromLocalFile(str(folder))
 
     def open_folder(self) -> None:
