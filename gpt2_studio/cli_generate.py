@@ -181,8 +181,12 @@ def run_generate(args: argparse.Namespace, stdout: TextIO, stdin: TextIO | None)
     """Load the model, generate, print."""
     from gpt2_studio.core.engine import Engine, TextDelta
 
+    if args.input is not None and args.preset is None:
+        raise SettingsError("--input answers a preset's question, so it needs --preset NAME.")
     preset = (
-        find_preset_or_fail(argument_text(args.preset, "--preset", normalise=False)) if args.preset else None
+        find_preset_or_fail(argument_text(args.preset, "--preset", normalise=False))
+        if args.preset is not None
+        else None
     )
     settings = _settings(args, preset)
     answer = argument_text(args.input, "--input") if args.input is not None else None

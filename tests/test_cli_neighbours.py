@@ -84,3 +84,22 @@ def test_importing_into_a_models_folder_that_cannot_be_made_is_one_line(tiny_mod
         ["models", "import", str(tiny_model_dir)], env=child_env(GPT2_STUDIO_HOME="/proc/no-such-home")
     )
     assert_one_line_error(done, 1, "Cannot create the models folder /proc/no-such-home/data/models")
+
+
+@pytest.mark.parametrize(
+    ("more", "message"),
+    [
+        (["--preset", ""], "no preset named ''"),
+        (["--input", "a pirate"], "--input answers a preset's question, so it needs --preset NAME."),
+    ],
+)
+def test_preset_options_that_would_be_ignored_are_refused(tiny_model_dir, more, message):
+    done = run_child(generate_args(tiny_model_dir, "--prompt", "a", *more))
+    assert_one_line_error(done, 2, message)
+
+
+@pytest.mark.parametrize("endpoint", ["http://[::1", "notaurl", "ftp://mirror.example", "http://"])
+def test_a_hub_address_that_is_no_address_is_one_line(endpoint):
+    done = run_child(["models", "download", "gpt2"], env=child_env(HF_ENDPOINT=endpoint, HF_HUB_OFFLINE=""))
+    assert_one_line_error(done, 1, "HF_ENDPOINT is set to")
+    assert done.stdout == b""

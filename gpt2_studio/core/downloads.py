@@ -97,8 +97,24 @@ class DownloadProgress:
 
 
 def hub_endpoint() -> str | None:
-    """HF_ENDPOINT (a mirror), read now rather than when huggingface_hub was imported."""
-    return os.environ.get("HF_ENDPOINT") or None
+    """HF_ENDPOINT (a mirror), read now rather than when huggingface_hub was imported.
+
+    Raises DownloadError when it is not an http(s) address (huggingface_hub would fail at import).
+    """
+    from urllib.parse import urlsplit
+
+    value = os.environ.get("HF_ENDPOINT") or None
+    try:
+        parts = urlsplit(value) if value else None
+        usable = parts is None or (parts.scheme in ("http", "https") and bool(parts.hostname))
+    except ValueError:
+        usable = False
+    if not usable:
+        raise DownloadError(
+            f"HF_ENDPOINT is set to {value[:200]!r}, which is not an http or https address; "
+            "correct it or unset it to use the Hugging Face Hub."
+        )
+    return value
 
 
 def _offline() -> bool:
@@ -254,6 +270,7 @@ def plan_download(name_or_repo: str, *, token: str | None = None, revision: str 
     token = usable_token(token)
     if _offline():
         raise DownloadError("Downloads are off because HF_HUB_OFFLINE is set; unset it to download.")
+    hub_endpoint()  # before huggingface_hub's import reads it
     api = _api(token)
     with _hub_session(), _hub_errors(repo_id):
         info = api.model_info(repo_id, revision=revision)
