@@ -308,6 +308,25 @@ def check_finite(model: Any, folder: Path, precision: str = "fp32") -> None:
         )
 
 
+def check_output_finite(model: Any, folder: Path, vocab_size: int) -> None:
+    """Refuse finite weights so large that the model's output overflows (one forward pass of 8 tokens).
+
+    Raises ModelError; without it such a model gives an empty or garbage suggestion every time.
+    """
+    import torch
+
+    device = next(model.parameters()).device
+    ids = torch.arange(min(8, vocab_size), device=device).unsqueeze(0)
+    with torch.inference_mode():
+        logits = model(input_ids=ids).logits
+    if not bool(torch.isfinite(logits).all()):
+        raise ModelError(
+            f"Model folder {shown_path(folder)}: the model's output is NaN or infinite even on a short "
+            "text (some weights are far too large), so it cannot produce text; the file is damaged or "
+            "came from a training run that diverged."
+        )
+
+
 def _load_weights(info: CheckpointInfo, device: str, precision: str, free_vram: int | None = None) -> Any:
     import torch
     from transformers import GPT2LMHeadModel
@@ -333,6 +352,8 @@ def _load_weights(info: CheckpointInfo, device: str, precision: str, free_vram: 
     model.requires_grad_(False)  # inference only: derived tensors must not keep the originals alive
     if device == "cuda":
         model.to(device)
+    if device != "split":  # accelerate's hooks place inputs for a split model; not worth a probe there
+        check_output_finite(model, info.folder, info.vocab_size)
     return model
 
 

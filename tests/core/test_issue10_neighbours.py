@@ -121,3 +121,48 @@ def test_a_token_no_header_can_carry_is_one_sentence(hub, token):
     with pytest.raises(DownloadError, match="The access token holds spaces") as caught:
         plan_download("gpt2", token=token)
     _one_sentence(str(caught.value))
+
+
+def _set_weight(folder, name, index, value, dtype=None):
+    from safetensors.torch import load_file, save_file
+
+    tensors = load_file(folder / WEIGHTS)
+    if dtype is not None:
+        tensors = {key: tensor.to(dtype) for key, tensor in tensors.items()}
+    tensors[name].view(-1)[index] = value
+    save_file(tensors, folder / WEIGHTS, metadata={"format": "pt"})
+
+
+@pytest.mark.parametrize("precision", ["fp32", "bf16", "int8"])
+def test_finite_weights_too_large_to_compute_with_are_refused_at_load(tiny_copy, precision):
+    from gpt2_studio.core.errors import ModelError
+    from gpt2_studio.core.loading import load_model
+    from gpt2_studio.core.runner import int8_supported
+
+    if precision == "int8" and not int8_supported():
+        pytest.skip("no int8 kernels in this torch")
+    _set_weight(tiny_copy, "transformer.h.0.mlp.c_fc.weight", 0, 3e38)
+    with pytest.raises(ModelError, match="the model's output is NaN or infinite") as caught:
+        load_model(tiny_copy, device="cpu", precision=precision)
+    _one_sentence(str(caught.value))
+
+
+@pytest.mark.parametrize("value", [float("inf"), float("-inf"), float("nan")])
+def test_non_finite_bf16_weights_are_refused_at_load(tiny_copy, value):
+    import torch
+
+    from gpt2_studio.core.errors import ModelError
+    from gpt2_studio.core.loading import load_model
+
+    _set_weight(tiny_copy, "transformer.h.1.attn.c_proj.weight", 3, value, torch.bfloat16)
+    with pytest.raises(ModelError, match=r"h\.1\.attn\.c_proj\.weight contains NaN or infinite values"):
+        load_model(tiny_copy, device="cpu", precision="fp32")
+
+
+def test_a_model_too_large_to_compute_with_is_one_line_on_the_command_line(tiny_copy):
+    from tests.cli_children import assert_one_line_error, generate_args, run_child
+
+    _set_weight(tiny_copy, "transformer.h.0.mlp.c_fc.weight", 0, 3e38)
+    done = run_child(generate_args(tiny_copy, "--prompt", "a", "--temperature", "0"))
+    assert_one_line_error(done, 1, "the model's output is NaN or infinite")
+    assert done.stdout == b""
