@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 
 from gpt2_studio import paths
 from gpt2_studio.core.catalog import CATALOG, CatalogModel, find_catalog_model
-from gpt2_studio.core.checkpoint import shown_path
+from gpt2_studio.core.checkpoint import expand_user, shown_path
 from gpt2_studio.core.errors import StudioError
 from gpt2_studio.core.memory import format_bytes, free_ram_bytes, free_vram_bytes
 from gpt2_studio.core.model_store import (
@@ -93,8 +93,8 @@ def _is_current(current: str | None, name: str, folder: Path | None) -> bool:
     if folder is None:
         return False
     try:
-        return Path(current).expanduser().resolve() == folder.resolve()
-    except OSError:
+        return expand_user(current).resolve() == folder.resolve()
+    except (OSError, RuntimeError):  # RuntimeError: a symbolic-link loop
         return False
 
 

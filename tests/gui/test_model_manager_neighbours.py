@@ -22,8 +22,8 @@ def make_manager(qtbot, monkeypatch):
     monkeypatch.setattr(model_manager, "free_ram_bytes", lambda: 2_000_000_000)
     monkeypatch.setattr(model_manager, "free_vram_bytes", lambda: None)
 
-    def make() -> ModelManagerDialog:
-        manager = ModelManagerDialog(None, dialogs=ScriptedDialogs())
+    def make(current: str | None = None) -> ModelManagerDialog:
+        manager = ModelManagerDialog(current, dialogs=ScriptedDialogs())
         qtbot.addWidget(manager)
         manager.show()
         return manager
@@ -73,3 +73,13 @@ def test_the_dialog_opens_when_the_models_folder_cannot_be_made(make_manager, ti
     manager.import_folder()
     ((question, args),) = [(q, a) for q, a in manager.dialogs.asked if q == "error"]
     assert "Cannot create the models folder /proc/no-such-home" in args[1]
+
+
+@pytest.mark.parametrize("current", ["~nosuchuser/model", "loop/../x"])
+def test_the_dialog_opens_whatever_the_current_model_was_called(make_manager, tiny_copy, tmp_path, current):
+    paths.models_dir().mkdir(parents=True)
+    shutil.copytree(tiny_copy, paths.models_dir() / "mine")
+    (tmp_path / "loop").symlink_to(tmp_path / "loop")
+    current = current if current.startswith("~") else str(tmp_path / current)
+    manager = make_manager(current)
+    assert "mine" in _listed(manager)
