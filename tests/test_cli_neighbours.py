@@ -103,3 +103,18 @@ def test_a_hub_address_that_is_no_address_is_one_line(endpoint):
     done = run_child(["models", "download", "gpt2"], env=child_env(HF_ENDPOINT=endpoint, HF_HUB_OFFLINE=""))
     assert_one_line_error(done, 1, "HF_ENDPOINT is set to")
     assert done.stdout == b""
+
+
+@pytest.mark.parametrize(
+    ("word", "meant"), [("genrate", "generate"), ("model", "models"), ("preset", "presets")]
+)
+def test_a_mistyped_command_is_not_opened_as_a_file(word, meant):
+    done = run_child([word, "--prompt", "x"])
+    assert_one_line_error(done, 2, f"did you mean `gpt2-studio {meant}`?")
+
+
+@needs_posix
+def test_the_editor_without_a_display_is_one_line():
+    env = child_env(DISPLAY="", WAYLAND_DISPLAY="", QT_QPA_PLATFORM="")
+    done = run_child(["notes.txt"], env=env)
+    assert_one_line_error(done, 1, "no display to open the editor on")
