@@ -390,10 +390,16 @@ def _download(
     if _offline():
         raise DownloadError("Downloads are off because HF_HUB_OFFLINE is set; unset it to download.")
     staging = partial_folder(plan.name)
+    if staging.is_symlink() or (staging.exists() and not staging.is_dir()):
+        staging.unlink()  # not ours to resume from
     staging.mkdir(parents=True, exist_ok=True)
     marker = staging / ".revision"
-    if not marker.is_file() or marker.read_text(encoding="utf-8").strip() != plan.revision:
-        shutil.rmtree(staging)  # a different revision was half-fetched: start over cleanly
+    try:
+        same = marker.is_file() and marker.read_bytes().strip() == plan.revision.encode()
+    except OSError:
+        same = False
+    if not same:
+        shutil.rmtree(staging)  # a different revision (or something unknown) was half-fetched: start over
         staging.mkdir(parents=True)
         marker.write_text(plan.revision, encoding="utf-8")
     kept = [f for f in plan.files if file_matches(staging / f.name, f)]

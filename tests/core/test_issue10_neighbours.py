@@ -166,3 +166,22 @@ def test_a_model_too_large_to_compute_with_is_one_line_on_the_command_line(tiny_
     done = run_child(generate_args(tiny_copy, "--prompt", "a", "--temperature", "0"))
     assert_one_line_error(done, 1, "the model's output is NaN or infinite")
     assert done.stdout == b""
+
+
+@pytest.mark.parametrize("leftover", ["binary-marker", "folder-marker", "file-instead-of-folder", "link"])
+def test_whatever_a_crash_left_in_the_partial_folder_does_not_stop_the_next_download(hub, tmp_path, leftover):
+    plan = plan_download("gpt2")
+    staging = models_root() / PARTIAL_DIR / "gpt2"
+    staging.parent.mkdir(parents=True)
+    if leftover == "file-instead-of-folder":
+        staging.write_bytes(b"\xff\xfe junk")
+    elif leftover == "link":
+        (tmp_path / "elsewhere").mkdir()
+        staging.symlink_to(tmp_path / "elsewhere")
+    else:
+        staging.mkdir()
+        marker = staging / ".revision"
+        marker.mkdir() if leftover == "folder-marker" else marker.write_bytes(b"\xff\xfe\x00")
+    folder = download_model(plan)
+    assert (folder / WEIGHTS).read_bytes() == hub.files(REPO)[WEIGHTS].data
+    assert not (tmp_path / "elsewhere").exists() or list((tmp_path / "elsewhere").iterdir()) == []
