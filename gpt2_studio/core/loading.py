@@ -103,8 +103,12 @@ def resolve_model(ref: str | Path) -> tuple[str, Path]:
     A name counts as on this computer only when its folder validates (config, weights and tokenizer):
     a half-finished download in the models folder or the Hugging Face cache is reported, not returned.
     """
+    if isinstance(ref, bytes | os.PathLike) and not isinstance(ref, Path):
+        ref = Path(os.fsdecode(ref))  # os.fsencode'd paths and other path objects are folders too
     if isinstance(ref, Path):
         return ref.name, expand_user(ref)
+    if not isinstance(ref, str):
+        raise TypeError(f"the model must be a folder path or a model name, not {type(ref).__name__}")
     ref = ref.strip()
     if not ref:
         raise ModelError("No model given: pass a model folder or a name such as gpt2.")

@@ -185,3 +185,24 @@ def test_whatever_a_crash_left_in_the_partial_folder_does_not_stop_the_next_down
     folder = download_model(plan)
     assert (folder / WEIGHTS).read_bytes() == hub.files(REPO)[WEIGHTS].data
     assert not (tmp_path / "elsewhere").exists() or list((tmp_path / "elsewhere").iterdir()) == []
+
+
+def test_load_model_takes_a_folder_as_bytes_or_any_path_object(tiny_model_dir):
+    import os
+
+    from gpt2_studio.core.loading import resolve_model
+
+    class Where:
+        def __fspath__(self) -> str:
+            return str(tiny_model_dir)
+
+    assert resolve_model(os.fsencode(tiny_model_dir))[1] == tiny_model_dir
+    assert resolve_model(Where())[1] == tiny_model_dir
+
+
+@pytest.mark.parametrize("ref", [None, 123, ["gpt2"]])
+def test_load_model_with_something_that_is_no_model_says_so(ref):
+    from gpt2_studio.core.loading import load_model
+
+    with pytest.raises(TypeError, match="the model must be a folder path or a model name"):
+        load_model(ref)
