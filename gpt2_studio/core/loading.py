@@ -212,10 +212,11 @@ def quiet_transformers() -> Iterator[None]:
             hf_logging.enable_progress_bar()
 
 
-#: Files the tokenizer reads as JSON, and how large each may be (GPT-2's tokenizer.json is 1.4 MB).
+#: Files the tokenizer reads as JSON, and how large each may be (GPT-2's tokenizer.json is 1.4 MB, its
+#: vocab.json 1 MB): ten times GPT-2's, so a hostile file costs at most a second or two to refuse.
 TOKENIZER_JSON_LIMITS = {
-    "tokenizer.json": 64 * 1024 * 1024,
-    "vocab.json": 32 * 1024 * 1024,
+    "tokenizer.json": 16 * 1024 * 1024,
+    "vocab.json": 16 * 1024 * 1024,
     "tokenizer_config.json": 4 * 1024 * 1024,
     "special_tokens_map.json": 1024 * 1024,
     "added_tokens.json": 16 * 1024 * 1024,

@@ -206,3 +206,40 @@ def test_load_model_with_something_that_is_no_model_says_so(ref):
 
     with pytest.raises(TypeError, match="the model must be a folder path or a model name"):
         load_model(ref)
+
+
+_ESCAPED_QUOTES = b'{"a": "' + b'\\"' * 500_000  # an unterminated string of escaped quotes: 1 MB
+
+
+@pytest.mark.parametrize(
+    ("name", "body"),
+    [
+        ("config.json", _ESCAPED_QUOTES[: 1024 * 1024 - 8]),
+        ("tokenizer.json", _ESCAPED_QUOTES * 15),
+        ("tokenizer.json", b'"' * (16 * 1024 * 1024)),
+        ("tokenizer.json", b"[]" * (8 * 1024 * 1024)),
+        ("tokenizer_config.json", b'["' + b'\\"' * 1_000_000),
+    ],
+)
+def test_json_that_is_slow_to_scan_is_refused_quickly(tiny_copy, name, body):
+    """Each quote of `"\\"\\"…` used to rescan the rest of the file: minutes for 100 KB."""
+    from gpt2_studio.core.errors import ModelError
+    from gpt2_studio.core.loading import load_model
+
+    (tiny_copy / name).write_bytes(body)
+    started = time.monotonic()
+    with pytest.raises(ModelError, match=f"{name} is not valid JSON") as caught:
+        load_model(tiny_copy, device="cpu", precision="fp32")
+    assert time.monotonic() - started < 20
+    _one_sentence(str(caught.value))
+
+
+def test_a_depth_bomb_behind_strings_full_of_brackets_is_still_found():
+    from gpt2_studio.core.jsonio import JsonFileError, loads_bounded
+
+    assert loads_bounded(b'["[[[[", {"a": "]]]}\\"["}]', "x", max_depth=2) == ["[[[[", {"a": ']]]}"['}]
+    with pytest.raises(JsonFileError, match="nested more than 2 levels"):
+        loads_bounded(b'["\\\\", [["]"]]]', "x", max_depth=2)
+    with pytest.raises(JsonFileError, match="nested more than 64 levels"):
+        loads_bounded(b'"\\"\\"", ' + b"[" * 65, "x")
+    assert loads_bounded(b"[" * 64 + b"]" * 64, "x") is not None
