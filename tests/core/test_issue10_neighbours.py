@@ -243,3 +243,16 @@ def test_a_depth_bomb_behind_strings_full_of_brackets_is_still_found():
     with pytest.raises(JsonFileError, match="nested more than 64 levels"):
         loads_bounded(b'"\\"\\"", ' + b"[" * 65, "x")
     assert loads_bounded(b"[" * 64 + b"]" * 64, "x") is not None
+
+
+def test_a_preset_file_that_is_slow_to_scan_does_not_hold_up_start_up():
+    from gpt2_studio.core.presets import load_presets, user_presets_dir
+
+    folder = user_presets_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "bomb.json").write_bytes(b'{"name": "' + b'\\"' * 1_000_000)
+    started = time.monotonic()
+    presets, problems = load_presets()
+    assert time.monotonic() - started < 20
+    assert presets  # the built-in ones
+    assert any("bomb.json" in problem for problem in problems)
