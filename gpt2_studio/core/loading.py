@@ -242,7 +242,8 @@ def _check_side_files(info: CheckpointInfo) -> None:
         if not isinstance(value, dict):
             raise ModelError(f"Model folder {shown_path(folder)}: {name} is not a JSON object.")
     merges = folder / "merges.txt"
-    if os.path.lexists(merges) and merges.stat().st_size > MERGES_MAX_BYTES:
+    # A merges.txt that is no regular file is unused: without tokenizer.json the folder check refused it.
+    if file_problem(merges) is None and merges.stat().st_size > MERGES_MAX_BYTES:
         raise ModelError(
             f"Model folder {shown_path(folder)}: merges.txt is larger than {MERGES_MAX_BYTES:,} bytes, "
             "far more than a GPT-2 tokenizer needs."

@@ -256,3 +256,19 @@ def test_a_preset_file_that_is_slow_to_scan_does_not_hold_up_start_up():
     assert time.monotonic() - started < 20
     assert presets  # the built-in ones
     assert any("bomb.json" in problem for problem in problems)
+
+
+@pytest.mark.parametrize("kind", ["dangling", "loop"])
+def test_an_unused_merges_txt_that_is_a_bad_link_does_not_stop_loading(tiny_copy, kind):
+    """tokenizer.json is what the tokenizer reads; without it the folder check names the link's problem."""
+    from gpt2_studio.core.errors import ModelError
+    from gpt2_studio.core.loading import load_model
+
+    merges = tiny_copy / "merges.txt"
+    merges.unlink()
+    merges.symlink_to(tiny_copy / "nowhere" if kind == "dangling" else merges)
+    assert load_model(tiny_copy, device="cpu", precision="fp32").tokenizer is not None
+    (tiny_copy / "tokenizer.json").unlink()
+    problem = "is a broken symbolic link" if kind == "dangling" else "loops back on itself"
+    with pytest.raises(ModelError, match=f"merges.txt .*{problem}"):
+        load_model(tiny_copy, device="cpu", precision="fp32")
