@@ -19,7 +19,12 @@ def _keep_torch_caches_out_of_tmp() -> None:
     if not os.environ.get("TORCHINDUCTOR_CACHE_DIR"):
         from gpt2_studio import paths
 
-        os.environ["TORCHINDUCTOR_CACHE_DIR"] = str(paths.cache_dir() / "torch")
+        folder = paths.cache_dir() / "torch"
+        try:  # torch creates it at import and fails there if it cannot: then leave torch its default
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError:
+            return
+        os.environ["TORCHINDUCTOR_CACHE_DIR"] = str(folder)
 
 
 def _split_global_flags(args: list[str]) -> tuple[bool, list[str]]:
@@ -30,6 +35,27 @@ def _split_global_flags(args: list[str]) -> tuple[bool, list[str]]:
     while index < len(args) and args[index] in GLOBAL_FLAGS:
         index += 1
     return index > 0, args[index:]
+
+
+def _editor_refusal(rest: list[str]) -> tuple[str, int] | None:
+    """(one line, status) when the editor cannot or should not open: a mistyped command, no display."""
+    import difflib
+
+    from gpt2_studio.cli.main import COMMANDS
+
+    word = rest[0] if rest else ""
+    if word and not word.startswith("-") and not os.path.lexists(word):
+        close = difflib.get_close_matches(word, COMMANDS, n=1, cutoff=0.7)
+        if close:
+            return f"unknown command {word!r}; did you mean `gpt2-studio {close[0]}`? (see --help)", 2
+    no_display = not any(os.environ.get(name) for name in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"))
+    if sys.platform.startswith("linux") and no_display:
+        return (
+            "no display to open the editor on (DISPLAY and WAYLAND_DISPLAY are not set); "
+            "run it in a desktop session, or use a command such as `gpt2-studio generate` (see --help)",
+            1,
+        )
+    return None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -48,6 +74,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     verbose, rest = _split_global_flags(args)
     if rest[:1] and (rest[0] in COMMANDS or rest[0] in CLI_WORDS):
         return run_cli(args)
+    refusal = _editor_refusal(rest)
+    if refusal is not None:
+        print(f"gpt2-studio: error: {refusal[0]}.", file=sys.stderr)
+        return refusal[1]
     if verbose:  # the editor's own logging set-up then keeps this level
         logging.basicConfig(level=logging.INFO, format="%(levelname)s: %(message)s")
     from gpt2_studio.gui.launch import launch

@@ -258,11 +258,20 @@ class HubStandIn:
             self._failures[(path_substring, method)] = _Fault(status, times)
 
     def answer_raw(
-        self, path_substring: str, body: bytes, *, status: int = 200, times: int | None = None
+        self,
+        path_substring: str,
+        body: bytes,
+        *,
+        status: int = 200,
+        times: int | None = None,
+        headers: dict[str, str] | None = None,
     ) -> None:
-        """Answer requests whose path contains path_substring with this body (JSON content type)."""
+        """Answer requests whose path contains path_substring with this body (JSON content type).
+
+        ``headers`` are sent too (a ``Location`` for a redirect, a ``Retry-After``).
+        """
         with self._lock:
-            self._raw[path_substring] = _Fault((status, body), times)
+            self._raw[path_substring] = _Fault((status, body, headers or {}), times)
 
     def omit_content_length(self, filename: str, times: int | None = None) -> None:
         """GETs of filename send no Content-Length: the body ends when the connection closes."""
@@ -420,7 +429,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             raw = next((key for key in list(hub._raw) if key in path), None)
             answer = hub._take(hub._raw, raw) if raw is not None else None
             if answer is not None:
-                self._reply(answer[0], answer[1], {}, "application/json; charset=utf-8")
+                self._reply(answer[0], answer[1], answer[2], "application/json; charset=utf-8")
             elif status is not None:
                 self._error(status, f"Stand-in failure {status}")
             elif path.startswith("/api/models/"):

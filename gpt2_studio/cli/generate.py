@@ -125,14 +125,14 @@ def _render_preset(
 
 def _download_hint(ref: str) -> str | None:
     """The download command for a model reference that names a model rather than a folder, else None."""
-    from pathlib import Path
 
     from gpt2_studio.core.models.catalog import find_catalog_model
+    from gpt2_studio.core.models.checkpoint import expand_user
     from gpt2_studio.core.models.downloads import resolve_repo
 
     name = ref.strip()
     entry = find_catalog_model(name)
-    if entry is None and (not _REPO_ID.fullmatch(name) or Path(name).expanduser().exists()):
+    if entry is None and (not _REPO_ID.fullmatch(name) or expand_user(name).exists()):
         return None
     try:
         resolve_repo(name)  # the same check `models download` makes
@@ -187,8 +187,12 @@ def run_generate(args: argparse.Namespace, stdout: TextIO, stdin: TextIO | None)
     """Load the model, generate, print."""
     from gpt2_studio.core.generation.engine import Engine, TextDelta
 
+    if args.input is not None and args.preset is None:
+        raise SettingsError("--input answers a preset's question, so it needs --preset NAME.")
     preset = (
-        find_preset_or_fail(argument_text(args.preset, "--preset", normalise=False)) if args.preset else None
+        find_preset_or_fail(argument_text(args.preset, "--preset", normalise=False))
+        if args.preset is not None
+        else None
     )
     settings = settings_from_args(args, preset)
     answer = argument_text(args.input, "--input") if args.input is not None else None

@@ -84,6 +84,14 @@ def shown_path(path: Path | str) -> str:
     return os.fsencode(str(path)).decode("utf-8", "replace")
 
 
+def expand_user(path: str | Path) -> Path:
+    """``~`` and ``~user`` expanded; a path whose user does not exist stays as written (and is missing)."""
+    try:
+        return Path(path).expanduser()
+    except RuntimeError:  # "Could not determine home directory"
+        return Path(path)
+
+
 def _fail(folder: Path | str, problem: str) -> ModelError:
     where = folder if isinstance(folder, str) else f"Model folder {shown_path(folder)}"
     return ModelError(f"{where}: {problem}")
@@ -347,7 +355,7 @@ def _check_folder(folder: Path) -> None:
 
 def inspect_checkpoint(folder: str | Path) -> CheckpointInfo:
     """Check that a folder holds a loadable GPT-2 checkpoint; raise ModelError saying what is wrong."""
-    folder = Path(folder).expanduser()
+    folder = expand_user(folder)
     _check_folder(folder)
     config = read_config(folder)
     files = _weight_files(folder)

@@ -97,6 +97,17 @@ class DownloadProgress:
     seconds_left: float | None
 
 
+def usable_token(token: str | None) -> str | None:
+    """A token as typed, trimmed; empty means none. Raises DownloadError for one no header can carry."""
+    token = (token or "").strip()
+    if token and not all("!" <= char <= "~" for char in token):
+        raise DownloadError(
+            "The access token holds spaces or characters a token never has; copy it again from the "
+            "Hugging Face website (Settings → Access Tokens)."
+        )
+    return token or None
+
+
 def _api(token: str | None) -> HfApi:
     from huggingface_hub import HfApi
 
@@ -157,8 +168,10 @@ def _check_remote_config(repo_id: str, commit: str, token: str | None) -> None:
 def plan_download(name_or_repo: str, *, token: str | None = None, revision: str = "main") -> DownloadPlan:
     """Ask the hub what the model's files are; refuse repos that are not GPT-2 or have no safetensors."""
     name, repo_id = resolve_repo(name_or_repo)
+    token = usable_token(token)
     if hub_offline():
         raise DownloadError("Downloads are off because HF_HUB_OFFLINE is set; unset it to download.")
+    hub_endpoint()  # before huggingface_hub's import reads it
     from huggingface_hub.hf_api import RepoFile
 
     api = _api(token)
@@ -243,7 +256,7 @@ def download_model(
 ) -> Path:
     """Fetch, verify and install the planned files; return the model's folder."""
     try:
-        return _download(plan, token, progress, cancel or threading.Event())
+        return _download(plan, usable_token(token), progress, cancel or threading.Event())
     except OSError as exc:  # the models folder itself: permissions, a full disk mid-way
         raise DownloadError(
             f"Could not write the model into {paths.models_dir()}: {exc.strerror or exc}; "
@@ -260,10 +273,16 @@ def _download(
     if hub_offline():
         raise DownloadError("Downloads are off because HF_HUB_OFFLINE is set; unset it to download.")
     staging = partial_folder(plan.name)
+    if staging.is_symlink() or (staging.exists() and not staging.is_dir()):
+        staging.unlink()  # not ours to resume from
     staging.mkdir(parents=True, exist_ok=True)
     marker = staging / ".revision"
-    if not marker.is_file() or marker.read_text(encoding="utf-8").strip() != plan.revision:
-        shutil.rmtree(staging)  # a different revision was half-fetched: start over cleanly
+    try:
+        same = marker.is_file() and marker.read_bytes().strip() == plan.revision.encode()
+    except OSError:
+        same = False
+    if not same:
+        shutil.rmtree(staging)  # a different revision (or something unknown) was half-fetched: start over
         staging.mkdir(parents=True)
         marker.write_text(plan.revision, encoding="utf-8")
     kept = [f for f in plan.files if file_matches(staging / f.name, f)]
@@ -278,16 +297,23 @@ def _download(
             meter.file = remote.name
             partial = staging / (remote.name + PARTIAL_SUFFIX)
             (staging / remote.name).unlink(missing_ok=True)
-            fetch_file(
-                _file_url(plan.repo_id, remote.name, plan.revision),
-                partial,
-                remote.size,
-                headers,
-                what=remote.name,
-                repo_id=plan.repo_id,
-                on_bytes=meter.add,
-                cancel=cancel,
-            )
+            resumed = _partial_size(staging, remote) > 0
+            for _attempt in range(2 if resumed else 1):
+                fetch_file(
+                    _file_url(plan.repo_id, remote.name, plan.revision),
+                    partial,
+                    remote.size,
+                    headers,
+                    what=remote.name,
+                    repo_id=plan.repo_id,
+                    on_bytes=meter.add,
+                    cancel=cancel,
+                )
+                if file_matches(partial, remote):
+                    break
+                # The saved part may be of an older file (the repo changed since): once more from byte 0.
+                meter.add(-partial.stat().st_size)
+                partial.unlink(missing_ok=True)
             if not file_matches(partial, remote):
                 partial.unlink(missing_ok=True)
                 raise DownloadError(

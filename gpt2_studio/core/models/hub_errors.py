@@ -24,8 +24,24 @@ class DownloadCancelled(DownloadError):
 
 
 def hub_endpoint() -> str | None:
-    """HF_ENDPOINT (a mirror), read now rather than when huggingface_hub was imported."""
-    return os.environ.get("HF_ENDPOINT") or None
+    """HF_ENDPOINT (a mirror), read now rather than when huggingface_hub was imported.
+
+    Raises DownloadError when it is not an http(s) address (huggingface_hub would fail at import).
+    """
+    from urllib.parse import urlsplit
+
+    value = os.environ.get("HF_ENDPOINT") or None
+    try:
+        parts = urlsplit(value) if value else None
+        usable = parts is None or (parts.scheme in ("http", "https") and bool(parts.hostname))
+    except ValueError:
+        usable = False
+    if not usable:
+        raise DownloadError(
+            f"HF_ENDPOINT is set to {(value or '')[:200]!r}, which is not an http or https address; "
+            "correct it or unset it to use the Hugging Face Hub."
+        )
+    return value
 
 
 def hub_offline() -> bool:

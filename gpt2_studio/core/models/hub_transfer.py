@@ -146,6 +146,10 @@ def _open(url: str, headers: dict[str, str], what: str, repo_id: str) -> Iterato
     except _LocalError as exc:
         raise exc.error from None
     except Exception as exc:
+        if type(exc).__name__ == "TooManyRedirects":  # httpx: a server misconfiguration, not the network
+            raise TransferError(
+                f"The hub sent the request for {what} round in a loop of redirects; try again later."
+            ) from exc
         if not _network_error(exc):
             raise
         raise ConnectionLost(
@@ -254,6 +258,8 @@ def _fetch_rest(
     if offset:
         request["Range"] = f"bytes={offset}-"
     with _open(url, request, what, repo_id) as response:
+        if response.status_code == 416 and not offset:  # nothing was asked to resume: a plain error
+            raise TransferError(answer_sentence(416, what, repo_id))
         if response.status_code == 416:  # the saved part no longer fits the file: start over
             partial.unlink(missing_ok=True)
             raise ConnectionLost(f"The hub could not resume {what}; it is fetched again from the start.")

@@ -18,7 +18,13 @@ from gpt2_studio import paths
 from gpt2_studio.core.errors import ModelError, SettingsError
 from gpt2_studio.core.jsonio import JsonFileError, read_json_file
 from gpt2_studio.core.models.catalog import find_catalog_model
-from gpt2_studio.core.models.checkpoint import CheckpointInfo, file_problem, inspect_checkpoint, shown_path
+from gpt2_studio.core.models.checkpoint import (
+    CheckpointInfo,
+    expand_user,
+    file_problem,
+    inspect_checkpoint,
+    shown_path,
+)
 
 log = logging.getLogger(__name__)
 
@@ -97,12 +103,16 @@ def resolve_model(ref: str | Path) -> tuple[str, Path]:
     A name counts as on this computer only when its folder validates (config, weights and tokenizer):
     a half-finished download in the models folder or the Hugging Face cache is reported, not returned.
     """
+    if isinstance(ref, bytes | os.PathLike) and not isinstance(ref, Path):
+        ref = Path(os.fsdecode(ref))  # os.fsencode'd paths and other path objects are folders too
     if isinstance(ref, Path):
-        return ref.name, ref.expanduser()
+        return ref.name, expand_user(ref)
+    if not isinstance(ref, str):
+        raise TypeError(f"the model must be a folder path or a model name, not {type(ref).__name__}")
     ref = ref.strip()
     if not ref:
         raise ModelError("No model given: pass a model folder or a name such as gpt2.")
-    as_path = Path(ref).expanduser()
+    as_path = expand_user(ref)
     if as_path.is_dir() or _is_path_like(ref):
         return as_path.name or ref, as_path
     entry = find_catalog_model(ref)
@@ -202,10 +212,11 @@ def quiet_transformers() -> Iterator[None]:
             hf_logging.enable_progress_bar()
 
 
-#: Files the tokenizer reads as JSON, and how large each may be (GPT-2's tokenizer.json is 1.4 MB).
+#: Files the tokenizer reads as JSON, and how large each may be (GPT-2's tokenizer.json is 1.4 MB, its
+#: vocab.json 1 MB): ten times GPT-2's, so a hostile file costs at most a second or two to refuse.
 TOKENIZER_JSON_LIMITS = {
-    "tokenizer.json": 64 * 1024 * 1024,
-    "vocab.json": 32 * 1024 * 1024,
+    "tokenizer.json": 16 * 1024 * 1024,
+    "vocab.json": 16 * 1024 * 1024,
     "tokenizer_config.json": 4 * 1024 * 1024,
     "special_tokens_map.json": 1024 * 1024,
     "added_tokens.json": 16 * 1024 * 1024,
@@ -231,7 +242,8 @@ def _check_side_files(info: CheckpointInfo) -> None:
         if not isinstance(value, dict):
             raise ModelError(f"Model folder {shown_path(folder)}: {name} is not a JSON object.")
     merges = folder / "merges.txt"
-    if os.path.lexists(merges) and merges.stat().st_size > MERGES_MAX_BYTES:
+    # A merges.txt that is no regular file is unused: without tokenizer.json the folder check refused it.
+    if file_problem(merges) is None and merges.stat().st_size > MERGES_MAX_BYTES:
         raise ModelError(
             f"Model folder {shown_path(folder)}: merges.txt is larger than {MERGES_MAX_BYTES:,} bytes, "
             "far more than a GPT-2 tokenizer needs."
@@ -302,6 +314,25 @@ def check_finite(model: Any, folder: Path, precision: str = "fp32") -> None:
         )
 
 
+def check_output_finite(model: Any, folder: Path, vocab_size: int) -> None:
+    """Refuse finite weights so large that the model's output overflows (one forward pass of 8 tokens).
+
+    Raises ModelError; without it such a model gives an empty or garbage suggestion every time.
+    """
+    import torch
+
+    device = next(model.parameters()).device
+    ids = torch.arange(min(8, vocab_size), device=device).unsqueeze(0)
+    with torch.inference_mode():
+        logits = model(input_ids=ids).logits
+    if not bool(torch.isfinite(logits).all()):
+        raise ModelError(
+            f"Model folder {shown_path(folder)}: the model's output is NaN or infinite even on a short "
+            "text (some weights are far too large), so it cannot produce text; the file is damaged or "
+            "came from a training run that diverged."
+        )
+
+
 def _load_weights(info: CheckpointInfo, device: str, precision: str, free_vram: int | None = None) -> Any:
     import torch
     from transformers import GPT2LMHeadModel
@@ -328,6 +359,8 @@ def _load_weights(info: CheckpointInfo, device: str, precision: str, free_vram: 
     if device == "cuda":
         # transformers wraps to() so that its stub takes the model as the first argument.
         model.to(device)  # type: ignore[arg-type]
+    if device != "split":  # accelerate's hooks place inputs for a split model; not worth a probe there
+        check_output_finite(model, info.folder, info.vocab_size)
     return model
 
 

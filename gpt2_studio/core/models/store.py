@@ -52,7 +52,12 @@ class InstalledModel:
 def models_root() -> Path:
     """The models folder (created on demand)."""
     root = paths.models_dir()
-    root.mkdir(parents=True, exist_ok=True)
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ModelError(
+            f"Cannot create the models folder {shown_path(root)}: {exc.strerror or exc}."
+        ) from None
     return root
 
 
@@ -91,6 +96,16 @@ def write_manifest(folder: Path, **fields: object) -> None:
     (folder / MANIFEST_FILE).write_text(json.dumps(data, indent=2), encoding="utf-8")
 
 
+def _printable(text: str) -> str:
+    """Text on one line: control characters (a newline in a folder name) become escapes such as ``\\n``."""
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
+
+
+def listed_name(folder: Path) -> str:
+    """The name a models-folder entry is listed (and can be removed) under: printable, one line."""
+    return _printable(shown_path(folder.name))
+
+
 def _describe(folder: Path) -> InstalledModel:
     try:
         inspect_checkpoint(folder)
@@ -100,7 +115,9 @@ def _describe(folder: Path) -> InstalledModel:
     manifest = read_manifest(folder)
     source = manifest.get("repo_id") or manifest.get("imported_from") or "copied in by hand"
     source = source if isinstance(source, str) else "copied in by hand"
-    return InstalledModel(shown_path(folder.name), folder, folder_size(folder), source[:500], problem)
+    return InstalledModel(
+        listed_name(folder), folder, folder_size(folder), _printable(source[:500]), _printable(problem)
+    )
 
 
 def list_installed(*, include_damaged: bool = False) -> list[InstalledModel]:
@@ -127,9 +144,29 @@ def list_installed(*, include_damaged: bool = False) -> list[InstalledModel]:
 
 
 def installed_folder(name: str) -> Path | None:
-    """The folder of a model in the models folder, whole or damaged, or None."""
-    folder = paths.models_dir() / check_model_name(name)
+    """The folder of a model in the models folder, whole or damaged, or None.
+
+    ``name`` is a model name, or a folder's name as :func:`list_installed` shows it: folders copied in
+    by hand may have any name (spaces, emoji, bytes that are not UTF-8) and must still be removable.
+    """
+    root = paths.models_dir()
+    if not _NAME.fullmatch(name):
+        with contextlib.suppress(OSError):
+            for entry in root.iterdir():
+                if (
+                    not entry.name.startswith(".")
+                    and name in (listed_name(entry), entry.name)
+                    and entry.is_dir()
+                ):
+                    return entry
+    folder = root / check_model_name(name)
     return folder if folder.is_dir() else None
+
+
+def name_from_folder(folder: Path) -> str:
+    """A model name made from a folder's name ("my model 🙂" → "my-model"), for imports without one."""
+    name = re.sub(r"[^A-Za-z0-9._-]+", "-", shown_path(folder.name)).strip("-._")[:100].strip("-._")
+    return name or "model"
 
 
 def partial_folder(name: str) -> Path:
@@ -158,7 +195,7 @@ def import_checkpoint(source: str | Path, name: str | None = None) -> InstalledM
     the config and tokenizer files are copied.
     """
     info: CheckpointInfo = inspect_checkpoint(source)
-    name = check_model_name(name or info.folder.resolve().name)
+    name = check_model_name(name) if name else name_from_folder(info.folder.resolve())
     if installed_folder(name) is not None:
         raise ModelError(
             f"A model named {name!r} is already installed; choose another name or remove it first."
@@ -192,7 +229,7 @@ def remove_model(name: str) -> None:
     folder = installed_folder(name)
     if folder is None:
         raise ModelError(f"No model named {name!r} is installed in {paths.models_dir()}.")
-    trash = folder.with_name(f".removing-{name}-{os.getpid()}")
+    trash = folder.with_name(f".removing-{os.getpid()}-{time.monotonic_ns()}")
     try:
         folder.rename(trash)  # gone from the list at once, even if deleting the files takes a while
     except OSError as exc:

@@ -27,12 +27,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gpt2_studio import paths
 from gpt2_studio.core.errors import StudioError
 from gpt2_studio.core.models.catalog import find_catalog_model
 from gpt2_studio.core.models.memory import format_bytes, free_ram_bytes, free_vram_bytes
 from gpt2_studio.core.models.store import (
     import_checkpoint,
-    models_root,
     remove_model,
 )
 from gpt2_studio.gui.models.download_dialog import DownloadDialog
@@ -152,7 +152,7 @@ class ModelManagerDialog(QDialog):
             fill_row(self.table, index, row, free_ram, free_vram, warning)
         gpu = "no CUDA GPU" if free_vram is None else f"{format_bytes(free_vram)} free on the GPU"
         summary = (
-            f"This computer: {format_bytes(free_ram)} of memory free · {gpu} · models in {models_root()}"
+            f"This computer: {format_bytes(free_ram)} of memory free · {gpu} · models in {paths.models_dir()}"
         )
         if self.current and not any(row.current for row in self.rows):
             summary += f"\nIn use: {self.current} (not in the models folder)"
@@ -231,7 +231,7 @@ class ModelManagerDialog(QDialog):
     def folder_url(self, name: str | None) -> QUrl:
         """The folder Open Folder shows: the model's own, or the models folder when it is not here."""
         row = self.row(name or "")
-        folder = row.folder if row is not None and row.folder is not None else models_root()
+        folder = row.folder if row is not None and row.folder is not None else paths.models_dir()
         return QUrl.fromLocalFile(str(folder))
 
     def open_folder(self) -> None:

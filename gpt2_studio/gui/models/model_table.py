@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QTableWidget, QTableWidgetItem
 
 from gpt2_studio.core.errors import StudioError
 from gpt2_studio.core.models.catalog import CATALOG, CatalogModel, find_catalog_model
-from gpt2_studio.core.models.checkpoint import shown_path
+from gpt2_studio.core.models.checkpoint import expand_user, shown_path
 from gpt2_studio.core.models.memory import format_bytes
 from gpt2_studio.core.models.store import InstalledModel, list_installed
 
@@ -65,8 +65,8 @@ def _is_current(current: str | None, name: str, folder: Path | None) -> bool:
     if folder is None:
         return False
     try:
-        return Path(current).expanduser().resolve() == folder.resolve()
-    except OSError:
+        return expand_user(current).resolve() == folder.resolve()
+    except (OSError, RuntimeError):  # RuntimeError: a symbolic-link loop
         return False
 
 
