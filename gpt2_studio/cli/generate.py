@@ -143,7 +143,8 @@ def _download_hint(ref: str) -> str | None:
 
 def _load(args: argparse.Namespace) -> LoadedModel:
     from gpt2_studio import paths
-    from gpt2_studio.core.models.loading import load_model, resolve_model
+    from gpt2_studio.core.models.loading import load_model
+    from gpt2_studio.core.models.resolve import resolve_model
 
     try:
         resolve_model(args.model)

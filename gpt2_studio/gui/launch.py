@@ -57,7 +57,7 @@ def start_model(window: MainWindow, model_ref: str) -> None:
     """Load the model; when it is not on this computer (or not complete), say so and offer the manager."""
     from gpt2_studio.core.errors import ModelError
     from gpt2_studio.core.models.checkpoint import inspect_checkpoint
-    from gpt2_studio.core.models.loading import resolve_model
+    from gpt2_studio.core.models.resolve import resolve_model
     from gpt2_studio.gui.models.banner import nothing_installed
 
     try:

@@ -31,7 +31,8 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QPlainTextEdit, QWidget
 
-from gpt2_studio.gui.editor.document_text import exact_insertable, exact_selected_text
+from gpt2_studio.gui.editor.document_text import exact_selected_text
+from gpt2_studio.gui.editor.insertion import insert_as_undo_step, model_text
 
 _NEXT_WORD = re.compile(r"\s*\S+")
 _MODIFIER_KEYS = {
@@ -43,36 +44,11 @@ _MODIFIER_KEYS = {
     Qt.Key.Key_Super_L,
     Qt.Key.Key_Super_R,
 }
-REPLACEMENT_CHARACTER = "\ufffd"
-_SEAL = "\u200b"  # see insert_as_undo_step
 # Laying out a block takes time in proportion to its length (~40 ms for 100,000 characters here). Where
 # it takes longer than this, streamed text is laid out at most every two layout-times, so a very long
 # paragraph cannot keep the GUI thread busy for the whole suggestion.
 SYNC_LAYOUT_SECONDS = 0.01
 GHOST_OPACITY = 0.45  # share of the text colour in the ghost's colour; the rest is the background
-
-
-def model_text(text: str) -> str:
-    """Text from a model as the editor may show or insert it: without U+FFFD (an undecodable byte)."""
-    return text.replace(REPLACEMENT_CHARACTER, "")
-
-
-def insert_as_undo_step(cursor: QTextCursor, text: str) -> None:
-    """Insert text at cursor (replacing its selection) as one undo step that later typing cannot join.
-
-    Qt merges a typed character into the edit block just before it when both are insertions. Ending the
-    block with a removal (of a zero-width space inserted for that purpose) leaves nothing to merge into;
-    the document ends up with exactly `text`, and undo/redo put the cursor where the insertion ends.
-    """
-    if not text:
-        return
-    text = exact_insertable(cursor.document(), text)
-    cursor.beginEditBlock()
-    cursor.insertText(text + _SEAL)
-    end = cursor.position() - len(_SEAL)
-    cursor.setPosition(end, QTextCursor.MoveMode.KeepAnchor)
-    cursor.removeSelectedText()
-    cursor.endEditBlock()
 
 
 @dataclass

@@ -17,7 +17,8 @@ from PySide6.QtWidgets import (
 )
 
 from gpt2_studio.gui.editor.document_text import exact_insertable, exact_text, set_exact_text
-from gpt2_studio.gui.editor.ghost_editor import GhostTextEdit, insert_as_undo_step, model_text
+from gpt2_studio.gui.editor.ghost_editor import GhostTextEdit
+from gpt2_studio.gui.editor.insertion import insert_as_undo_step, model_text
 
 
 def insert_at_cursor(editor: GhostTextEdit, text: str) -> None:

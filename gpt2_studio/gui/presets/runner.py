@@ -21,7 +21,8 @@ from PySide6.QtGui import QTextCursor
 from gpt2_studio.core.documents.text_files import DocumentError, write_text_file
 from gpt2_studio.core.presets.templates import Preset, PresetContext, finish
 from gpt2_studio.gui.editor.document_text import exact_block_text, exact_selected_text, exact_text
-from gpt2_studio.gui.editor.ghost_editor import GhostTextEdit, insert_as_undo_step, model_text
+from gpt2_studio.gui.editor.ghost_editor import GhostTextEdit
+from gpt2_studio.gui.editor.insertion import insert_as_undo_step, model_text
 from gpt2_studio.gui.editor.suggestions import text_before_cursor
 from gpt2_studio.gui.models.worker import GenerationRequest, ModelWorker, fit_settings, next_request_id
 from gpt2_studio.gui.presets.collaborators import DocumentPathProvider, QuestionsProvider, SuggestionState

@@ -190,7 +190,7 @@ def test_whatever_a_crash_left_in_the_partial_folder_does_not_stop_the_next_down
 def test_load_model_takes_a_folder_as_bytes_or_any_path_object(tiny_model_dir):
     import os
 
-    from gpt2_studio.core.models.loading import resolve_model
+    from gpt2_studio.core.models.resolve import resolve_model
 
     class Where:
         def __fspath__(self) -> str:

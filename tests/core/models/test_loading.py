@@ -10,7 +10,8 @@ import pytest
 
 from gpt2_studio import paths
 from gpt2_studio.core.errors import ModelError, SettingsError
-from gpt2_studio.core.models.loading import load_model, resolve_model
+from gpt2_studio.core.models.loading import load_model
+from gpt2_studio.core.models.resolve import resolve_model
 
 
 def test_load_from_a_folder(tiny_model_dir):

@@ -8,7 +8,8 @@ import pytest
 
 from gpt2_studio import paths
 from gpt2_studio.core.errors import ModelError
-from gpt2_studio.core.models.loading import load_model, resolve_model
+from gpt2_studio.core.models.loading import load_model
+from gpt2_studio.core.models.resolve import resolve_model
 from gpt2_studio.core.models.store import (
     PARTIAL_DIR,
     import_checkpoint,

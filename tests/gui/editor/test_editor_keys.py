@@ -10,7 +10,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QImage, QInputMethodEvent, QTextCursor
 from PySide6.QtWidgets import QApplication
 
-from gpt2_studio.gui.editor.ghost_editor import GhostTextEdit, insert_as_undo_step
+from gpt2_studio.gui.editor.ghost_editor import GhostTextEdit
+from gpt2_studio.gui.editor.insertion import insert_as_undo_step
 
 CTRL = Qt.KeyboardModifier.ControlModifier
 SHOTS = Path(os.environ.get("GPT2_STUDIO_SHOTS", "")) if os.environ.get("GPT2_STUDIO_SHOTS") else None

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QApplication, QInputDialog, QLineEdit
 
 from gpt2_studio.core.generation.sampling import SamplingSettings
 from gpt2_studio.core.presets.templates import Preset
-from gpt2_studio.gui.editor.ghost_editor import model_text
+from gpt2_studio.gui.editor.insertion import model_text
 from gpt2_studio.gui.questions import Questions
 from tests.gui.editor.test_editor_keys import commit, compose, undo
 from tests.gui.presets.test_presets_gui import TEXT, add_user_preset, click, put_cursor, start_with, wait_done

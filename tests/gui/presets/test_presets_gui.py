@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QApplication
 from gpt2_studio.core.generation.sampling import SamplingSettings
 from gpt2_studio.core.presets.storage import builtin_presets, save_user_preset, user_presets_dir
 from gpt2_studio.core.presets.templates import Preset, find_preset, finish
-from gpt2_studio.gui.editor.ghost_editor import model_text
+from gpt2_studio.gui.editor.insertion import model_text
 from gpt2_studio.gui.presets.runner import sample_separator
 
 TEXT = "The quick brown fox jumps over the lazy dog.\nWhat is the capital of Italy?\nThe end of the story."
