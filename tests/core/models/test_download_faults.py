@@ -19,18 +19,11 @@ import pytest
 from gpt2_studio.core.models.downloads import DownloadError, download_model, plan_download
 from gpt2_studio.core.models.store import PARTIAL_DIR, installed_folder, list_installed, models_root
 from gpt2_studio.core.models.tiny_checkpoint import build_tiny_checkpoint
+from tests.core.models.conftest import REPO
 from tests.hub_stand_in import serve_tiny_gpt2
 
-REPO = "openai-community/gpt2"
 WEIGHTS = "model.safetensors"
 
-
-@pytest.fixture
-def hub(hub_stand_in, tmp_path, monkeypatch):
-    """The stand-in serving the tiny GPT-2 as openai-community/gpt2, with HF_ENDPOINT pointing at it."""
-    serve_tiny_gpt2(hub_stand_in, tmp_path, REPO)
-    monkeypatch.setenv("HF_ENDPOINT", hub_stand_in.url)
-    return hub_stand_in
 
 
 @pytest.fixture(scope="module")
