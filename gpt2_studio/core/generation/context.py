@@ -48,3 +48,26 @@ def fit_prompt(text: str, tokenize: Callable[[str], list[int]], budget: int) -> 
         ids = ids[drop:]
         trimmed = True
     return FittedPrompt(ids=ids, trimmed=trimmed)
+
+
+@dataclass(frozen=True)
+class Prompt:
+    """The text before the cursor with the writer's context for it (KoboldAI's and NovelAI's tools).
+
+    memory: always at the top of the prompt (characters, setting, facts). authors_note: inserted as a
+    line of its own before the authors_note_depth-th line counted back from the cursor (1: before the
+    cursor's own line). Both count against the window; the text is fitted into what remains, its end kept.
+    """
+
+    text: str
+    memory: str = ""
+    authors_note: str = ""
+    authors_note_depth: int = 3
+
+
+def fit_context(prompt: str | Prompt, tokenize: Callable[[str], list[int]], budget: int) -> FittedPrompt:
+    """Token ids of a plain text or a Prompt that fit in `budget` tokens (see fit_prompt)."""
+    if isinstance(prompt, str):
+        return fit_prompt(prompt, tokenize, budget)
+    # TODO(issue 11): Memory and Author's note placement; until then only the text is used.
+    return fit_prompt(prompt.text, tokenize, budget)

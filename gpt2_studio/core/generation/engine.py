@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import torch
 
 from gpt2_studio.core.errors import GenerationError, SettingsError
-from gpt2_studio.core.generation.context import fit_prompt
+from gpt2_studio.core.generation.context import Prompt, fit_context
 from gpt2_studio.core.generation.logits import pick_next_tokens
 from gpt2_studio.core.generation.plain_text import PlainTokenizer
 from gpt2_studio.core.generation.prefix_cache import PrefixCache
@@ -151,7 +151,7 @@ class Engine:
     # -- generation -----------------------------------------------------------------------------
     def complete(
         self,
-        prompt: str,
+        prompt: str | Prompt,
         settings: SamplingSettings | None = None,
         *,
         on_text: Callable[[TextDelta], None] | None = None,
@@ -176,7 +176,7 @@ class Engine:
                 stream.close()
 
     def stream(
-        self, prompt: str, settings: SamplingSettings | None = None, *, cancel: threading.Event | None = None
+        self, prompt: str | Prompt, settings: SamplingSettings | None = None, *, cancel: threading.Event | None = None
     ) -> Generator[TextDelta, None, Completion]:
         """Yield TextDelta pieces as tokens arrive; the generator's return value is the Completion.
 
@@ -189,7 +189,7 @@ class Engine:
         return self._run(prompt, settings, budget, _Request(cancel or threading.Event()))
 
     def _run(
-        self, prompt: str, settings: SamplingSettings, budget: int, request: _Request
+        self, prompt: str | Prompt, settings: SamplingSettings, budget: int, request: _Request
     ) -> Generator[TextDelta, None, Completion]:
         steps = self._generate(prompt, settings, budget, request)
         try:
@@ -248,7 +248,7 @@ class Engine:
 
     @torch.inference_mode()
     def _generate(
-        self, prompt: str, settings: SamplingSettings, budget: int, request: _Request
+        self, prompt: str | Prompt, settings: SamplingSettings, budget: int, request: _Request
     ) -> Generator[list[TextDelta], None, Completion]:
         """The request, one token step per next(); each step runs with the engine's lock held.
 
@@ -258,7 +258,7 @@ class Engine:
         started = time.perf_counter()
         runner = self._runner
         eos = self.model.eos_token_id
-        fitted = fit_prompt(prompt, self.tokenize, budget)
+        fitted = fit_context(prompt, self.tokenize, budget)
         ids = fitted.ids or [eos]  # an empty prompt starts from <|endoftext|>, as GPT-2 was trained
         seed = settings.seed if settings.seed is not None else random.SystemRandom().randrange(2**63)
         n = settings.num_alternatives

@@ -15,6 +15,8 @@ from gpt2_studio.core.generation.sampling_fields import (
     MAX_SEED,
     MAX_TEMPERATURE,
     SAMPLING_FIELDS,
+    STOP_AT_CHOICES,
+    STOP_AT_TOKENS,
     SamplingField,
 )
 
@@ -75,6 +77,11 @@ class SamplingSettings:
     temperature 0 (or anything below 1e-4) means greedy decoding (always the most likely token); top_k 0
     and top_p 1.0 turn
     those filters off; repetition_penalty 1.0 is off (CTRL-style, >1 discourages repeats).
+
+    token_healing: regenerate the prompt's last, possibly partial, token(s) under a constraint and return
+    only the text after the prompt (off by default, so that greedy output equals transformers'). stop_at:
+    where each continuation ends ("tokens", "word", "sentence", "line", "paragraph"); see
+    sampling_fields.STOP_AT_HELP.
     """
 
     temperature: float = 0.7
@@ -85,6 +92,8 @@ class SamplingSettings:
     num_alternatives: int = 1
     seed: int | None = None
     stop_strings: tuple[str, ...] = field(default_factory=tuple)
+    token_healing: bool = False
+    stop_at: str = STOP_AT_TOKENS
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__  # frozen: normalise types in place once
@@ -103,6 +112,10 @@ class SamplingSettings:
             if not isinstance(stop, str) or not stop:
                 raise SettingsError(f"each stop string must be non-empty text, not {stop!r}.")
         set_(self, "stop_strings", stops)
+        if not isinstance(self.token_healing, bool):
+            raise SettingsError(f"token_healing must be true or false, not {self.token_healing!r}.")
+        if self.stop_at not in STOP_AT_CHOICES:
+            raise SettingsError(f"stop_at must be one of {', '.join(STOP_AT_CHOICES)}, not {self.stop_at!r}.")
 
     @property
     def greedy(self) -> bool:

@@ -163,3 +163,31 @@ SAMPLING_FIELDS: tuple[SamplingField, ...] = (
 
 #: The fields by SamplingSettings name.
 FIELDS: dict[str, SamplingField] = {field.name: field for field in SAMPLING_FIELDS}
+
+
+# -- the two non-numeric settings: token healing (on/off) and where a suggestion ends ----------------
+
+#: Where a continuation ends, as writers think of it; max_new_tokens still caps each one.
+STOP_AT_TOKENS = "tokens"
+STOP_AT_CHOICES: dict[str, str] = {
+    "word": "A word",
+    "sentence": "Rest of the sentence",
+    "line": "Rest of the line",
+    "paragraph": "Rest of the paragraph",
+    STOP_AT_TOKENS: "Max length in tokens",
+}
+STOP_AT_LABEL = "Suggest"
+STOP_AT_FLAG = "--stop-at"
+STOP_AT_HELP = (
+    "Where a continuation ends: after one word, at the end of the sentence (after . ! or ? followed by "
+    "a space), at the end of the line, at a blank line (paragraph), or only at the max length. The "
+    "engine stops as soon as the end is reached; max length still caps it."
+)
+
+TOKEN_HEALING_LABEL = "Token healing"
+TOKEN_HEALING_FLAG = "--token-healing"
+TOKEN_HEALING_HELP = (
+    "Heal the prompt's last token: a half-typed word or a trailing space is handed back to the model, "
+    "which must regenerate it first, so that \"…is Par\" continues \"is\" (Paris), not \" Paris\". "
+    "Only the text after yours is returned."
+)
