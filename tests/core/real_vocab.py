@@ -46,3 +46,47 @@ def build_real_vocab_model(folder: Path, always: int | None = None) -> Path:
     with quiet_transformers():
         model.save_pretrained(str(folder), safe_serialization=True)
     return folder
+
+
+def build_scripted_model(folder: Path, script: dict[int, int], filler: int) -> Path:
+    """A 2-layer GPT-2 (window 128, real tokenizer) whose greedy choice depends only on the position.
+
+    script maps a position p to the token predicted after the token at p (so it lands at p + 1);
+    every other position predicts filler. Attention and MLP outputs are zeroed, so each position's
+    state is its position embedding, made huge and pointing along the chosen token's embedding; the
+    chosen tokens get orthogonal embeddings, so each wins by a wide margin whatever the prompt says.
+    """
+    import torch
+    from transformers import GPT2Config, GPT2LMHeadModel
+
+    from gpt2_studio.core.models.loading import quiet_transformers
+
+    real_tokenizer_files(folder)
+    width = 32
+    config = GPT2Config(vocab_size=50257, n_positions=128, n_embd=width, n_layer=2, n_head=2)
+    torch.manual_seed(0)
+    model = GPT2LMHeadModel(config)
+    chosen = sorted(set(script.values()) | {filler})
+    if len(chosen) > width - 1:
+        raise ValueError(f"at most {width - 1} different tokens fit in a script")
+    # Orthonormal directions with zero mean, so that layer norm keeps them as they are.
+    basis = torch.linalg.qr(torch.randn(width, width))[0]
+    basis = basis - basis.mean(dim=0, keepdim=True)
+    directions = torch.linalg.qr(basis)[0].T[: len(chosen)]
+    directions = directions - directions.mean(dim=1, keepdim=True)
+    directions = directions / directions.norm(dim=1, keepdim=True)
+    direction_of = dict(zip(chosen, directions, strict=True))
+    with torch.no_grad():
+        for block in model.transformer.h:
+            for proj in (block.attn.c_proj, block.mlp.c_proj):
+                proj.weight.zero_()
+                proj.bias.zero_()
+        model.transformer.ln_f.weight.fill_(1.0)
+        model.transformer.ln_f.bias.zero_()
+        for token, direction in direction_of.items():
+            model.transformer.wte.weight[token] = direction
+        for position in range(config.n_positions):
+            model.transformer.wpe.weight[position] = direction_of[script.get(position, filler)] * 1000
+    with quiet_transformers():
+        model.save_pretrained(str(folder), safe_serialization=True)
+    return folder

@@ -18,10 +18,13 @@ import torch
 
 from gpt2_studio.core.errors import GenerationError, SettingsError
 from gpt2_studio.core.generation.context import Prompt, fit_context
+from gpt2_studio.core.generation.endings import find_end, held_back
+from gpt2_studio.core.generation.healing import TokenHealer
 from gpt2_studio.core.generation.logits import pick_next_tokens
 from gpt2_studio.core.generation.plain_text import PlainTokenizer
 from gpt2_studio.core.generation.prefix_cache import PrefixCache
 from gpt2_studio.core.generation.sampling import SamplingSettings
+from gpt2_studio.core.generation.sampling_fields import STOP_AT_TOKENS
 from gpt2_studio.core.generation.text_stream import TokenTextStream, decode_whole, token_byte_table
 from gpt2_studio.core.models.loading import LoadedModel
 from gpt2_studio.core.models.runner import KVCache
@@ -56,6 +59,7 @@ class Completion:
     first_token_seconds: float
     total_seconds: float
     tokens_per_second: float
+    healed_tokens: int = 0  # prompt tokens token healing handed back to the model (counted in prompt_tokens)
 
     @property
     def cancelled(self) -> bool:
@@ -71,6 +75,7 @@ class Completion:
 @dataclass
 class _Row:
     stream: TokenTextStream
+    owed: bytes = b""  # prompt bytes (healed) this row must still write before its own text begins
     emitted: int = 0
     reason: str | None = None
     tokens: int = 0
@@ -118,6 +123,7 @@ class Engine:
         self._prefix = PrefixCache(self._runner, model.eos_token_id)
         self._plain = PlainTokenizer(model.tokenizer)
         self._work: KVCache | None = None
+        self._healer: TokenHealer | None = None
 
     # -- text <-> tokens ------------------------------------------------------------------------
     def tokenize(self, text: str) -> list[int]:
@@ -176,7 +182,11 @@ class Engine:
                 stream.close()
 
     def stream(
-        self, prompt: str | Prompt, settings: SamplingSettings | None = None, *, cancel: threading.Event | None = None
+        self,
+        prompt: str | Prompt,
+        settings: SamplingSettings | None = None,
+        *,
+        cancel: threading.Event | None = None,
     ) -> Generator[TextDelta, None, Completion]:
         """Yield TextDelta pieces as tokens arrive; the generator's return value is the Completion.
 
@@ -224,6 +234,14 @@ class Engine:
             request.open = False
             steps.close()  # suspended between steps, never inside one: nothing to undo
 
+    def _token_healer(self) -> TokenHealer:
+        """Built on first use (sorting the vocabulary takes a few tens of milliseconds)."""
+        if self._healer is None:
+            special = set(getattr(self.model.tokenizer, "all_special_ids", ()) or ())
+            special.add(self.model.eos_token_id)
+            self._healer = TokenHealer(self._token_bytes, special, self._runner.vocab_size)
+        return self._healer
+
     def _forget_cache(self) -> None:
         self._prefix.forget()
 
@@ -259,10 +277,19 @@ class Engine:
         runner = self._runner
         eos = self.model.eos_token_id
         fitted = fit_context(prompt, self.tokenize, budget)
-        ids = fitted.ids or [eos]  # an empty prompt starts from <|endoftext|>, as GPT-2 was trained
+        ids = fitted.ids
+        healed, tail = 0, b""
+        healer = self._token_healer() if settings.token_healing else None
+        if healer is not None and ids:
+            healed, tail = healer.healed_tail(ids)
+            ids = ids[: len(ids) - healed]
+        ids = ids or [eos]  # an empty prompt starts from <|endoftext|>, as GPT-2 was trained
         seed = settings.seed if settings.seed is not None else random.SystemRandom().randrange(2**63)
         n = settings.num_alternatives
-        rows = [_Row(TokenTextStream(self._token_bytes)) for _ in range(n)]
+        rows = [_Row(TokenTextStream(self._token_bytes), owed=tail) for _ in range(n)]
+        # The healed tokens are generated again: they get steps of their own, which the window has
+        # room for since they came out of the prompt.
+        limit = min(settings.max_new_tokens + healed, self.model.n_positions - len(ids))
 
         logits, reused = self._prefix.fill(ids, request)
         first_token_at = None
@@ -275,7 +302,7 @@ class Engine:
             if self._usable_vocab < logits.shape[-1]:  # padded vocabularies: never pick a token with no text
                 logits = logits.clone()
                 logits[:, self._usable_vocab :] = float("-inf")
-            work = self._work_cache(n, len(ids), len(ids) + settings.max_new_tokens)
+            work = self._work_cache(n, len(ids), len(ids) + limit)
             generator = torch.Generator(device=logits.device).manual_seed(seed)
             seen = None
             if settings.repetition_penalty != 1.0:
@@ -284,7 +311,8 @@ class Engine:
             rows_alive = n
             pieces: list[TextDelta] = []
             tokens = None
-            for step in range(settings.max_new_tokens):
+            masks: dict[bytes, torch.Tensor] = {}
+            for step in range(limit):
                 if pieces:
                     yield pieces
                     pieces = []
@@ -296,6 +324,8 @@ class Engine:
                     logits = runner.forward(tokens[:, None], work, start=len(ids) + step - 1)
                     if self._usable_vocab < logits.shape[-1]:
                         logits[:, self._usable_vocab :] = float("-inf")
+                if healer is not None and any(row.owed for row in rows):
+                    logits = self._heal_mask(healer, rows, logits, masks)
                 tokens = pick_next_tokens(logits, settings, generator, seen)
                 if seen is not None:
                     seen[torch.arange(n), tokens] = True
@@ -310,11 +340,15 @@ class Engine:
                         row.reason = FINISH_EOS
                     else:
                         row.tokens += 1
-                        row.text += row.stream.push(token)
+                        skip = len(row.owed)
+                        if healer is not None and row.owed:
+                            row.owed = healer.owed_after(row.owed, token)
+                        row.text += row.stream.push(token, skip=skip)
                         self._check_stops(row, settings.stop_strings)
+                        self._check_end(row, settings.stop_at)
                     if row.reason is not None:
                         rows_alive -= 1
-                    delta = self._take_delta(row, settings.stop_strings)
+                    delta = self._take_delta(row, settings.stop_strings, settings.stop_at)
                     if delta:
                         pieces.append(TextDelta(index, delta))
                 if rows_alive == 0:
@@ -326,7 +360,7 @@ class Engine:
             if row.reason in (None, FINISH_EOS, FINISH_CANCELLED):
                 row.text += row.stream.finish()
             row.reason = row.reason or FINISH_LENGTH
-            delta = self._take_delta(row, ())
+            delta = self._take_delta(row, (), STOP_AT_TOKENS)
             if delta:
                 last.append(TextDelta(index, delta))
         if last:
@@ -338,14 +372,36 @@ class Engine:
             alternatives=tuple(row.text for row in rows),
             finish_reasons=tuple(row.reason or FINISH_LENGTH for row in rows),
             seed=seed,
-            prompt_tokens=len(ids),
+            prompt_tokens=len(fitted.ids) or 1,
             reused_tokens=reused,
             new_tokens=max((row.tokens for row in rows), default=0),
             trimmed=fitted.trimmed,
             first_token_seconds=first,
             total_seconds=finished - started,
             tokens_per_second=(steps - 1) / decode_time if steps > 1 and decode_time > 0 else 0.0,
+            healed_tokens=healed,
         )
+
+    @staticmethod
+    def _heal_mask(
+        healer: TokenHealer, rows: list[_Row], logits: torch.Tensor, masks: dict[bytes, torch.Tensor]
+    ) -> torch.Tensor:
+        """Logits with every token that would not write a row's owed prompt bytes masked out."""
+        allowed = torch.ones(logits.shape, dtype=torch.bool, device=logits.device)
+        for index, row in enumerate(rows):
+            if row.owed and row.reason is None:
+                mask = masks.get(row.owed)
+                if mask is None:
+                    mask = masks[row.owed] = healer.allowed(row.owed, logits.device)
+                allowed[index, : mask.shape[0]] = mask
+        return logits.masked_fill(~allowed, float("-inf"))
+
+    @staticmethod
+    def _check_end(row: _Row, stop_at: str) -> None:
+        cut = find_end(row.text, stop_at)
+        if cut is not None:
+            row.text = row.text[:cut]
+            row.reason = FINISH_STOP
 
     @staticmethod
     def _check_stops(row: _Row, stops: tuple[str, ...]) -> None:
@@ -359,10 +415,10 @@ class Engine:
             row.reason = FINISH_STOP
 
     @staticmethod
-    def _take_delta(row: _Row, stops: tuple[str, ...]) -> str:
+    def _take_delta(row: _Row, stops: tuple[str, ...], stop_at: str) -> str:
         safe = len(row.text)
-        if row.reason is None and stops:
-            safe -= _held_back(row.text, stops)
+        if row.reason is None:
+            safe -= max(_held_back(row.text, stops) if stops else 0, held_back(row.text, stop_at))
         delta = row.text[row.emitted : safe]
         row.emitted = max(row.emitted, safe)
         return delta

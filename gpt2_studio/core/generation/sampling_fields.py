@@ -188,6 +188,6 @@ TOKEN_HEALING_LABEL = "Token healing"
 TOKEN_HEALING_FLAG = "--token-healing"
 TOKEN_HEALING_HELP = (
     "Heal the prompt's last token: a half-typed word or a trailing space is handed back to the model, "
-    "which must regenerate it first, so that \"…is Par\" continues \"is\" (Paris), not \" Paris\". "
+    'which must regenerate it first, so that "…is Par" continues "is" (Paris), not " Paris". '
     "Only the text after yours is returned."
 )

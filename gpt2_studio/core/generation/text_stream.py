@@ -58,9 +58,13 @@ class TokenTextStream:
         self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
         self.text = ""
 
-    def push(self, token_id: int) -> str:
-        """Add one token; return the newly complete text (may be empty)."""
-        piece = self._decoder.decode(self._token_bytes[token_id])
+    def push(self, token_id: int, skip: int = 0) -> str:
+        """Add one token, less its first `skip` bytes; return the newly complete text (may be empty).
+
+        skip leaves out bytes that are not new text (the prompt bytes a healed token writes again).
+        """
+        data = self._token_bytes[token_id]
+        piece = self._decoder.decode(data[skip:] if skip else data)
         self.text += piece
         return piece
 
