@@ -12,29 +12,40 @@ import random
 import threading
 import time
 from collections.abc import Callable, Generator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import torch
 
 from gpt2_studio.core.errors import GenerationError, SettingsError
+from gpt2_studio.core.generation.alternatives import (
+    FINISH_CANCELLED,
+    FINISH_EOS,
+    FINISH_LENGTH,
+    FINISH_STOP,
+    Alternative,
+    mask_to_owed_bytes,
+)
 from gpt2_studio.core.generation.context import Prompt, fit_context
-from gpt2_studio.core.generation.endings import find_end, held_back
 from gpt2_studio.core.generation.healing import TokenHealer
 from gpt2_studio.core.generation.logits import pick_next_tokens
 from gpt2_studio.core.generation.plain_text import PlainTokenizer
 from gpt2_studio.core.generation.prefix_cache import PrefixCache
 from gpt2_studio.core.generation.sampling import SamplingSettings
-from gpt2_studio.core.generation.sampling_fields import STOP_AT_TOKENS
-from gpt2_studio.core.generation.text_stream import TokenTextStream, decode_whole, token_byte_table
+from gpt2_studio.core.generation.text_stream import decode_whole, token_byte_table
 from gpt2_studio.core.models.loading import LoadedModel
 from gpt2_studio.core.models.runner import KVCache
 
 log = logging.getLogger(__name__)
 
-FINISH_EOS = "eos"
-FINISH_STOP = "stop"
-FINISH_LENGTH = "length"
-FINISH_CANCELLED = "cancelled"
+__all__ = [
+    "FINISH_CANCELLED",
+    "FINISH_EOS",
+    "FINISH_LENGTH",
+    "FINISH_STOP",
+    "Completion",
+    "Engine",
+    "TextDelta",
+]
 
 
 @dataclass(frozen=True)
@@ -72,16 +83,6 @@ class Completion:
         return self.alternatives[0]
 
 
-@dataclass
-class _Row:
-    stream: TokenTextStream
-    owed: bytes = b""  # prompt bytes (healed) this row must still write before its own text begins
-    emitted: int = 0
-    reason: str | None = None
-    tokens: int = 0
-    text: str = field(default="")
-
-
 class _Request:
     """One request's cancel flag, and whether a later request took the model from it."""
 
@@ -94,17 +95,6 @@ class _Request:
     def is_set(self) -> bool:
         """Whether the request must stop: cancelled, or another request has the model now."""
         return self.superseded or self.cancel.is_set()
-
-
-def _held_back(text: str, stops: tuple[str, ...]) -> int:
-    """How many trailing characters might be the start of a stop string."""
-    best = 0
-    for stop in stops:
-        for k in range(min(len(stop) - 1, len(text)), best, -1):
-            if text.endswith(stop[:k]):
-                best = k
-                break
-    return best
 
 
 class Engine:
@@ -286,7 +276,9 @@ class Engine:
         ids = ids or [eos]  # an empty prompt starts from <|endoftext|>, as GPT-2 was trained
         seed = settings.seed if settings.seed is not None else random.SystemRandom().randrange(2**63)
         n = settings.num_alternatives
-        rows = [_Row(TokenTextStream(self._token_bytes), owed=tail) for _ in range(n)]
+        rows = [
+            Alternative(self._token_bytes, tail, settings.stop_strings, settings.stop_at) for _ in range(n)
+        ]
         # The healed tokens are generated again: they get steps of their own, which the window has
         # room for since they came out of the prompt.
         limit = min(settings.max_new_tokens + healed, self.model.n_positions - len(ids))
@@ -325,7 +317,7 @@ class Engine:
                     if self._usable_vocab < logits.shape[-1]:
                         logits[:, self._usable_vocab :] = float("-inf")
                 if healer is not None and any(row.owed for row in rows):
-                    logits = self._heal_mask(healer, rows, logits, masks)
+                    logits = mask_to_owed_bytes(healer, rows, logits, masks)
                 tokens = pick_next_tokens(logits, settings, generator, seen)
                 if seen is not None:
                     seen[torch.arange(n), tokens] = True
@@ -339,16 +331,10 @@ class Engine:
                     if token == eos:
                         row.reason = FINISH_EOS
                     else:
-                        row.tokens += 1
-                        skip = len(row.owed)
-                        if healer is not None and row.owed:
-                            row.owed = healer.owed_after(row.owed, token)
-                        row.text += row.stream.push(token, skip=skip)
-                        self._check_stops(row, settings.stop_strings)
-                        self._check_end(row, settings.stop_at)
+                        row.add(token, healer)
                     if row.reason is not None:
                         rows_alive -= 1
-                    delta = self._take_delta(row, settings.stop_strings, settings.stop_at)
+                    delta = row.take_piece()
                     if delta:
                         pieces.append(TextDelta(index, delta))
                 if rows_alive == 0:
@@ -357,10 +343,8 @@ class Engine:
                 yield pieces
         last: list[TextDelta] = []
         for index, row in enumerate(rows):
-            if row.reason in (None, FINISH_EOS, FINISH_CANCELLED):
-                row.text += row.stream.finish()
-            row.reason = row.reason or FINISH_LENGTH
-            delta = self._take_delta(row, (), STOP_AT_TOKENS)
+            row.finish(FINISH_LENGTH)
+            delta = row.take_piece()
             if delta:
                 last.append(TextDelta(index, delta))
         if last:
@@ -381,44 +365,3 @@ class Engine:
             tokens_per_second=(steps - 1) / decode_time if steps > 1 and decode_time > 0 else 0.0,
             healed_tokens=healed,
         )
-
-    @staticmethod
-    def _heal_mask(
-        healer: TokenHealer, rows: list[_Row], logits: torch.Tensor, masks: dict[bytes, torch.Tensor]
-    ) -> torch.Tensor:
-        """Logits with every token that would not write a row's owed prompt bytes masked out."""
-        allowed = torch.ones(logits.shape, dtype=torch.bool, device=logits.device)
-        for index, row in enumerate(rows):
-            if row.owed and row.reason is None:
-                mask = masks.get(row.owed)
-                if mask is None:
-                    mask = masks[row.owed] = healer.allowed(row.owed, logits.device)
-                allowed[index, : mask.shape[0]] = mask
-        return logits.masked_fill(~allowed, float("-inf"))
-
-    @staticmethod
-    def _check_end(row: _Row, stop_at: str) -> None:
-        cut = find_end(row.text, stop_at)
-        if cut is not None:
-            row.text = row.text[:cut]
-            row.reason = FINISH_STOP
-
-    @staticmethod
-    def _check_stops(row: _Row, stops: tuple[str, ...]) -> None:
-        if not stops:
-            return
-        longest = max(len(stop) for stop in stops)
-        search_from = max(0, row.emitted - longest)
-        hits = [i for i in (row.text.find(stop, search_from) for stop in stops) if i >= 0]
-        if hits:
-            row.text = row.text[: min(hits)]
-            row.reason = FINISH_STOP
-
-    @staticmethod
-    def _take_delta(row: _Row, stops: tuple[str, ...], stop_at: str) -> str:
-        safe = len(row.text)
-        if row.reason is None:
-            safe -= max(_held_back(row.text, stops) if stops else 0, held_back(row.text, stop_at))
-        delta = row.text[row.emitted : safe]
-        row.emitted = max(row.emitted, safe)
-        return delta

@@ -1,0 +1,111 @@
+"""One alternative's text while the engine generates it: healed bytes, stops, natural ends, safe pieces.
+
+The engine picks tokens for all alternatives at once (one batched step); each Alternative turns its
+tokens into text, decides when it has ended, and says how much of its text is safe to show: whole
+characters, never the start of a stop string, never whitespace that a natural end may still cut off.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+
+from gpt2_studio.core.generation.endings import find_end, held_back
+from gpt2_studio.core.generation.healing import TokenHealer
+from gpt2_studio.core.generation.text_stream import TokenTextStream
+
+FINISH_EOS = "eos"
+FINISH_STOP = "stop"
+FINISH_LENGTH = "length"
+FINISH_CANCELLED = "cancelled"
+
+
+def stop_string_prefix(text: str, stops: tuple[str, ...]) -> int:
+    """How many trailing characters might be the start of a stop string."""
+    best = 0
+    for stop in stops:
+        for k in range(min(len(stop) - 1, len(text)), best, -1):
+            if text.endswith(stop[:k]):
+                best = k
+                break
+    return best
+
+
+class Alternative:
+    """The text of one continuation, grown a token at a time.
+
+    owed: the prompt bytes token healing handed back, which this alternative writes again before its
+    own text begins (they are never part of `text`). reason: None while it runs, then a FINISH_* value.
+    """
+
+    def __init__(
+        self, token_bytes: Sequence[bytes], owed: bytes, stops: tuple[str, ...], stop_at: str
+    ) -> None:
+        self._stream = TokenTextStream(token_bytes)
+        self._stops = stops
+        self._stop_at = stop_at
+        self.owed = owed
+        self.text = ""
+        self.reason: str | None = None
+        self.tokens = 0
+        self._emitted = 0
+
+    def add(self, token: int, healer: TokenHealer | None) -> None:
+        """Append a generated token (not <|endoftext|>); may end the alternative (stop string, end)."""
+        self.tokens += 1
+        skip = len(self.owed)
+        if healer is not None and self.owed:
+            self.owed = healer.owed_after(self.owed, token)
+        self.text += self._stream.push(token, skip=skip)
+        self._cut_at_stop_string()
+        cut = find_end(self.text, self._stop_at)
+        if cut is not None:
+            self.text = self.text[:cut]
+            self.reason = FINISH_STOP
+
+    def finish(self, reason: str) -> None:
+        """End the alternative if it still runs; a character the last token left unfinished is dropped."""
+        if self.reason in (None, FINISH_EOS, FINISH_CANCELLED):
+            self.text += self._stream.finish()
+        self.reason = self.reason or reason
+
+    def take_piece(self) -> str:
+        """The text not shown yet that is safe to show now (everything, once the alternative ended)."""
+        safe = len(self.text)
+        if self.reason is None:
+            held = stop_string_prefix(self.text, self._stops) if self._stops else 0
+            safe -= max(held, held_back(self.text, self._stop_at))
+        piece = self.text[self._emitted : safe]
+        self._emitted = max(self._emitted, safe)
+        return piece
+
+    def _cut_at_stop_string(self) -> None:
+        if not self._stops:
+            return
+        longest = max(len(stop) for stop in self._stops)
+        search_from = max(0, self._emitted - longest)
+        hits = [i for i in (self.text.find(stop, search_from) for stop in self._stops) if i >= 0]
+        if hits:
+            self.text = self.text[: min(hits)]
+            self.reason = FINISH_STOP
+
+
+def mask_to_owed_bytes(
+    healer: TokenHealer,
+    alternatives: Sequence[Alternative],
+    logits: torch.Tensor,
+    masks: dict[bytes, torch.Tensor],
+) -> torch.Tensor:
+    """Logits [rows, vocab] with every token that would not write a row's owed prompt bytes masked out.
+
+    masks caches each owed byte string's mask for the request (the rows usually owe the same bytes).
+    """
+    allowed = torch.ones(logits.shape, dtype=torch.bool, device=logits.device)
+    for index, alternative in enumerate(alternatives):
+        if alternative.owed and alternative.reason is None:
+            mask = masks.get(alternative.owed)
+            if mask is None:
+                mask = masks[alternative.owed] = healer.allowed(alternative.owed, logits.device)
+            allowed[index, : mask.shape[0]] = mask
+    return logits.masked_fill(~allowed, float("-inf"))
