@@ -63,7 +63,7 @@ class TokenHealer:
     def _extends(self, prefix: bytes) -> bool:
         """Whether some token's bytes start with prefix and are longer."""
         low, high = self._extension_span(prefix)
-        return any(len(key) > len(prefix) for key in self._keys[low:high])
+        return high > low and self._keys[high - 1] != prefix  # sorted: the last is the longest
 
     def healed_tail(self, ids: Sequence[int]) -> tuple[int, bytes]:
         """How many of the prompt's last tokens to hand back, and their bytes.
