@@ -50,7 +50,9 @@ class ContextNotes:
                 raise SettingsError(f"{label} must be text, not {type(getattr(self, name)).__name__}.")
         depth = self.authors_note_depth
         if isinstance(depth, bool) or not isinstance(depth, int) or depth < 1:
-            raise SettingsError(f"The Author's note depth must be a whole number, at least 1, not {depth!r}.")
+            raise SettingsError(
+                f"The Author's note depth must be a whole number of lines, at least 1, not {depth!r}."
+            )
 
     def is_empty(self) -> bool:
         """True when there is nothing to keep: no Memory, no note, the default depth."""
