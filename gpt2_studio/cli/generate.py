@@ -5,13 +5,25 @@ from __future__ import annotations
 import argparse
 import json
 import re
+import stat
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from gpt2_studio.core.documents.text_input import argument_text, read_text_stream
+from gpt2_studio.core.documents.text_input import TextInputError, argument_text, read_text_stream
 from gpt2_studio.core.errors import ModelError, SettingsError, StudioError
+from gpt2_studio.core.generation.context import DEFAULT_AUTHORS_NOTE_DEPTH, Prompt, fit_context
 from gpt2_studio.core.generation.sampling import SamplingSettings
-from gpt2_studio.core.generation.sampling_fields import SAMPLING_FIELDS, SamplingField
+from gpt2_studio.core.generation.sampling_fields import (
+    SAMPLING_FIELDS,
+    STOP_AT_CHOICES,
+    STOP_AT_FLAG,
+    STOP_AT_HELP,
+    STOP_AT_TOKENS,
+    TOKEN_HEALING_FLAG,
+    TOKEN_HEALING_HELP,
+    SamplingField,
+)
 from gpt2_studio.std_streams import can_encode
 
 if TYPE_CHECKING:  # presets, the engine and the model loader load lazily: torch only when generating
@@ -24,6 +36,8 @@ DEFAULT_MODEL = "gpt2"
 _DEFAULTS = SamplingSettings()
 # What the Hugging Face Hub accepts as owner/name; anything else is a path or a typo, not a download.
 _REPO_ID = re.compile(r"[A-Za-z0-9][\w.-]*/[A-Za-z0-9][\w.-]*")
+#: A Memory or Author's note file longer than this is surely not one (a model's window holds ~4 KB).
+MAX_CONTEXT_FILE_BYTES = 1024 * 1024
 
 
 def add_generate_parser(
@@ -54,6 +68,35 @@ def add_generate_parser(
             help=f"{field.described(getattr(_DEFAULTS, field.name), gui=False)} Allowed: {field.valid.rule}.",
         )
     p.add_argument("--stop", action="append", help="stop before this text (may repeat)")
+    p.add_argument(
+        STOP_AT_FLAG,
+        choices=tuple(STOP_AT_CHOICES),
+        help=f"{STOP_AT_HELP} Default: {STOP_AT_TOKENS}.",
+    )
+    p.add_argument(
+        TOKEN_HEALING_FLAG,
+        action=argparse.BooleanOptionalAction,
+        help=f"{TOKEN_HEALING_HELP} Default: off (with --preset, the preset's own setting).",
+    )
+    p.add_argument(
+        "--memory",
+        metavar="TEXT|@FILE",
+        help="text always placed at the top of the prompt (characters, setting, facts); kept whole, the "
+        "prompt is shortened around it. @FILE reads a UTF-8 file; @@ starts a text with a literal @.",
+    )
+    p.add_argument(
+        "--authors-note",
+        metavar="TEXT|@FILE",
+        help='a line inserted a few lines before the end of the prompt (style or direction: "[Style: '
+        'terse]"); kept whole. @FILE and @@ as for --memory.',
+    )
+    p.add_argument(
+        "--authors-note-depth",
+        type=int,
+        metavar="N",
+        help="put the Author's note before the Nth line counted back from the end of the prompt (1: before "
+        f"the last line; more than the prompt has: at its top). Default: {DEFAULT_AUTHORS_NOTE_DEPTH}.",
+    )
     p.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
     p.add_argument(
         "--precision",
@@ -89,6 +132,56 @@ class _BytesOf:
         size = len(self._data) if size < 0 else size
         piece, self._data = self._data[:size], self._data[size:]
         return piece
+
+
+def context_text(value: str, option: str) -> str:
+    """An option's text as given, or with @FILE the text of that UTF-8 file (@@ escapes a leading @).
+
+    Raises TextInputError (a SettingsError: exit 2) with one sentence for a missing, unreadable, binary,
+    non-UTF-8 or oversized file, or text that is not valid UTF-8.
+    """
+    if value.startswith("@@"):
+        return argument_text(value[1:], option)
+    if not value.startswith("@"):
+        return argument_text(value, option)
+    name = value[1:]
+    if not name.strip():
+        raise TextInputError(
+            f"{option} @ needs a file name after the @ (write @@ for a text starting with @)."
+        )
+    path = Path(name).expanduser()
+    source = f"the {option} file {path}"
+    try:
+        mode = path.stat().st_mode
+        if stat.S_ISDIR(mode):
+            raise TextInputError(f"{source} is a folder, not a file.")
+        if not stat.S_ISREG(mode):  # a FIFO or a device might block or never end
+            raise TextInputError(f"{source} is not a regular file.")
+        with path.open("rb") as handle:
+            return read_text_stream(handle, source, MAX_CONTEXT_FILE_BYTES)
+    except TextInputError:
+        raise  # (a ValueError too: not the bad file name below)
+    except (FileNotFoundError, NotADirectoryError):
+        raise TextInputError(f"{source} does not exist.") from None
+    except PermissionError:
+        raise TextInputError(f"cannot read {source}: permission denied.") from None
+    except OSError as error:
+        reason = (error.strerror or str(error)).rstrip(".").lower()
+        raise TextInputError(f"cannot read {source}: {reason}.") from None
+    except ValueError:  # a name no file can have ("embedded null byte")
+        raise TextInputError(f"{option} names a file that cannot exist: {ascii(name)}.") from None
+
+
+def prompt_from_args(args: argparse.Namespace, text: str) -> Prompt:
+    """The text with --memory, --authors-note and --authors-note-depth; one sentence when they clash."""
+    memory = context_text(args.memory, "--memory") if args.memory is not None else ""
+    note = context_text(args.authors_note, "--authors-note") if args.authors_note is not None else ""
+    if args.authors_note_depth is not None and args.authors_note is None:
+        raise SettingsError("--authors-note-depth places the Author's note, so it needs --authors-note TEXT.")
+    depth = DEFAULT_AUTHORS_NOTE_DEPTH if args.authors_note_depth is None else args.authors_note_depth
+    if depth < 1:
+        raise SettingsError(f"--authors-note-depth must be a whole number of lines, at least 1, not {depth}.")
+    return Prompt(text, memory=memory, authors_note=note, authors_note_depth=depth)
 
 
 def find_preset_or_fail(name: str) -> Preset:
@@ -171,6 +264,8 @@ def settings_from_args(args: argparse.Namespace, preset: Preset | None) -> Sampl
         "stop_strings": tuple(argument_text(s, "--stop", normalise=False) for s in args.stop)
         if args.stop
         else None,
+        "token_healing": args.token_healing,
+        "stop_at": args.stop_at,
     }
     base = preset.sampling if preset else SamplingSettings(num_alternatives=1)
     return base.replace(**{key: value for key, value in given.items() if value is not None})
@@ -190,6 +285,13 @@ def run_generate(args: argparse.Namespace, stdout: TextIO, stdin: TextIO | None)
 
     if args.input is not None and args.preset is None:
         raise SettingsError("--input answers a preset's question, so it needs --preset NAME.")
+    if args.preset is not None and (args.memory is not None or args.authors_note is not None):
+        # A preset's template shapes the whole prompt (a question, "TL;DR:"); a note inserted lines
+        # before its end, or text above it, would break that shape.
+        raise SettingsError(
+            "--memory and --authors-note give context to a plain continuation; a preset builds its own "
+            "prompt from its template, so use them without --preset."
+        )
     preset = (
         find_preset_or_fail(argument_text(args.preset, "--preset", normalise=False))
         if args.preset is not None
@@ -198,10 +300,15 @@ def run_generate(args: argparse.Namespace, stdout: TextIO, stdin: TextIO | None)
     settings = settings_from_args(args, preset)
     answer = argument_text(args.input, "--input") if args.input is not None else None
     text = _read_prompt(args, stdin)
+    context = prompt_from_args(args, text) if preset is None else None
     model = _load(args)
     engine = Engine(model)
     rendered = _render_preset(preset, text, answer, engine, settings) if preset else None
-    prompt = rendered.text if rendered else text
+    prompt: str | Prompt = rendered.text if rendered is not None else context or text
+    # What Memory and note cost (the engine fits the same prompt the same way).
+    fitted = None
+    if args.json and context is not None:
+        fitted = fit_context(context, engine.tokenize, engine.token_budget(settings))
     streaming = args.stream and not args.json
 
     count = settings.num_alternatives
@@ -238,6 +345,8 @@ def run_generate(args: argparse.Namespace, stdout: TextIO, stdin: TextIO | None)
                 "finish_reasons": list(result.finish_reasons),
                 "seed": result.seed,
                 "prompt_tokens": result.prompt_tokens,
+                "memory_tokens": fitted.memory_tokens if fitted else 0,
+                "note_tokens": fitted.note_tokens if fitted else 0,
                 # The preset's rendering shortens the user's text to fit; the engine trims what is still over.
                 "prompt_trimmed": bool(result.trimmed or (rendered is not None and rendered.trimmed)),
                 "new_tokens": result.new_tokens,

@@ -17,7 +17,8 @@ IDS = [field.name for field in SAMPLING_FIELDS]
 # Every option of generate that is not a sampling field.
 OTHER_OPTIONS = {
     "-h", "--help", "-v", "--verbose", "--model", "--prompt", "--preset", "--input", "--stop", "--device",
-    "--precision", "--stream", "--json",
+    "--precision", "--stream", "--json", "--stop-at", "--token-healing", "--no-token-healing", "--memory",
+    "--authors-note", "--authors-note-depth",
 }  # fmt: skip
 
 
