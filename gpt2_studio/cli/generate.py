@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from gpt2_studio.core.documents.text_input import TextInputError, argument_text, read_text_stream
 from gpt2_studio.core.errors import ModelError, SettingsError, StudioError
-from gpt2_studio.core.generation.context import DEFAULT_AUTHORS_NOTE_DEPTH, Prompt, fit_context
+from gpt2_studio.core.generation.context import DEFAULT_AUTHORS_NOTE_DEPTH, Prompt
 from gpt2_studio.core.generation.sampling import SamplingSettings
 from gpt2_studio.core.generation.sampling_fields import (
     SAMPLING_FIELDS,
@@ -305,10 +305,6 @@ def run_generate(args: argparse.Namespace, stdout: TextIO, stdin: TextIO | None)
     engine = Engine(model)
     rendered = _render_preset(preset, text, answer, engine, settings) if preset else None
     prompt: str | Prompt = rendered.text if rendered is not None else context or text
-    # What Memory and note cost (the engine fits the same prompt the same way).
-    fitted = None
-    if args.json and context is not None:
-        fitted = fit_context(context, engine.tokenize, engine.token_budget(settings))
     streaming = args.stream and not args.json
 
     count = settings.num_alternatives
@@ -345,8 +341,8 @@ def run_generate(args: argparse.Namespace, stdout: TextIO, stdin: TextIO | None)
                 "finish_reasons": list(result.finish_reasons),
                 "seed": result.seed,
                 "prompt_tokens": result.prompt_tokens,
-                "memory_tokens": fitted.memory_tokens if fitted else 0,
-                "note_tokens": fitted.note_tokens if fitted else 0,
+                "memory_tokens": result.memory_tokens,
+                "note_tokens": result.note_tokens,
                 # The preset's rendering shortens the user's text to fit; the engine trims what is still over.
                 "prompt_trimmed": bool(result.trimmed or (rendered is not None and rendered.trimmed)),
                 "new_tokens": result.new_tokens,

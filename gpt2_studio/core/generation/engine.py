@@ -71,6 +71,8 @@ class Completion:
     total_seconds: float
     tokens_per_second: float
     healed_tokens: int = 0  # prompt tokens token healing handed back to the model (counted in prompt_tokens)
+    memory_tokens: int = 0  # of prompt_tokens, the Memory's (a Prompt's; see context.fit_context)
+    note_tokens: int = 0  # of prompt_tokens, the Author's note's
 
     @property
     def cancelled(self) -> bool:
@@ -364,4 +366,6 @@ class Engine:
             total_seconds=finished - started,
             tokens_per_second=(steps - 1) / decode_time if steps > 1 and decode_time > 0 else 0.0,
             healed_tokens=healed,
+            memory_tokens=fitted.memory_tokens,
+            note_tokens=fitted.note_tokens,
         )
