@@ -128,7 +128,7 @@ class SamplingPanel(QDockWidget):
                 self._sliders[field.name] = (slider, value_label, spec)
                 slider.valueChanged.connect(self._on_changed)
             form.addRow(label, row)
-        form.addRow(self.token_healing)
+        form.addRow("", self.token_healing)  # under the controls, as the seed's check box is
         self.stop_at.currentIndexChanged.connect(self._on_changed)
         self.token_healing.toggled.connect(self._on_changed)
         self.random_seed, self.seed = self._optional["seed"]
