@@ -54,7 +54,8 @@ def _tick(qtbot, box: QCheckBox) -> None:
 def _requests(worker) -> list:
     """Every GenerationRequest the worker is handed from now on (its own queued signal)."""
     seen: list = []
-    worker._generate_requested.connect(seen.append)
+    # Direct: recorded on the GUI thread as it is handed over (the worker itself lives on its own thread).
+    worker._generate_requested.connect(seen.append, Qt.ConnectionType.DirectConnection)
     return seen
 
 
