@@ -30,8 +30,12 @@ THEMES = ("light", "dark")
 FONT_SIZE_RANGE = (6, 72)
 GHOST_DELAY_RANGE_MS = (100, 5000)
 
-# The editor drafts short continuations and offers a few at once.
-EDITOR_SAMPLING = SamplingSettings(max_new_tokens=24, num_alternatives=3)
+# The editor drafts short continuations and offers a few at once. A writer pauses mid-word or after a
+# space, so the prompt's last token is healed; a suggestion runs to the end of the sentence (24 tokens
+# at most), so the ghost does not stop mid-phrase or run on into the next sentence.
+EDITOR_SAMPLING = SamplingSettings(
+    max_new_tokens=24, num_alternatives=3, token_healing=True, stop_at="sentence"
+)
 
 
 def _short(value: Any) -> str:
@@ -204,6 +208,12 @@ def _load_sampling(value: Any, path: Path, warnings: list[str], unknown: dict[st
             sampling = sampling.replace(**{key: item})
         except SettingsError as error:
             warnings.append(f"Ignored the setting sampling.{key} in {path} and used the default: {error}")
+            continue
+        except TypeError:  # a check that met a type it did not expect: start-up goes on all the same
+            warnings.append(
+                f"Ignored the setting sampling.{key} in {path} and used the default: "
+                f"{_short(item)} is not a value it can have."
+            )
             continue
         change = next((c for c in clamped if c.key == key), None)
         if change is not None:

@@ -1,4 +1,5 @@
-"""The sampling panel: sliders for the generation settings, each explained in its tooltip."""
+"""The sampling panel: sliders for the generation settings, each explained in its tooltip, plus where a
+suggestion ends and whether the last token is healed."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from dataclasses import dataclass
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
+    QComboBox,
     QDockWidget,
     QFormLayout,
     QHBoxLayout,
@@ -19,7 +21,44 @@ from PySide6.QtWidgets import (
 )
 
 from gpt2_studio.core.generation.sampling import SamplingSettings
-from gpt2_studio.core.generation.sampling_fields import SAMPLING_FIELDS, SamplingField
+from gpt2_studio.core.generation.sampling_fields import (
+    SAMPLING_FIELDS,
+    STOP_AT_CHOICES,
+    STOP_AT_HELP,
+    STOP_AT_LABEL,
+    STOP_AT_TOKENS,
+    TOKEN_HEALING_HELP,
+    TOKEN_HEALING_LABEL,
+    SamplingField,
+)
+
+# Max length stays in force whatever Suggest says: for the word, sentence, line and paragraph endings
+# it is the cap (the value is then shown as "≤ 24 tokens").
+MAX_LENGTH_CAP_HINT = f"It also caps the other choices under {STOP_AT_LABEL}."
+
+
+def stop_at_combo(default: str) -> QComboBox:
+    """The Suggest choices (a word … max length in tokens), explained in the tooltip with the default."""
+    combo = QComboBox()
+    combo.setObjectName("stop_at")
+    for key, label in STOP_AT_CHOICES.items():
+        combo.addItem(label, key)
+    combo.setToolTip(f"{STOP_AT_HELP} Default: {STOP_AT_CHOICES[default].lower()}.")
+    return combo
+
+
+def token_healing_box(default: bool) -> QCheckBox:
+    """The Token healing check box, explained in the tooltip with the default."""
+    box = QCheckBox(TOKEN_HEALING_LABEL)
+    box.setObjectName("token_healing")
+    box.setToolTip(f"{TOKEN_HEALING_HELP} Default: {'on' if default else 'off'}.")
+    return box
+
+
+def max_length_help(help_text: str) -> str:
+    """The Max length tooltip: its help, then that it caps the other Suggest choices too."""
+    head, _, default = help_text.rpartition(" Default:")
+    return f"{head} {MAX_LENGTH_CAP_HINT} Default:{default}" if head else f"{help_text} {MAX_LENGTH_CAP_HINT}"
 
 
 @dataclass(frozen=True)
@@ -50,8 +89,16 @@ class SamplingPanel(QDockWidget):
         layout = QVBoxLayout(body)
         form = QFormLayout()
         self._optional: dict[str, tuple[QCheckBox, QSpinBox]] = {}
+        self.stop_at = stop_at_combo(defaults.stop_at)
+        self.token_healing = token_healing_box(defaults.token_healing)
         for field in SAMPLING_FIELDS:
             help_text = field.described(getattr(defaults, field.name), gui=True)
+            if field.name == "max_new_tokens":
+                # Where a suggestion ends comes first; the length is its cap (or the length itself).
+                stop_label = QLabel(STOP_AT_LABEL)
+                stop_label.setToolTip(self.stop_at.toolTip())
+                form.addRow(stop_label, self.stop_at)
+                help_text = max_length_help(help_text)
             label = QLabel(field.label)
             label.setToolTip(help_text)
             row = QHBoxLayout()
@@ -74,20 +121,23 @@ class SamplingPanel(QDockWidget):
                 slider.setRange(0, round((spec.maximum - spec.minimum) / spec.step))
                 slider.setToolTip(help_text)
                 value_label = QLabel()
-                value_label.setMinimumWidth(64)
+                # Wide enough for the longest value ("≤ 200 tokens"), so that every slider is as long.
+                value_label.setMinimumWidth(value_label.fontMetrics().horizontalAdvance("≤ 200 tokens") + 4)
                 row.addWidget(slider, 1)
                 row.addWidget(value_label)
                 self._sliders[field.name] = (slider, value_label, spec)
                 slider.valueChanged.connect(self._on_changed)
             form.addRow(label, row)
+        form.addRow("", self.token_healing)  # under the controls, as the seed's check box is
+        self.stop_at.currentIndexChanged.connect(self._on_changed)
+        self.token_healing.toggled.connect(self._on_changed)
         self.random_seed, self.seed = self._optional["seed"]
         layout.addLayout(form)
         self.reset_button = QPushButton("Reset to defaults")
-        self.reset_button.setToolTip(
-            "Back to the defaults: "
-            + ", ".join(f"{f.label} {f.default_text(getattr(defaults, f.name))}" for f in SAMPLING_FIELDS)
-            + "."
-        )
+        shown = [f"{f.label} {f.default_text(getattr(defaults, f.name))}" for f in SAMPLING_FIELDS]
+        shown.insert(0, f"{STOP_AT_LABEL} {STOP_AT_CHOICES[defaults.stop_at].lower()}")
+        shown.append(f"{TOKEN_HEALING_LABEL} {'on' if defaults.token_healing else 'off'}")
+        self.reset_button.setToolTip("Back to the defaults: " + ", ".join(shown) + ".")
         self.reset_button.clicked.connect(self.reset)
         layout.addWidget(self.reset_button)
         layout.addStretch(1)
@@ -111,6 +161,8 @@ class SamplingPanel(QDockWidget):
                 box.setEnabled(value is not None)
                 if value is not None:
                     box.setValue(min(value, box.maximum()))
+            self.stop_at.setCurrentIndex(self.stop_at.findData(settings.stop_at))
+            self.token_healing.setChecked(settings.token_healing)
         finally:
             self._updating = False
         self._settings = settings
@@ -138,6 +190,9 @@ class SamplingPanel(QDockWidget):
         # The value in use, which may lie between two slider steps (0.73 on a 0.05 grid).
         for field, (_slider, label, spec) in self._sliders.items():
             label.setText(spec.about.shown(getattr(self._settings, field)))
+        if self._settings.stop_at != STOP_AT_TOKENS:  # the length is then a cap, not the length
+            length = self._sliders["max_new_tokens"][1]
+            length.setText(f"≤ {length.text()}")
 
     def _on_changed(self) -> None:
         for none, box in self._optional.values():
@@ -149,7 +204,9 @@ class SamplingPanel(QDockWidget):
         }
         for name, (none, box) in self._optional.items():
             values[name] = None if none.isChecked() else box.value()
-        self._settings = self._settings.replace(**values)
+        self._settings = self._settings.replace(
+            **values, stop_at=self.stop_at.currentData(), token_healing=self.token_healing.isChecked()
+        )
         self._update_labels()
         self.settings_changed.emit(self._settings)
 

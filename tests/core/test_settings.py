@@ -26,7 +26,9 @@ def _write(path, data) -> None:
 
 def test_defaults_suit_the_editor():
     settings = AppSettings()
-    assert settings.sampling == SamplingSettings(max_new_tokens=24, num_alternatives=3)
+    assert settings.sampling == SamplingSettings(
+        max_new_tokens=24, num_alternatives=3, token_healing=True, stop_at="sentence"
+    )
     assert settings.model is None
     assert (settings.device, settings.precision, settings.theme) == ("auto", "auto", "light")
     assert (settings.font_family, settings.font_size) == ("", 12)
@@ -167,7 +169,12 @@ def test_a_bad_sampling_value_resets_only_that_sampling_value():
     _write(settings_path(), {"sampling": {"temperature": "hot", "top_k": 5, "max_new_tokens": 60}})
     settings, warnings = load_settings()
     assert settings.sampling == SamplingSettings(
-        temperature=0.7, top_k=5, max_new_tokens=60, num_alternatives=3
+        temperature=0.7,
+        top_k=5,
+        max_new_tokens=60,
+        num_alternatives=3,
+        token_healing=True,
+        stop_at="sentence",
     )
     assert len(warnings) == 1
     assert "sampling.temperature" in warnings[0]
@@ -177,7 +184,9 @@ def test_a_bad_sampling_value_resets_only_that_sampling_value():
 def test_missing_sampling_values_take_the_editor_defaults():
     _write(settings_path(), {"sampling": {"top_k": 10}})
     settings, warnings = load_settings()
-    assert settings.sampling == SamplingSettings(top_k=10, max_new_tokens=24, num_alternatives=3)
+    assert settings.sampling == SamplingSettings(
+        top_k=10, max_new_tokens=24, num_alternatives=3, token_healing=True, stop_at="sentence"
+    )
     assert warnings == []
 
 

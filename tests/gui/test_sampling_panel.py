@@ -7,7 +7,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QFormLayout, QLabel, QSlider, QSpinBox
 
 from gpt2_studio.core.generation.sampling import SamplingSettings
-from gpt2_studio.core.generation.sampling_fields import SAMPLING_FIELDS, SamplingField
+from gpt2_studio.core.generation.sampling_fields import FIELDS, SAMPLING_FIELDS, STOP_AT_LABEL, SamplingField
 from gpt2_studio.gui.sampling_panel import SamplingPanel
 
 SLIDERS = [field for field in SAMPLING_FIELDS if not field.optional]
@@ -29,12 +29,17 @@ def _labels(panel: SamplingPanel) -> list[str]:
 
 
 def test_the_panel_has_one_row_per_field_with_its_label(panel):
-    assert _labels(panel) == [field.label for field in SAMPLING_FIELDS]
+    # Where a suggestion ends comes just before its length (the cap); Token healing is a check box.
+    labels = [field.label for field in SAMPLING_FIELDS]
+    labels.insert(labels.index(FIELDS["max_new_tokens"].label), STOP_AT_LABEL)
+    assert _labels(panel) == labels
     sliders = {slider.objectName() for slider in panel.findChildren(QSlider)}
     assert sliders == {f"slider-{field.name}" for field in SLIDERS}
     boxes = {box.objectName() for box in panel.findChildren(QSpinBox)}
     assert boxes == {field.name for field in OPTIONAL}
-    assert len(panel.findChildren(QCheckBox)) == len(OPTIONAL)
+    checks = {box.objectName() for box in panel.findChildren(QCheckBox)}
+    assert len(checks) == len(OPTIONAL) + 1
+    assert "token_healing" in checks
 
 
 @pytest.mark.parametrize("field", SLIDERS, ids=[field.name for field in SLIDERS])

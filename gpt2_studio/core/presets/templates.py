@@ -105,14 +105,31 @@ class Preset:
             raise PresetError(f"preset {label!r}: unknown field(s) {', '.join(unknown)}.")
         values = dict(data)
         try:
-            base = SamplingSettings()
+            base = SamplingSettings().to_dict()
             sampling = values.get("sampling", {})
             if not isinstance(sampling, Mapping):
                 raise SettingsError("sampling must be an object.")
-            values["sampling"] = SamplingSettings.from_dict({**base.to_dict(), **sampling})
+            if "token_healing" not in sampling:  # a file from before token healing
+                base["token_healing"] = _ends_with_users_text(values.get("template"))
+            values["sampling"] = SamplingSettings.from_dict({**base, **sampling})
         except SettingsError as exc:
             raise PresetError(f"preset {label!r}: {exc}") from exc
+        except TypeError as exc:  # e.g. a list where one word was expected
+            raise PresetError(f"preset {label!r}: a sampling value has the wrong type.") from exc
         return cls(**values, builtin=builtin)
+
+
+def _ends_with_users_text(template: Any) -> bool:
+    """True when a template ends with a placeholder, so the prompt ends with the user's text.
+
+    That text may end mid-word or after a space, which token healing is for; a template that ends with
+    its own delimiter ("TL;DR:", "A:", " =") hands the model a clean boundary instead.
+    """
+    try:
+        parts = parse_template(template) if isinstance(template, str) else []
+    except PresetError:  # the preset itself says what is wrong with its template
+        return False
+    return bool(parts) and parts[-1][0] == "field"
 
 
 def parse_template(template: str, name: str = "?") -> list[tuple[str, str]]:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from gpt2_studio.core.generation.sampling import SamplingSettings
+from gpt2_studio.core.generation.suggestion_text import strip_doubled_space
 from gpt2_studio.gui.editor.document_text import exact_text_between
 from gpt2_studio.gui.editor.ghost_editor import GhostTextEdit
 from gpt2_studio.gui.models.worker import GenerationRequest, ModelWorker, fit_settings, next_request_id
@@ -33,6 +34,33 @@ def text_before_cursor(editor: GhostTextEdit) -> str:
         max(0, ((position - CONTEXT_CHARS) // CONTEXT_GRID) * CONTEXT_GRID) if position > CONTEXT_CHARS else 0
     )
     return exact_text_between(editor.document(), start, position)
+
+
+def _text_before_ghost(editor: GhostTextEdit) -> str:
+    """The end of the text before the ghost's position (where its request was made).
+
+    Any edit or cursor move since the request drops its ghost and its id, so this is the text the
+    request saw; the spacing rule needs only its last character (Qt keeps a surrogate pair whole).
+    """
+    ghost = editor.ghost
+    position = ghost.position if ghost is not None else editor.textCursor().position()
+    return exact_text_between(editor.document(), max(0, position - 2), position)
+
+
+def ghost_piece(editor: GhostTextEdit, index: int, text: str) -> str:
+    """A streamed piece of alternative ``index`` as the ghost shows it: no space doubling the writer's."""
+    ghost = editor.ghost
+    if ghost is None or (index < len(ghost.alternatives) and ghost.alternatives[index]):
+        return text
+    # Nothing of this alternative shown yet: a piece of only " " leaves it empty, so the next piece
+    # ("Paris") is still its start and loses its space too.
+    return strip_doubled_space(_text_before_ghost(editor), text)
+
+
+def ghost_alternatives(editor: GhostTextEdit, alternatives: list[str] | tuple[str, ...]) -> list[str]:
+    """The final alternatives as the ghost shows them (the same text the streamed pieces built)."""
+    before = _text_before_ghost(editor)
+    return [strip_doubled_space(before, text) for text in alternatives]
 
 
 class SuggestionController(QObject):
@@ -126,14 +154,15 @@ class SuggestionController(QObject):
         self.suggest_now()
 
     def _on_chunk(self, request_id: int, index: int, text: str) -> None:
-        if request_id == self.current_id:
-            self.editor.append_ghost(index, text)
+        if request_id != self.current_id:
+            return
+        self.editor.append_ghost(index, ghost_piece(self.editor, index, text))
 
     def _on_finished(self, request_id: int, completion: Completion) -> None:
         if request_id != self.current_id:
             return
         self.in_flight = False
-        self.editor.finish_ghost(list(completion.alternatives))
+        self.editor.finish_ghost(ghost_alternatives(self.editor, completion.alternatives))
         self.stats.emit(completion)
         self.state_changed.emit("ready")
 

@@ -19,9 +19,10 @@ from PySide6.QtWidgets import (
 )
 
 from gpt2_studio.core.generation.sampling import SamplingSettings
-from gpt2_studio.core.generation.sampling_fields import FIELDS, SAMPLING_FIELDS
+from gpt2_studio.core.generation.sampling_fields import FIELDS, SAMPLING_FIELDS, STOP_AT_LABEL
 from gpt2_studio.core.presets.templates import Preset
 from gpt2_studio.gui.editor.document_text import exact_text, set_exact_text
+from gpt2_studio.gui.sampling_panel import max_length_help, stop_at_combo, token_healing_box
 
 OUTPUT_LABELS = {
     "ghost": "Ghost text at the cursor (Tab accepts)",
@@ -131,7 +132,8 @@ class PresetForm(QWidget):
                 spin.setRange(field.preset.low, field.preset.high)
             spin.setSuffix(field.unit)
             spin.setObjectName(f"preset-{field.name}")
-            spin.setToolTip(field.described(getattr(defaults, field.name), gui=True))
+            help_text = field.described(getattr(defaults, field.name), gui=True)
+            spin.setToolTip(max_length_help(help_text) if field.name == "max_new_tokens" else help_text)
             if field.off is not None and field.off == field.preset.low:
                 spin.setSpecialValueText(field.off_text)  # shown at the minimum, which is off
             self.spins[field.name] = spin
@@ -147,11 +149,18 @@ class PresetForm(QWidget):
         self.stops_edit.setTabChangesFocus(True)
         self.stops_edit.setFixedHeight(64)
         self.stops_edit.setToolTip(r"One stop string per line; write \n for a line break, \t for a tab")
+        self.stop_at_combo = stop_at_combo(defaults.stop_at)
+        self.stop_at_combo.setObjectName("preset-stop_at")
+        self.token_healing_check = token_healing_box(defaults.token_healing)
+        self.token_healing_check.setObjectName("preset-token_healing")
         sampling_box = QGroupBox("Sampling")
         sampling = QFormLayout(sampling_box)
         for name, spin in self.spins.items():
+            if name == "max_new_tokens":  # where the result ends, then its length (or cap)
+                sampling.addRow(f"{STOP_AT_LABEL}:", self.stop_at_combo)
             sampling.addRow(f"{FIELDS[name].label}:", spin)
         sampling.addRow("Stop strings:", self.stops_edit)
+        sampling.addRow("", self.token_healing_check)
 
         columns = QHBoxLayout(self)
         columns.setContentsMargins(0, 0, 0, 0)
@@ -169,8 +178,9 @@ class PresetForm(QWidget):
             edit.textEdited.connect(self._on_changed)
         for plain in (self.template_edit, self.stops_edit):
             plain.textChanged.connect(self._on_changed)
-        for combo in (self.output_combo, self.keep_combo, self.postprocess_combo):
+        for combo in (self.output_combo, self.keep_combo, self.postprocess_combo, self.stop_at_combo):
             combo.currentTextChanged.connect(self._on_changed)
+        self.token_healing_check.toggled.connect(self._on_changed)
         for spin in self.spins.values():
             spin.valueChanged.connect(self._on_changed)
         self.shortcut_edit.keySequenceChanged.connect(self._on_changed)
@@ -201,6 +211,8 @@ class PresetForm(QWidget):
             for name, spin in self.spins.items():
                 spin.setValue(getattr(sampling, name))
             set_exact_text(self.stops_edit, "\n".join(encode_stop(s) for s in sampling.stop_strings))
+            self.stop_at_combo.setCurrentIndex(self.stop_at_combo.findData(sampling.stop_at))
+            self.token_healing_check.setChecked(sampling.token_healing)
         finally:
             self._filling = False
 
@@ -216,7 +228,12 @@ class PresetForm(QWidget):
             kept = getattr(base, key)
             same = isinstance(spin, QDoubleSpinBox) and round(kept, decimals) == value
             values[key] = kept if same else value
-        sampling = base.replace(**values, stop_strings=tuple(decode_stop(line) for line in lines if line))
+        sampling = base.replace(
+            **values,
+            stop_strings=tuple(decode_stop(line) for line in lines if line),
+            stop_at=self.stop_at_combo.currentData(),
+            token_healing=self.token_healing_check.isChecked(),
+        )
         shortcut = self.shortcut_edit.keySequence().toString(QKeySequence.SequenceFormat.PortableText)
         return Preset(
             name=self.name_edit.text().strip(),

@@ -19,11 +19,17 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QTextCursor
 
 from gpt2_studio.core.documents.text_files import DocumentError, write_text_file
+from gpt2_studio.core.generation.suggestion_text import strip_doubled_space
 from gpt2_studio.core.presets.templates import Preset, PresetContext, finish
-from gpt2_studio.gui.editor.document_text import exact_block_text, exact_selected_text, exact_text
+from gpt2_studio.gui.editor.document_text import (
+    exact_block_text,
+    exact_selected_text,
+    exact_text,
+    exact_text_between,
+)
 from gpt2_studio.gui.editor.ghost_editor import GhostTextEdit
 from gpt2_studio.gui.editor.insertion import insert_as_undo_step, model_text
-from gpt2_studio.gui.editor.suggestions import text_before_cursor
+from gpt2_studio.gui.editor.suggestions import ghost_alternatives, ghost_piece, text_before_cursor
 from gpt2_studio.gui.models.worker import GenerationRequest, ModelWorker, fit_settings, next_request_id
 from gpt2_studio.gui.presets.collaborators import DocumentPathProvider, QuestionsProvider, SuggestionState
 from gpt2_studio.gui.presets.panel import PresetResultPanel
@@ -264,7 +270,7 @@ class PresetRunner(QObject):
         if job is None or request_id != job.request_id:
             return
         if job.preset.output == "ghost":
-            self.editor.append_ghost(index, text)
+            self.editor.append_ghost(index, ghost_piece(self.editor, index, text))
         elif job.preset.output == "side_panel" and index == 0:
             self.panel.append(model_text(text))
         if index == 0:
@@ -318,7 +324,7 @@ class PresetRunner(QObject):
         output = job.preset.output
         name = job.preset.name
         if output == "ghost":
-            self.editor.finish_ghost(results)
+            self.editor.finish_ghost(ghost_alternatives(self.editor, results))
             if self.editor.ghost is None:
                 return f"{name}: the text changed while it ran; the suggestion was dropped."
             return f"{name}: Tab accepts, Alt+] shows the next alternative."
@@ -330,6 +336,10 @@ class PresetRunner(QObject):
         text = results[0].strip() if output in ("below", "replace") else results[0]
         if output == "below":
             text = "\n" + text
+        elif output == "insert" and job.target is not None:
+            # No space doubling one the text already has there (the target follows edits).
+            end = job.target.position()
+            text = strip_doubled_space(exact_text_between(self.editor.document(), max(0, end - 2), end), text)
         self._edit(job, text)
         return f"{name} done."
 

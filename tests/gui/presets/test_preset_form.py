@@ -29,7 +29,10 @@ def _sampling_rows(form: PresetForm) -> dict[str, QAbstractSpinBox]:
     assert isinstance(layout, QFormLayout)
     rows = {}
     for row in range(layout.rowCount()):
-        label = layout.itemAt(row, QFormLayout.ItemRole.LabelRole).widget().text()
+        label_item = layout.itemAt(row, QFormLayout.ItemRole.LabelRole)
+        if label_item is None:  # the Token healing check box has no label of its own
+            continue
+        label = label_item.widget().text()
         widget = layout.itemAt(row, QFormLayout.ItemRole.FieldRole).widget()
         if isinstance(widget, QAbstractSpinBox):
             rows[label] = widget
