@@ -287,8 +287,9 @@ def child_stalls(model: str, doc_path: str, big_path: str, quick: bool) -> dict[
 
     phase("(a) model loading", load)
     info = window.model_info
+    # The full length every time, unhealed, so that the figures compare with earlier runs.
     controller.settings = window.settings.sampling.replace(
-        max_new_tokens=ALT_TOKENS, num_alternatives=ALTERNATIVES
+        max_new_tokens=ALT_TOKENS, num_alternatives=ALTERNATIVES, stop_at="tokens", token_healing=False
     )
     document = Path(doc_path).read_text(encoding="utf-8")
     editor.setPlainText(document)

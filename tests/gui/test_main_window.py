@@ -55,7 +55,9 @@ def test_alternatives_cycle_with_an_indicator(window, qtbot):
 
 
 def test_typing_while_a_suggestion_streams_cancels_it_and_nothing_stale_appears(window, qtbot):
-    window.controller.settings = window.settings.sampling.replace(max_new_tokens=100, num_alternatives=1)
+    window.controller.settings = window.settings.sampling.replace(
+        max_new_tokens=100, num_alternatives=1, stop_at="tokens"
+    )
     chunks: list[int] = []
     finished: list[tuple] = []
     window.worker.chunk.connect(lambda rid, _i, _t: chunks.append(rid))

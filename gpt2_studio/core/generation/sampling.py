@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import reprlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -37,7 +38,7 @@ GREEDY_TEMPERATURE = 1e-4
 
 def _number(name: str, value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise SettingsError(f"{name} must be a number, not {value!r}.")
+        raise SettingsError(f"{name} must be a number, not {reprlib.repr(value)}.")
     try:
         value = float(value)
     except OverflowError:  # an int beyond float's range
@@ -52,7 +53,7 @@ def _integer(name: str, value: Any) -> int:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     if isinstance(value, bool) or not isinstance(value, int):
-        raise SettingsError(f"{name} must be a whole number, not {value!r}.")
+        raise SettingsError(f"{name} must be a whole number, not {reprlib.repr(value)}.")
     if abs(value) >= 2**64:  # every limit is far below; keep the messages short
         digits = len(str(abs(value)))
         raise SettingsError(f"{name} must be a whole number of at most 19 digits, not {digits}.")
@@ -106,16 +107,18 @@ class SamplingSettings:
         if isinstance(stops, str):
             stops = (stops,)
         if not isinstance(stops, Iterable):
-            raise SettingsError(f"stop_strings must be a list of strings, not {stops!r}.")
+            raise SettingsError(f"stop_strings must be a list of strings, not {reprlib.repr(stops)}.")
         stops = tuple(stops)
         for stop in stops:
             if not isinstance(stop, str) or not stop:
-                raise SettingsError(f"each stop string must be non-empty text, not {stop!r}.")
+                raise SettingsError(f"each stop string must be non-empty text, not {reprlib.repr(stop)}.")
         set_(self, "stop_strings", stops)
         if not isinstance(self.token_healing, bool):
-            raise SettingsError(f"token_healing must be true or false, not {self.token_healing!r}.")
-        if self.stop_at not in STOP_AT_CHOICES:
-            raise SettingsError(f"stop_at must be one of {', '.join(STOP_AT_CHOICES)}, not {self.stop_at!r}.")
+            raise SettingsError(f"token_healing must be true or false, not {reprlib.repr(self.token_healing)}.")
+        if not isinstance(self.stop_at, str) or self.stop_at not in STOP_AT_CHOICES:
+            raise SettingsError(
+                f"stop_at must be one of {', '.join(STOP_AT_CHOICES)}, not {reprlib.repr(self.stop_at)}."
+            )
 
     @property
     def greedy(self) -> bool:
