@@ -114,7 +114,8 @@ class SamplingSettings:
                 raise SettingsError(f"each stop string must be non-empty text, not {reprlib.repr(stop)}.")
         set_(self, "stop_strings", stops)
         if not isinstance(self.token_healing, bool):
-            raise SettingsError(f"token_healing must be true or false, not {reprlib.repr(self.token_healing)}.")
+            shown = reprlib.repr(self.token_healing)
+            raise SettingsError(f"token_healing must be true or false, not {shown}.")
         if not isinstance(self.stop_at, str) or self.stop_at not in STOP_AT_CHOICES:
             raise SettingsError(
                 f"stop_at must be one of {', '.join(STOP_AT_CHOICES)}, not {reprlib.repr(self.stop_at)}."
