@@ -18,6 +18,8 @@ class FittedPrompt:
 
     ids: list[int]
     trimmed: bool
+    memory_tokens: int = 0
+    note_tokens: int = 0
 
 
 def fit_prompt(text: str, tokenize: Callable[[str], list[int]], budget: int) -> FittedPrompt:
