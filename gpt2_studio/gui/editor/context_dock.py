@@ -155,7 +155,9 @@ class ContextDock(QDockWidget):
         layout.addLayout(heading)
         about = QLabel(help_text)
         about.setWordWrap(True)
-        about.setEnabled(False)  # the palette's muted text: an explanation, not a control
+        font = about.font()
+        font.setPointSizeF(font.pointSizeF() * 0.9)  # an explanation, smaller than the controls
+        about.setFont(font)
         layout.addWidget(about)
         edit.setToolTip(help_text)
         layout.addWidget(edit, 1)
