@@ -23,11 +23,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gpt2_studio import paths
 from gpt2_studio.core.documents.context_notes import (
     ContextNotes,
     load_context_notes,
     move_context_notes,
+    notes_folder,
     save_context_notes,
 )
 from gpt2_studio.gui.editor.document_text import exact_selected_text, exact_text, set_exact_text
@@ -45,11 +45,6 @@ DEPTH_HELP = (
     "Where the Author's note goes, counted in lines back from the cursor: 1 puts it just before the "
     "line you are writing, 3 two lines above that. A shorter text gets it at the top, under the Memory."
 )
-
-
-def notes_folder() -> Path:
-    """Where the Memory and Author's note of every document are stored."""
-    return paths.data_dir() / "context_notes"
 
 
 def _same_file(first: Path, second: Path) -> bool:

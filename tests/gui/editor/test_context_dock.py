@@ -8,10 +8,9 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
 
-from gpt2_studio.core.documents.context_notes import ContextNotes, load_context_notes
+from gpt2_studio.core.documents.context_notes import ContextNotes, load_context_notes, notes_folder
 from gpt2_studio.core.generation.context import Prompt, fit_context
 from gpt2_studio.core.settings import AppSettings
-from gpt2_studio.gui.editor.context_dock import notes_folder
 from gpt2_studio.gui.main_menu import CONTEXT_DOCK_SHORTCUT
 from gpt2_studio.gui.models.worker import GenerationRequest
 from gpt2_studio.gui.shortcuts_dialog import collect_shortcuts
@@ -32,10 +31,16 @@ needs_context_fitting = pytest.mark.skipif(
 )
 
 
-def _requests(window) -> list[GenerationRequest]:
-    """Every request the suggestions send to the worker (the worker's own queued signal, observed)."""
+def _requests(window, monkeypatch) -> list[GenerationRequest]:
+    """Every request the suggestions hand to the worker, recorded on its way there (it still runs)."""
     seen: list[GenerationRequest] = []
-    window.worker._generate_requested.connect(seen.append)
+    submit = window.worker.submit
+
+    def recording_submit(request: GenerationRequest) -> None:
+        seen.append(request)
+        submit(request)
+
+    monkeypatch.setattr(window.worker, "submit", recording_submit)
     return seen
 
 
@@ -102,8 +107,8 @@ def test_the_dock_stays_shown_in_the_next_session(make_window, qtbot):
     assert second.context_dock.isVisible()
 
 
-def test_typing_in_the_dock_changes_the_request_the_worker_gets(window, qtbot):
-    requests = _requests(window)
+def test_typing_in_the_dock_changes_the_request_the_worker_gets(window, qtbot, monkeypatch):
+    requests = _requests(window, monkeypatch)
     qtbot.keyClicks(window.editor, "Once upon a time")
     _suggest(window, qtbot)
     assert requests[-1].prompt == "Once upon a time"  # no notes: the plain text, as before
@@ -239,8 +244,8 @@ def test_the_window_fill_counts_memory_and_note(window, qtbot):
 
 
 @needs_context_fitting
-def test_an_over_long_memory_gives_one_sentence_and_the_app_keeps_working(window, qtbot):
-    requests = _requests(window)
+def test_an_over_long_memory_gives_one_sentence_and_the_app_keeps_working(window, qtbot, monkeypatch):
+    requests = _requests(window, monkeypatch)
     failures: list[str] = []
     window.worker.failed.connect(lambda _rid, message: failures.append(message))
     qtbot.keyClicks(window.editor, "Once upon a time")
@@ -251,13 +256,16 @@ def test_an_over_long_memory_gives_one_sentence_and_the_app_keeps_working(window
     _type_into(qtbot, dock.memory_edit, ".")
     window.editor.setFocus()
     qtbot.keyClick(window.editor, Qt.Key.Key_Space, CTRL)
+    # The list fills on the worker's thread; the status bar once the GUI thread has the signal.
     qtbot.waitUntil(lambda: bool(failures), timeout=20_000)
+    qtbot.waitUntil(lambda: window.statusBar().currentMessage() == failures[-1])
     assert isinstance(requests[-1].prompt, Prompt)
-    assert window.statusBar().currentMessage() == failures[-1]
     assert failures[-1].endswith(".")
     assert "\n" not in failures[-1]
     assert window.editor.ghost is None
-    assert window.status_bar.context_window_label.text() == "Window: too full"
+    label = window.status_bar.context_window_label
+    qtbot.waitUntil(lambda: label.text() == "Window: too full")
+    assert label.toolTip() == failures[-1]
     dock.memory_edit.selectAll()
     qtbot.keyClick(dock.memory_edit, Qt.Key.Key_Delete)
     _suggest(window, qtbot)  # a short Memory: suggestions work again
