@@ -196,7 +196,8 @@ class ContextDock(QDockWidget):
         """Another document is in the editor: store the last one's notes, show this one's (none if new)."""
         self.flush()
         self.path = path
-        notes, warnings = ContextNotes(), []
+        notes = ContextNotes()
+        warnings: list[str] = []
         if path is not None:
             try:
                 notes, warnings = load_context_notes(path, self.folder)

@@ -271,3 +271,25 @@ def test_an_over_long_memory_gives_one_sentence_and_the_app_keeps_working(window
     _suggest(window, qtbot)  # a short Memory: suggestions work again
     assert window.editor.ghost_text()
     assert window.editor.toPlainText() == "Once upon a time"
+
+
+def test_a_damaged_notes_entry_opens_the_document_with_one_sentence(window, qtbot, tmp_path):
+    document = tmp_path / "a.txt"
+    document.write_text("Text\n", encoding="utf-8")
+    assert window.open_file(document)
+    _open_dock(window, qtbot)
+    _type_into(qtbot, window.context_dock.memory_edit, "Facts")
+    window.new_document()  # stores them
+    entries = list(notes_folder().iterdir())
+    assert entries
+    for entry in entries:
+        entry.write_text('{"memory": ', encoding="utf-8")
+    assert window.open_file(document)
+    message = window.statusBar().currentMessage()
+    assert "a.txt" in message
+    assert message.endswith(".")
+    assert window.context_dock.notes() == ContextNotes()
+    assert window.editor.toPlainText() == "Text\n"
+    _type_into(qtbot, window.context_dock.memory_edit, "New facts")  # and they can be written again
+    window.new_document()
+    assert load_context_notes(document, notes_folder())[0].memory == "New facts"
