@@ -118,7 +118,8 @@ class ContextDock(QDockWidget):
         self.depth_spin.setRange(*DEPTH_RANGE)
         self.depth_spin.setValue(DEFAULT_DEPTH)
         self.depth_spin.setToolTip(DEPTH_HELP)
-        before, after = QLabel("Insert"), QLabel("lines before the cursor")
+        before, self.depth_after = QLabel("Insert"), QLabel("lines before the cursor")
+        after = self.depth_after
         before.setBuddy(self.depth_spin)
         for widget in (before, after):
             widget.setToolTip(DEPTH_HELP)
@@ -185,6 +186,8 @@ class ContextDock(QDockWidget):
             label.setText("" if count is None else f"{count:,} token{'' if count == 1 else 's'}")
 
     def _on_edited(self) -> None:
+        plural = "" if self.depth_spin.value() == 1 else "s"
+        self.depth_after.setText(f"line{plural} before the cursor")
         if self._loading:
             return
         self._unsaved = True

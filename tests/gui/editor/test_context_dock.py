@@ -118,6 +118,7 @@ def test_typing_in_the_dock_changes_the_request_the_worker_gets(window, qtbot, m
     assert window.editor.ghost is None  # the ghost was made without the Memory: it goes
     _type_into(qtbot, dock.note_edit, "[Style: terse]")
     _set_depth(qtbot, window, 1)
+    assert dock.depth_after.text() == "line before the cursor"
     window.editor.moveCursor(window.editor.textCursor().MoveOperation.End)
     _suggest(window, qtbot)
     assert requests[-1].prompt == Prompt(
