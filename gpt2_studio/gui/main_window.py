@@ -88,13 +88,8 @@ class MainWindow(QMainWindow):
             self.worker, self.controller, settings, self.status_bar, self.model_banner, self
         )
         self.models.questions = self.session.questions
-        self.main_menu = MainMenu(
-            self.editor,
-            settings,
-            self.panel.toggleViewAction(),
-            self,
-            context_toggle=self.context_dock.toggleViewAction(),
-        )
+        panel_toggle, dock_toggle = self.panel.toggleViewAction(), self.context_dock.toggleViewAction()
+        self.main_menu = MainMenu(self.editor, settings, panel_toggle, self, context_toggle=dock_toggle)
         self.setMenuBar(self.main_menu)
         # The presets UI, the preset runner and the self-test read these from the window.
         self.presets_menu = self.main_menu.presets_menu
