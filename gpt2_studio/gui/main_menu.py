@@ -16,6 +16,7 @@ from gpt2_studio.core.settings import AppSettings, usable_path
 from gpt2_studio.gui.editor.ghost_editor import GhostTextEdit
 
 SUGGESTION_DELAYS_MS = (200, 400, 700, 1000, 2000)
+CONTEXT_DOCK_SHORTCUT = "Ctrl+Shift+N"  # N for notes; Ctrl+Shift+M is Models
 
 
 class MainMenu(QMenuBar):
@@ -42,7 +43,13 @@ class MainMenu(QMenuBar):
     about_requested = Signal()
 
     def __init__(
-        self, editor: GhostTextEdit, settings: AppSettings, panel_toggle: QAction, parent: QWidget
+        self,
+        editor: GhostTextEdit,
+        settings: AppSettings,
+        panel_toggle: QAction,
+        parent: QWidget,
+        *,
+        context_toggle: QAction | None = None,
     ) -> None:
         super().__init__(parent)
         self.settings = settings  # read for the recent files and the initial checks
@@ -117,6 +124,11 @@ class MainMenu(QMenuBar):
         view.addSeparator()
         panel_toggle.setText("&Sampling Panel")
         view.addAction(panel_toggle)
+        if context_toggle is not None:  # the Memory and Author's note dock's own show/hide action
+            context_toggle.setText("&Memory and Author's Note")
+            context_toggle.setShortcut(QKeySequence(CONTEXT_DOCK_SHORTCUT))
+            context_toggle.setObjectName("action-context-dock")
+            view.addAction(context_toggle)
 
         help_menu = self.addMenu("&Help")
         self._action(help_menu, "&Keyboard Shortcuts", self.shortcuts_requested, name="action-shortcuts")

@@ -14,15 +14,16 @@ from PySide6.QtWidgets import QApplication, QMainWindow
 from gpt2_studio import __version__
 from gpt2_studio.core.generation.sampling import SamplingSettings
 from gpt2_studio.core.settings import AppSettings, save_settings
+from gpt2_studio.gui.editor.context_dock import ContextDock
 from gpt2_studio.gui.editor.document_dialogs import reopen_with_encoding, save_with_encoding
 from gpt2_studio.gui.editor.document_session import DocumentSession
 from gpt2_studio.gui.editor.find_replace import FindReplaceDialog
 from gpt2_studio.gui.editor.ghost_editor import GhostTextEdit
-from gpt2_studio.gui.editor.suggestions import SuggestionController, text_before_cursor
+from gpt2_studio.gui.editor.suggestions import SuggestionController, text_before_cursor, with_notes
 from gpt2_studio.gui.main_menu import MainMenu
 from gpt2_studio.gui.model_switcher import ModelSwitcher
 from gpt2_studio.gui.models.banner import ModelBanner, wrap_with_banner
-from gpt2_studio.gui.models.worker import ModelInfo, WorkerThread
+from gpt2_studio.gui.models.worker import ModelInfo, WorkerThread, fit_settings
 from gpt2_studio.gui.presets.install import PresetsUi
 from gpt2_studio.gui.questions import Questions
 from gpt2_studio.gui.sampling_panel import SamplingPanel
@@ -30,6 +31,7 @@ from gpt2_studio.gui.status_bar import StatusBar
 from gpt2_studio.gui.themes import apply_theme
 
 if TYPE_CHECKING:  # the engine imports torch, which the window loads only on the worker thread
+    from gpt2_studio.core.documents.context_notes import ContextNotes
     from gpt2_studio.core.generation.engine import Completion
     from gpt2_studio.gui.models.manager import ModelManagerDialog
 
@@ -73,6 +75,9 @@ class MainWindow(QMainWindow):
         self.panel = SamplingPanel(settings.sampling, defaults, self)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.panel)
         self.panel.setVisible(settings.show_sampling_panel)
+        self.context_dock = ContextDock(self)  # the document's Memory and Author's note
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.context_dock)
+        self.context_dock.setVisible(settings.show_context_dock)
         self.controller = SuggestionController(self.editor, self.worker, settings.sampling)
         self.controller.set_delay(settings.ghost_delay_ms)
         self.controller.set_enabled(settings.ghost_enabled)
@@ -83,7 +88,8 @@ class MainWindow(QMainWindow):
             self.worker, self.controller, settings, self.status_bar, self.model_banner, self
         )
         self.models.questions = self.session.questions
-        self.main_menu = MainMenu(self.editor, settings, self.panel.toggleViewAction(), self)
+        panel_toggle, dock_toggle = self.panel.toggleViewAction(), self.context_dock.toggleViewAction()
+        self.main_menu = MainMenu(self.editor, settings, panel_toggle, self, context_toggle=dock_toggle)
         self.setMenuBar(self.main_menu)
         # The presets UI, the preset runner and the self-test read these from the window.
         self.presets_menu = self.main_menu.presets_menu
@@ -138,6 +144,10 @@ class MainWindow(QMainWindow):
         session.replacing.connect(self.controller.stop)
         session.recovery_writer.failed.connect(bar.recovery_warning.show_failure)
         session.recovery_writer.succeeded.connect(bar.recovery_warning.clear)
+        session.replaced.connect(self.context_dock.open_document)
+        session.saved.connect(self.context_dock.document_saved)
+        self.context_dock.notes_changed.connect(self._on_notes_changed)
+        self.context_dock.warning.connect(lambda text: bar.showMessage(text, 15_000))
         for signal, slot in (
             (menu.new_requested, self.new_document),
             (menu.open_requested, session.open_dialog),
@@ -278,13 +288,25 @@ class MainWindow(QMainWindow):
         ghost = self.editor.ghost
         self.status_bar.set_alternatives(ghost.index if ghost else 0, len(ghost.alternatives) if ghost else 0)
 
+    def _on_notes_changed(self, notes: ContextNotes) -> None:
+        self.controller.set_notes(notes)  # cancels the ghost, which was made without them
+        self.context_window_timer.start()
+
     def _update_context_window_fill(self) -> None:
-        if self.worker.context_window is None:
+        context_window = self.worker.context_window
+        if context_window is None:
             self.status_bar.clear_context_fill()
+            self.context_dock.set_token_counts(None, None)
             return
-        measured = self.worker.measure_prompt(text_before_cursor(self.editor), self.settings.sampling)
-        if measured is not None:
-            self.status_bar.set_context_fill(*measured)
+        notes = self.controller.notes
+        # Measured as a suggestion would be asked for: with the notes, and max_new_tokens that fit.
+        settings = fit_settings(self.settings.sampling, context_window, True)
+        fill = self.worker.measure_prompt(with_notes(text_before_cursor(self.editor), notes), settings)
+        if fill is not None:
+            self.status_bar.set_context_fill(fill)
+        self.context_dock.set_token_counts(
+            self.worker.count_tokens(notes.memory), self.worker.count_tokens(notes.authors_note)
+        )
 
     # -- view -----------------------------------------------------------------------------------
     def _apply_font(self) -> None:
@@ -349,6 +371,7 @@ class MainWindow(QMainWindow):
         self.settings.window_geometry = _encode_bytes(self.saveGeometry())
         self.settings.window_state = _encode_bytes(self.saveState())
         self.settings.show_sampling_panel = self.panel.isVisible()
+        self.settings.show_context_dock = self.context_dock.isVisible()
         try:
             save_settings(self.settings)
         except StudioError as exc:
@@ -363,6 +386,7 @@ class MainWindow(QMainWindow):
         if not self.maybe_save():
             event.ignore()
             return
+        self.context_dock.flush()  # notes edited in the last second; a failure is shown, not fatal
         problem = self.save_settings()
         if problem is not None and not ask(self.questions, self, "ask_close_without_settings", problem):
             event.ignore()

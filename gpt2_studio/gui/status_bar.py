@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import QEvent
 from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
 
-from gpt2_studio.gui.models.worker import ModelInfo
+from gpt2_studio.gui.models.worker import ModelInfo, WindowFill
 from gpt2_studio.gui.themes import set_warning_text
 
 
@@ -49,6 +49,13 @@ class RecoveryWarning(QLabel):
         self.hide()
 
 
+WINDOW_FILL_HELP = "How much of the model's context window the text before the cursor fills"
+
+
+def _tokens(count: int) -> str:
+    return f"{count:,} token{'' if count == 1 else 's'}"
+
+
 class StatusBar(QStatusBar):
     """Permanent labels on the right, passing messages on the left; set through the methods below."""
 
@@ -76,9 +83,7 @@ class StatusBar(QStatusBar):
             self.model_label,
         ):
             self.addPermanentWidget(label)
-        self.context_window_label.setToolTip(
-            "How much of the model's context window the text before the cursor fills"
-        )
+        self.context_window_label.setToolTip(WINDOW_FILL_HELP)
         self.speed_label.setToolTip("Speed of the last suggestion")
         self.recovery_warning = RecoveryWarning(self)
 
@@ -116,15 +121,25 @@ class StatusBar(QStatusBar):
         """The speed of the last suggestion, in tokens per second."""
         self.speed_label.setText(f"{tokens_per_second:.0f} tok/s")
 
-    def set_context_fill(self, tokens: int, budget: int, trimmed: bool) -> None:
-        """How much of the model's window (``budget`` tokens) the text before the cursor fills."""
-        if trimmed:
-            self.context_window_label.setText("Window: full")
-            self.context_window_label.setToolTip(
-                "The start of the text no longer fits the model's window; it sees the end."
-            )
+    def set_context_fill(self, fill: WindowFill) -> None:
+        """How much of the model's window (``fill.budget`` tokens) the prompt at the cursor fills."""
+        label = self.context_window_label
+        if fill.problem:
+            label.setText("Window: too full")
+            label.setToolTip(fill.problem)
+            return
+        label.setText("Window: full" if fill.trimmed else f"Window: {100 * fill.tokens // fill.budget}%")
+        lines = []
+        if fill.trimmed:
+            lines.append("The start of the text no longer fits the model's window; it sees the end.")
         else:
-            self.context_window_label.setText(f"Window: {100 * tokens // budget}%")
+            lines.append(WINDOW_FILL_HELP + ".")
+        if fill.memory_tokens or fill.note_tokens:
+            lines.append(
+                f"Memory {_tokens(fill.memory_tokens)}, Author's note {_tokens(fill.note_tokens)}, "
+                f"text {_tokens(fill.text_tokens)}, of {_tokens(fill.budget)}."
+            )
+        label.setToolTip("\n".join(lines))
 
     def clear_context_fill(self) -> None:
         """No model, so no window to fill."""

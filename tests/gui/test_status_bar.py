@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 from PySide6.QtWidgets import QMainWindow
 
-from gpt2_studio.gui.models.worker import ModelInfo
+from gpt2_studio.gui.models.worker import ModelInfo, WindowFill
 from gpt2_studio.gui.status_bar import StatusBar
 
 TINY = ModelInfo("tiny", "tiny-gpt2", "/models/tiny", "cpu", "fp32", 64, 100_000, ())
@@ -60,9 +60,10 @@ def test_no_model_clears_the_device(bar):
 def test_speed_context_fill_and_alternatives(bar):
     bar.set_speed(31.6)
     assert bar.speed_label.text() == "32 tok/s"
-    bar.set_context_fill(10, 40, False)
+    bar.set_context_fill(WindowFill(10, 40, False))
     assert bar.context_window_label.text() == "Window: 25%"
-    bar.set_context_fill(40, 40, True)
+    assert "Memory" not in bar.context_window_label.toolTip()
+    bar.set_context_fill(WindowFill(40, 40, True))
     assert bar.context_window_label.text() == "Window: full"
     assert "no longer fits" in bar.context_window_label.toolTip()
     bar.clear_context_fill()
@@ -91,3 +92,23 @@ def test_the_recovery_warning_outlasts_other_messages_until_cleared(bar, qtbot):
     warning.clear()
     assert not warning.isVisible()
     assert warning.message == ""
+
+
+def test_context_fill_names_memory_note_and_text_tokens(bar):
+    bar.set_context_fill(WindowFill(62, 100, False, memory_tokens=20, note_tokens=1))
+    assert bar.context_window_label.text() == "Window: 62%"
+    tip = bar.context_window_label.toolTip()
+    assert "Memory 20 tokens" in tip
+    assert "Author's note 1 token," in tip
+    assert "text 41 tokens" in tip
+    assert "of 100 tokens" in tip
+
+
+def test_a_prompt_that_cannot_fit_shows_its_one_sentence(bar):
+    sentence = "The Memory is 300 tokens, more than the 100 the window has beside the suggestion."
+    bar.set_context_fill(WindowFill(0, 100, False, problem=sentence))
+    assert bar.context_window_label.text() == "Window: too full"
+    assert bar.context_window_label.toolTip() == sentence
+    bar.set_context_fill(WindowFill(5, 100, False))  # the Memory was shortened
+    assert bar.context_window_label.text() == "Window: 5%"
+    assert bar.context_window_label.toolTip() != sentence

@@ -46,6 +46,8 @@ class DocumentSession(QObject):
     message = Signal(str, int)  # a status-bar message and how long it stays, in ms (0: until the next)
     title_changed = Signal()  # the name, encoding, line endings or modified state changed
     replacing = Signal()  # the editor's text is about to be replaced by another document
+    replaced = Signal(object)  # another document is in the editor: its path, None when untitled
+    saved = Signal(object, object)  # written: the path it had before (None: untitled), the path now
 
     def __init__(self, editor: GhostTextEdit, questions: Any, settings: AppSettings) -> None:
         super().__init__(editor)
@@ -161,6 +163,7 @@ class DocumentSession(QObject):
         self.path, self.encoding, self.newline, self.stamp = path, encoding, newline, stamp
         self._recovered_revision = self.editor.document().revision()
         self.title_changed.emit()
+        self.replaced.emit(path)
 
     # -- saving ---------------------------------------------------------------------------------
     def save(self) -> bool:
@@ -204,12 +207,14 @@ class DocumentSession(QObject):
         except DocumentError as exc:
             self.questions.error("Cannot save file", f"{exc}\n\nYour text is still in the editor.")
             return False
+        previous = self.path
         self.path, self.stamp, self.encoding, self.newline = path, stamp, encoding, newline
         self.editor.document().setModified(False)
         self.recovery_writer.discard(self.doc_id)
         self.settings.add_recent(str(path))
         self.message.emit(f"Saved {path}", 4000)
         self.title_changed.emit()
+        self.saved.emit(previous, path)
         return True
 
     # -- recovery -------------------------------------------------------------------------------

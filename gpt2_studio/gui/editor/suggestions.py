@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from gpt2_studio.core.documents.context_notes import ContextNotes
+from gpt2_studio.core.generation.context import Prompt
 from gpt2_studio.core.generation.sampling import SamplingSettings
 from gpt2_studio.core.generation.suggestion_text import strip_doubled_space
 from gpt2_studio.gui.editor.document_text import exact_text_between
@@ -63,6 +65,18 @@ def ghost_alternatives(editor: GhostTextEdit, alternatives: list[str] | tuple[st
     return [strip_doubled_space(before, text) for text in alternatives]
 
 
+def with_notes(text: str, notes: ContextNotes) -> str | Prompt:
+    """The prompt for ``text``: a Prompt with the document's Memory and Author's note, or the text alone."""
+    if not notes.memory and not notes.authors_note:
+        return text
+    return Prompt(
+        text=text,
+        memory=notes.memory,
+        authors_note=notes.authors_note,
+        authors_note_depth=notes.authors_note_depth,
+    )
+
+
 class SuggestionController(QObject):
     """Connects the editor to the model worker for inline suggestions."""
 
@@ -75,6 +89,7 @@ class SuggestionController(QObject):
         self.editor = editor
         self.worker = worker
         self.settings = settings
+        self.notes = ContextNotes()  # the document's Memory and Author's note, sent with each request
         self.enabled = True
         self.model_ready = False
         self.current_id = 0
@@ -109,17 +124,23 @@ class SuggestionController(QObject):
         if self.editor.textCursor().hasSelection() or self.editor.is_composing():
             return
         self.current_id = next_request_id()
-        prompt = text_before_cursor(self.editor)
+        text = text_before_cursor(self.editor)
+        prompt = with_notes(text, self.notes)
         context_window = self.worker.context_window
         # The panel allows more new tokens than a small model's window holds: ask for what fits.
         settings = self.settings
         if context_window:
-            settings = fit_settings(settings, context_window, bool(prompt))
+            settings = fit_settings(settings, context_window, bool(text) or isinstance(prompt, Prompt))
         request = GenerationRequest(self.current_id, prompt, settings)
         self.editor.start_ghost(settings.num_alternatives)
         self.in_flight = True
         self.state_changed.emit("generating")
         self.worker.submit(request)
+
+    def set_notes(self, notes: ContextNotes) -> None:
+        """The Memory and Author's note changed: later requests carry them; the current ghost goes."""
+        self.notes = notes
+        self.stop()
 
     def stop(self) -> None:
         """Cancel the request in flight and clear the suggestion."""

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from gpt2_studio.core.errors import GenerationError, StudioError
+from gpt2_studio.core.generation.context import Prompt, fit_context
 from gpt2_studio.core.generation.sampling import SamplingSettings
 
 if TYPE_CHECKING:
@@ -42,9 +43,30 @@ class GenerationRequest:
     """
 
     request_id: int
-    prompt: str
+    prompt: str | Prompt  # a Prompt carries the document's Memory and Author's note
     settings: SamplingSettings
     channel: str = "suggest"
+
+
+@dataclass(frozen=True)
+class WindowFill:
+    """How a prompt fills the model's window as the engine would fit it, in tokens.
+
+    tokens counts everything the model is given (Memory, Author's note and text); problem is the one
+    sentence that says why the prompt cannot be fitted (a Memory longer than the window), else "".
+    """
+
+    tokens: int
+    budget: int
+    trimmed: bool
+    memory_tokens: int = 0
+    note_tokens: int = 0
+    problem: str = ""
+
+    @property
+    def text_tokens(self) -> int:
+        """The tokens of the document's text."""
+        return max(0, self.tokens - self.memory_tokens - self.note_tokens)
 
 
 def fit_settings(settings: SamplingSettings, context_window: int, has_prompt: bool) -> SamplingSettings:
@@ -203,19 +225,31 @@ class ModelWorker(QObject):
         self.notice.emit("The GPU ran out of memory; GPT-2 Studio now runs the model on the CPU.")
         return self._load_now(ref, "cpu", "auto" if precision == "fp16" else precision)
 
-    def measure_prompt(self, text: str, settings: SamplingSettings) -> tuple[int, int, bool] | None:
-        """(prompt tokens, token budget, trimmed) for text, as the engine would fit it; None without a model.
+    def measure_prompt(self, prompt: str | Prompt, settings: SamplingSettings) -> WindowFill | None:
+        """How ``prompt`` fills the window beside settings.max_new_tokens, as the engine would fit it.
 
-        Called on the GUI thread: tokenizing is thread-safe and fit_prompt only reads the end of the text.
+        None without a model. Called on the GUI thread: tokenizing is thread-safe and fitting only reads
+        the end of the text.
         """
-        from gpt2_studio.core.generation.context import fit_prompt
-
         engine = self._engine
         if engine is None:
             return None
         budget = max(1, engine.model.n_positions - settings.max_new_tokens)
-        fitted = fit_prompt(text, engine.tokenize, budget)
-        return len(fitted.ids), budget, fitted.trimmed
+        try:
+            fitted = fit_context(prompt, engine.tokenize, budget)
+        except StudioError as exc:  # a Memory longer than the window: the request would fail alike
+            return WindowFill(0, budget, False, problem=str(exc))
+        return WindowFill(len(fitted.ids), budget, fitted.trimmed, fitted.memory_tokens, fitted.note_tokens)
+
+    def count_tokens(self, text: str) -> int | None:
+        """How many tokens the loaded model's tokenizer makes of ``text``; None without a model.
+
+        Called on the GUI thread (tokenizing is thread-safe).
+        """
+        engine = self._engine
+        if engine is None:
+            return None
+        return len(engine.tokenize(text)) if text else 0
 
     def render_preset(
         self, preset: Preset, context: PresetContext, settings: SamplingSettings
