@@ -82,6 +82,7 @@ class MainWindow(QMainWindow):
         self.controller.set_delay(settings.ghost_delay_ms)
         self.controller.set_enabled(settings.ghost_enabled)
         self.session = DocumentSession(self.editor, Questions(self), settings)
+        self.session.notes = self.context_dock  # an untitled document's notes are asked about too
         self.status_bar = StatusBar(self)
         self.setStatusBar(self.status_bar)
         self.models = ModelSwitcher(
@@ -383,10 +384,9 @@ class MainWindow(QMainWindow):
         """Close after the document is saved or dropped, asking when the settings cannot be written."""
         from gpt2_studio.gui.presets.questions import ask
 
-        if not self.maybe_save():
+        if not self.maybe_save():  # the text and the notes: stored, or given up by the writer
             event.ignore()
             return
-        self.context_dock.flush()  # notes edited in the last second; a failure is shown, not fatal
         problem = self.save_settings()
         if problem is not None and not ask(self.questions, self, "ask_close_without_settings", problem):
             event.ignore()

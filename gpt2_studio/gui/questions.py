@@ -45,6 +45,22 @@ class Questions:
         )
         return answer == buttons.Yes
 
+    def ask_drop_notes(self, problem: str) -> bool:
+        """The document's Memory and Author's note cannot be stored (``problem``): go on without them?"""
+        box = QMessageBox(
+            QMessageBox.Icon.Warning,
+            "Memory and Author's note not stored",
+            f"{problem}\n\nGo on without them? Cancel keeps them in the dock, so you can copy them or "
+            "free the folder first.",
+            QMessageBox.StandardButton.NoButton,
+            self.parent,
+        )
+        drop = box.addButton("Go On Without Them", QMessageBox.ButtonRole.DestructiveRole)
+        cancel = box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(cancel)
+        box.exec()
+        return box.clickedButton() is drop
+
     def ask_restore(self, descriptions: list[str]) -> bool:
         """Unsaved work from a session that ended unexpectedly: restore it?"""
         buttons = QMessageBox.StandardButton

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
+from gpt2_studio.core.documents.context_notes import ContextNotes
 from gpt2_studio.core.settings import AppSettings
 from gpt2_studio.gui.launch import editor_defaults
 from gpt2_studio.gui.main_window import MainWindow
@@ -59,6 +60,9 @@ def make_window(qtbot, tiny_model_dir) -> Iterator:
     # asks nothing.
     for window, worker in created:
         window.editor.document().setModified(False)
+        if window.path is None:  # an untitled document's notes would be asked about
+            window.context_dock.set_notes(ContextNotes())
+        window.context_dock.drop_unsaved()
         window.close()
         worker.stop()
         assert worker.thread.isFinished(), "the model worker thread is still running"

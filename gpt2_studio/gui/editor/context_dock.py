@@ -4,7 +4,8 @@ Both texts are plain text exactly as typed: they are read through document_text,
 the rest reach the model unchanged, and copy/paste keep them. They are stored in the user's data folder
 keyed by the document's path, never in or beside the document file: loaded when a document opens,
 cleared for a new one, saved a moment after each edit and when the document is saved or the window
-closes, and moved on Save As. An untitled document keeps them here until its first save.
+closes, and moved on Save As. An untitled document keeps them here until its first save; the document
+session asks before they would be lost (see ``unsaved_untitled``, ``store`` and ``drop_unsaved``).
 """
 
 from __future__ import annotations
@@ -100,6 +101,7 @@ class ContextDock(QDockWidget):
         self.folder = folder or notes_folder()
         self.path: Path | None = None  # the document the notes belong to; None while it is untitled
         self._unsaved = False  # edited since last stored
+        self.problem = ""  # why the notes could not be stored last time, one sentence; "" when they were
         self._loading = False
 
         body = QWidget()
@@ -228,17 +230,34 @@ class ContextDock(QDockWidget):
 
         Nothing is lost on failure: the notes stay in the dock and are tried again at the next edit or save.
         """
+        problem = self.store()
+        if problem is not None:
+            self.warning.emit(f"{problem.removesuffix('.')}; they stay in the dock until they can be.")
+        return problem is None
+
+    def store(self) -> str | None:
+        """Store edited notes now; None when they are stored, else the one-sentence reason they are not."""
         self.save_timer.stop()
         if not self._unsaved or self.path is None:
-            return True
+            return None
         try:
             save_context_notes(self.path, self.notes(), self.folder)
         except OSError as exc:
             reason = exc.strerror or str(exc)
-            self.warning.emit(
+            self.problem = (
                 f"The Memory and Author's note of {self.path.name} could not be stored in "
-                f"{self.folder} ({reason}); they stay in the dock until they can be."
+                f"{self.folder} ({reason})."
             )
-            return False
+            return self.problem
         self._unsaved = False
-        return True
+        self.problem = ""
+        return None
+
+    def unsaved_untitled(self) -> bool:
+        """True when an untitled document has a Memory or an Author's note (kept nowhere but here)."""
+        return self.path is None and bool(self.memory_edit.text() or self.note_edit.text())
+
+    def drop_unsaved(self) -> None:
+        """The writer gave up the notes that could not be stored: nothing is pending any more."""
+        self.save_timer.stop()
+        self._unsaved = False

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
@@ -40,6 +40,22 @@ TYPING_PAUSE_MS = 700
 RECOVERY_MAX_DELAY_S = 30.0
 
 
+class SideNotes(Protocol):
+    """What the session asks of the text kept beside the document (the Memory and Author's note dock)."""
+
+    def unsaved_untitled(self) -> bool:
+        """True when an untitled document has notes that would be lost with it."""
+        ...
+
+    def store(self) -> str | None:
+        """Store pending notes; None when stored, else the one-sentence reason they could not be."""
+        ...
+
+    def drop_unsaved(self) -> None:
+        """Give up the pending notes (the writer agreed)."""
+        ...
+
+
 class DocumentSession(QObject):
     """One document at a time in ``editor``: open, save, save as, and recovery copies of unsaved work."""
 
@@ -58,6 +74,7 @@ class DocumentSession(QObject):
         self.recovery_writer = RecoveryWriter(self.recovery, self)
         self.doc_id = RecoveryStore.new_doc_id()
         self.path: Path | None = None
+        self.notes: SideNotes | None = None  # the document's Memory and Author's note, asked about too
         self.encoding = "utf-8"
         self.newline = "\n"
         self.stamp: FileStamp | None = None
@@ -98,13 +115,35 @@ class DocumentSession(QObject):
 
     # -- opening --------------------------------------------------------------------------------
     def maybe_save(self) -> bool:
-        """Ask about unsaved changes; False means the user cancelled."""
-        if not self.editor.document().isModified():
+        """Ask about unsaved changes; False means the user cancelled.
+
+        Unsaved changes are the text's, and an untitled document's Memory and Author's note (they are
+        kept once it has a name). Notes that cannot be stored are asked about too, never dropped silently.
+        """
+        notes = self.notes
+        untitled_notes = self.path is None and notes is not None and notes.unsaved_untitled()
+        if self.editor.document().isModified() or untitled_notes:
+            answer = self.questions.ask_save_changes(self.display_name())
+            if answer == "save":
+                if not self.save():
+                    return False
+            elif answer != "discard":
+                return False
+            elif self.path is None:
+                return True  # an untitled document given up: its notes go with it
+        return self._notes_stored()
+
+    def _notes_stored(self) -> bool:
+        """Store the notes; when they cannot be, ask whether to go on without them (False: cancel)."""
+        if self.notes is None:
             return True
-        answer = self.questions.ask_save_changes(self.display_name())
-        if answer == "save":
-            return self.save()
-        return answer == "discard"
+        problem = self.notes.store()
+        if problem is None:
+            return True
+        if not self._ask("ask_drop_notes", problem):
+            return False
+        self.notes.drop_unsaved()
+        return True
 
     def new_document(self) -> None:
         """An empty, untitled document (after asking about unsaved changes)."""
