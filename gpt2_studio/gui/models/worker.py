@@ -10,6 +10,8 @@ from __future__ import annotations
 import itertools
 import logging
 import threading
+import weakref
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -27,6 +29,11 @@ log = logging.getLogger(__name__)
 
 
 _request_ids = itertools.count(1)
+
+# Texts whose tokens the GUI thread keeps: the Memory and note (as typed and as lines) and the recent
+# ends of the document. The Memory is measured after every cursor move; a long one (a pasted chapter)
+# would otherwise be tokenized again each time, freezing the window for as long as that takes.
+TOKEN_CACHE_TEXTS = 8
 
 
 def next_request_id() -> int:
@@ -114,6 +121,9 @@ class ModelWorker(QObject):
         self._latest: dict[str, int] = {}
         self._running: tuple[str, threading.Event] | None = None
         self._id_lock = threading.Lock()
+        self._token_cache: OrderedDict[str, list[int]] = OrderedDict()  # GUI thread only
+        # Which engine the cache is for, held weakly: a model given up (or its GPU copy) must be freed.
+        self._token_cache_engine: weakref.ref[object] | None = None
         self._load_requested.connect(self._load)
         self._generate_requested.connect(self._generate)
 
@@ -236,7 +246,7 @@ class ModelWorker(QObject):
             return None
         budget = max(1, engine.model.n_positions - settings.max_new_tokens)
         try:
-            fitted = fit_context(prompt, engine.tokenize, budget)
+            fitted = fit_context(prompt, self._tokenize_cached, budget)
         except StudioError as exc:  # a Memory longer than the window: the request would fail alike
             return WindowFill(0, budget, False, problem=str(exc))
         return WindowFill(len(fitted.ids), budget, fitted.trimmed, fitted.memory_tokens, fitted.note_tokens)
@@ -246,10 +256,26 @@ class ModelWorker(QObject):
 
         Called on the GUI thread (tokenizing is thread-safe).
         """
-        engine = self._engine
-        if engine is None:
+        if self._engine is None:
             return None
-        return len(engine.tokenize(text)) if text else 0
+        return len(self._tokenize_cached(text)) if text else 0
+
+    def _tokenize_cached(self, text: str) -> list[int]:
+        """The loaded model's tokens of ``text``, kept for the last few texts (GUI thread only)."""
+        engine = self._engine
+        assert engine is not None
+        cache = self._token_cache
+        if self._token_cache_engine is None or self._token_cache_engine() is not engine:
+            cache.clear()  # another model: another tokenizer
+            self._token_cache_engine = weakref.ref(engine)
+        ids = cache.get(text)
+        if ids is None:
+            ids = cache[text] = engine.tokenize(text)
+            if len(cache) > TOKEN_CACHE_TEXTS:
+                cache.popitem(last=False)
+        else:
+            cache.move_to_end(text)
+        return ids
 
     def render_preset(
         self, preset: Preset, context: PresetContext, settings: SamplingSettings
