@@ -12,6 +12,7 @@ from PySide6.QtGui import QAction, QCloseEvent, QFont, QFontDatabase
 from PySide6.QtWidgets import QApplication, QMainWindow
 
 from gpt2_studio import __version__
+from gpt2_studio.core.generation.context import Prompt
 from gpt2_studio.core.generation.sampling import SamplingSettings
 from gpt2_studio.core.settings import AppSettings, save_settings
 from gpt2_studio.gui.editor.context_dock import ContextDock
@@ -305,9 +306,9 @@ class MainWindow(QMainWindow):
         fill = self.worker.measure_prompt(with_notes(text_before_cursor(self.editor), notes), settings)
         if fill is not None:
             self.status_bar.set_context_fill(fill)
-        self.context_dock.set_token_counts(
-            self.worker.count_tokens(notes.memory), self.worker.count_tokens(notes.authors_note)
-        )
+        # What each costs in the window, as the engine places it (with its line end; blank: left out).
+        memory, _above, note, _below = Prompt("", notes.memory, notes.authors_note).parts()
+        self.context_dock.set_token_counts(self.worker.count_tokens(memory), self.worker.count_tokens(note))
 
     # -- view -----------------------------------------------------------------------------------
     def _apply_font(self) -> None:

@@ -50,6 +50,23 @@ class RecoveryWarning(QLabel):
 
 
 WINDOW_FILL_HELP = "How much of the model's context window the text before the cursor fills"
+WINDOW_FILL_NOTES_HELP = (
+    "How much of the model's context window the Memory, the Author's note and the text before the "
+    "cursor fill"
+)
+
+
+class StatusField(QLabel):
+    """A permanent status-bar label that is hidden while empty (no bare separator in the bar)."""
+
+    def __init__(self, text: str = "") -> None:
+        super().__init__(text)
+        self.setVisible(bool(text))
+
+    def setText(self, text: str) -> None:  # noqa: N802 - Qt's name
+        """Show ``text``; an empty text hides the field."""
+        super().setText(text)
+        self.setVisible(bool(text))
 
 
 def _tokens(count: int) -> str:
@@ -66,11 +83,11 @@ class StatusBar(QStatusBar):
             "QStatusBar QLabel { padding: 0 6px; }"
         )
         self.model_label = QLabel("No model")
-        self.device_label = QLabel("")
+        self.device_label = StatusField()
         self.state_label = QLabel("Starting")
-        self.speed_label = QLabel("")
-        self.context_window_label = QLabel("")
-        self.alternative_label = QLabel("")
+        self.speed_label = StatusField()
+        self.context_window_label = StatusField()
+        self.alternative_label = StatusField()
         self.model_label.setObjectName("status-model")
         self.state_label.setObjectName("status-state")
         self.alternative_label.setObjectName("status-alternative")
@@ -83,6 +100,7 @@ class StatusBar(QStatusBar):
             self.model_label,
         ):
             self.addPermanentWidget(label)
+            label.setVisible(bool(label.text()))  # an empty field shows no bare separator
         self.context_window_label.setToolTip(WINDOW_FILL_HELP)
         self.speed_label.setToolTip("Speed of the last suggestion")
         self.recovery_warning = RecoveryWarning(self)
@@ -132,6 +150,8 @@ class StatusBar(QStatusBar):
         lines = []
         if fill.trimmed:
             lines.append("The start of the text no longer fits the model's window; it sees the end.")
+        elif fill.memory_tokens or fill.note_tokens:
+            lines.append(WINDOW_FILL_NOTES_HELP + ".")
         else:
             lines.append(WINDOW_FILL_HELP + ".")
         if fill.memory_tokens or fill.note_tokens:

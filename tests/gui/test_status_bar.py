@@ -112,3 +112,28 @@ def test_a_prompt_that_cannot_fit_shows_its_one_sentence(bar):
     bar.set_context_fill(WindowFill(5, 100, False))  # the Memory was shortened
     assert bar.context_window_label.text() == "Window: 5%"
     assert bar.context_window_label.toolTip() != sentence
+
+
+def test_empty_fields_leave_no_bare_separator_in_the_bar(bar, qtbot):
+    fields = (bar.device_label, bar.speed_label, bar.context_window_label, bar.alternative_label)
+    assert not any(field.isVisible() for field in fields)  # nothing to say yet: nothing drawn
+    bar.show_model(TINY)
+    bar.set_speed(30)
+    bar.set_context_fill(WindowFill(10, 40, False))
+    bar.set_alternatives(0, 3)
+    assert all(field.isVisible() for field in fields)
+    bar.set_alternatives(0, 1)
+    bar.clear_context_fill()
+    bar.show_no_model()
+    assert not any(field.isVisible() for field in (bar.alternative_label, bar.context_window_label))
+    assert not bar.device_label.isVisible()
+    assert bar.speed_label.isVisible()
+
+
+def test_with_memory_or_note_the_fill_says_what_it_counts(bar):
+    bar.set_context_fill(WindowFill(62, 100, False, memory_tokens=20, note_tokens=1))
+    first = bar.context_window_label.toolTip().splitlines()[0]
+    assert "Memory" in first
+    assert "Author's note" in first
+    bar.set_context_fill(WindowFill(62, 100, False))
+    assert "Memory" not in bar.context_window_label.toolTip()

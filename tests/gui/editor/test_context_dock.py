@@ -137,10 +137,19 @@ def test_token_counts_show_once_a_model_is_loaded(make_window, qtbot, tiny_model
     assert dock.memory_tokens.text() == ""
     window.load_model(str(tiny_model_dir))
     qtbot.waitUntil(lambda: window.controller.model_ready, timeout=30_000)
-    expected = len(window.worker._engine.tokenize("Ada is the narrator."))
+    # What each costs in the window: as a line of its own, with its line end.
+    expected = len(window.worker._engine.tokenize("Ada is the narrator.\n"))
     qtbot.waitUntil(lambda: dock.memory_tokens.text() == f"{expected} tokens")
     _type_into(qtbot, dock.note_edit, "x")
-    qtbot.waitUntil(lambda: dock.note_tokens.text() == "1 token")
+    qtbot.waitUntil(lambda: dock.note_tokens.text() == "2 tokens")
+    label = window.status_bar.context_window_label
+    qtbot.waitUntil(lambda: "Memory" in label.toolTip())
+    # The dock and the window fill give the same numbers.
+    assert f"Memory {expected} tokens, Author's note 2 tokens" in label.toolTip()
+    dock.memory_edit.setFocus()
+    qtbot.keyClick(dock.memory_edit, Qt.Key.Key_Return)  # a Memory ending with its line end costs no more
+    qtbot.waitUntil(lambda: not window.context_window_timer.isActive())
+    assert dock.memory_tokens.text() == f"{expected} tokens"
 
 
 def test_notes_survive_closing_and_reopening_without_touching_the_document(make_window, qtbot, tmp_path):
