@@ -269,7 +269,7 @@ class MainWindow(QMainWindow):
 
     def _on_sampling_changed(self, settings: SamplingSettings) -> None:
         self.settings.sampling = settings
-        self.controller.settings = settings
+        self.controller.set_settings(settings)
         self._update_context_window_fill()
 
     def stop_generating(self) -> None:

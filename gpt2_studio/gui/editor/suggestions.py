@@ -137,6 +137,13 @@ class SuggestionController(QObject):
         self.state_changed.emit("generating")
         self.worker.submit(request)
 
+    def set_settings(self, settings: SamplingSettings) -> None:
+        """The sampling settings changed: later requests use them; the ghost made with the old ones goes."""
+        if settings == self.settings:
+            return
+        self.settings = settings
+        self.stop()  # a sentence-long ghost must not stay (or keep streaming) after "A word" is chosen
+
     def set_notes(self, notes: ContextNotes) -> None:
         """The Memory and Author's note changed: later requests carry them; the current ghost goes."""
         self.notes = notes
