@@ -15,6 +15,7 @@ from gpt2_studio import __version__
 from gpt2_studio.core.generation.context import Prompt
 from gpt2_studio.core.generation.sampling import SamplingSettings
 from gpt2_studio.core.settings import AppSettings, save_settings
+from gpt2_studio.gui.dock_focus import keyboard_follows
 from gpt2_studio.gui.editor.context_dock import ContextDock
 from gpt2_studio.gui.editor.document_dialogs import reopen_with_encoding, save_with_encoding
 from gpt2_studio.gui.editor.document_session import DocumentSession
@@ -91,6 +92,8 @@ class MainWindow(QMainWindow):
         )
         self.models.questions = self.session.questions
         panel_toggle, dock_toggle = self.panel.toggleViewAction(), self.context_dock.toggleViewAction()
+        keyboard_follows(panel_toggle, self.panel, self.editor)
+        keyboard_follows(dock_toggle, self.context_dock, self.editor, self.context_dock.memory_edit)
         self.main_menu = MainMenu(self.editor, settings, panel_toggle, self, context_toggle=dock_toggle)
         self.setMenuBar(self.main_menu)
         # The presets UI, the preset runner and the self-test read these from the window.
