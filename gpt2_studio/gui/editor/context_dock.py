@@ -4,7 +4,7 @@ Both texts are plain text exactly as typed: they are read through document_text,
 the rest reach the model unchanged, and copy/paste keep them. They are stored in the user's data folder
 keyed by the document's path, never in or beside the document file: loaded when a document opens,
 cleared for a new one, saved a moment after each edit and when the document is saved or the window
-closes, and moved on Save As. An untitled document keeps them here until its first save; the document
+closes, and copied on Save As. An untitled document keeps them here until its first save; the document
 session asks before they would be lost (see ``unsaved_untitled``, ``store`` and ``drop_unsaved``).
 """
 
@@ -27,7 +27,6 @@ from PySide6.QtWidgets import (
 from gpt2_studio.core.documents.context_notes import (
     ContextNotes,
     load_context_notes,
-    move_context_notes,
     notes_folder,
     save_context_notes,
 )
@@ -213,13 +212,14 @@ class ContextDock(QDockWidget):
             self.warning.emit(message)
 
     def document_saved(self, old: Path | None, new: Path) -> None:
-        """The document was written to ``new`` (from ``old``, None if untitled): store its notes there."""
+        """The document was written to ``new`` (from ``old``, None if untitled): store its notes there.
+
+        Save As copies them: the file it was saved from is still on disk, unchanged, and still has its
+        notes when it is opened again (a writer keeps "draft 1" and goes on in "draft 2").
+        """
         renamed = old is None or not _same_file(old, new)
         if old is not None and renamed:
-            try:
-                move_context_notes(old, new, self.folder)
-            except OSError as exc:
-                log.warning("Could not move the notes of %s to %s: %s", old, new, exc)
+            self.flush()  # edits of the last second belong to the original too
         self.path = new
         if renamed:
             self._unsaved = True  # what the dock shows belongs to the new name

@@ -190,7 +190,7 @@ def test_edits_are_stored_after_a_pause_and_new_clears_them(window, qtbot, tmp_p
     assert window.context_dock.memory_edit.text() == "Facts"
 
 
-def test_save_as_moves_the_notes_and_an_untitled_documents_notes_are_stored_on_first_save(
+def test_save_as_copies_the_notes_and_an_untitled_documents_notes_are_stored_on_first_save(
     window, qtbot, tmp_path
 ):
     first, second = tmp_path / "first.txt", tmp_path / "second.txt"
@@ -205,7 +205,8 @@ def test_save_as_moves_the_notes_and_an_untitled_documents_notes_are_stored_on_f
     window.questions.answer("save_path", str(second))
     assert window.save_as()
     assert load_context_notes(second, folder)[0].authors_note == "[Tone: warm]"
-    assert load_context_notes(first, folder)[0] == ContextNotes()
+    # The first file is still on disk: it keeps its notes (see test_notes_kept for Save As copies).
+    assert load_context_notes(first, folder)[0].authors_note == "[Tone: warm]"
     assert first.read_text(encoding="utf-8") == "Draft"  # the notes never go into the files
     assert second.read_text(encoding="utf-8") == "Draft"
 

@@ -142,3 +142,26 @@ def test_going_on_without_notes_that_cannot_be_stored_says_nothing_false(
         assert window.context_dock.notes() == ContextNotes()
     folder.unlink()
     assert document.read_text(encoding="utf-8") == "Draft"
+
+
+def test_save_as_gives_the_copy_the_notes_and_the_original_keeps_its_own(make_window, qtbot, tmp_path):
+    draft1, draft2 = tmp_path / "draft1.txt", tmp_path / "draft2.txt"
+    draft1.write_text("Chapter one\n", encoding="utf-8")
+    draft2.write_text("An older file\n", encoding="utf-8")
+    window = make_window(load=False)
+    assert window.open_file(draft2)
+    _open_dock(window, qtbot)
+    _type_into(qtbot, window.context_dock.memory_edit, "Old file's memory")
+    assert window.open_file(draft1)
+    _type_into(qtbot, window.context_dock.memory_edit, "Ada narrates.")  # within the save delay
+    window.questions.answer("save_path", str(draft2))
+    assert window.save_as()  # over draft2, which had notes of its own
+    folder = notes_folder()
+    assert load_context_notes(draft2, folder)[0].memory == "Ada narrates."  # what the dock shows
+    assert load_context_notes(draft1, folder)[0].memory == "Ada narrates."  # still on disk: kept
+    _type_into(qtbot, window.context_dock.memory_edit, " She lies.")
+    window.new_document()
+    assert load_context_notes(draft2, folder)[0].memory == "Ada narrates. She lies."
+    assert window.open_file(draft1)  # draft 1 reopened: its own notes, not the copy's later edits
+    assert window.context_dock.memory_edit.text() == "Ada narrates."
+    assert draft1.read_text(encoding="utf-8") == "Chapter one\n"
