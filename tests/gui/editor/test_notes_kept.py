@@ -4,9 +4,14 @@ keep the window (and the document) open until the writer says to go on without t
 
 from __future__ import annotations
 
+import json
+import os
+import shutil
+
 import pytest
 
 from gpt2_studio.core.documents.context_notes import ContextNotes, load_context_notes, notes_folder
+from tests.as_nobody import NOBODY, public_temp_dir, run_as_nobody
 from tests.gui.editor.test_context_dock import _open_dock, _type_into
 
 
@@ -165,3 +170,64 @@ def test_save_as_gives_the_copy_the_notes_and_the_original_keeps_its_own(make_wi
     assert window.open_file(draft1)  # draft 1 reopened: its own notes, not the copy's later edits
     assert window.context_dock.memory_edit.text() == "Ada narrates."
     assert draft1.read_text(encoding="utf-8") == "Chapter one\n"
+
+
+NOTES_AS_NOBODY = """
+import json, sys
+from pathlib import Path
+from gpt2_studio.core.settings import load_settings
+from PySide6.QtWidgets import QApplication
+from gpt2_studio.gui.launch import editor_defaults
+from gpt2_studio.gui.main_window import MainWindow
+from gpt2_studio.gui.models.worker import WorkerThread
+
+class Answers:
+    def __init__(self):
+        self.asked = []
+        self.replies = [False, True]
+    def ask_drop_notes(self, problem):
+        self.asked.append(problem)
+        return self.replies.pop(0)
+
+app = QApplication([])
+worker = WorkerThread()
+window = MainWindow(load_settings()[0], worker, defaults=editor_defaults())
+window.questions = Answers()
+window.show()
+assert window.open_file(Path(sys.argv[1]))
+window.context_dock.memory_edit.insertPlainText("Ada narrates.")  # as typed
+first = window.close()
+visible, kept = window.isVisible(), window.context_dock.memory_edit.text()
+second = window.close()
+worker.stop()
+print(json.dumps({"first": first, "visible": visible, "kept": kept, "second": second,
+                  "asked": window.questions.asked}))
+"""
+
+
+def test_a_read_only_notes_folder_as_a_real_user_asks_before_closing():
+    home = public_temp_dir()
+    try:
+        os.chown(home, NOBODY, NOBODY)
+        notes = home / "data" / "context_notes"
+        notes.mkdir(parents=True)
+        os.chown(notes.parent, NOBODY, NOBODY)  # the data folder is the user's; the notes folder is not
+        notes.chmod(0o755)
+        document = home / "story.txt"
+        document.write_text("Draft", encoding="utf-8")
+        os.chown(document, NOBODY, NOBODY)
+        code = NOTES_AS_NOBODY.replace("sys.argv[1]", repr(str(document)))
+        result = run_as_nobody(code, {"GPT2_STUDIO_HOME": str(home)}, timeout=240)
+        assert result.returncode == 0, result.stderr[-3000:]
+        assert "Traceback" not in result.stderr
+        report = json.loads(result.stdout.strip().splitlines()[-1])
+        assert (report["first"], report["visible"], report["second"]) == (False, True, True)
+        assert report["kept"] == "Ada narrates."
+        (problem, again) = report["asked"]
+        assert "story.txt" in problem
+        assert "permission denied" in problem.lower()
+        assert problem.endswith(".")
+        assert list(notes.iterdir()) == []
+        assert document.read_text(encoding="utf-8") == "Draft"
+    finally:
+        shutil.rmtree(home)
