@@ -14,6 +14,7 @@ import logging
 from pathlib import Path
 
 from PySide6.QtCore import QMimeData, Qt, QTimer, Signal
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QDockWidget,
     QHBoxLayout,
@@ -31,7 +32,7 @@ from gpt2_studio.core.documents.context_notes import (
     save_context_notes,
 )
 from gpt2_studio.gui.editor.document_text import exact_selected_text, exact_text, set_exact_text
-from gpt2_studio.gui.editor.insertion import insert_as_undo_step
+from gpt2_studio.gui.editor.insertion import insert_as_undo_step, plain_line_break
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +87,10 @@ class PlainNotesEdit(QPlainTextEdit):
         insert_as_undo_step(cursor, source.text())
         self.setTextCursor(cursor)
         self.ensureCursorVisible()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt's name
+        """Shift+Enter makes a plain line break, as Enter does (the model sees "\\n", not U+2028)."""
+        super().keyPressEvent(plain_line_break(event))
 
 
 class ContextDock(QDockWidget):

@@ -32,7 +32,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QPlainTextEdit, QWidget
 
 from gpt2_studio.gui.editor.document_text import exact_selected_text
-from gpt2_studio.gui.editor.insertion import insert_as_undo_step, model_text
+from gpt2_studio.gui.editor.insertion import insert_as_undo_step, model_text, plain_line_break
 
 _NEXT_WORD = re.compile(r"\s*\S+")
 _MODIFIER_KEYS = {
@@ -358,6 +358,7 @@ class GhostTextEdit(QPlainTextEdit):
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt's name
         """Tab, Ctrl+Right and Escape act on the ghost; any other key types and asks again."""
+        event = plain_line_break(event)  # Shift+Enter: "\n", not U+2028
         key, mods = event.key(), event.modifiers()
         plain = mods in (Qt.KeyboardModifier.NoModifier, Qt.KeyboardModifier.KeypadModifier)
         if key == Qt.Key.Key_Tab and plain and self.accept_all():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QMimeData, Qt
 from PySide6.QtGui import QAction
 
 from gpt2_studio.core.documents.context_notes import ContextNotes, load_context_notes, notes_folder
@@ -49,8 +49,10 @@ def _open_dock(window, qtbot) -> None:
 def _type_into(qtbot, widget, text: str) -> None:
     widget.setFocus()
     for line_number, line in enumerate(text.split("\u2028")):
-        if line_number:
-            qtbot.keyClick(widget, Qt.Key.Key_Return, SHIFT)  # Shift+Enter: a line separator
+        if line_number:  # a U+2028 comes in by paste (Shift+Enter types a plain line break)
+            separator = QMimeData()
+            separator.setText("\u2028")
+            widget.insertFromMimeData(separator)
         qtbot.keyClicks(widget, line)
 
 
