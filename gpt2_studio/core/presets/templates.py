@@ -132,6 +132,13 @@ def _ends_with_users_text(template: Any) -> bool:
     return bool(parts) and parts[-1][0] == "field"
 
 
+def continues_text(preset: Preset) -> bool:
+    """True when the preset's prompt ends with the text before the cursor (Continue, Point of view):
+    its result continues the writer's text, so the document's Memory and Author's note go with it."""
+    parts = parse_template(preset.template, preset.name)
+    return bool(parts) and parts[-1] == ("field", "before_cursor")
+
+
 def parse_template(template: str, name: str = "?") -> list[tuple[str, str]]:
     """Split a template into ("text", …) and ("field", placeholder) parts; say what is wrong if it is."""
     parts: list[tuple[str, str]] = []

@@ -22,6 +22,7 @@ from gpt2_studio.core.generation.context import Prompt, fit_context
 from gpt2_studio.core.generation.sampling import SamplingSettings
 
 if TYPE_CHECKING:
+    from gpt2_studio.core.documents.context_notes import ContextNotes
     from gpt2_studio.core.generation.engine import TextDelta
     from gpt2_studio.core.presets.templates import Preset, PresetContext, RenderedPrompt
 
@@ -278,9 +279,10 @@ class ModelWorker(QObject):
         return ids
 
     def render_preset(
-        self, preset: Preset, context: PresetContext, settings: SamplingSettings
+        self, preset: Preset, context: PresetContext, settings: SamplingSettings, reserved: int = 0
     ) -> RenderedPrompt | None:
-        """The preset's prompt (a RenderedPrompt) filled from context, fitted beside settings.max_new_tokens.
+        """The preset's prompt (a RenderedPrompt) filled from context, fitted beside settings.max_new_tokens
+        and ``reserved`` tokens more (a Memory and Author's note sent with it).
 
         None without a model. Called on the GUI thread: tokenizing and decoding are thread-safe.
         """
@@ -289,8 +291,15 @@ class ModelWorker(QObject):
         engine = self._engine
         if engine is None:
             return None
-        budget = max(1, engine.model.n_positions - settings.max_new_tokens)
+        budget = max(1, engine.model.n_positions - settings.max_new_tokens - reserved)
         return render(preset, context, engine.tokenize, engine.detokenize, budget)
+
+    def notes_tokens(self, notes: ContextNotes) -> int:
+        """The tokens a Memory and Author's note take in the window (0 without a model)."""
+        if self._engine is None:
+            return 0
+        memory, _above, note, _below = Prompt("", notes.memory, notes.authors_note).parts()
+        return sum(len(self._tokenize_cached(part)) for part in (memory, note) if part)
 
     @property
     def context_window(self) -> int | None:

@@ -11,6 +11,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 
+from gpt2_studio.core.documents.context_notes import ContextNotes
+
 
 class Questions(Protocol):
     """The questions presets ask (``gui.questions.Questions``; tests script their own).
@@ -37,6 +39,7 @@ class SuggestionState(Protocol):
 
     model_ready: bool  # a model is loaded: presets may run
     in_flight: bool  # a suggestion is being generated
+    notes: ContextNotes  # the document's Memory and Author's note (presets that continue the text use them)
 
 
 #: The questions object in use now (a provider: the window may swap its questions object).

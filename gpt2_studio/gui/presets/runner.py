@@ -18,9 +18,10 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QTextCursor
 
+from gpt2_studio.core.documents.context_notes import ContextNotes
 from gpt2_studio.core.documents.text_files import DocumentError, write_text_file
 from gpt2_studio.core.generation.suggestion_text import strip_doubled_space
-from gpt2_studio.core.presets.templates import Preset, PresetContext, finish
+from gpt2_studio.core.presets.templates import Preset, PresetContext, continues_text, finish
 from gpt2_studio.gui.editor.document_text import (
     exact_block_text,
     exact_selected_text,
@@ -29,7 +30,7 @@ from gpt2_studio.gui.editor.document_text import (
 )
 from gpt2_studio.gui.editor.ghost_editor import GhostTextEdit
 from gpt2_studio.gui.editor.insertion import insert_as_undo_step, model_text
-from gpt2_studio.gui.editor.suggestions import ghost_alternatives, ghost_piece, text_before_cursor
+from gpt2_studio.gui.editor.suggestions import ghost_alternatives, ghost_piece, text_before_cursor, with_notes
 from gpt2_studio.gui.models.worker import GenerationRequest, ModelWorker, fit_settings, next_request_id
 from gpt2_studio.gui.presets.collaborators import DocumentPathProvider, QuestionsProvider, SuggestionState
 from gpt2_studio.gui.presets.panel import PresetResultPanel
@@ -122,12 +123,16 @@ class PresetRunner(QObject):
         if context is None:
             return False
         settings = fit_settings(preset.sampling, window, bool(preset.template))
-        rendered = self.worker.render_preset(preset, context, settings)
+        # A preset that continues the text (Continue, Point of view) sees the document's Memory and
+        # Author's note, as the ghost suggestions do; the template's text is fitted into what they leave.
+        notes = self.suggestions.notes if continues_text(preset) else ContextNotes()
+        rendered = self.worker.render_preset(preset, context, settings, self.worker.notes_tokens(notes))
         if rendered is None:
             self._say("The model is not loaded yet; presets run once it is.", 8000)
             return False
         self.stop()
-        request = GenerationRequest(next_request_id(), rendered.text, settings, channel=CHANNEL)
+        prompt = with_notes(rendered.text, notes)
+        request = GenerationRequest(next_request_id(), prompt, settings, channel=CHANNEL)
         job = _Job(
             request.request_id,
             preset,
