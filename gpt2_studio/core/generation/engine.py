@@ -273,17 +273,22 @@ class Engine:
         healed, tail = 0, b""
         healer = self._token_healer() if settings.token_healing else None
         if healer is not None and ids:
-            healed, tail = healer.healed_tail(ids)
+            # Only the text's own end heals: never the Memory's or the note's last line end.
+            end = len(ids) if fitted.end_tokens is None else fitted.end_tokens
+            healed, tail = healer.healed_tail(ids[len(ids) - end :])
             ids = ids[: len(ids) - healed]
         ids = ids or [eos]  # an empty prompt starts from <|endoftext|>, as GPT-2 was trained
         seed = settings.seed if settings.seed is not None else random.SystemRandom().randrange(2**63)
         n = settings.num_alternatives
-        rows = [
-            Alternative(self._token_bytes, tail, settings.stop_strings, settings.stop_at) for _ in range(n)
-        ]
         # The healed tokens are generated again: they get steps of their own, which the window has
-        # room for since they came out of the prompt.
-        limit = min(settings.max_new_tokens + healed, self.model.n_positions - len(ids))
+        # room for since they came out of the prompt. A step that leaves prompt bytes still owed is
+        # free (each writes at least one of the tail's bytes), as far as the window allows.
+        length = settings.max_new_tokens + healed
+        rows = [
+            Alternative(self._token_bytes, tail, settings.stop_strings, settings.stop_at, length)
+            for _ in range(n)
+        ]
+        limit = min(length + len(tail), self.model.n_positions - len(ids))
 
         logits, reused = self._prefix.fill(ids, request)
         first_token_at = None
