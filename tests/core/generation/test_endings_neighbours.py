@@ -1,0 +1,129 @@
+"""Natural endings beyond plain English: combining marks, initialisms, Chinese and Japanese full stops,
+every line-break character, and a model that writes only whitespace (GPT-2's real tokenizer)."""
+
+from __future__ import annotations
+
+import pytest
+
+from gpt2_studio.core.generation.endings import find_end, held_back
+from gpt2_studio.core.generation.engine import FINISH_LENGTH, FINISH_STOP, Engine
+from gpt2_studio.core.generation.sampling import SamplingSettings
+from tests.core.real_vocab import build_scripted_model
+
+PROMPT = "The capital of France is"  # 5 tokens: the script starts after position 4
+# " café is U.S. now. Yes\u2028 Yes\u2029 Yes", with "é" as "e" and a combining acute accent (2 tokens)
+SCRIPT = [26725, 136, 223, 318, 471, 13, 50, 13, 783, 13, 3363, 447, 101, 3363, 447, 102, 3363]
+SPACE = 220
+
+
+def _scripted(tmp_path_factory, script: list[int], filler: int) -> Engine:
+    from gpt2_studio.core.models.loading import load_model
+
+    positions = {4 + i: token for i, token in enumerate(script)}
+    folder = build_scripted_model(tmp_path_factory.mktemp("script") / "script", positions, filler)
+    return Engine(load_model(folder, device="cpu", precision="fp32"))
+
+
+@pytest.fixture(scope="module")
+def scripted(tmp_path_factory) -> Engine:
+    return _scripted(tmp_path_factory, SCRIPT, 3363)
+
+
+@pytest.mark.parametrize(
+    ("stop_at", "text", "tokens"),
+    [
+        ("word", " cafe\u0301", 4),  # the accent's two tokens belong to the word; " is" ends it
+        ("sentence", " cafe\u0301 is U.S. now.", 11),  # "U.S." is no sentence end; ". Yes" is
+        ("line", " cafe\u0301 is U.S. now. Yes", 13),  # U+2028 (two tokens) ends a line
+        ("paragraph", " cafe\u0301 is U.S. now. Yes\u2028 Yes", 16),  # U+2029 ends a paragraph
+    ],
+)
+def test_the_engine_stops_at_unicode_ends(scripted, stop_at, text, tokens):
+    pieces: list[str] = []
+    settings = SamplingSettings(temperature=0, max_new_tokens=30, stop_at=stop_at)
+    completion = scripted.complete(PROMPT, settings, on_text=lambda d: pieces.append(d.text))
+    assert completion.text == text
+    assert "".join(pieces) == text
+    assert completion.finish_reasons == (FINISH_STOP,)
+    assert completion.new_tokens == tokens
+
+
+def test_a_model_that_writes_only_whitespace_runs_to_its_length(tmp_path_factory):
+    engine = _scripted(tmp_path_factory, [], SPACE)
+    for stop_at in ("word", "sentence", "line", "paragraph"):
+        pieces: list[str] = []
+        settings = SamplingSettings(temperature=0, max_new_tokens=6, stop_at=stop_at)
+        completion = engine.complete(PROMPT, settings, on_text=lambda d, seen=pieces: seen.append(d.text))
+        assert completion.text == " " * 6
+        assert "".join(pieces) == completion.text
+        assert completion.finish_reasons == (FINISH_LENGTH,)
+
+
+# -- the rules, character by character ------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("text", "end"),
+    [
+        (" cafe\u0301", None),  # a combining accent keeps the word going
+        (" cafe\u0301 is", 6),
+        (" \u0915\u093f\u0924\u093e\u092c \u0939\u0948", 6),  # Hindi: vowel signs inside the word
+        (" \u0645\u064e\u0631\u0652\u062d\u064e\u0628\u064b\u0627 x", 10),  # Arabic with its vowel marks
+        (" \u0e2a\u0e27\u0e31\u0e2a\u0e14\u0e35 x", 7),  # Thai
+        (" x\u200dy z", 4),  # a zero-width joiner joins
+        (" U.", None),  # an initialism may go on
+        (" U.S", None),
+        (" U.S. now", 5),
+        (" I. Then", 2),
+        (" e.g. this", 5),
+    ],
+)
+def test_where_a_word_ends_beyond_ascii(text, end):
+    assert find_end(text, "word") == end
+
+
+@pytest.mark.parametrize(
+    ("text", "end"),
+    [
+        (" The U.S. Army went. Yes", 20),  # a dotted initialism does not end it
+        (" at 5 p.m. then. Yes", 16),
+        (" \u65e5\u672c\u8a9e\u3067\u3059\u3002\u6b21", 7),  # Japanese: 。 needs no space after it
+        (" \u4f60\u597d\uff01\u6211", 4),  # ！
+        (" \u771f\u7684\uff1f\u300d\u4ed6", 5),  # ？ and a closing bracket
+        (" \u771f\u7684\u3002", None),  # a closer may still come
+        (" \u771f\u7684\u3002\u300d", None),
+        (" \u00abVa.\u00bb Elle", 6),  # French guillemets close the sentence
+        (" no end\u2028next", 7),  # every line break ends a sentence
+        (" no end\r\nnext", 7),
+        (" no end\rnext", 7),
+        (" no end\x85next", 7),
+    ],
+)
+def test_where_a_sentence_ends_beyond_ascii(text, end):
+    assert find_end(text, "sentence") == end
+
+
+@pytest.mark.parametrize(
+    ("stop_at", "text", "end"),
+    [
+        ("line", " a\u2028b", 2),
+        ("line", " a\u2029b", 2),
+        ("line", " a\x0bb", 2),
+        ("line", " a\x0cb", 2),
+        ("line", " a\x85b", 2),
+        ("line", " a\r", 2),
+        ("paragraph", " a\r\nb", None),  # "\r\n" is one line end, never a blank line
+        ("paragraph", " a\r\n\r\nb", 2),
+        ("paragraph", " a\n\u00a0\nb", 2),  # a line of no-break spaces is blank
+        ("paragraph", " a\n\u3000\nb", 2),
+        ("paragraph", " a\u2029b", 2),  # the paragraph separator
+        ("paragraph", " a\r\rb", 2),
+    ],
+)
+def test_where_lines_and_paragraphs_end_beyond_ascii(stop_at, text, end):
+    assert find_end(text, stop_at) == end
+
+
+def test_held_back_covers_every_line_break_and_an_initial():
+    assert held_back(" a\u2028", "line") == 1
+    assert held_back(" a\u2029", "paragraph") == 1
+    assert held_back(" U.", "word") == 1
+    assert held_back(" Ab.", "word") == 0
