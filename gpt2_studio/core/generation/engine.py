@@ -157,7 +157,10 @@ class Engine:
     ) -> Completion:
         """Generate settings.num_alternatives continuations of prompt; on_text gets each new piece.
 
-        Calls from several threads run one after another.
+        prompt: plain text, or a Prompt with a Memory and Author's note (context.Prompt). Calls from
+        several threads run one after another. Raises SettingsError (one sentence) when
+        max_new_tokens does not fit the model's window or the Memory and note leave no room for the
+        text, and GenerationError when the device runs out of memory; the engine stays usable.
         """
         stream = self.stream(prompt, settings, cancel=cancel)
         with self._lock:  # held across on_text too, so that no other request can take over meanwhile
@@ -184,7 +187,8 @@ class Engine:
 
         The engine is not held between pieces: a stream its reader stops reading (breaks out of, keeps
         or drops) never blocks anything. The next request takes over; the old stream, if read again,
-        ends as cancelled with the text it had.
+        ends as cancelled with the text it had. Raises as complete() does: a max_new_tokens that does
+        not fit the window at once, the rest (a Memory too long, out of memory) from next().
         """
         settings = settings or SamplingSettings()
         budget = self.token_budget(settings)
