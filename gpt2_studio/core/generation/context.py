@@ -73,6 +73,7 @@ def fit_prompt(text: str, tokenize: Callable[[str], list[int]], budget: int) -> 
 
     A huge document is not tokenized whole on every keystroke: only enough characters from its end
     (starting at a whitespace after a grid point) are, growing the slice if it proves too short.
+    Raises ValueError when budget is below 1.
     """
     if budget < 1:
         raise ValueError("budget must be at least one token")

@@ -58,7 +58,12 @@ class TextDelta:
 
 @dataclass(frozen=True)
 class Completion:
-    """The result of one request, with what it cost."""
+    """The result of one request, with what it cost.
+
+    alternatives and finish_reasons: one per alternative (FINISH_* values). prompt_tokens: the fitted
+    prompt's tokens (Memory and note included). new_tokens: the longest alternative's generated tokens
+    (those that redo healed prompt tokens included). Times in seconds.
+    """
 
     alternatives: tuple[str, ...]
     finish_reasons: tuple[str, ...]
@@ -130,7 +135,10 @@ class Engine:
         return decode_whole(self._token_bytes, ids)
 
     def token_budget(self, settings: SamplingSettings) -> int:
-        """How many prompt tokens fit beside settings.max_new_tokens in the model's window."""
+        """How many prompt tokens fit beside settings.max_new_tokens in the model's window.
+
+        Raises SettingsError (one sentence) when max_new_tokens leaves no room (≥ the window).
+        """
         context_window = self.model.n_positions
         if settings.max_new_tokens >= context_window:
             raise SettingsError(
