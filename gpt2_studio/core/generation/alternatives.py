@@ -37,6 +37,7 @@ class Alternative:
 
     owed: the prompt bytes token healing handed back, which this alternative writes again before its
     own text begins (they are never part of `text`). reason: None while it runs, then a FINISH_* value.
+    before: the end of the writer's text, which an end may depend on ("Mr" then "."; see find_end).
     max_tokens: the tokens it may generate (it then ends with FINISH_LENGTH); a token after which
     prompt bytes are still owed is not counted, so a constraint that spans several tokens (" P" "ar"
     for " Par") never eats the continuation's own length.
@@ -49,11 +50,13 @@ class Alternative:
         stops: tuple[str, ...],
         stop_at: str,
         max_tokens: int,
+        before: str = "",
     ) -> None:
         self._stream = TokenTextStream(token_bytes)
         self._stops = stops
         self._stop_at = stop_at
         self._max_tokens = max_tokens
+        self._before = before
         self.owed = owed
         self.text = ""
         self.reason: str | None = None
@@ -69,7 +72,7 @@ class Alternative:
             self.owed = healer.owed_after(self.owed, token)
         self.text += self._stream.push(token, skip=skip)
         self._cut_at_stop_string()
-        cut = find_end(self.text, self._stop_at)
+        cut = find_end(self.text, self._stop_at, self._before)
         if cut is not None:
             self.text = self.text[:cut]
             self.reason = FINISH_STOP

@@ -76,8 +76,11 @@ def _may_join(text: str) -> bool:
     return bool(last) and (last in _JOINERS or (last == "," and text[-2:-1].isdigit()))
 
 
-def find_end(text: str, stop_at: str) -> int | None:
+def find_end(text: str, stop_at: str, before: str = "") -> int | None:
     """Where the continuation `text` ends for stop_at ("word", "sentence", "line", "paragraph"), or None.
+
+    before: the end of the text the continuation follows (the writer's), so that a full stop right
+    after "Mr" or an initial the writer typed is not taken for a sentence's end.
 
     Returns the index to cut at (the continuation is text[:index]); None while no end is in the text
     yet, and always for "tokens". A word's letters keep their combining marks; a sentence ends after
@@ -102,7 +105,9 @@ def find_end(text: str, stop_at: str) -> int | None:
         for match in _SENTENCE_END.finditer(text, content):
             if _LINE_END.fullmatch(match.group()):
                 return int(match.start())
-            if match.group().startswith(".") and _is_abbreviation(text, match.start() + 1):
+            if match.group().startswith(".") and _is_abbreviation(
+                before + text, len(before) + match.start() + 1
+            ):
                 continue
             return int(match.end())
         return None

@@ -37,6 +37,9 @@ from gpt2_studio.core.models.runner import KVCache
 
 log = logging.getLogger(__name__)
 
+# How much of the writer's text an end may look back at (the word before a full stop).
+_CONTEXT_CHARS = 64
+
 __all__ = [
     "FINISH_CANCELLED",
     "FINISH_EOS",
@@ -296,8 +299,9 @@ class Engine:
         # room for since they came out of the prompt. A step that leaves prompt bytes still owed is
         # free (each writes at least one of the tail's bytes), as far as the window allows.
         length = settings.max_new_tokens + healed
+        before = (prompt.text if isinstance(prompt, Prompt) else prompt)[-_CONTEXT_CHARS:]
         rows = [
-            Alternative(self._token_bytes, tail, settings.stop_strings, settings.stop_at, length)
+            Alternative(self._token_bytes, tail, settings.stop_strings, settings.stop_at, length, before)
             for _ in range(n)
         ]
         limit = min(length + len(tail), self.model.n_positions - len(ids))

@@ -16,10 +16,11 @@ SCRIPT = [26725, 136, 223, 318, 471, 13, 50, 13, 783, 13, 3363, 447, 101, 3363, 
 SPACE = 220
 
 
-def _scripted(tmp_path_factory, script: list[int], filler: int) -> Engine:
+def _scripted(tmp_path_factory, script: list[int], filler: int, start: int = 4) -> Engine:
+    """The script's tokens follow the token at position `start` (the prompt's last), one by one."""
     from gpt2_studio.core.models.loading import load_model
 
-    positions = {4 + i: token for i, token in enumerate(script)}
+    positions = {start + i: token for i, token in enumerate(script)}
     folder = build_scripted_model(tmp_path_factory.mktemp("script") / "script", positions, filler)
     return Engine(load_model(folder, device="cpu", precision="fp32"))
 
@@ -46,6 +47,21 @@ def test_the_engine_stops_at_unicode_ends(scripted, stop_at, text, tokens):
     assert "".join(pieces) == text
     assert completion.finish_reasons == (FINISH_STOP,)
     assert completion.new_tokens == tokens
+
+
+def test_a_full_stop_after_the_writers_mr_is_no_sentence_end(tmp_path_factory):
+    # "I met Mr" then ". Smith left. Then it rained.": the sentence is ". Smith left.", not ".".
+    script = [13, 4176, 1364, 13, 3244, 340, 374, 1328, 13]
+    engine = _scripted(tmp_path_factory, script, 3244, start=2)
+    assert len(engine.tokenize("I met Mr")) == len(engine.tokenize("I met Bo")) == 3
+    pieces: list[str] = []
+    settings = SamplingSettings(temperature=0, max_new_tokens=20, stop_at="sentence")
+    completion = engine.complete("I met Mr", settings, on_text=lambda d: pieces.append(d.text))
+    assert completion.text == ". Smith left."
+    assert "".join(pieces) == completion.text
+    assert completion.new_tokens == 5
+    # A name the writer typed: the full stop ends the sentence.
+    assert engine.complete("I met Bo", settings).text == "."
 
 
 def test_a_model_that_writes_only_whitespace_runs_to_its_length(tmp_path_factory):
@@ -99,6 +115,21 @@ def test_where_a_word_ends_beyond_ascii(text, end):
 )
 def test_where_a_sentence_ends_beyond_ascii(text, end):
     assert find_end(text, "sentence") == end
+
+
+@pytest.mark.parametrize(
+    ("before", "text", "end"),
+    [
+        ("I met Mr", ". Smith left. Then", 13),  # the writer's "Mr": not an end
+        ("I met Bob", ". Smith left. Then", 1),
+        ("by J", ". R. R. Tolkien wrote. Yes", 22),  # the writer's initial
+        ("The U.", "S. Army went. Yes", 13),
+        ("see e.g", ". this. Yes", 7),
+        ("", ". Then", 1),
+    ],
+)
+def test_the_writers_last_word_decides_whether_a_full_stop_ends(before, text, end):
+    assert find_end(text, "sentence", before) == end
 
 
 @pytest.mark.parametrize(
