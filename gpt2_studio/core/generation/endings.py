@@ -33,7 +33,9 @@ _WHITESPACE = regex.compile(r"\s")
 # A word: letters and digits (with their marks), joined by apostrophes or hyphens ("don't",
 # "well-known"), or a number with a decimal point or thousands separator ("3.14", "1,000"), or an
 # initialism's letters and dots ("U.S.", "e.g.").
-_INITIALISM = r"(?:\p{L}\p{M}*\.)+\p{L}\p{M}*\.?(?!\w)"
+# (A letter, a dot, then letters and dots: a word that only grows as tokens come, so a cut never falls
+# inside text already shown.)
+_INITIALISM = r"\p{L}\p{M}*\.(?:\w+\.?)++"
 _WORD = regex.compile(rf"{_INITIALISM}|\w+(?:(?:['\u2019\-]|(?<=\d)[.,](?=\d))\w+)*")
 # A single letter and a full stop at the end: an initialism may go on ("U." "S.").
 _INITIAL_AT_END = regex.compile(r"(?<!\w)(?:\p{L}\p{M}*\.)+$")

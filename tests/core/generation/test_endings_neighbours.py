@@ -158,3 +158,42 @@ def test_held_back_covers_every_line_break_and_an_initial():
     assert held_back(" a\u2029", "paragraph") == 1
     assert held_back(" U.", "word") == 1
     assert held_back(" Ab.", "word") == 0
+
+
+_PIECES = [
+    "a", "b", "U", "Ab", "Mr", " Mr", "3", "1", " ", " ", ".", "!", "?", "\uff1f", "\u3002", "\u300d",
+    "\u2026", "'", "\u2019", "-", ",", "(", ")", '"', "\u00bb", "\n", "\r", "\r\n", "\t", "\x0c",
+    "\u00a0", "\u2028", "\u2029", "\u0301", "x\u200d", "\u65e5", "e.g",
+]  # fmt: skip
+
+
+def _shown_past_the_cut(pieces: list[str], stop_at: str, before: str) -> bool:
+    """Grow the text piece by piece as the engine does: is any shown character later cut off?"""
+    text, shown = "", 0
+    for piece in pieces:
+        text += piece
+        cut = find_end(text, stop_at, before)
+        if cut is not None:
+            return cut < shown
+        shown = max(shown, len(text) - held_back(text, stop_at))
+    return False
+
+
+@pytest.mark.parametrize(
+    "pieces",
+    [["a", ".", "b", "x\u200d"], ["U", ".", "\u65e5", "a"], ["b", ".", "U", "b"], ["a", ".", "b", "Mr"]],
+)
+def test_an_initialism_that_goes_on_keeps_what_was_shown(pieces):
+    assert not _shown_past_the_cut(pieces, "word", "")
+    assert find_end("".join(pieces) + " next", "word") == len("".join(pieces))
+
+
+def test_a_cut_never_falls_inside_text_already_shown():
+    import random
+
+    rng = random.Random(11)
+    for _ in range(20_000):
+        pieces = [rng.choice(_PIECES) for _ in range(rng.randint(1, 10))]
+        stop_at = rng.choice(["word", "sentence", "line", "paragraph"])
+        before = rng.choice(["", "Mr", "I met", "U", "3"])
+        assert not _shown_past_the_cut(pieces, stop_at, before), (pieces, stop_at, before)
