@@ -285,12 +285,13 @@ def run_generate(args: argparse.Namespace, stdout: TextIO, stdin: TextIO | None)
 
     if args.input is not None and args.preset is None:
         raise SettingsError("--input answers a preset's question, so it needs --preset NAME.")
-    if args.preset is not None and (args.memory is not None or args.authors_note is not None):
+    context_options = (args.memory, args.authors_note, args.authors_note_depth)
+    if args.preset is not None and any(option is not None for option in context_options):
         # A preset's template shapes the whole prompt (a question, "TL;DR:"); a note inserted lines
         # before its end, or text above it, would break that shape.
         raise SettingsError(
-            "--memory and --authors-note give context to a plain continuation; a preset builds its own "
-            "prompt from its template, so use them without --preset."
+            "--memory, --authors-note and --authors-note-depth give context to a plain continuation; a "
+            "preset builds its own prompt from its template, so use them without --preset."
         )
     preset = (
         find_preset_or_fail(argument_text(args.preset, "--preset", normalise=False))
@@ -343,6 +344,7 @@ def run_generate(args: argparse.Namespace, stdout: TextIO, stdin: TextIO | None)
                 "prompt_tokens": result.prompt_tokens,
                 "memory_tokens": result.memory_tokens,
                 "note_tokens": result.note_tokens,
+                "healed_tokens": result.healed_tokens,
                 # The preset's rendering shortens the user's text to fit; the engine trims what is still over.
                 "prompt_trimmed": bool(result.trimmed or (rendered is not None and rendered.trimmed)),
                 "new_tokens": result.new_tokens,

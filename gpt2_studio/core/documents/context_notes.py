@@ -48,15 +48,26 @@ class ContextNotes:
         for name, label in (("memory", "The Memory"), ("authors_note", "The Author's note")):
             if not isinstance(getattr(self, name), str):
                 raise SettingsError(f"{label} must be text, not {type(getattr(self, name)).__name__}.")
-        depth = self.authors_note_depth
-        if isinstance(depth, bool) or not isinstance(depth, int) or depth < 1:
+        depth = _whole_depth(self.authors_note_depth)
+        if depth is None:
             raise SettingsError(
-                f"The Author's note depth must be a whole number of lines, at least 1, not {depth!r}."
+                "The Author's note depth must be a whole number of lines, at least 1, "
+                f"not {self.authors_note_depth!r}."
             )
+        object.__setattr__(self, "authors_note_depth", depth)
 
     def is_empty(self) -> bool:
         """True when there is nothing to keep: no Memory, no note, the default depth."""
         return not self.memory and not self.authors_note and self.authors_note_depth == DEFAULT_DEPTH
+
+
+def _whole_depth(value: object) -> int | None:
+    """value as a depth (3 and 3.0 alike, as Prompt takes them); None when it is not one."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        return None
+    return value
 
 
 def notes_folder() -> Path:
@@ -112,12 +123,12 @@ def load_context_notes(document: Path, folder: Path) -> tuple[ContextNotes, list
     bad: list[str] = []
     memory = _text_field(data, "memory")
     note = _text_field(data, "authors_note")
-    depth = data.get("authors_note_depth", DEFAULT_DEPTH)
+    depth = _whole_depth(data.get("authors_note_depth", DEFAULT_DEPTH))
     if memory is None:
         bad.append("memory")
     if note is None:
         bad.append("authors_note")
-    if isinstance(depth, bool) or not isinstance(depth, int) or depth < 1:
+    if depth is None:
         bad.append("authors_note_depth")
         depth = DEFAULT_DEPTH
     notes = ContextNotes(memory or "", note or "", depth)

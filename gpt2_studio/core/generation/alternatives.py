@@ -37,32 +37,49 @@ class Alternative:
 
     owed: the prompt bytes token healing handed back, which this alternative writes again before its
     own text begins (they are never part of `text`). reason: None while it runs, then a FINISH_* value.
+    before: the end of the writer's text, which an end may depend on ("Mr" then "."; see find_end).
+    max_tokens: the tokens it may generate (it then ends with FINISH_LENGTH); a token after which
+    prompt bytes are still owed is not counted, so a constraint that spans several tokens (" P" "ar"
+    for " Par") never eats the continuation's own length.
     """
 
     def __init__(
-        self, token_bytes: Sequence[bytes], owed: bytes, stops: tuple[str, ...], stop_at: str
+        self,
+        token_bytes: Sequence[bytes],
+        owed: bytes,
+        stops: tuple[str, ...],
+        stop_at: str,
+        max_tokens: int,
+        before: str = "",
     ) -> None:
         self._stream = TokenTextStream(token_bytes)
         self._stops = stops
         self._stop_at = stop_at
+        self._max_tokens = max_tokens
+        self._before = before
         self.owed = owed
         self.text = ""
         self.reason: str | None = None
         self.tokens = 0
+        self._counted = 0
         self._emitted = 0
 
     def add(self, token: int, healer: TokenHealer | None) -> None:
-        """Append a generated token (not <|endoftext|>); may end the alternative (stop string, end)."""
+        """Append a generated token (not <|endoftext|>); may end it (stop string, end, its length)."""
         self.tokens += 1
         skip = len(self.owed)
         if healer is not None and self.owed:
             self.owed = healer.owed_after(self.owed, token)
         self.text += self._stream.push(token, skip=skip)
         self._cut_at_stop_string()
-        cut = find_end(self.text, self._stop_at)
+        cut = find_end(self.text, self._stop_at, self._before)
         if cut is not None:
             self.text = self.text[:cut]
             self.reason = FINISH_STOP
+        if not self.owed:
+            self._counted += 1
+        if self.reason is None and self._counted >= self._max_tokens:
+            self.finish(FINISH_LENGTH)
 
     def finish(self, reason: str) -> None:
         """End the alternative if it still runs; a character the last token left unfinished is dropped."""

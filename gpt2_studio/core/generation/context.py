@@ -26,12 +26,15 @@ class FittedPrompt:
 
     ids: Memory's tokens, then the text's with the note's among them. memory_tokens and note_tokens
     count the Memory's and the Author's note's tokens (each with its line end); 0 when absent.
+    end_tokens: how many of the last ids are the text's own end, after the Memory and the note (the
+    only ids token healing may hand back); None: all of them (a plain text).
     """
 
     ids: list[int]
     trimmed: bool
     memory_tokens: int = 0
     note_tokens: int = 0
+    end_tokens: int | None = None
 
 
 def _drop_chunk(budget: int) -> int:
@@ -70,6 +73,7 @@ def fit_prompt(text: str, tokenize: Callable[[str], list[int]], budget: int) -> 
 
     A huge document is not tokenized whole on every keystroke: only enough characters from its end
     (starting at a whitespace after a grid point) are, growing the slice if it proves too short.
+    Raises ValueError when budget is below 1.
     """
     if budget < 1:
         raise ValueError("budget must be at least one token")
@@ -188,4 +192,5 @@ def fit_context(prompt: str | Prompt, tokenize: Callable[[str], list[int]], budg
         trimmed=trimmed,
         memory_tokens=len(memory_ids),
         note_tokens=len(note_ids),
+        end_tokens=len(below_ids) if memory_ids or note_ids else None,
     )

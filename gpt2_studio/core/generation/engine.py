@@ -37,6 +37,9 @@ from gpt2_studio.core.models.runner import KVCache
 
 log = logging.getLogger(__name__)
 
+# How much of the writer's text an end may look back at (the word before a full stop).
+_CONTEXT_CHARS = 64
+
 __all__ = [
     "FINISH_CANCELLED",
     "FINISH_EOS",
@@ -58,7 +61,12 @@ class TextDelta:
 
 @dataclass(frozen=True)
 class Completion:
-    """The result of one request, with what it cost."""
+    """The result of one request, with what it cost.
+
+    alternatives and finish_reasons: one per alternative (FINISH_* values). prompt_tokens: the fitted
+    prompt's tokens (Memory and note included). new_tokens: the longest alternative's generated tokens
+    (those that redo healed prompt tokens included). Times in seconds.
+    """
 
     alternatives: tuple[str, ...]
     finish_reasons: tuple[str, ...]
@@ -130,7 +138,10 @@ class Engine:
         return decode_whole(self._token_bytes, ids)
 
     def token_budget(self, settings: SamplingSettings) -> int:
-        """How many prompt tokens fit beside settings.max_new_tokens in the model's window."""
+        """How many prompt tokens fit beside settings.max_new_tokens in the model's window.
+
+        Raises SettingsError (one sentence) when max_new_tokens leaves no room (≥ the window).
+        """
         context_window = self.model.n_positions
         if settings.max_new_tokens >= context_window:
             raise SettingsError(
@@ -157,7 +168,10 @@ class Engine:
     ) -> Completion:
         """Generate settings.num_alternatives continuations of prompt; on_text gets each new piece.
 
-        Calls from several threads run one after another.
+        prompt: plain text, or a Prompt with a Memory and Author's note (context.Prompt). Calls from
+        several threads run one after another. Raises SettingsError (one sentence) when
+        max_new_tokens does not fit the model's window or the Memory and note leave no room for the
+        text, and GenerationError when the device runs out of memory; the engine stays usable.
         """
         stream = self.stream(prompt, settings, cancel=cancel)
         with self._lock:  # held across on_text too, so that no other request can take over meanwhile
@@ -184,7 +198,8 @@ class Engine:
 
         The engine is not held between pieces: a stream its reader stops reading (breaks out of, keeps
         or drops) never blocks anything. The next request takes over; the old stream, if read again,
-        ends as cancelled with the text it had.
+        ends as cancelled with the text it had. Raises as complete() does: a max_new_tokens that does
+        not fit the window at once, the rest (a Memory too long, out of memory) from next().
         """
         settings = settings or SamplingSettings()
         budget = self.token_budget(settings)
@@ -273,17 +288,23 @@ class Engine:
         healed, tail = 0, b""
         healer = self._token_healer() if settings.token_healing else None
         if healer is not None and ids:
-            healed, tail = healer.healed_tail(ids)
+            # Only the text's own end heals: never the Memory's or the note's last line end.
+            end = len(ids) if fitted.end_tokens is None else fitted.end_tokens
+            healed, tail = healer.healed_tail(ids[len(ids) - end :])
             ids = ids[: len(ids) - healed]
         ids = ids or [eos]  # an empty prompt starts from <|endoftext|>, as GPT-2 was trained
         seed = settings.seed if settings.seed is not None else random.SystemRandom().randrange(2**63)
         n = settings.num_alternatives
-        rows = [
-            Alternative(self._token_bytes, tail, settings.stop_strings, settings.stop_at) for _ in range(n)
-        ]
         # The healed tokens are generated again: they get steps of their own, which the window has
-        # room for since they came out of the prompt.
-        limit = min(settings.max_new_tokens + healed, self.model.n_positions - len(ids))
+        # room for since they came out of the prompt. A step that leaves prompt bytes still owed is
+        # free (each writes at least one of the tail's bytes), as far as the window allows.
+        length = settings.max_new_tokens + healed
+        before = (prompt.text if isinstance(prompt, Prompt) else prompt)[-_CONTEXT_CHARS:]
+        rows = [
+            Alternative(self._token_bytes, tail, settings.stop_strings, settings.stop_at, length, before)
+            for _ in range(n)
+        ]
+        limit = min(length + len(tail), self.model.n_positions - len(ids))
 
         logits, reused = self._prefix.fill(ids, request)
         first_token_at = None

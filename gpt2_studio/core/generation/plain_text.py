@@ -7,7 +7,21 @@ user text into tokens (the engine, context fitting, presets, the command line, s
 
 from __future__ import annotations
 
+import re
 from typing import Any
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _whole_characters(text: str) -> str:
+    """text with surrogate halves joined into their character, and a lone half as U+FFFD.
+
+    A Python string can hold them (text decoded with "surrogateescape" or "surrogatepass"); UTF-8,
+    and so the tokenizer, cannot.
+    """
+    if text.isascii() or _SURROGATE.search(text) is None:
+        return text
+    return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
 
 
 class PlainTokenizer:
@@ -26,7 +40,8 @@ class PlainTokenizer:
             self._backend.encode_special_tokens = True
 
     def __call__(self, text: str) -> list[int]:
-        """Token ids of text (no start or end token added)."""
+        """Token ids of text (no start or end token added); a lone surrogate counts as U+FFFD."""
+        text = _whole_characters(text)
         if self._backend is not None:
             return list(self._backend.encode(text, add_special_tokens=False).ids)
         ids: list[int] = self._tokenizer.encode(text, add_special_tokens=False, split_special_tokens=True)

@@ -8,12 +8,12 @@ A line break the model writes is kept: it is the model's choice, not a doubled g
 from __future__ import annotations
 
 # Characters that end a line (str.splitlines' set): never dropped, and never a "space before the cursor".
-_LINE_BREAKS = frozenset("\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029")
+LINE_BREAKS = frozenset("\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029")
 
 
 def is_horizontal_space(character: str) -> bool:
     """True for a space, a tab, a no-break space or another Unicode space that does not end the line."""
-    return character.isspace() and character not in _LINE_BREAKS
+    return character.isspace() and character not in LINE_BREAKS
 
 
 def ends_with_space(text: str) -> bool:

@@ -20,6 +20,7 @@ from gpt2_studio.core.documents.context_notes import (
     save_context_notes,
 )
 from gpt2_studio.core.errors import SettingsError
+from gpt2_studio.core.generation.context import Prompt
 from tests.as_nobody import public_temp_dir, run_as_nobody
 
 NOTES = ContextNotes(
@@ -310,3 +311,16 @@ def test_an_unreadable_entry_is_a_warning_not_an_error():
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("True 1 ")
     assert "cannot be read: Permission denied; the document opens without them." in done.stdout
+
+
+@pytest.mark.parametrize("depth", [4, 4.0])
+def test_a_whole_number_depth_is_taken_as_prompt_takes_it(document, folder, depth):
+    # JSON writers (and Prompt) treat 4.0 as 4: the entry loads without a warning, as an int.
+    _entry_file(document, folder).write_text(json.dumps(_record(document, authors_note_depth=depth)))
+    notes, warnings = load_context_notes(document, folder)
+    assert (notes, warnings) == (ContextNotes("m", "n", 4), [])
+    assert type(notes.authors_note_depth) is int
+    made = ContextNotes(authors_note_depth=depth)
+    assert type(made.authors_note_depth) is int
+    assert made == ContextNotes(authors_note_depth=4)
+    assert Prompt("x", authors_note_depth=depth).authors_note_depth == made.authors_note_depth

@@ -114,3 +114,22 @@ def test_detokenize_leaves_out_characters_cut_at_either_end(real_model):
     # Cut inside 日 (3 bytes in tokens "æĹ", "¥"): the half character is left out, not shown as U+FFFD.
     assert engine.detokenize(ids[1:]) == text[1:]
     assert engine.detokenize(ids[:1]) == ""
+
+
+@pytest.mark.parametrize(
+    ("text", "means"),
+    [
+        ("a\ud800b", "a\ufffdb"),  # a lone half
+        ("x\udc80", "x\ufffd"),  # an undecodable byte kept by "surrogateescape"
+        ("\ud83d\ude42 ok", "\U0001f642 ok"),  # two halves are one character
+    ],
+)
+def test_surrogates_are_text_not_a_crash(real_model, text, means):
+    from gpt2_studio.core.generation.context import Prompt
+
+    engine = Engine(real_model)
+    assert engine.tokenize(text) == engine.tokenize(means)
+    greedy = SamplingSettings(temperature=0, max_new_tokens=3)
+    assert engine.complete(text, greedy).text == engine.complete(means, greedy).text
+    both = engine.complete(Prompt("x", memory=text, authors_note=text), greedy)
+    assert both.memory_tokens == len(engine.tokenize(means + "\n"))

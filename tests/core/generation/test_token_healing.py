@@ -98,7 +98,8 @@ def _reference(engine: Engine, prompt: str, steps: int) -> str:
         tail, removed = candidate, removed + 1
     context = ids[: len(ids) - removed] or [50256]
     owed, out = tail, b""
-    for _ in range(steps + removed):
+    counted = 0
+    while counted < steps + removed:  # a token after which bytes are still owed is not counted
         with torch.no_grad():
             logits = model(torch.tensor([context])).logits[0, -1].clone()
         if owed:
@@ -110,6 +111,7 @@ def _reference(engine: Engine, prompt: str, steps: int) -> str:
         data = table[token]
         out += data[len(owed) :] if len(data) >= len(owed) else b""
         owed = b"" if len(data) >= len(owed) else owed[len(data) :]
+        counted += not owed
         context.append(token)
     return out.decode("utf-8", errors="ignore")
 
