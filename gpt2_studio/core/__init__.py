@@ -20,6 +20,7 @@ __all__ = [
     "GenerationError",
     "LoadedModel",
     "ModelError",
+    "Prompt",
     "SamplingSettings",
     "SettingsError",
     "StudioError",
@@ -30,6 +31,7 @@ _LAZY = {
     "Completion": "gpt2_studio.core.generation.engine",
     "Engine": "gpt2_studio.core.generation.engine",
     "LoadedModel": "gpt2_studio.core.models.loading",
+    "Prompt": "gpt2_studio.core.generation.context",
     "load_model": "gpt2_studio.core.models.loading",
 }
 
