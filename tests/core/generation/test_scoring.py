@@ -85,7 +85,8 @@ def test_top_tokens_are_readable_even_when_they_are_byte_pieces(engine):
     scores = engine.score("x", top=100)
     names = [t.text for t in scores.tokens[0].top]
     assert "\ufffd" not in "".join(names)
-    assert scores.tokens[0].rank >= 1 and scores.tokens[0].probability <= 1.0
+    assert scores.tokens[0].rank >= 1
+    assert scores.tokens[0].probability <= 1.0
     assert scores.tokens[0].surprisal_bits == pytest.approx(-scores.tokens[0].logprob / math.log(2))
 
 
@@ -178,13 +179,16 @@ def test_a_cancelled_scoring_returns_what_was_done_and_resumes_exactly(folder, e
     partial = engine.score(LONG, top=2, cancel=cancel, on_progress=stop_after_first_window)
     assert partial.cancelled
     assert 0 < len(partial.tokens) < len(engine.tokenize(LONG))
-    assert progress and progress[0][1] == len(engine.tokenize(LONG))
+    assert progress
+    assert progress[0][1] == len(engine.tokenize(LONG))
     _same(engine.score(LONG, top=2), _engine(folder).score(LONG, top=2))
 
 
 def test_an_empty_text_has_no_tokens(engine):
     scores = engine.score("")
-    assert scores.tokens == () and math.isnan(scores.perplexity) and scores.windows == 0
+    assert scores.tokens == ()
+    assert math.isnan(scores.perplexity)
+    assert scores.windows == 0
 
 
 def test_bad_top_and_stride_are_one_sentence(engine):
