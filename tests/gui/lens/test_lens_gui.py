@@ -7,7 +7,7 @@ import threading
 import pytest
 from PySide6.QtCore import QEvent, QPoint, Qt
 from PySide6.QtGui import QColor, QHelpEvent, QTextFormat
-from PySide6.QtWidgets import QApplication, QToolTip
+from PySide6.QtWidgets import QApplication, QToolBar, QToolTip
 
 from gpt2_studio.gui.editor.document_text import exact_text, set_exact_text
 from gpt2_studio.gui.lens.colors import BUCKET_HUES, rank_bucket, surprisal_hue, surprisal_step, tint
@@ -219,6 +219,8 @@ def test_the_lens_is_remembered_and_scores_once_the_model_loads(make_window, qtb
     window = make_window(AppSettings(precision="fp32", ghost_delay_ms=100, show_likelihood=True), load=False)
     assert window.main_menu.likelihood_action.isChecked()
     assert window.lens.enabled
+    toolbar = window.findChild(QToolBar, "likelihood-toolbar")
+    assert window.main_menu.likelihood_action in toolbar.actions()  # the toolbar toggle is the same action
     set_exact_text(window.editor, "alpha beta gamma")
     window.load_model(str(tiny_model_dir))
     qtbot.waitUntil(lambda: window.controller.model_ready, timeout=30_000)
@@ -268,6 +270,33 @@ def test_the_ghost_keeps_its_grey_over_a_tinted_line(window, qtbot):
     ranges = [r for r in layout.formats() if r.start == len("Once upon a time")]
     assert any(r.length == len(ghost) and r.format.foreground().color() == grey for r in ranges)
     assert background_at(window.editor, 0) is not None  # the user's text stays tinted
+    at, end = layout.preeditAreaPosition(), layout.preeditAreaPosition() + len(ghost)
+    tints = [r for r in layout.formats() if r.format.hasProperty(QTextFormat.Property.BackgroundBrush)]
+    assert tints
+    assert all(r.start + r.length <= at or r.start >= end for r in tints)  # none over the ghost
+
+
+def test_a_ghost_in_the_middle_of_a_tinted_line_splits_no_tint_onto_itself(window, qtbot, engine):
+    set_exact_text(window.editor, "Once upon a time there was a cat")
+    lens_on(window, qtbot)
+    cursor = window.editor.textCursor()
+    cursor.setPosition(len("Once upon a ti"))  # inside a word: the tint of its token goes round the ghost
+    window.editor.setTextCursor(cursor)
+    qtbot.keyClick(window.editor, Qt.Key.Key_Space, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: not window.controller.in_flight, timeout=30_000)
+    ghost = window.editor.ghost_text().replace("\n", "\u2028")
+    assert ghost
+    window.lens.highlighter.repaint_all()  # as a new theme or new scores would
+    layout = cursor.block().layout()
+    at = layout.preeditAreaPosition()
+    assert (at, layout.preeditAreaText()) == (len("Once upon a ti"), ghost)
+    tints = [r for r in layout.formats() if r.format.hasProperty(QTextFormat.Property.BackgroundBrush)]
+    assert all(r.start + r.length <= at or r.start >= at + len(ghost) for r in tints)
+    tinted = {p for r in tints for p in range(r.start, r.start + r.length)}
+    text_length = len("Once upon a time there was a cat")
+    assert tinted == set(range(at)) | set(range(at + len(ghost), text_length + len(ghost)))
+    window.editor.clear_ghost()  # the ghost goes: the fresh tints come back on the whole line
+    assert_tints_match_fresh_scores(window.editor, engine)
 
 
 @pytest.mark.parametrize("theme", ["light", "dark"])
