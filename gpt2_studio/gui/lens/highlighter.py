@@ -94,7 +94,7 @@ class LensHighlighter(QObject):
 
     # -- painting -------------------------------------------------------------------------------
     def set_coloring(self, coloring: str) -> None:
-        """"rank" (GLTR's buckets) or "surprisal" (a continuous scale); repaints every block."""
+        """Colour by "rank" (GLTR's buckets) or "surprisal" (a continuous scale); repaints every block."""
         if coloring not in COLORINGS:
             raise ValueError(f"coloring must be one of {', '.join(COLORINGS)}, not {coloring!r}")
         self.coloring = coloring
