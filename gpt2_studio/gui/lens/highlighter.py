@@ -53,7 +53,7 @@ def token_tooltip(token: TokenScore) -> str:
     ]
     top = token.top[:TOOLTIP_TOP]
     if top:
-        lines.append(f"The model's top {len(top)} here:")
+        lines.append(f"The model's top {len(top)} at this point:")
         lines.extend(
             f"{i}. {html.escape(shown_token(choice.text))} {_percent(math.exp(choice.logprob))}"
             for i, choice in enumerate(top, 1)

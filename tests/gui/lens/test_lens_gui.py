@@ -245,7 +245,7 @@ def test_hovering_a_token_shows_its_numbers_and_the_models_top_ten(window, qtbot
     assert tooltip == token_tooltip(token)
     assert f"rank {token.rank:,}" in tooltip
     assert f"{token.surprisal_bits:.2f} bits" in tooltip
-    assert "top 10 here" in tooltip
+    assert "top 10 at this point" in tooltip
     assert tooltip.count("<br>") == 2 + 10
     viewport = window.editor.viewport()
     QApplication.sendEvent(viewport, QHelpEvent(QEvent.Type.ToolTip, point, viewport.mapToGlobal(point)))
