@@ -394,5 +394,6 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         self.controller.stop()
+        self.lens.close()
         self.session.close()
         event.accept()

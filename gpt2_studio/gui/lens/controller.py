@@ -11,7 +11,7 @@ from __future__ import annotations
 from bisect import bisect_left
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QEvent, QObject, QPoint, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QHelpEvent
 from PySide6.QtWidgets import QMainWindow, QToolTip
 
@@ -54,21 +54,33 @@ class LensController(QObject):
         worker.scored.connect(self._on_scored)
         worker.score_progress.connect(self._on_progress)
         worker.score_failed.connect(self._on_failed)
-        editor.installEventFilter(self)
-        editor.viewport().installEventFilter(self)
+        # The tints follow the theme; queued, because the legend may hear of it before the editor.
+        self.legend.palette_changed.connect(self.highlighter.repaint_all, Qt.ConnectionType.QueuedConnection)
 
     # -- switching ------------------------------------------------------------------------------
     def set_enabled(self, enabled: bool) -> None:
         """Turn the heat map on (scoring the document now) or off (its tints go at once)."""
         self.enabled = enabled
         self.legend.setVisible(enabled)
+        # Tooltips are watched for only while the lens is on (and never after close()).
+        self.editor.viewport().removeEventFilter(self)
         if enabled:
+            self.editor.viewport().installEventFilter(self)
             self.request()
             return
         self.timer.stop()
         self._forget()
         self.highlighter.set_spans(TokenSpans())
         self.legend.set_progress(None)
+
+    def close(self) -> None:
+        """The window closes: stop scoring and watching the editor.
+
+        A Python event filter left on a widget that is destroyed when the interpreter exits crashes it.
+        """
+        self.timer.stop()
+        self._forget()
+        self.editor.viewport().removeEventFilter(self)
 
     def set_coloring(self, coloring: str) -> None:
         """ "rank" (GLTR's buckets) or "surprisal"."""
@@ -172,15 +184,8 @@ class LensController(QObject):
         return "" if index is None else token_tooltip(self.highlighter.spans.tokens[index])
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
-        """Tooltips over tokens; the tints follow the theme."""
-        if watched is self.editor and event.type() == QEvent.Type.PaletteChange:
-            self.highlighter.repaint_all()
-        elif (
-            self.enabled
-            and watched is self.editor.viewport()
-            and event.type() == QEvent.Type.ToolTip
-            and isinstance(event, QHelpEvent)
-        ):
+        """Tooltips over tokens."""
+        if self.enabled and event.type() == QEvent.Type.ToolTip and isinstance(event, QHelpEvent):
             text = self.tooltip_at(event.pos())
             if text:
                 QToolTip.showText(event.globalPos(), text, self.editor.viewport())

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent
+from PySide6.QtCore import QEvent, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
 
 from gpt2_studio.gui.lens.colors import COLORINGS, legend
@@ -22,6 +22,8 @@ LEGEND_HELP = {
 class LensLegend(QWidget):
     """Swatches with their meaning, and "Scoring 40%" while a long document is being scored."""
 
+    palette_changed = Signal()  # the theme changed: the editor's tints are worked out again
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("lens-legend")
@@ -34,6 +36,7 @@ class LensLegend(QWidget):
         layout.addWidget(self.progress_label)
         layout.addWidget(self.swatches)
         self.coloring = COLORINGS[0]
+        self.set_progress(None)
         self._refresh()
 
     def set_coloring(self, coloring: str) -> None:
@@ -61,3 +64,4 @@ class LensLegend(QWidget):
         super().changeEvent(event)
         if event.type() == QEvent.Type.PaletteChange:
             self._refresh()
+            self.palette_changed.emit()

@@ -117,7 +117,7 @@ class ModelWorker(QObject):
     chunk = Signal(int, int, str)  # request id, alternative index, text
     finished = Signal(int, object)  # request id, Completion
     failed = Signal(int, str)  # request id, message
-    scored = Signal(int, object)  # request id, Scores (cancelled when a newer request superseded it)
+    scored = Signal(int, object)  # request id, Scores (cancelled: stopped early, tokens so far)
     score_progress = Signal(int, int, int)  # request id, tokens scored, tokens to score
     score_failed = Signal(int, str)  # request id, message
 
@@ -179,8 +179,7 @@ class ModelWorker(QObject):
             running[1].set()
 
     def _is_stale(self, request: GenerationRequest) -> bool:
-        with self._id_lock:
-            return request.request_id < self._latest.get(request.channel, 0)
+        return self._is_stale_id(request.request_id, request.channel)
 
     # -- run on the worker thread --------------------------------------------------------------
     @Slot(str, str, str)

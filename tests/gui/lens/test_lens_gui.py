@@ -299,6 +299,16 @@ def test_a_ghost_in_the_middle_of_a_tinted_line_splits_no_tint_onto_itself(windo
     assert_tints_match_fresh_scores(window.editor, engine)
 
 
+def test_the_tints_follow_the_theme(window, qtbot, engine):
+    set_exact_text(window.editor, TEXT)
+    lens_on(window, qtbot)
+    light = background_at(window.editor, 0)
+    window.set_theme("dark")  # the widgets hear of the new palette through posted events
+    qtbot.waitUntil(lambda: background_at(window.editor, 0) != light, timeout=5000)
+    assert_tints_match_fresh_scores(window.editor, engine)  # in the dark palette's tints
+    assert window.lens.legend.swatches.text().count("background-color") == 4
+
+
 @pytest.mark.parametrize("theme", ["light", "dark"])
 def test_every_tint_keeps_the_text_readable(window, theme):
     from gpt2_studio.gui.lens.colors import SURPRISAL_STEP_BITS, SURPRISAL_STOPS
