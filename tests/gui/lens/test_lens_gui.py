@@ -181,6 +181,29 @@ def test_a_suggestion_preempts_scoring_and_scoring_resumes_after_it(window, qtbo
     assert not window.lens.legend.progress_label.isVisible()
 
 
+def test_the_status_bar_shows_how_far_a_long_document_is_scored(window, qtbot, engine):
+    reached, go = threading.Event(), threading.Event()
+
+    def hold_first_progress(_request_id: int, _done: int, _total: int) -> None:
+        if not reached.is_set():
+            reached.set()
+            go.wait(30)
+
+    # Connected after the lens' own (queued) slot: its progress is on its way to the GUI meanwhile.
+    window.worker.score_progress.connect(hold_first_progress, Qt.ConnectionType.DirectConnection)
+    set_exact_text(window.editor, " ".join(["The cat sat on the mat and looked at the dog."] * 20))
+    window.main_menu.likelihood_action.trigger()
+    label = window.lens.legend.progress_label
+    qtbot.waitUntil(lambda: label.text() not in ("", "Scoring 0%"), timeout=30_000)
+    percent = int(label.text().removeprefix("Scoring ").removesuffix("%"))
+    assert 0 < percent < 100
+    assert label.isVisible()
+    go.set()
+    wait_scored(window, qtbot)
+    assert not label.isVisible()
+    assert_tints_match_fresh_scores(window.editor, engine)
+
+
 def test_an_answer_for_text_that_changed_since_is_never_painted(window, qtbot, engine):
     worker = window.worker
     reached, go = threading.Event(), threading.Event()
