@@ -347,3 +347,12 @@ def test_every_tint_keeps_the_text_readable(window, theme):
         color = tint(palette, hue)
         assert contrast_ratio(text, color) >= 4.5
         assert color != base  # a tint, not the background
+
+
+def test_the_lens_shortcut_is_listed_once_and_clashes_with_nothing(window):
+    from gpt2_studio.gui.shortcuts_dialog import collect_shortcuts
+
+    rows = collect_shortcuts(window)
+    assert [what for keys, what in rows if keys == "Ctrl+Shift+L"] == ["View → Likelihood Lens"]
+    keys = [k for row, _what in rows for k in row.split("  /  ") if "Ctrl" in k]
+    assert len(keys) == len(set(keys))  # no two actions share a key
