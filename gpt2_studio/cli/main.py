@@ -35,6 +35,7 @@ EPILOG = """\
 Examples:
   gpt2-studio generate --prompt "The meaning of life is" --num 3
   gpt2-studio models download gpt2
+  gpt2-studio score --model gpt2 essay.txt
   gpt2-studio --self-test
 
 Run `gpt2-studio COMMAND --help` for a command's options.
@@ -99,6 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
     """The top-level parser with every subcommand."""
     from gpt2_studio import __version__
     from gpt2_studio.cli.models import add_models_parser
+    from gpt2_studio.cli.score import add_score_parser
 
     parser = _Parser(
         prog="gpt2-studio",
@@ -118,6 +120,7 @@ def build_parser() -> argparse.ArgumentParser:
     parents = [_verbose_parent()]
     add_generate_parser(subparsers, parents)
     add_models_parser(subparsers, parents)
+    add_score_parser(subparsers, parents)
     presets = subparsers.add_parser(
         "presets", parents=parents, help="list the presets (generate --preset NAME runs one)"
     )

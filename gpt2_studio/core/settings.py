@@ -126,6 +126,7 @@ _CHECKS: dict[str, Callable[[str, Any], Any]] = {
     "window_state": _text,
     "show_sampling_panel": _boolean,
     "show_context_dock": _boolean,
+    "show_likelihood": _boolean,
 }
 
 
@@ -151,6 +152,7 @@ class AppSettings:
     window_state: str = ""  # base64 from QMainWindow.saveState()
     show_sampling_panel: bool = True
     show_context_dock: bool = False  # the Memory and Author's note dock
+    show_likelihood: bool = False  # the likelihood lens: tokens tinted by how the model ranked them
     # Keys this version does not know (a newer version wrote them): kept and written back unchanged.
     unknown: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
     unknown_sampling: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)

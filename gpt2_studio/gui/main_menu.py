@@ -17,6 +17,8 @@ from gpt2_studio.gui.editor.ghost_editor import GhostTextEdit
 
 SUGGESTION_DELAYS_MS = (200, 400, 700, 1000, 2000)
 CONTEXT_DOCK_SHORTCUT = "Ctrl+Shift+N"  # N for notes; Ctrl+Shift+M is Models
+LIKELIHOOD_SHORTCUT = "Ctrl+Shift+L"  # L for the likelihood lens
+LIKELIHOOD_COLORINGS = (("By &Rank (GLTR)", "rank"), ("By &Surprisal (bits)", "surprisal"))
 
 
 class MainMenu(QMenuBar):
@@ -39,6 +41,7 @@ class MainMenu(QMenuBar):
     delay_chosen = Signal(int)  # milliseconds typing must pause before a suggestion
     font_size_requested = Signal(int)  # +1 / -1 point, 0 for the default size
     theme_requested = Signal(str)  # "dark" or "light"
+    likelihood_coloring_chosen = Signal(str)  # "rank" or "surprisal"
     shortcuts_requested = Signal()
     about_requested = Signal()
 
@@ -129,10 +132,32 @@ class MainMenu(QMenuBar):
             context_toggle.setShortcut(QKeySequence(CONTEXT_DOCK_SHORTCUT))
             context_toggle.setObjectName("action-context-dock")
             view.addAction(context_toggle)
+        view.addSeparator()
+        self._likelihood_menu(view, settings)
 
         help_menu = self.addMenu("&Help")
         self._action(help_menu, "&Keyboard Shortcuts", self.shortcuts_requested, name="action-shortcuts")
         self._action(help_menu, "&About GPT-2 Studio", self.about_requested)
+
+    def _likelihood_menu(self, view: QMenu, settings: AppSettings) -> None:
+        """View → Likelihood Lens (the heat map; its own toggled signal) and how it colours tokens."""
+        self.likelihood_action = QAction("&Likelihood Lens", self, checkable=True)
+        self.likelihood_action.setObjectName("action-likelihood")
+        self.likelihood_action.setShortcut(QKeySequence(LIKELIHOOD_SHORTCUT))
+        self.likelihood_action.setToolTip("Tint each token by how the model ranked it (Ctrl+Shift+L)")
+        self.likelihood_action.setChecked(settings.show_likelihood)
+        view.addAction(self.likelihood_action)
+        colorings = view.addMenu("Likelihood &Colours")
+        group = QActionGroup(self)
+        for text, coloring in LIKELIHOOD_COLORINGS:
+            action = QAction(text, self, checkable=True)
+            action.setObjectName(f"action-likelihood-{coloring}")
+            action.setChecked(coloring == "rank")
+            action.triggered.connect(
+                lambda _checked=False, c=coloring: self.likelihood_coloring_chosen.emit(c)
+            )
+            group.addAction(action)
+            colorings.addAction(action)
 
     def _action(
         self,

@@ -22,6 +22,7 @@ from gpt2_studio.gui.editor.document_session import DocumentSession
 from gpt2_studio.gui.editor.find_replace import FindReplaceDialog
 from gpt2_studio.gui.editor.ghost_editor import GhostTextEdit
 from gpt2_studio.gui.editor.suggestions import SuggestionController, text_before_cursor, with_notes
+from gpt2_studio.gui.lens.controller import install_lens
 from gpt2_studio.gui.main_menu import MainMenu
 from gpt2_studio.gui.model_switcher import ModelSwitcher
 from gpt2_studio.gui.models.banner import ModelBanner, wrap_with_banner
@@ -105,6 +106,7 @@ class MainWindow(QMainWindow):
         self.context_window_timer.setInterval(250)
         self.context_window_timer.timeout.connect(self._update_context_window_fill)
         self._connect()
+        self.lens = install_lens(self)  # View → Likelihood Lens: the heat map, its toolbar button, legend
         self._install_presets()  # before restoreState, which places the toolbar and panel
         self._apply_font()
         if settings.window_geometry:
@@ -396,5 +398,6 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         self.controller.stop()
+        self.lens.close()
         self.session.close()
         event.accept()

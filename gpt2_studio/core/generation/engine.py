@@ -31,6 +31,7 @@ from gpt2_studio.core.generation.logits import pick_next_tokens
 from gpt2_studio.core.generation.plain_text import PlainTokenizer
 from gpt2_studio.core.generation.prefix_cache import PrefixCache
 from gpt2_studio.core.generation.sampling import SamplingSettings
+from gpt2_studio.core.generation.scoring import DEFAULT_TOP, Scorer, Scores
 from gpt2_studio.core.generation.text_stream import decode_whole, token_byte_table
 from gpt2_studio.core.models.loading import LoadedModel
 from gpt2_studio.core.models.runner import KVCache
@@ -124,6 +125,8 @@ class Engine:
         self._plain = PlainTokenizer(model.tokenizer)
         self._work: KVCache | None = None
         self._healer: TokenHealer | None = None
+        self._scorer: Scorer | None = None
+        self._score_lock = threading.Lock()
 
     # -- text <-> tokens ------------------------------------------------------------------------
     def tokenize(self, text: str) -> list[int]:
@@ -149,6 +152,30 @@ class Engine:
                 f"not {settings.max_new_tokens}."
             )
         return context_window - settings.max_new_tokens
+
+    # -- scoring --------------------------------------------------------------------------------
+    def score(
+        self,
+        text: str,
+        *,
+        top: int = DEFAULT_TOP,
+        stride: int | None = None,
+        cancel: threading.Event | None = None,
+        on_progress: Callable[[int, int], None] | None = None,
+    ) -> Scores:
+        """Each token of text with its log-probability, rank and the model's top choices (GLTR's view).
+
+        Incremental: a text that shares a start with the last one scored re-scores only from the first
+        change, with exactly the numbers of scoring it from scratch (see scoring.Scorer). Generation
+        requests from other threads run between blocks. Raises ValueError for top/stride out of range.
+        """
+        with self._score_lock:  # one scoring at a time; the model itself is taken block by block
+            if self._scorer is None:
+                eos = self.model.eos_token_id
+                self._scorer = Scorer(self._runner, self._token_bytes, self.tokenize, eos)
+            return self._scorer.score(
+                text, top=top, stride=stride, cancel=cancel, on_progress=on_progress, lock=self._lock
+            )
 
     # -- cancellation ---------------------------------------------------------------------------
     def cancel(self) -> None:

@@ -182,19 +182,29 @@ class GPT2Runner:
         return self.wte[ids].to(self.compute_dtype)
 
     def _logits(self, x: torch.Tensor) -> torch.Tensor:
+        """Logits [..., vocab] of final hidden states [..., width]."""
         if self.precision == "int8":
-            return torch._weight_int8pack_mm(x.to(torch.bfloat16), self.wte_q, self.wte_scale_bf16).float()
+            flat = x.reshape(-1, x.shape[-1]).to(torch.bfloat16)
+            out = torch._weight_int8pack_mm(flat, self.wte_q, self.wte_scale_bf16).float()
+            return out.reshape(*x.shape[:-1], out.shape[-1])
         if self.precision == "bf16":
             return F.linear(x.to(torch.bfloat16), self.wte).float()
         return F.linear(x, self.wte).float()
 
     @torch.inference_mode()
     def forward(
-        self, ids: torch.Tensor, cache: KVCache, start: int, logits: bool = True, row: int = -1
+        self,
+        ids: torch.Tensor,
+        cache: KVCache,
+        start: int,
+        logits: bool = True,
+        row: int = -1,
+        all_rows: bool = False,
     ) -> torch.Tensor | None:
         """Feed ids [batch, T] at positions start…start+T-1; return the logits [batch, vocab] of one row.
 
         row picks the position within the chunk (the last by default; a padded chunk's last real one);
+        all_rows returns every position's logits instead, [batch, T, vocab] (scoring a text);
         logits=False only fills the cache (a prefill chunk that is not the last).
         """
         batch, length = ids.shape
@@ -233,7 +243,7 @@ class GPT2Runner:
             x = x + layer.fc_out(self.act(layer.fc(h)))
         if not logits:
             return None
-        last = x[:, row].to(self.ln_f[0].device)
+        last = (x if all_rows else x[:, row]).to(self.ln_f[0].device)
         last = F.layer_norm(last, (width,), self.ln_f[0], self.ln_f[1], self.eps)
         return self._logits(last.to(self.device))
 

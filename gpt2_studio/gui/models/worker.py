@@ -15,7 +15,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
 from gpt2_studio.core.errors import GenerationError, StudioError
 from gpt2_studio.core.generation.context import Prompt, fit_context
@@ -24,6 +24,7 @@ from gpt2_studio.core.generation.sampling import SamplingSettings
 if TYPE_CHECKING:
     from gpt2_studio.core.documents.context_notes import ContextNotes
     from gpt2_studio.core.generation.engine import TextDelta
+    from gpt2_studio.core.generation.scoring import Scores
     from gpt2_studio.core.presets.templates import Preset, PresetContext, RenderedPrompt
 
 log = logging.getLogger(__name__)
@@ -54,6 +55,19 @@ class GenerationRequest:
     prompt: str | Prompt  # a Prompt carries the document's Memory and Author's note
     settings: SamplingSettings
     channel: str = "suggest"
+
+
+@dataclass(frozen=True)
+class ScoreRequest:
+    """The whole document's exact text to score (the likelihood lens), tagged with its request id.
+
+    Scoring has a lower priority than generation: a generation request pre-empts it between blocks, and
+    the worker runs it again once the generation is done. top: how many likeliest tokens per position.
+    """
+
+    request_id: int
+    text: str
+    top: int = 10
 
 
 @dataclass(frozen=True)
@@ -111,9 +125,13 @@ class ModelWorker(QObject):
     chunk = Signal(int, int, str)  # request id, alternative index, text
     finished = Signal(int, object)  # request id, Completion
     failed = Signal(int, str)  # request id, message
+    scored = Signal(int, object)  # request id, Scores (cancelled: stopped early, tokens so far)
+    score_progress = Signal(int, int, int)  # request id, tokens scored, tokens to score
+    score_failed = Signal(int, str)  # request id, message
 
     _load_requested = Signal(str, str, str)
     _generate_requested = Signal(object)
+    _score_requested = Signal(object)
 
     def __init__(self) -> None:
         super().__init__()
@@ -121,12 +139,16 @@ class ModelWorker(QObject):
         self._loaded_as = ("", "auto")
         self._latest: dict[str, int] = {}
         self._running: tuple[str, threading.Event] | None = None
+        self._preempted = False  # the running scoring was stopped for a generation: run it again after
         self._id_lock = threading.Lock()
         self._token_cache: OrderedDict[str, list[int]] = OrderedDict()  # GUI thread only
         # Which engine the cache is for, held weakly: a model given up (or its GPU copy) must be freed.
         self._token_cache_engine: weakref.ref[object] | None = None
         self._load_requested.connect(self._load)
         self._generate_requested.connect(self._generate)
+        # Queued even when emitted on the worker thread: a pre-empted scoring asks again from there,
+        # and must wait behind the generation that stopped it.
+        self._score_requested.connect(self._score, Qt.ConnectionType.QueuedConnection)
 
     # -- called from the GUI thread ------------------------------------------------------------
     def load(self, ref: str, device: str = "auto", precision: str = "auto") -> None:
@@ -137,6 +159,20 @@ class ModelWorker(QObject):
         """Queue a request; older requests of its channel, queued or running, become stale and stop."""
         self.invalidate(request.request_id, request.channel)
         self._generate_requested.emit(request)
+        # After the emit, so the generation is queued before the scoring it stops can be queued again.
+        self._preempt_scoring()
+
+    def score(self, request: ScoreRequest) -> None:
+        """Queue a scoring; older scorings, queued or running, become stale and stop."""
+        self.invalidate(request.request_id, "score")
+        self._score_requested.emit(request)
+
+    def _preempt_scoring(self) -> None:
+        with self._id_lock:
+            running = self._running
+            if running is not None and running[0] == "score":
+                self._preempted = True
+                running[1].set()
 
     def invalidate(self, request_id: int, channel: str = "suggest") -> None:
         """Mark the channel's requests before request_id stale and stop its running one (thread-safe)."""
@@ -154,8 +190,7 @@ class ModelWorker(QObject):
             running[1].set()
 
     def _is_stale(self, request: GenerationRequest) -> bool:
-        with self._id_lock:
-            return request.request_id < self._latest.get(request.channel, 0)
+        return self._is_stale_id(request.request_id, request.channel)
 
     # -- run on the worker thread --------------------------------------------------------------
     @Slot(str, str, str)
@@ -228,6 +263,41 @@ class ModelWorker(QObject):
             with self._id_lock:
                 self._running = None
         self.finished.emit(rid, completion)
+
+    @Slot(object)
+    def _score(self, request: ScoreRequest) -> None:
+        engine = self._engine
+        if engine is None or self._is_stale_id(request.request_id, "score"):
+            return
+        cancel = threading.Event()
+        rid = request.request_id
+
+        def on_progress(done: int, total: int) -> None:
+            self.score_progress.emit(rid, done, total)
+
+        with self._id_lock:
+            self._running = ("score", cancel)
+            self._preempted = False
+        try:
+            scores: Scores = engine.score(
+                request.text, top=request.top, cancel=cancel, on_progress=on_progress
+            )
+        except Exception as exc:  # scoring is a view: its failure is shown, never fatal
+            log.exception("Scoring failed")
+            self.score_failed.emit(rid, f"Scoring failed: {exc}")
+            return
+        finally:
+            with self._id_lock:
+                self._running = None
+                preempted, self._preempted = self._preempted, False
+        if scores.cancelled and preempted and not self._is_stale_id(rid, "score"):
+            # Queued behind the generation that stopped it; what was scored is kept by the engine.
+            self._score_requested.emit(request)
+        self.scored.emit(rid, scores)
+
+    def _is_stale_id(self, request_id: int, channel: str) -> bool:
+        with self._id_lock:
+            return request_id < self._latest.get(channel, 0)
 
     def _fall_back_to_cpu(self) -> bool:
         """After CUDA ran out of memory: reload the model on the CPU and say so."""

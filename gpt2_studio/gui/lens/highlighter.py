@@ -1,0 +1,177 @@
+"""The heat map: each token's characters tinted by how the model ranked it, and the hover tooltip.
+
+Tints are the blocks' layout formats, set the way the ghost editor lays out its ghost: the document's
+text, its revision, its undo stack and the saved file never see them. (QSyntaxHighlighter is not used:
+its rehighlight opens an edit block, which bumps the revision and emits contentsChanged, so every new
+score would look like an edit and drop the ghost suggestion.) In the block that holds a ghost (in its
+pre-edit area) the tints go around the ghost, and that block is tinted again once the ghost goes,
+because the ghost editor then restores the formats it saw when the ghost came.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject
+from PySide6.QtGui import QBrush, QTextBlock, QTextCharFormat, QTextLayout
+from PySide6.QtWidgets import QPlainTextEdit
+
+from gpt2_studio.gui.lens.colors import (
+    BUCKET_HUES,
+    COLORINGS,
+    rank_bucket,
+    surprisal_hue,
+    surprisal_step,
+    tint,
+)
+from gpt2_studio.gui.lens.spans import TokenSpans, utf16_length
+
+if TYPE_CHECKING:  # scoring imports torch, which only the model worker loads
+    from gpt2_studio.core.generation.scoring import TokenScore
+
+TOOLTIP_TOP = 10  # the model's likeliest next tokens a tooltip lists
+
+
+def shown_token(text: str) -> str:
+    """A token's text for a tooltip: quoted, with line breaks and tabs made visible."""
+    return '"' + text.replace("\r", "\\r").replace("\n", "\\n").replace("\t", "\\t") + '"'
+
+
+def _percent(probability: float) -> str:
+    if probability >= 0.001:
+        return f"{100 * probability:.1f}%"
+    return f"{100 * probability:.2g}%"
+
+
+def token_tooltip(token: TokenScore) -> str:
+    """Rich text for hovering a TokenScore: probability, rank, surprisal and the model's top choices."""
+    lines = [
+        f"<b>{html.escape(shown_token(token.text))}</b>",
+        f"Probability {_percent(token.probability)} · rank {token.rank:,} · {token.surprisal_bits:.2f} bits",
+    ]
+    top = token.top[:TOOLTIP_TOP]
+    if top:
+        lines.append(f"The model's top {len(top)} at this point:")
+        lines.extend(
+            f"{i}. {html.escape(shown_token(choice.text))} {_percent(math.exp(choice.logprob))}"
+            for i, choice in enumerate(top, 1)
+        )
+    return "<p style='white-space:pre'>" + "<br>".join(lines) + "</p>"
+
+
+def _around(
+    item: tuple[int, int, QTextCharFormat], at: int, length: int
+) -> list[tuple[int, int, QTextCharFormat]]:
+    """A tint range with a ghost of `length` units laid out at `at`: moved past it, or split around it."""
+    first, count, char_format = item
+    if first >= at:
+        return [(first + length, count, char_format)]
+    if first + count <= at:
+        return [item]
+    return [(first, at - first, char_format), (at + length, first + count - at, char_format)]
+
+
+class LensHighlighter(QObject):
+    """Tints the editor's tokens from its TokenSpans, keeping them on their characters through edits."""
+
+    def __init__(self, editor: QPlainTextEdit) -> None:
+        super().__init__(editor)
+        self._editor = editor
+        self.spans = TokenSpans()
+        self.coloring = COLORINGS[0]
+        self._formats: dict[tuple[str, float], QTextCharFormat] = {}
+        self._held_back: set[int] = set()  # block numbers not tinted again while a ghost is in them
+        editor.document().contentsChange.connect(self._on_contents_change)
+
+    def _on_contents_change(self, position: int, removed: int, added: int) -> None:
+        # Layout formats stay put in an edited block: move the spans, then tint the edited blocks anew.
+        if not self.spans:
+            return  # nothing tinted (a block left alone for a ghost is tinted when the ghost goes)
+        self.spans.edit(position, removed, added)
+        self.repaint(position, position + added)
+
+    # -- painting -------------------------------------------------------------------------------
+    def set_coloring(self, coloring: str) -> None:
+        """Colour by "rank" (GLTR's buckets) or "surprisal" (a continuous scale); repaints every block."""
+        if coloring not in COLORINGS:
+            raise ValueError(f"coloring must be one of {', '.join(COLORINGS)}, not {coloring!r}")
+        self.coloring = coloring
+        self.repaint_all()
+
+    def repaint_all(self) -> None:
+        """Tint every token again (a new theme or colouring)."""
+        self._formats.clear()
+        if self.spans:
+            self.repaint(0, self.spans.end())
+
+    def set_spans(self, spans: TokenSpans) -> None:
+        """New scores: tint the blocks where they differ from the spans shown."""
+        old, self.spans = self.spans, spans
+        first = old.first_difference(spans)
+        if first >= 0:
+            self.repaint(first, max(old.end(), spans.end()))
+
+    def repaint(self, start: int, end: int) -> None:
+        """Tint the blocks from the one holding position start to the one holding end again."""
+        document = self._editor.document()
+        block = document.findBlock(start)
+        last = document.findBlock(max(start, end - 1)).blockNumber()
+        while block.isValid() and block.blockNumber() <= last:
+            self._paint(block)
+            block = block.next()
+
+    def ghost_changed(self) -> None:
+        """The ghost grew, moved or went: tint the blocks it is in, or was in, again."""
+        document = self._editor.document()
+        held, self._held_back = self._held_back, set()
+        for number in sorted(held | {self._editor.textCursor().blockNumber()}):
+            block = document.findBlockByNumber(number)
+            if block.isValid():
+                self._paint(block)
+
+    def _paint(self, block: QTextBlock) -> None:
+        """Set one block's formats: a tint per token span that falls in it, around any ghost."""
+        start = block.position()
+        end = start + max(0, block.length() - 1)  # Qt's units; the paragraph break is not drawn
+        spans = self.spans
+        ranges: list[tuple[int, int, QTextCharFormat]] = []
+        for index in spans.overlapping(start, end):
+            begin = max(spans.starts[index], start)
+            stop = min(spans.ends[index], end)
+            if stop > begin:
+                ranges.append((begin - start, stop - begin, self._format(spans.tokens[index])))
+        layout = block.layout()
+        current = layout.formats()
+        ghost = layout.preeditAreaText()
+        if ghost:
+            # The ghost editor puts its grey text in the pre-edit area and restores the formats it saw
+            # before when the ghost goes: tint around the ghost now, and again once it is gone.
+            self._held_back.add(block.blockNumber())
+            at, length = layout.preeditAreaPosition(), utf16_length(ghost)
+            ranges = [piece for item in ranges for piece in _around(item, at, length)]
+            ranges += [(r.start, r.length, r.format) for r in current if at <= r.start < at + length]
+        if ranges == [(r.start, r.length, r.format) for r in current]:
+            return
+        formats = []
+        for first, count, char_format in ranges:
+            item = QTextLayout.FormatRange()
+            item.start, item.length, item.format = first, count, char_format
+            formats.append(item)
+        layout.setFormats(formats)
+        # Lays the block out again without an edit (no revision, no contentsChanged, no undo step).
+        self._editor.document().markContentsDirty(start, block.length())
+
+    def _format(self, token: TokenScore) -> QTextCharFormat:
+        if self.coloring == "surprisal":
+            key = ("surprisal", surprisal_step(token.surprisal_bits))
+        else:
+            key = ("rank", float(rank_bucket(token.rank)))
+        char_format = self._formats.get(key)
+        if char_format is None:
+            hue = surprisal_hue(key[1]) if key[0] == "surprisal" else BUCKET_HUES[int(key[1])]
+            char_format = QTextCharFormat()
+            char_format.setBackground(QBrush(tint(self._editor.palette(), hue)))
+            self._formats[key] = char_format
+        return char_format
