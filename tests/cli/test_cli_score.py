@@ -94,3 +94,11 @@ def test_a_binary_file_is_refused(model, tmp_path, capsys):
     code, _ = _score(model, str(path))
     assert code == EXIT_BAD_SETTINGS
     assert "binary" in capsys.readouterr().err
+
+
+def test_the_real_entry_point_runs_score_and_never_opens_the_editor(model):
+    from tests.cli_children import run_child
+
+    done = run_child(["score", "--model", str(model), "--top", "0"], stdin=b"The keeper climbed the stairs.")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.decode().startswith("Perplexity ")

@@ -135,7 +135,8 @@ class Scorer:
         on_progress: Callable[[int, int], None] | None = None,
         lock: Any = None,
     ) -> Scores:
-        """Score text; see the module docstring. on_progress(done, total) gets token counts.
+        """Score text; see the module docstring. on_progress(done, total) gets token counts
+        after each block of SCORE_BLOCK tokens.
 
         top: how many of the likeliest tokens to keep per position (0…100). stride: tokens between window
         starts (default half the window). lock: held around each forward call (the engine's), so other
@@ -165,12 +166,15 @@ class Scorer:
             if cancel is not None and cancel.is_set():
                 cancelled = True
                 break
-            cancelled = not self._score_window(k, max(first, 1), window, stride, top, cancel, lock)
+            def report(last_target: int) -> None:
+                nonlocal done
+                done = min(total, max(done, last_target - first + 1))
+                if on_progress is not None:
+                    on_progress(done, total)
+
+            cancelled = not self._score_window(k, max(first, 1), window, stride, top, cancel, lock, report)
             if cancelled:
                 break
-            done = min(total, self._scored_until(k, window, stride) - first)
-            if on_progress is not None:
-                on_progress(done, total)
         return self._scores(text, windows, total if not cancelled else done, cancelled)
 
     def _first_change(self, seq: list[int], top: int, stride: int) -> int:
@@ -193,9 +197,20 @@ class Scorer:
         return min(k * stride + window, len(self._seq))
 
     def _score_window(
-        self, k: int, first: int, window: int, stride: int, top: int, cancel: CancelFlag | None, lock: Any
+        self,
+        k: int,
+        first: int,
+        window: int,
+        stride: int,
+        top: int,
+        cancel: CancelFlag | None,
+        lock: Any,
+        report: Callable[[int], None],
     ) -> bool:
-        """Score window k's targets from `first` on; False when cancelled."""
+        """Score window k's targets from `first` on; False when cancelled.
+
+        report(position) is called after each block with the last sequence position scored so far.
+        """
         runner = self._runner
         begin = k * stride
         end = self._scored_until(k, window, stride)
@@ -224,6 +239,7 @@ class Scorer:
                 logits = runner.forward(batch, self._cache, start=block_start, all_rows=True)
             self._cached_upto = block_start + SCORE_BLOCK if len(chunk) == SCORE_BLOCK else block_start
             self._record(logits[0], begin + block_start, scored_from, end, top)
+            report(min(begin + block_start + len(chunk), end - 1))
         return True
 
     def _record(self, logits: torch.Tensor, position: int, scored_from: int, end: int, top: int) -> None:

@@ -212,3 +212,14 @@ def test_generation_still_works_between_scorings(engine):
     first = engine.complete("Once upon a time", SamplingSettings(seed=1, max_new_tokens=5))
     engine.score(LONG + " x", top=1)
     assert engine.complete("Once upon a time", SamplingSettings(seed=1, max_new_tokens=5)).text == first.text
+
+
+def test_progress_comes_after_each_block_even_within_one_window(engine):
+    engine.score("", top=0)
+    progress: list[tuple[int, int]] = []
+    scores = engine.score(MEDIUM, top=0, on_progress=lambda done, total: progress.append((done, total)))
+    assert scores.windows == 1
+    total = len(engine.tokenize(MEDIUM))
+    assert len(progress) >= 2
+    assert progress[-1] == (total, total)
+    assert [done for done, _ in progress] == sorted(done for done, _ in progress)
