@@ -53,6 +53,7 @@ class Alternative:
         before: str = "",
     ) -> None:
         self._stream = TokenTextStream(token_bytes)
+        self._token_bytes = token_bytes
         self._stops = stops
         self._stop_at = stop_at
         self._max_tokens = max_tokens
@@ -63,6 +64,7 @@ class Alternative:
         self.tokens = 0
         self._counted = 0
         self._emitted = 0
+        self.last_piece: str | None = None  # what the last token added; None: it only rewrote owed bytes
 
     def add(self, token: int, healer: TokenHealer | None) -> None:
         """Append a generated token (not <|endoftext|>); may end it (stop string, end, its length)."""
@@ -70,7 +72,9 @@ class Alternative:
         skip = len(self.owed)
         if healer is not None and self.owed:
             self.owed = healer.owed_after(self.owed, token)
-        self.text += self._stream.push(token, skip=skip)
+        piece = self._stream.push(token, skip=skip)
+        self.last_piece = piece if len(self._token_bytes[token]) > skip else None
+        self.text += piece
         self._cut_at_stop_string()
         cut = find_end(self.text, self._stop_at, self._before)
         if cut is not None:

@@ -33,6 +33,7 @@ from gpt2_studio.core.generation.prefix_cache import PrefixCache
 from gpt2_studio.core.generation.sampling import SamplingSettings
 from gpt2_studio.core.generation.scoring import DEFAULT_TOP, Scorer, Scores
 from gpt2_studio.core.generation.text_stream import decode_whole, token_byte_table
+from gpt2_studio.core.generation.token_numbers import TokenChoice, TokenRecorder
 from gpt2_studio.core.models.loading import LoadedModel
 from gpt2_studio.core.models.runner import KVCache
 
@@ -82,6 +83,10 @@ class Completion:
     healed_tokens: int = 0  # prompt tokens token healing handed back to the model (counted in prompt_tokens)
     memory_tokens: int = 0  # of prompt_tokens, the Memory's (a Prompt's; see context.fit_context)
     note_tokens: int = 0  # of prompt_tokens, the Author's note's
+    # Per alternative: each generated token's numbers (token_numbers.TokenChoice, the model's own
+    # distribution), and the seconds from the request's start to its last token.
+    token_logprobs: tuple[tuple[TokenChoice, ...], ...] = ()
+    alternative_seconds: tuple[float, ...] = ()
 
     @property
     def cancelled(self) -> bool:
@@ -332,6 +337,7 @@ class Engine:
             for _ in range(n)
         ]
         limit = min(length + len(tail), self.model.n_positions - len(ids))
+        recorder = TokenRecorder(n, self._token_bytes, started)
 
         logits, reused = self._prefix.fill(ids, request)
         first_token_at = None
@@ -366,9 +372,11 @@ class Engine:
                     logits = runner.forward(tokens[:, None], work, start=len(ids) + step - 1)
                     if self._usable_vocab < logits.shape[-1]:
                         logits[:, self._usable_vocab :] = float("-inf")
+                model_logits = logits  # the model's own distribution, before any constraint or filter
                 if healer is not None and any(row.owed for row in rows):
                     logits = mask_to_owed_bytes(healer, rows, logits, masks)
                 tokens = pick_next_tokens(logits, settings, generator, seen)
+                recorder.observe(model_logits, tokens)
                 if seen is not None:
                     seen[torch.arange(n), tokens] = True
                 if first_token_at is None:
@@ -382,6 +390,8 @@ class Engine:
                         row.reason = FINISH_EOS
                     else:
                         row.add(token, healer)
+                        if row.last_piece is not None:
+                            recorder.add(index, row.last_piece)
                     if row.reason is not None:
                         rows_alive -= 1
                     delta = row.take_piece()
@@ -401,6 +411,7 @@ class Engine:
             yield last
         finished = time.perf_counter()
         first = (first_token_at or finished) - started
+        choices, seconds = recorder.result()
         decode_time = finished - (first_token_at or finished)
         return Completion(
             alternatives=tuple(row.text for row in rows),
@@ -416,4 +427,6 @@ class Engine:
             healed_tokens=healed,
             memory_tokens=fitted.memory_tokens,
             note_tokens=fitted.note_tokens,
+            token_logprobs=choices,
+            alternative_seconds=seconds,
         )
