@@ -22,6 +22,7 @@ from gpt2_studio.gui.editor.document_session import DocumentSession
 from gpt2_studio.gui.editor.find_replace import FindReplaceDialog
 from gpt2_studio.gui.editor.ghost_editor import GhostTextEdit
 from gpt2_studio.gui.editor.suggestions import SuggestionController, text_before_cursor, with_notes
+from gpt2_studio.gui.editor.window_marker import WindowMarker
 from gpt2_studio.gui.lens.controller import install_lens
 from gpt2_studio.gui.main_menu import MainMenu
 from gpt2_studio.gui.model_switcher import ModelSwitcher
@@ -88,6 +89,7 @@ class MainWindow(QMainWindow):
         self.session.notes = self.context_dock  # an untitled document's notes are asked about too
         self.status_bar = StatusBar(self)
         self.setStatusBar(self.status_bar)
+        self.window_marker = WindowMarker(self.editor, self.worker, self.status_bar.set_out_of_view)
         self.models = ModelSwitcher(
             self.worker, self.controller, settings, self.status_bar, self.model_banner, self
         )
@@ -293,7 +295,10 @@ class MainWindow(QMainWindow):
 
     def _update_alternative_label(self) -> None:
         ghost = self.editor.ghost
-        self.status_bar.set_alternatives(ghost.index if ghost else 0, len(ghost.alternatives) if ghost else 0)
+        numbers = ghost.numbers[ghost.index] if ghost and ghost.index < len(ghost.numbers) else None
+        self.status_bar.set_alternatives(
+            ghost.index if ghost else 0, len(ghost.alternatives) if ghost else 0, numbers
+        )
 
     def _on_notes_changed(self, notes: ContextNotes) -> None:
         self.controller.set_notes(notes)  # cancels the ghost, which was made without them
@@ -303,14 +308,17 @@ class MainWindow(QMainWindow):
         context_window = self.worker.context_window
         if context_window is None:
             self.status_bar.clear_context_fill()
+            self.window_marker.show_fill(None, "")
             self.context_dock.set_token_counts(None, None)
             return
         notes = self.controller.notes
         # Measured as a suggestion would be asked for: with the notes, and max_new_tokens that fit.
         settings = fit_settings(self.settings.sampling, context_window, True)
-        fill = self.worker.measure_prompt(with_notes(text_before_cursor(self.editor), notes), settings)
+        text = text_before_cursor(self.editor)
+        fill = self.worker.measure_prompt(with_notes(text, notes), settings)
         if fill is not None:
             self.status_bar.set_context_fill(fill)
+        self.window_marker.show_fill(fill, text)  # where the model's view begins, and what is out of it
         # What each costs in the window, as the engine places it (with its line end; blank: left out).
         memory, _above, note, _below = Prompt("", notes.memory, notes.authors_note).parts()
         self.context_dock.set_token_counts(self.worker.count_tokens(memory), self.worker.count_tokens(note))
@@ -399,5 +407,6 @@ class MainWindow(QMainWindow):
             return
         self.controller.stop()
         self.lens.close()
+        self.window_marker.close()
         self.session.close()
         event.accept()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import QEvent
 from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
 
+from gpt2_studio.gui.editor.ghost_numbers import AlternativeNumbers
 from gpt2_studio.gui.models.worker import ModelInfo, WindowFill
 from gpt2_studio.gui.themes import set_warning_text
 
@@ -51,8 +52,7 @@ class RecoveryWarning(QLabel):
 
 WINDOW_FILL_HELP = "How much of the model's context window the text before the cursor fills"
 WINDOW_FILL_NOTES_HELP = (
-    "How much of the model's context window the Memory, the Author's note and the text before the "
-    "cursor fill"
+    "How much of the model's context window the Memory, the Author's note and the text before the cursor fill"
 )
 
 
@@ -88,11 +88,22 @@ class StatusBar(QStatusBar):
         self.speed_label = StatusField()
         self.context_window_label = StatusField()
         self.alternative_label = StatusField()
+        self.out_of_view_label = StatusField()
+        self.out_of_view_label.setObjectName("status-out-of-view")
+        self.out_of_view_label.setToolTip(
+            "Tokens of the text before the cursor that the model no longer sees; the line in the margin "
+            "marks where its view begins"
+        )
         self.model_label.setObjectName("status-model")
         self.state_label.setObjectName("status-state")
         self.alternative_label.setObjectName("status-alternative")
+        self.alternative_label.setToolTip(
+            "The suggestion shown: which alternative, its confidence (the mean probability the model "
+            "gave its tokens) and the seconds it took; rest the pointer on a grey word for its tokens"
+        )
         for label in (
             self.alternative_label,
+            self.out_of_view_label,
             self.context_window_label,
             self.speed_label,
             self.state_label,
@@ -165,6 +176,20 @@ class StatusBar(QStatusBar):
         """No model, so no window to fill."""
         self.context_window_label.setText("")
 
-    def set_alternatives(self, index: int, count: int) -> None:
-        """Which alternative suggestion is shown ("2/3"); empty unless there are several."""
-        self.alternative_label.setText(f"{index + 1}/{count}" if count > 1 else "")
+    def set_alternatives(self, index: int, count: int, numbers: AlternativeNumbers | None = None) -> None:
+        """Which alternative suggestion is shown ("2/3"), with its confidence and time once it is done
+        ("2/3 · 71% · 0.4 s"); empty while there is no suggestion."""
+        parts = [f"{index + 1}/{count}"] if count > 1 else []
+        if numbers is not None and count:
+            parts.append(numbers.summary())
+        self.alternative_label.setText(" · ".join(parts))
+
+    def set_out_of_view(self, tokens: int, more: bool = False) -> None:
+        """How many tokens of the text before the cursor lie before the model's window (0: none).
+
+        more: the text before those was not counted (a very long document), so the count is a floor.
+        """
+        if tokens <= 0:
+            self.out_of_view_label.setText("")
+            return
+        self.out_of_view_label.setText(f"{'over ' if more else ''}{_tokens(tokens)} out of view")

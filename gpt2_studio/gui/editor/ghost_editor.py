@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from PySide6.QtCore import QEvent, QMimeData, Qt, QTimer, Signal
 from PySide6.QtGui import (
@@ -32,6 +32,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QPlainTextEdit, QWidget
 
 from gpt2_studio.gui.editor.document_text import exact_selected_text
+from gpt2_studio.gui.editor.ghost_numbers import AlternativeNumbers, GhostTooltip
 from gpt2_studio.gui.editor.insertion import insert_as_undo_step, model_text, plain_line_break
 
 _NEXT_WORD = re.compile(r"\s*\S+")
@@ -60,6 +61,7 @@ class Ghost:
     position: int
     revision: int
     streaming: bool = True
+    numbers: list[AlternativeNumbers | None] = field(default_factory=list)  # one per alternative, once done
 
     @property
     def text(self) -> str:
@@ -88,6 +90,7 @@ class GhostTextEdit(QPlainTextEdit):
         self._layout_timer = QTimer(self)
         self._layout_timer.setSingleShot(True)
         self._layout_timer.timeout.connect(self._lay_out_ghost)
+        self.ghost_tooltip = GhostTooltip(self)  # hovering a ghost token shows its probability
         self.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
         self.setTabChangesFocus(False)
         self.document().contentsChanged.connect(self._on_user_change)
@@ -102,6 +105,10 @@ class GhostTextEdit(QPlainTextEdit):
     def ghost_text(self) -> str:
         """The visible suggestion, or '' ."""
         return self._ghost.text if self._ghost else ""
+
+    def shown_ghost_text(self) -> str:
+        """The ghost as laid out now (line breaks as U+2028), or '' ."""
+        return self._shown_text
 
     def is_composing(self) -> bool:
         """Whether an input method is composing text (pre-edit) at the cursor: no suggestions then."""
@@ -129,16 +136,19 @@ class GhostTextEdit(QPlainTextEdit):
         else:
             self.ghost_changed.emit()
 
-    def finish_ghost(self, alternatives: list[str]) -> None:
-        """The final texts; alternatives that came out empty are dropped (duplicates too)."""
+    def finish_ghost(
+        self, alternatives: list[str], numbers: list[AlternativeNumbers | None] | None = None
+    ) -> None:
+        """The final texts and their numbers; alternatives that came out empty (or twice) are dropped."""
         ghost = self._ghost
         if ghost is None or not self._ghost_is_current():
             return
         current = ghost.alternatives[ghost.index] if ghost.alternatives else ""
-        unique = [
-            a for i, a in enumerate(alternatives) if model_text(a).strip() and a not in alternatives[:i]
-        ]
+        kept = [i for i, a in enumerate(alternatives) if model_text(a).strip() and a not in alternatives[:i]]
+        unique = [alternatives[i] for i in kept]
         ghost.alternatives = unique
+        ghost.numbers = [numbers[i] if numbers and i < len(numbers) else None for i in kept]
+        self.ghost_tooltip.install()  # in front of other tooltip filters (the lens's) while it shows
         ghost.index = unique.index(current) if current in unique else 0
         ghost.streaming = False
         if not unique:

@@ -18,6 +18,7 @@ from gpt2_studio.core.generation.sampling import SamplingSettings
 from gpt2_studio.core.generation.suggestion_text import strip_doubled_space
 from gpt2_studio.gui.editor.document_text import exact_text_between
 from gpt2_studio.gui.editor.ghost_editor import GhostTextEdit
+from gpt2_studio.gui.editor.ghost_numbers import alternative_numbers
 from gpt2_studio.gui.models.worker import GenerationRequest, ModelWorker, fit_settings, next_request_id
 
 if TYPE_CHECKING:  # the engine imports torch, which the window loads only on the worker thread
@@ -190,7 +191,8 @@ class SuggestionController(QObject):
         if request_id != self.current_id:
             return
         self.in_flight = False
-        self.editor.finish_ghost(ghost_alternatives(self.editor, completion.alternatives))
+        shown = ghost_alternatives(self.editor, completion.alternatives)
+        self.editor.finish_ghost(shown, alternative_numbers(completion, shown))
         self.stats.emit(completion)
         self.state_changed.emit("ready")
 

@@ -20,6 +20,7 @@ from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 from gpt2_studio.core.errors import GenerationError, StudioError
 from gpt2_studio.core.generation.context import Prompt, fit_context
 from gpt2_studio.core.generation.sampling import SamplingSettings
+from gpt2_studio.core.generation.window_view import chars_in_view
 
 if TYPE_CHECKING:
     from gpt2_studio.core.documents.context_notes import ContextNotes
@@ -84,6 +85,7 @@ class WindowFill:
     memory_tokens: int = 0
     note_tokens: int = 0
     problem: str = ""
+    view_chars: int | None = None  # characters at the end of the text the model sees; None: all of it
 
     @property
     def text_tokens(self) -> int:
@@ -320,7 +322,9 @@ class ModelWorker(QObject):
             fitted = fit_context(prompt, self._tokenize_cached, budget)
         except StudioError as exc:  # a Memory longer than the window: the request would fail alike
             return WindowFill(0, budget, False, problem=str(exc))
-        return WindowFill(len(fitted.ids), budget, fitted.trimmed, fitted.memory_tokens, fitted.note_tokens)
+        view = chars_in_view(fitted, prompt, engine.detokenize)
+        counts = (len(fitted.ids), budget, fitted.trimmed, fitted.memory_tokens, fitted.note_tokens)
+        return WindowFill(*counts, view_chars=view)
 
     def count_tokens(self, text: str) -> int | None:
         """How many tokens the loaded model's tokenizer makes of ``text``; None without a model.
