@@ -408,5 +408,6 @@ class MainWindow(QMainWindow):
         self.controller.stop()
         self.lens.close()
         self.window_marker.close()
+        self.editor.ghost_tooltip.remove()
         self.session.close()
         event.accept()

@@ -46,7 +46,7 @@ class AlternativeNumbers:
         """For the status bar: "71% · 0.4 s"."""
         confidence = self.confidence
         parts = [] if confidence is None else [f"{100 * confidence:.0f}%"]
-        parts.append(f"{self.seconds:.1f} s")
+        parts.append(f"{self.seconds:.2f} s" if self.seconds < 0.1 else f"{self.seconds:.1f} s")
         return " · ".join(parts)
 
     def choice_at(self, offset: int) -> TokenChoice | None:
@@ -136,6 +136,10 @@ class GhostTooltip(QObject):
         viewport = self.editor.viewport()
         viewport.removeEventFilter(self)
         viewport.installEventFilter(self)
+
+    def remove(self) -> None:
+        """Stop watching (the window closes: a Python filter left on the viewport crashes at exit)."""
+        self.editor.viewport().removeEventFilter(self)
 
     def tooltip_at(self, point: QPoint) -> str:
         """The tooltip for a viewport point over the ghost's text, or ""."""

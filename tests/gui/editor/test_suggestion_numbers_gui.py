@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QApplication, QToolTip
 from gpt2_studio.core.generation.sampling import SamplingSettings
 
 CTRL = Qt.KeyboardModifier.ControlModifier
-SUMMARY = re.compile(r"^(\d+/\d+ · )?\d+% · \d+\.\d s$")
+SUMMARY = re.compile(r"^(\d+/\d+ · )?\d+% · \d+\.\d\d? s$")
 
 
 def _suggest(window, qtbot, text: str, **settings) -> None:
