@@ -137,3 +137,30 @@ def test_with_memory_or_note_the_fill_says_what_it_counts(bar):
     assert "Author's note" in first
     bar.set_context_fill(WindowFill(62, 100, False))
     assert "Memory" not in bar.context_window_label.toolTip()
+
+
+def test_a_suggestions_numbers_and_the_tokens_out_of_view(bar):
+    import math
+
+    from gpt2_studio.core.generation.scoring import TopToken
+    from gpt2_studio.core.generation.token_numbers import TokenChoice
+    from gpt2_studio.gui.editor.ghost_numbers import AlternativeNumbers
+
+    choices = tuple(
+        TokenChoice(t, math.log(p), (TopToken(t, math.log(p)),)) for t, p in ((" a", 0.9), (" b", 0.52))
+    )
+    numbers = AlternativeNumbers(choices, 0.43)
+    bar.set_alternatives(1, 3, numbers)
+    assert bar.alternative_label.text() == "2/3 · 71% · 0.4 s"
+    bar.set_alternatives(0, 1, AlternativeNumbers(choices, 0.043))  # one suggestion: its numbers alone
+    assert bar.alternative_label.text() == "71% · 0.04 s"
+    bar.set_alternatives(0, 0, numbers)  # no suggestion: nothing
+    assert bar.alternative_label.text() == ""
+    assert not bar.out_of_view_label.isVisible()
+    bar.set_out_of_view(1234)
+    assert bar.out_of_view_label.text() == "1,234 tokens out of view"
+    assert bar.out_of_view_label.isVisible()
+    bar.set_out_of_view(1, more=True)
+    assert bar.out_of_view_label.text() == "over 1 token out of view"
+    bar.set_out_of_view(0)
+    assert not bar.out_of_view_label.isVisible()
