@@ -197,7 +197,7 @@ def test_recovery_files_are_private_and_no_temporary_files_remain(tmp_path):
     [
         b"{not json\ntext",
         b"no header line at all",
-        b"\xff\xfe not utf-8\n",
+        b'\xff\xfe not utf-8\n',
         b"[1, 2, 3]\ntext",
         b'{"version": 3, "source_path": null}\ntext',
         b'{"version": 2, "source_path": 5, "encoding": "utf-8", "newline": "\\n", "saved_at": 1,'

@@ -18,6 +18,10 @@ CTRL = Qt.KeyboardModifier.ControlModifier
 SHIFT = Qt.KeyboardModifier.ShiftModifier
 
 
+
+
+
+
 def _requests(window, monkeypatch) -> list[GenerationRequest]:
     """Every request the suggestions hand to the worker, recorded on its way there (it still runs)."""
     seen: list[GenerationRequest] = []
