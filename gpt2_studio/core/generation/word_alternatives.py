@@ -27,7 +27,8 @@ if TYPE_CHECKING:
     from gpt2_studio.core.generation.engine import Engine
 
 DEFAULT_COUNT = 10
-CANDIDATE_TOKENS = 40  # next tokens looked at, best first
+CANDIDATE_TOKENS = 200  # next tokens looked at, best first (most may be pieces of words, or punctuation)
+EXTENDED_PER_WORD = 3  # at most this many candidates per word asked for are extended (model calls)
 MAX_WORD_TOKENS = 8  # a candidate whose word has not ended after this many tokens is dropped
 _WORD_START = regex.compile(r"\w")
 
@@ -104,12 +105,16 @@ def word_alternatives(
     first = engine.next_token_logprobs(ids, cancel=cancel)
     if first is None:
         return answer(True)
-    top_logprobs, top_ids = first.topk(CANDIDATE_TOKENS)
+    top_logprobs, top_ids = first.topk(min(CANDIDATE_TOKENS, first.shape[0]))
+    extended_count = 0
     for logprob, token in zip(top_logprobs.tolist(), top_ids.tolist(), strict=True):
         if len(found) >= count and sorted(p for p, _ in found.values())[-count] >= math.exp(logprob):
             break  # every later word is at most this token's probability
+        if extended_count >= EXTENDED_PER_WORD * count:
+            break  # the model's time is bounded: the rest are unlikelier than the words found
         if token == eos or not _starts_word(engine.detokenize([token]), lead):
             continue
+        extended_count += 1
         extended = _extend(engine, ids, token, logprob, cancel)
         if extended is None:
             return answer(True)

@@ -224,5 +224,6 @@ def install_word_popup(window: QMainWindow | Any) -> WordPopup:
     # View's last entries are the lens's: the popup's entry (and so its shortcut) goes after them.
     menus = [m for m in window.main_menu.likelihood_action.associatedObjects() if isinstance(m, QMenu)]
     (menus[0] if menus else window.main_menu).addAction(popup.action)
-    popup.message.connect(lambda text: window.status_bar.showMessage(text, 8000) if text else None)
+    bar = window.status_bar
+    popup.message.connect(lambda text: bar.showMessage(text, 8000) if text else bar.clearMessage())
     return popup
