@@ -21,6 +21,7 @@ from PySide6.QtWidgets import QMainWindow, QMenu
 from gpt2_studio.gui.editor.document_text import exact_text_between
 from gpt2_studio.gui.editor.ghost_editor import GhostTextEdit
 from gpt2_studio.gui.editor.insertion import insert_as_undo_step
+from gpt2_studio.gui.lens.continue_here import ContinueHere
 from gpt2_studio.gui.lens.spans import utf16_length
 from gpt2_studio.gui.models.worker import ModelWorker, WordsRequest, next_request_id
 
@@ -73,6 +74,7 @@ class WordPopup(QObject):
         self.current_id = 0
         self._asked: WordSpan | None = None
         self.menu: QMenu | None = None  # the popup on screen (tests read it)
+        self.continue_here: ContinueHere | None = None  # set when suggestions can be asked for
         self.action = QAction("&Alternatives for This Word…", self)
         self.action.setObjectName("action-word-alternatives")
         self.action.setShortcut(QKeySequence(WORD_POPUP_SHORTCUT))
@@ -89,6 +91,8 @@ class WordPopup(QObject):
         """The window closes: stop asking and watching the editor (a filter left on it crashes at exit)."""
         self._forget()
         self.editor.viewport().removeEventFilter(self)
+        if self.continue_here is not None:
+            self.continue_here.close()
 
     # -- asking ---------------------------------------------------------------------------------
     def ask_at(self, position: int) -> bool:
@@ -155,6 +159,14 @@ class WordPopup(QObject):
             first = first or action
         if first is None:
             menu.addAction("(the model has no other word here)").setEnabled(False)
+        if self.continue_here is not None:
+            menu.addSeparator()
+            go_on = menu.addAction("&Continue from Here")
+            go_on.setObjectName("word-popup-continue")
+            go_on.setToolTip(
+                "Suggestions after this word, in place of the rest of the paragraph (Tab takes one)"
+            )
+            go_on.triggered.connect(lambda _checked=False: self._continue(span))
         menu.aboutToHide.connect(self._menu_closed)
         self.menu = menu
         cursor = QTextCursor(self.editor.document())
@@ -163,6 +175,14 @@ class WordPopup(QObject):
         menu.popup(self.editor.viewport().mapToGlobal(point))
         if first is not None:
             menu.setActiveAction(first)  # Enter takes the best word at once; arrows move
+
+    def _continue(self, span: WordSpan) -> None:
+        if self.continue_here is None:
+            return
+        if span.revision != self.editor.document().revision():
+            self.message.emit("The text changed since the alternatives were found; ask again.")
+            return
+        self.continue_here.start(span.end)
 
     def _menu_closed(self) -> None:
         self.menu = None
@@ -221,6 +241,7 @@ def _percent(probability: float) -> str:
 def install_word_popup(window: QMainWindow | Any) -> WordPopup:
     """Give the main window its word popup: Alt+click, the editor's context menu, View's entry and key."""
     popup = WordPopup(window.editor, window.worker, window)
+    popup.continue_here = ContinueHere(window.editor, window.controller, window)
     # View's last entries are the lens's: the popup's entry (and so its shortcut) goes after them.
     menus = [m for m in window.main_menu.likelihood_action.associatedObjects() if isinstance(m, QMenu)]
     (menus[0] if menus else window.main_menu).addAction(popup.action)

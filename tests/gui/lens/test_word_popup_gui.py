@@ -168,3 +168,63 @@ def test_ctrl_shift_space_is_listed_once_and_shared_with_no_other_action(window)
     keys = [k for row, _what in rows for k in row.split("  /  ") if "Ctrl" in k]
     assert len(keys) == len(set(keys))
     assert ("Alt+click a word", "The model's alternatives for that word") in rows
+
+
+PARAGRAPHS = "The small cat sat on the mat and slept.\nThe next paragraph stays."
+
+
+def continue_after(window, qtbot, word: str) -> str:
+    """Alt+click word, choose Continue from Here by keyboard; the ghost's text once it has finished."""
+    type_text(window, qtbot, PARAGRAPHS)
+    editor = window.editor
+    qtbot.mouseClick(
+        editor.viewport(),
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.AltModifier,
+        point_in_word(editor, word),
+    )
+    menu = wait_menu(window, qtbot)
+    assert menu.actions()[-1].objectName() == "word-popup-continue"
+    for _ in range(len(menu.actions())):  # Down to the last entry
+        if menu.activeAction().objectName() == "word-popup-continue":
+            break
+        qtbot.keyClick(menu, Qt.Key.Key_Down)
+    assert menu.activeAction().objectName() == "word-popup-continue"
+    qtbot.keyClick(menu, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not window.controller.in_flight and editor.ghost is not None, timeout=30_000)
+    assert window.word_popup.continue_here.active
+    assert editor.textCursor().position() == PARAGRAPHS.index(word) + len(word)
+    # The rest of the paragraph is struck out (painted only), the next paragraph is not.
+    (selection,) = editor.extraSelections()
+    assert selection.format.fontStrikeOut()
+    assert (selection.cursor.anchor(), selection.cursor.position()) == (
+        PARAGRAPHS.index(word) + len(word),
+        PARAGRAPHS.index("\n"),
+    )
+    assert exact_text(editor.document()) == PARAGRAPHS
+    return editor.ghost_text()
+
+
+def test_continue_from_here_and_tab_replaces_the_rest_of_the_paragraph_as_one_undo_step(window, qtbot):
+    ghost = continue_after(window, qtbot, "cat")
+    assert ghost
+    editor = window.editor
+    qtbot.keyClick(editor, Qt.Key.Key_Tab)
+    cut = PARAGRAPHS.index("cat") + 3
+    assert exact_text(editor.document()) == PARAGRAPHS[:cut] + ghost + PARAGRAPHS[PARAGRAPHS.index("\n") :]
+    assert not window.word_popup.continue_here.active
+    assert editor.extraSelections() == []
+    qtbot.keyClick(editor, Qt.Key.Key_Z, CTRL)
+    assert exact_text(editor.document()) == PARAGRAPHS
+
+
+def test_continue_from_here_and_esc_restores_the_text_exactly(window, qtbot):
+    continue_after(window, qtbot, "cat")
+    editor = window.editor
+    revision = editor.document().revision()
+    qtbot.keyClick(editor, Qt.Key.Key_Escape)
+    assert editor.ghost is None
+    assert not window.word_popup.continue_here.active
+    assert editor.extraSelections() == []
+    assert exact_text(editor.document()) == PARAGRAPHS
+    assert editor.document().revision() == revision
