@@ -125,7 +125,9 @@ class WordPopup(QObject):
             self.menu.close()
 
     def _on_edit(self, _position: int, _removed: int, _added: int) -> None:
-        if self._asked is not None and self.menu is None:
+        # Repaints (the lens's tints, the ghost's layout) report a change too, but leave the revision.
+        asked = self._asked
+        if asked is not None and self.menu is None and asked.revision != self.editor.document().revision():
             self._forget()  # the word may have moved or changed: the answer would be for other text
 
     # -- answers --------------------------------------------------------------------------------
