@@ -28,8 +28,10 @@ if TYPE_CHECKING:
 
 DEFAULT_COUNT = 10
 CANDIDATE_TOKENS = 200  # next tokens looked at, best first (most may be pieces of words, or punctuation)
-EXTENDED_PER_WORD = 3  # at most this many candidates per word asked for are extended (model calls)
+EXTENDED_PER_WORD = 3  # at most this many candidates per word asked for are extended
+CALLS_PER_WORD = 6  # and at most this many model calls per word asked for, all extensions together
 MAX_WORD_TOKENS = 8  # a candidate whose word has not ended after this many tokens is dropped
+TRIM_GRID = 64  # a text longer than the window loses its start in steps of this many tokens
 _WORD_START = regex.compile(r"\w")
 
 
@@ -92,7 +94,11 @@ def word_alternatives(
     eos = engine.model.eos_token_id
     window = engine.model.n_positions
     ids = [eos, *engine.tokenize(context)]
-    ids = ids[-(window - MAX_WORD_TOKENS - 1) :]
+    room = window - MAX_WORD_TOKENS - 1
+    if len(ids) > room:
+        # Cut on a grid, so that words near each other share the start the prompt cache holds.
+        drop = -(-(len(ids) - room) // TRIM_GRID) * TRIM_GRID  # rounded up to the grid
+        ids = ids[drop:]
     found: dict[str, tuple[float, int]] = {}
 
     def answer(cancelled: bool) -> WordAlternatives:
@@ -107,6 +113,7 @@ def word_alternatives(
         return answer(True)
     top_logprobs, top_ids = first.topk(min(CANDIDATE_TOKENS, first.shape[0]))
     extended_count = 0
+    calls = [1]  # model calls so far (the first distribution is one); a list so _extend can count
     for logprob, token in zip(top_logprobs.tolist(), top_ids.tolist(), strict=True):
         if len(found) >= count and sorted(p for p, _ in found.values())[-count] >= math.exp(logprob):
             break  # every later word is at most this token's probability
@@ -115,7 +122,9 @@ def word_alternatives(
         if token == eos or not _starts_word(engine.detokenize([token]), lead):
             continue
         extended_count += 1
-        extended = _extend(engine, ids, token, logprob, cancel)
+        if calls[0] >= CALLS_PER_WORD * count:
+            break  # bounded time on a model whose words go on and on (random weights)
+        extended = _extend(engine, ids, token, logprob, cancel, calls)
         if extended is None:
             return answer(True)
         text, word_logprob, tokens = extended
@@ -135,11 +144,16 @@ def _starts_word(text: str, lead: str) -> bool:
 
 
 def _extend(
-    engine: Engine, ids: list[int], token: int, logprob: float, cancel: threading.Event | None
+    engine: Engine,
+    ids: list[int],
+    token: int,
+    logprob: float,
+    cancel: threading.Event | None,
+    calls: list[int],
 ) -> tuple[str, float, int] | None:
     """The word a candidate token starts, its log-probability and token count; None when cancelled.
 
-    The text is "" when the word does not end within MAX_WORD_TOKENS tokens.
+    The text is "" when the word does not end within MAX_WORD_TOKENS tokens. calls[0] counts model calls.
     """
     eos = engine.model.eos_token_id
     tokens, logprobs = [token], [logprob]
@@ -150,6 +164,7 @@ def _extend(
             break
         if len(tokens) >= MAX_WORD_TOKENS:
             return "", -math.inf, len(tokens)
+        calls[0] += 1
         row = engine.next_token_logprobs([*ids, *tokens], cancel=cancel)
         if row is None:
             return None
