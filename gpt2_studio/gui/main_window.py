@@ -24,6 +24,7 @@ from gpt2_studio.gui.editor.ghost_editor import GhostTextEdit
 from gpt2_studio.gui.editor.suggestions import SuggestionController, text_before_cursor, with_notes
 from gpt2_studio.gui.editor.window_marker import WindowMarker
 from gpt2_studio.gui.lens.controller import install_lens
+from gpt2_studio.gui.lens.word_popup import install_word_popup
 from gpt2_studio.gui.main_menu import MainMenu
 from gpt2_studio.gui.model_switcher import ModelSwitcher
 from gpt2_studio.gui.models.banner import ModelBanner, wrap_with_banner
@@ -109,6 +110,7 @@ class MainWindow(QMainWindow):
         self.context_window_timer.timeout.connect(self._update_context_window_fill)
         self._connect()
         self.lens = install_lens(self)  # View → Likelihood Lens: the heat map, its toolbar button, legend
+        self.word_popup = install_word_popup(self)  # Alt+click a word: the model's alternatives for it
         self._install_presets()  # before restoreState, which places the toolbar and panel
         self._apply_font()
         if settings.window_geometry:
@@ -409,5 +411,6 @@ class MainWindow(QMainWindow):
         self.lens.close()
         self.window_marker.close()
         self.editor.ghost_tooltip.remove()
+        self.word_popup.close()
         self.session.close()
         event.accept()

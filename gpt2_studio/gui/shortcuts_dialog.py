@@ -21,7 +21,10 @@ from PySide6.QtWidgets import (
 )
 
 # Keys with no menu item of their own.
-EXTRA_KEYS = (("Esc", "Dismiss the suggestion"),)
+EXTRA_KEYS = (
+    ("Esc", "Dismiss the suggestion"),
+    ("Alt+click a word", "The model's alternatives for that word"),
+)
 
 
 def _keys(action: QAction) -> str:

@@ -182,6 +182,38 @@ class Engine:
                 text, top=top, stride=stride, cancel=cancel, on_progress=on_progress, lock=self._lock
             )
 
+    # -- next-token distribution ----------------------------------------------------------------
+    @torch.inference_mode()
+    def next_token_logprobs(
+        self, ids: list[int], *, cancel: threading.Event | None = None
+    ) -> torch.Tensor | None:
+        """Natural-log probabilities [vocab] (float32, CPU) of the token after ids; None when cancelled.
+
+        ids is used as it is (callers prepend `<|endoftext|>` where they want it); a list longer than
+        the window keeps its end. Runs through the prompt cache, so lists that share a start cost only
+        their new blocks; a stream in progress is superseded, as by any new request.
+        """
+        request = _Request(cancel or threading.Event())
+        ids = ids[-self.model.n_positions :] or [self.model.eos_token_id]
+        with self._lock:
+            request.started = True
+            with self._cancel_lock:
+                if self._current is not None:
+                    self._current.superseded = True
+                self._current = request
+            try:
+                logits, _reused = self._prefix.fill(ids, request)
+            except BaseException:
+                self._forget_cache()
+                raise
+            finally:
+                request.open = False
+        if logits is None:
+            return None
+        row = logits[0].float().cpu().clone()  # the prompt cache keeps its logits: never write them
+        row[self._usable_vocab :] = float("-inf")
+        return row.log_softmax(dim=-1)
+
     # -- cancellation ---------------------------------------------------------------------------
     def cancel(self) -> None:
         """Stop the request in flight (if any) before its next token step. Thread-safe."""

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from gpt2_studio.core.documents.context_notes import ContextNotes
     from gpt2_studio.core.generation.engine import TextDelta
     from gpt2_studio.core.generation.scoring import Scores
+    from gpt2_studio.core.generation.word_alternatives import WordAlternatives
     from gpt2_studio.core.presets.templates import Preset, PresetContext, RenderedPrompt
 
 log = logging.getLogger(__name__)
@@ -69,6 +70,16 @@ class ScoreRequest:
     request_id: int
     text: str
     top: int = 10
+
+
+@dataclass(frozen=True)
+class WordsRequest:
+    """A word of the document and all the text before it: the model's alternatives for it (word popup)."""
+
+    request_id: int
+    before: str
+    word: str
+    count: int = 10
 
 
 @dataclass(frozen=True)
@@ -130,10 +141,13 @@ class ModelWorker(QObject):
     scored = Signal(int, object)  # request id, Scores (cancelled: stopped early, tokens so far)
     score_progress = Signal(int, int, int)  # request id, tokens scored, tokens to score
     score_failed = Signal(int, str)  # request id, message
+    words_ready = Signal(int, object)  # request id, WordAlternatives
+    words_failed = Signal(int, str)  # request id, message
 
     _load_requested = Signal(str, str, str)
     _generate_requested = Signal(object)
     _score_requested = Signal(object)
+    _words_requested = Signal(object)
 
     def __init__(self) -> None:
         super().__init__()
@@ -148,6 +162,7 @@ class ModelWorker(QObject):
         self._token_cache_engine: weakref.ref[object] | None = None
         self._load_requested.connect(self._load)
         self._generate_requested.connect(self._generate)
+        self._words_requested.connect(self._words)
         # Queued even when emitted on the worker thread: a pre-empted scoring asks again from there,
         # and must wait behind the generation that stopped it.
         self._score_requested.connect(self._score, Qt.ConnectionType.QueuedConnection)
@@ -168,6 +183,12 @@ class ModelWorker(QObject):
         """Queue a scoring; older scorings, queued or running, become stale and stop."""
         self.invalidate(request.request_id, "score")
         self._score_requested.emit(request)
+
+    def words(self, request: WordsRequest) -> None:
+        """Queue a word's alternatives (before any scoring); older ones, queued or running, stop."""
+        self.invalidate(request.request_id, "words")
+        self._words_requested.emit(request)
+        self._preempt_scoring()
 
     def _preempt_scoring(self) -> None:
         with self._id_lock:
@@ -296,6 +317,29 @@ class ModelWorker(QObject):
             # Queued behind the generation that stopped it; what was scored is kept by the engine.
             self._score_requested.emit(request)
         self.scored.emit(rid, scores)
+
+    @Slot(object)
+    def _words(self, request: WordsRequest) -> None:
+        from gpt2_studio.core.generation.word_alternatives import word_alternatives
+
+        engine = self._engine
+        if engine is None or self._is_stale_id(request.request_id, "words"):
+            return
+        cancel = threading.Event()
+        with self._id_lock:
+            self._running = ("words", cancel)
+        try:
+            answer: WordAlternatives = word_alternatives(
+                engine, request.before, request.word, count=request.count, cancel=cancel
+            )
+        except Exception as exc:  # a view of the model: its failure is shown, never fatal
+            log.exception("Word alternatives failed")
+            self.words_failed.emit(request.request_id, f"Could not find alternatives: {exc}")
+            return
+        finally:
+            with self._id_lock:
+                self._running = None
+        self.words_ready.emit(request.request_id, answer)
 
     def _is_stale_id(self, request_id: int, channel: str) -> bool:
         with self._id_lock:
