@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import QEvent, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
 
-from gpt2_studio.gui.lens.colors import COLORINGS, legend
+from gpt2_studio.gui.lens.colors import COLORINGS, RANK_BUCKETS, legend
 
 LEGEND_HELP = {
     "rank": (
@@ -36,12 +36,18 @@ class LensLegend(QWidget):
         layout.addWidget(self.progress_label)
         layout.addWidget(self.swatches)
         self.coloring = COLORINGS[0]
+        self.thresholds = RANK_BUCKETS
         self.set_progress(None)
         self._refresh()
 
     def set_coloring(self, coloring: str) -> None:
         """Show the legend of "rank" or "surprisal"."""
         self.coloring = coloring
+        self._refresh()
+
+    def set_thresholds(self, thresholds: tuple[int, ...]) -> None:
+        """Name the rank buckets by these thresholds."""
+        self.thresholds = tuple(thresholds)
         self._refresh()
 
     def set_progress(self, share: float | None) -> None:
@@ -54,7 +60,7 @@ class LensLegend(QWidget):
         # The swatch's text is the label itself, on the tint, as the editor shows tokens.
         cells = "".join(
             f"<span style='background-color:{entry.color.name()};'>&nbsp;{entry.label}&nbsp;</span> "
-            for entry in legend(palette, self.coloring)
+            for entry in legend(palette, self.coloring, self.thresholds)
         )
         self.swatches.setText(cells.strip())
         self.swatches.setToolTip(LEGEND_HELP[self.coloring])
