@@ -5,12 +5,12 @@ from __future__ import annotations
 from PySide6.QtCore import QEvent, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
 
-from gpt2_studio.gui.lens.colors import COLORINGS, RANK_BUCKETS, legend
+from gpt2_studio.gui.lens.colors import COLORINGS, RANK_BUCKETS, bucket_names, legend
 
 LEGEND_HELP = {
     "rank": (
         "Each token is tinted by the rank the model gave it, given all the text before it: "
-        "its top 10 choices, top 100, top 1,000, or beyond. Hover a token for its numbers."
+        "its {buckets}, or beyond. Hover a token for its numbers."
     ),
     "surprisal": (
         "Each token is tinted by its surprisal, −log₂ p, given all the text before it: "
@@ -63,7 +63,8 @@ class LensLegend(QWidget):
             for entry in legend(palette, self.coloring, self.thresholds)
         )
         self.swatches.setText(cells.strip())
-        self.swatches.setToolTip(LEGEND_HELP[self.coloring])
+        buckets = ", ".join(bucket_names(self.thresholds)[:-1])
+        self.swatches.setToolTip(LEGEND_HELP[self.coloring].format(buckets=buckets))
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt's name
         """Take the new theme's tints when the palette changes."""
