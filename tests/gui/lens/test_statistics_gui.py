@@ -157,3 +157,12 @@ def test_the_probability_fraction(rank, logprob, top, expected):
 
     token = TokenScore("a", 0, logprob, rank, (TopToken("b", top),))
     assert probability_fraction(token) == pytest.approx(expected)
+
+
+def test_the_dock_shown_at_start_from_the_settings_scores_the_opened_text(make_window, qtbot, engine):
+    window = make_window(AppSettings(precision="fp32", show_statistics=True))
+    assert window.statistics_dock.isVisible()
+    window.editor.setFocus()
+    qtbot.keyClicks(window.editor, "A small boat left the harbour at dawn")
+    wait_stats(window, qtbot)
+    assert_dock_matches_fresh_scores(window, engine)
