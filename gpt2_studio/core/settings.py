@@ -29,6 +29,10 @@ PRECISIONS = ("auto", "fp32", "bf16", "int8", "fp16")
 THEMES = ("light", "dark")
 FONT_SIZE_RANGE = (6, 72)
 GHOST_DELAY_RANGE_MS = (100, 5000)
+LIKELIHOOD_COLORINGS = ("rank", "surprisal")
+# GLTR's rank buckets: a token in the model's top 10, top 100, top 1,000, or beyond.
+DEFAULT_RANK_THRESHOLDS = (10, 100, 1000)
+RANK_THRESHOLD_RANGE = (1, 1_000_000)
 
 # The editor drafts short continuations and offers a few at once. A writer pauses mid-word or after a
 # space, so the prompt's last token is healed; a suggestion runs to the end of the sentence (24 tokens
@@ -84,6 +88,23 @@ def _sampling(name: str, value: Any) -> SamplingSettings:
     return value
 
 
+def _rank_thresholds(name: str, value: Any) -> tuple[int, ...]:
+    """Three whole numbers, each larger than the one before (a list in the file, a tuple here)."""
+    low, high = RANK_THRESHOLD_RANGE
+    if (
+        not isinstance(value, (list, tuple))
+        or len(value) != len(DEFAULT_RANK_THRESHOLDS)
+        or any(isinstance(item, bool) or not isinstance(item, int) for item in value)
+        or any(not low <= item <= high for item in value)
+        or any(a >= b for a, b in zip(value, value[1:], strict=False))
+    ):
+        raise SettingsError(
+            f"{name} must be three increasing whole numbers from {low} to {high:,} "
+            f"(such as [10, 100, 1000]), not {_short(value)}."
+        )
+    return tuple(value)
+
+
 def usable_path(item: Any) -> bool:
     """True for text that can name a file here: not empty, no NUL, not absurdly long, encodable."""
     if not isinstance(item, str) or not item.strip() or "\0" in item or len(item) > MAX_PATH_CHARS:
@@ -127,6 +148,9 @@ _CHECKS: dict[str, Callable[[str, Any], Any]] = {
     "show_sampling_panel": _boolean,
     "show_context_dock": _boolean,
     "show_likelihood": _boolean,
+    "likelihood_coloring": _choice(LIKELIHOOD_COLORINGS),
+    "rank_thresholds": _rank_thresholds,
+    "show_statistics": _boolean,
 }
 
 
@@ -153,6 +177,9 @@ class AppSettings:
     show_sampling_panel: bool = True
     show_context_dock: bool = False  # the Memory and Author's note dock
     show_likelihood: bool = False  # the likelihood lens: tokens tinted by how the model ranked them
+    likelihood_coloring: str = "rank"  # "rank" (GLTR's buckets) or "surprisal"
+    rank_thresholds: tuple[int, ...] = DEFAULT_RANK_THRESHOLDS  # the top of each rank bucket but the last
+    show_statistics: bool = False  # the likelihood statistics dock
     # Keys this version does not know (a newer version wrote them): kept and written back unchanged.
     unknown: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
     unknown_sampling: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)

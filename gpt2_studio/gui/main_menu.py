@@ -42,6 +42,7 @@ class MainMenu(QMenuBar):
     font_size_requested = Signal(int)  # +1 / -1 point, 0 for the default size
     theme_requested = Signal(str)  # "dark" or "light"
     likelihood_coloring_chosen = Signal(str)  # "rank" or "surprisal"
+    rank_thresholds_requested = Signal()  # View → Likelihood Colours → Rank Thresholds…
     shortcuts_requested = Signal()
     about_requested = Signal()
 
@@ -152,12 +153,17 @@ class MainMenu(QMenuBar):
         for text, coloring in LIKELIHOOD_COLORINGS:
             action = QAction(text, self, checkable=True)
             action.setObjectName(f"action-likelihood-{coloring}")
-            action.setChecked(coloring == "rank")
+            action.setChecked(coloring == settings.likelihood_coloring)
             action.triggered.connect(
                 lambda _checked=False, c=coloring: self.likelihood_coloring_chosen.emit(c)
             )
             group.addAction(action)
             colorings.addAction(action)
+        colorings.addSeparator()
+        self._action(
+            colorings, "Rank &Thresholds…", self.rank_thresholds_requested, name="action-rank-thresholds"
+        )
+        self.view_menu = view  # the statistics dock adds its toggle here
 
     def _action(
         self,

@@ -10,10 +10,12 @@ from dataclasses import dataclass
 
 from PySide6.QtGui import QColor, QPalette
 
+from gpt2_studio.core.settings import DEFAULT_RANK_THRESHOLDS
 from gpt2_studio.gui.themes import contrast_ratio
 
-# GLTR's buckets: a token in the model's top 10, top 100, top 1,000, or beyond.
-RANK_BUCKETS = (10, 100, 1000)
+# GLTR's buckets: a token in the model's top 10, top 100, top 1,000, or beyond (the thresholds are a
+# setting: core.settings.DEFAULT_RANK_THRESHOLDS).
+RANK_BUCKETS = DEFAULT_RANK_THRESHOLDS
 BUCKET_HUES = (130, 50, 0, 280)  # green, yellow, red, violet (degrees)
 BUCKET_NAMES = ("top 10", "top 100", "top 1,000", "beyond")
 # The surprisal scale: hue stops by bits (−log₂ p); beyond the last stop the colour stays violet.
@@ -25,12 +27,17 @@ _STRENGTHS = (0.6, 0.5, 0.42, 0.35, 0.28, 0.22, 0.16, 0.1, 0.05, 0.0)
 COLORINGS = ("rank", "surprisal")
 
 
-def rank_bucket(rank: int) -> int:
-    """0…3: which of GLTR's buckets a rank (1 = the model's top choice) falls in."""
-    for index, high in enumerate(RANK_BUCKETS):
+def rank_bucket(rank: int, thresholds: tuple[int, ...] = RANK_BUCKETS) -> int:
+    """0…3: which of GLTR's buckets a rank (1 = the model's top choice) falls in, given the thresholds."""
+    for index, high in enumerate(thresholds):
         if rank <= high:
             return index
-    return len(RANK_BUCKETS)
+    return len(thresholds)
+
+
+def bucket_names(thresholds: tuple[int, ...] = RANK_BUCKETS) -> tuple[str, ...]:
+    """The buckets' names for these thresholds: "top 10", "top 100", "top 1,000", "beyond"."""
+    return (*(f"top {high:,}" for high in thresholds), "beyond")
 
 
 def surprisal_step(bits: float) -> float:
@@ -80,7 +87,9 @@ class LegendEntry:
     label: str
 
 
-def legend(palette: QPalette, coloring: str) -> list[LegendEntry]:
+def legend(
+    palette: QPalette, coloring: str, thresholds: tuple[int, ...] = RANK_BUCKETS
+) -> list[LegendEntry]:
     """What the colours of a colouring ("rank" or "surprisal") mean, in the palette's tints."""
     if coloring == "surprisal":
         stops = SURPRISAL_STOPS
@@ -91,5 +100,6 @@ def legend(palette: QPalette, coloring: str) -> list[LegendEntry]:
             for i, (bits, _hue) in enumerate(stops)
         ]
     return [
-        LegendEntry(tint(palette, hue), name) for hue, name in zip(BUCKET_HUES, BUCKET_NAMES, strict=True)
+        LegendEntry(tint(palette, hue), name)
+        for hue, name in zip(BUCKET_HUES, bucket_names(thresholds), strict=True)
     ]

@@ -20,6 +20,7 @@ from gpt2_studio.gui.editor.ghost_editor import GhostTextEdit
 from gpt2_studio.gui.lens.highlighter import TOOLTIP_TOP, LensHighlighter, token_tooltip
 from gpt2_studio.gui.lens.legend import LensLegend
 from gpt2_studio.gui.lens.spans import TokenSpans
+from gpt2_studio.gui.lens.statistics_dock import install_statistics
 from gpt2_studio.gui.models.worker import ModelWorker, ScoreRequest, next_request_id
 
 if TYPE_CHECKING:  # scoring imports torch, which only the model worker loads
@@ -33,6 +34,7 @@ class LensController(QObject):
     """Keeps the heat map of the editor's document up to date while the lens is on."""
 
     message = Signal(str)  # one sentence for the status bar (a scoring that failed)
+    scores_ready = Signal(object)  # Scores of the whole document as it is now (the statistics dock)
 
     def __init__(self, editor: GhostTextEdit, worker: ModelWorker, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -42,6 +44,8 @@ class LensController(QObject):
         self.legend = LensLegend()
         self.legend.hide()
         self.enabled = False
+        self.statistics_wanted = False  # the statistics dock is shown: score even with the lens off
+        self.last_scores: Scores | None = None  # the latest complete Scores of the document as it is
         self.current_id = 0
         self._edits = 0  # edits so far: an answer is painted only if none happened since its request
         self._asked: tuple[int, str, int] | None = None  # (request id, text, edits) of the latest request
@@ -62,16 +66,37 @@ class LensController(QObject):
         """Turn the heat map on (scoring the document now) or off (its tints go at once)."""
         self.enabled = enabled
         self.legend.setVisible(enabled)
+        if not enabled:
+            self.highlighter.set_spans(TokenSpans())
         # Tooltips are watched for only while the lens is on (and never after close()).
         self.editor.viewport().removeEventFilter(self)
         if enabled:
             self.editor.viewport().installEventFilter(self)
             self.request()
             return
-        self.timer.stop()
-        self._forget()
-        self.highlighter.set_spans(TokenSpans())
         self.legend.set_progress(None)
+        if not self.statistics_wanted:
+            self.timer.stop()
+            self._forget()
+
+    def set_statistics_wanted(self, wanted: bool) -> None:
+        """The statistics dock shows or hides: it needs the document's scores even with the lens off."""
+        self.statistics_wanted = wanted
+        if wanted and self.last_scores is None and not self.pending:
+            self.request()
+        elif not wanted and not self.enabled:
+            self.timer.stop()
+            self._forget()
+
+    @property
+    def scoring(self) -> bool:
+        """Whether the document is kept scored (the lens is on, or the statistics dock is shown)."""
+        return self.enabled or self.statistics_wanted
+
+    def set_thresholds(self, thresholds: tuple[int, ...]) -> None:
+        """New rank-bucket thresholds for the tints and the legend."""
+        self.highlighter.set_thresholds(thresholds)
+        self.legend.set_thresholds(thresholds)
 
     def close(self) -> None:
         """The window closes: stop scoring and watching the editor.
@@ -94,14 +119,15 @@ class LensController(QObject):
 
     def model_changed(self) -> None:
         """Another model loaded: its numbers replace the old ones."""
-        if self.enabled:
+        self.last_scores = None
+        if self.scoring:
             self.request()
 
     # -- asking ---------------------------------------------------------------------------------
     def request(self) -> None:
         """Score the document's text as it is now (the engine re-scores only what changed)."""
         self.timer.stop()
-        if not self.enabled or self.worker.context_window is None:
+        if not self.scoring or self.worker.context_window is None:
             return
         text = exact_text(self.editor.document())
         self.current_id = next_request_id()
@@ -123,14 +149,15 @@ class LensController(QObject):
 
     def _on_edit(self, _position: int, _removed: int, _added: int) -> None:
         self._edits += 1
-        if self.enabled:
+        self.last_scores = None
+        if self.scoring:
             self._forget()  # the engine keeps what it scored: the next request goes on from there
             self.timer.start()
 
     # -- answers --------------------------------------------------------------------------------
     def _current(self, request_id: int) -> tuple[int, str, int] | None:
         asked = self._asked
-        if asked is None or asked[0] != request_id or asked[2] != self._edits or not self.enabled:
+        if asked is None or asked[0] != request_id or asked[2] != self._edits or not self.scoring:
             return None
         return asked
 
@@ -150,7 +177,10 @@ class LensController(QObject):
         else:
             self._asked = None
             self.legend.set_progress(None)
-        self.highlighter.set_spans(spans)
+            self.last_scores = scores
+            self.scores_ready.emit(scores)
+        if self.enabled:
+            self.highlighter.set_spans(spans)
 
     def _on_progress(self, request_id: int, done: int, total: int) -> None:
         if self._current(request_id) is not None and total and done < total:
@@ -209,9 +239,16 @@ def install_lens(window: QMainWindow | Any) -> LensController:
         settings.show_likelihood = on
         lens.set_enabled(on)
 
+    def coloring_chosen(coloring: str) -> None:
+        settings.likelihood_coloring = coloring
+        lens.set_coloring(coloring)
+
     menu.likelihood_action.toggled.connect(toggled)
-    menu.likelihood_coloring_chosen.connect(lens.set_coloring)
+    menu.likelihood_coloring_chosen.connect(coloring_chosen)
+    lens.set_coloring(settings.likelihood_coloring)
+    lens.set_thresholds(settings.rank_thresholds)
     window.models.model_changed.connect(lens.model_changed)
     lens.message.connect(lambda text: window.status_bar.showMessage(text, 8000))
     lens.set_enabled(settings.show_likelihood)
+    install_statistics(window, lens)
     return lens

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import QPlainTextEdit
 from gpt2_studio.gui.lens.colors import (
     BUCKET_HUES,
     COLORINGS,
+    RANK_BUCKETS,
     rank_bucket,
     surprisal_hue,
     surprisal_step,
@@ -81,6 +82,7 @@ class LensHighlighter(QObject):
         self._editor = editor
         self.spans = TokenSpans()
         self.coloring = COLORINGS[0]
+        self.thresholds = RANK_BUCKETS  # GLTR's rank buckets (a setting)
         self._formats: dict[tuple[str, float], QTextCharFormat] = {}
         self._held_back: set[int] = set()  # block numbers not tinted again while a ghost is in them
         editor.document().contentsChange.connect(self._on_contents_change)
@@ -98,6 +100,11 @@ class LensHighlighter(QObject):
         if coloring not in COLORINGS:
             raise ValueError(f"coloring must be one of {', '.join(COLORINGS)}, not {coloring!r}")
         self.coloring = coloring
+        self.repaint_all()
+
+    def set_thresholds(self, thresholds: tuple[int, ...]) -> None:
+        """New rank-bucket thresholds (three, increasing); repaints every block."""
+        self.thresholds = tuple(thresholds)
         self.repaint_all()
 
     def repaint_all(self) -> None:
@@ -167,7 +174,7 @@ class LensHighlighter(QObject):
         if self.coloring == "surprisal":
             key = ("surprisal", surprisal_step(token.surprisal_bits))
         else:
-            key = ("rank", float(rank_bucket(token.rank)))
+            key = ("rank", float(rank_bucket(token.rank, self.thresholds)))
         char_format = self._formats.get(key)
         if char_format is None:
             hue = surprisal_hue(key[1]) if key[0] == "surprisal" else BUCKET_HUES[int(key[1])]

@@ -5,12 +5,12 @@ from __future__ import annotations
 from PySide6.QtCore import QEvent, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
 
-from gpt2_studio.gui.lens.colors import COLORINGS, legend
+from gpt2_studio.gui.lens.colors import COLORINGS, RANK_BUCKETS, bucket_names, legend
 
 LEGEND_HELP = {
     "rank": (
         "Each token is tinted by the rank the model gave it, given all the text before it: "
-        "its top 10 choices, top 100, top 1,000, or beyond. Hover a token for its numbers."
+        "its {buckets}, or beyond. Hover a token for its numbers."
     ),
     "surprisal": (
         "Each token is tinted by its surprisal, −log₂ p, given all the text before it: "
@@ -36,12 +36,18 @@ class LensLegend(QWidget):
         layout.addWidget(self.progress_label)
         layout.addWidget(self.swatches)
         self.coloring = COLORINGS[0]
+        self.thresholds = RANK_BUCKETS
         self.set_progress(None)
         self._refresh()
 
     def set_coloring(self, coloring: str) -> None:
         """Show the legend of "rank" or "surprisal"."""
         self.coloring = coloring
+        self._refresh()
+
+    def set_thresholds(self, thresholds: tuple[int, ...]) -> None:
+        """Name the rank buckets by these thresholds."""
+        self.thresholds = tuple(thresholds)
         self._refresh()
 
     def set_progress(self, share: float | None) -> None:
@@ -54,10 +60,11 @@ class LensLegend(QWidget):
         # The swatch's text is the label itself, on the tint, as the editor shows tokens.
         cells = "".join(
             f"<span style='background-color:{entry.color.name()};'>&nbsp;{entry.label}&nbsp;</span> "
-            for entry in legend(palette, self.coloring)
+            for entry in legend(palette, self.coloring, self.thresholds)
         )
         self.swatches.setText(cells.strip())
-        self.swatches.setToolTip(LEGEND_HELP[self.coloring])
+        buckets = ", ".join(bucket_names(self.thresholds)[:-1])
+        self.swatches.setToolTip(LEGEND_HELP[self.coloring].format(buckets=buckets))
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt's name
         """Take the new theme's tints when the palette changes."""
