@@ -129,7 +129,8 @@ def test_the_bundle_leaves_out_what_the_app_does_not_use(build: Build) -> None:
         assert f"libQt6{unused}" not in qt_libraries
     assert {"libQt6Core", "libQt6Gui", "libQt6Widgets", "libQt6XcbQpa"} <= qt_libraries
     bindings = {path.name.split(".")[0] for path in (internal / "PySide6").glob("Qt*.so")}
-    assert bindings == {"QtCore", "QtGui", "QtWidgets"}
+    # pyqtgraph (the likelihood statistics' plots) imports QtOpenGL and QtOpenGLWidgets when it loads.
+    assert bindings == {"QtCore", "QtGui", "QtWidgets", "QtOpenGL", "QtOpenGLWidgets"}
     assert not list(internal.glob("PySide6/Qt/plugins/platformthemes/libqgtk3*"))
     assert not list(internal.glob("libgtk-3*"))
     assert not list(internal.glob("libcudart*"))
