@@ -68,7 +68,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     # huggingface_hub reads this once at import; with telemetry on it contacts huggingface.co even when
     # HF_ENDPOINT names a mirror.
     os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
-    _keep_torch_caches_out_of_tmp()
+    if "--self-test" not in args:  # the self-test keeps every cache in its own temporary folder
+        _keep_torch_caches_out_of_tmp()
     from gpt2_studio.cli.main import COMMANDS, run_cli
 
     verbose, rest = _split_global_flags(args)
