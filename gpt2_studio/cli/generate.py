@@ -5,12 +5,16 @@ from __future__ import annotations
 import argparse
 import json
 import re
-import stat
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from gpt2_studio.core.documents.text_input import TextInputError, argument_text, read_text_stream
+from gpt2_studio.core.documents.text_input import (
+    TextInputError,
+    argument_text,
+    read_text_file,
+    read_text_stream,
+)
 from gpt2_studio.core.errors import ModelError, SettingsError, StudioError
 from gpt2_studio.core.generation.context import DEFAULT_AUTHORS_NOTE_DEPTH, Prompt
 from gpt2_studio.core.generation.sampling import SamplingSettings
@@ -149,27 +153,10 @@ def context_text(value: str, option: str) -> str:
         raise TextInputError(
             f"{option} @ needs a file name after the @ (write @@ for a text starting with @)."
         )
+    if "\x00" in name:  # the one kind of name no file can have
+        raise TextInputError(f"{option} names a file that cannot exist: {ascii(name)}.")
     path = Path(name).expanduser()
-    source = f"the {option} file {path}"
-    try:
-        mode = path.stat().st_mode
-        if stat.S_ISDIR(mode):
-            raise TextInputError(f"{source} is a folder, not a file.")
-        if not stat.S_ISREG(mode):  # a FIFO or a device might block or never end
-            raise TextInputError(f"{source} is not a regular file.")
-        with path.open("rb") as handle:
-            return read_text_stream(handle, source, MAX_CONTEXT_FILE_BYTES)
-    except TextInputError:
-        raise  # (a ValueError too: not the bad file name below)
-    except (FileNotFoundError, NotADirectoryError):
-        raise TextInputError(f"{source} does not exist.") from None
-    except PermissionError:
-        raise TextInputError(f"cannot read {source}: permission denied.") from None
-    except OSError as error:
-        reason = (error.strerror or str(error)).rstrip(".").lower()
-        raise TextInputError(f"cannot read {source}: {reason}.") from None
-    except ValueError:  # a name no file can have ("embedded null byte")
-        raise TextInputError(f"{option} names a file that cannot exist: {ascii(name)}.") from None
+    return read_text_file(path, f"the {option} file {path}", MAX_CONTEXT_FILE_BYTES)
 
 
 def prompt_from_args(args: argparse.Namespace, text: str) -> Prompt:
