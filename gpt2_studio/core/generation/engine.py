@@ -35,7 +35,7 @@ from gpt2_studio.core.generation.scoring import DEFAULT_TOP, Scorer, Scores
 from gpt2_studio.core.generation.text_stream import decode_whole, token_byte_table
 from gpt2_studio.core.generation.token_numbers import TokenChoice, TokenRecorder
 from gpt2_studio.core.models.loading import LoadedModel
-from gpt2_studio.core.models.runner import KVCache
+from gpt2_studio.core.runner import KVCache
 
 log = logging.getLogger(__name__)
 

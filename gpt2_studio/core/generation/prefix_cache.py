@@ -16,7 +16,7 @@ from typing import Any, Protocol
 
 import torch
 
-from gpt2_studio.core.models.runner import KVCache
+from gpt2_studio.core.runner import KVCache
 
 # Each size a multiple of the next. A prompt that grows past a 128 boundary recomputes that block in one
 # call (≈0.1 s for GPT-2 124M on 2 cores); usually typing recomputes one block of 4.

@@ -37,7 +37,7 @@ class LoadedModel:
     name: str
     folder: Path
     info: CheckpointInfo
-    runner: Any  # GPT2Runner; typed loosely so this module imports without torch
+    runner: Any  # core.runner.GPT2Runner; typed loosely so this module imports without torch
     tokenizer: Any
     device: str
     precision: str
@@ -89,7 +89,7 @@ def _pick_device(device: str, warnings: list[str]) -> str:
 
 
 def _pick_precision(precision: str, device: str) -> str:
-    from gpt2_studio.core.models.runner import int8_supported
+    from gpt2_studio.core.runner import int8_supported
 
     if precision not in PRECISION_CHOICES:
         raise SettingsError(f"precision must be one of {', '.join(PRECISION_CHOICES)}, not {precision!r}.")
@@ -283,7 +283,7 @@ def load_model(ref: str | Path, device: str = "auto", precision: str = "auto") -
     """
     import torch
 
-    from gpt2_studio.core.models.runner import GPT2Runner
+    from gpt2_studio.core.runner import GPT2Runner
 
     name, folder = resolve_model(ref)
     info = inspect_checkpoint(folder)
@@ -314,7 +314,7 @@ def load_model(ref: str | Path, device: str = "auto", precision: str = "auto") -
         chosen = "cpu"
         chosen_precision = _pick_precision("auto" if precision in ("auto", "fp16") else precision, chosen)
         model = _load_weights(info, "cpu", chosen_precision)
-    runner = GPT2Runner(model, chosen_precision)
+    runner = GPT2Runner.from_model(model, chosen_precision)
     eos = tokenizer.eos_token_id
     if eos is None:
         eos = info.config.get("eos_token_id", info.vocab_size - 1)

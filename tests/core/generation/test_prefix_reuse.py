@@ -16,8 +16,8 @@ import torch
 from gpt2_studio.core.generation.engine import Engine
 from gpt2_studio.core.generation.prefix_cache import BLOCK_SIZES, PrefixCache, plan_blocks
 from gpt2_studio.core.generation.sampling import SamplingSettings
-from gpt2_studio.core.models.runner import int8_supported
 from gpt2_studio.core.models.tiny_checkpoint import build_tiny_checkpoint
+from gpt2_studio.core.runner import int8_supported
 
 # Words whose tokens mix ASCII, accents, CJK and emoji (split across tokens by the byte-level BPE).
 _TEXT = (

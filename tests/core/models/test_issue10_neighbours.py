@@ -129,7 +129,7 @@ def _set_weight(folder, name, index, value, dtype=None):
 def test_finite_weights_too_large_to_compute_with_are_refused_at_load(tiny_copy, precision):
     from gpt2_studio.core.errors import ModelError
     from gpt2_studio.core.models.loading import load_model
-    from gpt2_studio.core.models.runner import int8_supported
+    from gpt2_studio.core.runner import int8_supported
 
     if precision == "int8" and not int8_supported():
         pytest.skip("no int8 kernels in this torch")

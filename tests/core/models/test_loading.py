@@ -24,7 +24,7 @@ def test_load_from_a_folder(tiny_model_dir):
 
 
 def test_auto_precision_on_cpu_is_int8_when_supported(tiny_model_dir):
-    from gpt2_studio.core.models.runner import int8_supported
+    from gpt2_studio.core.runner import int8_supported
 
     model = load_model(str(tiny_model_dir))
     assert model.device == "cpu"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from gpt2_studio.core.models.runner import GPT2Runner, int8_supported
+from gpt2_studio.core.runner import GPT2Runner, int8_supported
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +56,7 @@ def test_batched_rows_are_independent(tiny_model, ids):
 def test_reduced_precision_stays_close(tiny_model_dir, reference_model, ids, precision):
     if precision == "int8" and not int8_supported():
         pytest.skip("no int8 kernels in this torch build")
-    runner = GPT2Runner(reference_model, precision)
+    runner = GPT2Runner.from_model(reference_model, precision)
     logits = runner.forward(ids, runner.new_cache(1, 128), start=0)[0]
     expected = _reference_logits(reference_model, ids)[-1]
     cosine = torch.nn.functional.cosine_similarity(logits, expected, dim=0)

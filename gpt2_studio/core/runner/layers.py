@@ -1,0 +1,131 @@
+"""Weight matrices in the precision the runner computes with: fp32 (exact), bf16 or int8 per channel.
+
+A `Linear` or `TokenEmbedding` is built once from fp32 weights (`quantize`), or from the tensors a cached
+quantized copy holds (`from_tensors`), so that loading a model a second time needs no re-quantizing.
+`LAYOUT_VERSION` names the tensors' layout: change it whenever `tensors()` changes, so that cached
+copies written by an older layout are rebuilt.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+PRECISIONS = ("fp32", "bf16", "int8", "fp16")
+LAYOUT_VERSION = 1
+# Above this many rows an int8 matmul is slower than dequantising the layer to bf16 (measured on a
+# 2-core AVX-512 CPU: 30 ms vs 13 ms for a 900×768 by 768×3072 product).
+INT8_DIRECT_MAX_ROWS = 32
+
+
+def int8_supported() -> bool:
+    """Whether this torch build has the CPU int8 weight-only matmul the int8 mode needs."""
+    try:
+        x = torch.ones(1, 8, dtype=torch.bfloat16)
+        w = torch.ones(4, 8, dtype=torch.int8)
+        torch._weight_int8pack_mm(x, w, torch.ones(4, dtype=torch.bfloat16))
+    except (AttributeError, RuntimeError, NotImplementedError):
+        return False
+    return True
+
+
+def quantize_rows(w: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Symmetric int8 per row: (int8 [rows, cols], fp32 scale [rows]) with w ≈ q * scale[:, None]."""
+    w = w.float()
+    scale = w.abs().amax(dim=1).clamp(min=1e-8) / 127.0
+    q = torch.round(w / scale[:, None]).clamp(-127, 127).to(torch.int8).contiguous()
+    return q, scale
+
+
+class Linear:
+    """y = x @ W + b for one GPT-2 Conv1D weight, stored the way the chosen precision computes fastest."""
+
+    def __init__(self, precision: str, weight: torch.Tensor, bias: torch.Tensor, scale: torch.Tensor | None):
+        self.precision = precision
+        self.weight = weight  # int8/bf16: [out, in]; fp32/fp16: [in, out] as transformers' Conv1D keeps it
+        self.bias = bias
+        self.scale = scale  # int8 only: bf16 [out]
+
+    @classmethod
+    def quantize(cls, weight: torch.Tensor, bias: torch.Tensor, precision: str) -> Linear:
+        """Build from a Conv1D weight [in, out] and bias [out] (fp32 or fp16); int8/bf16 copy them."""
+        if precision == "int8":
+            q, scale = quantize_rows(weight.t())
+            return cls(precision, q, bias.float().clone(), scale.to(torch.bfloat16))
+        if precision == "bf16":
+            return cls(precision, weight.t().to(torch.bfloat16).contiguous(), bias.to(torch.bfloat16), None)
+        return cls(precision, weight, bias, None)  # fp32 / fp16: shared with the source
+
+    def tensors(self) -> dict[str, torch.Tensor]:
+        """The tensors that rebuild this layer with `from_tensors` (what a cached copy stores)."""
+        out = {"weight": self.weight, "bias": self.bias}
+        if self.scale is not None:
+            out["scale"] = self.scale
+        return out
+
+    @classmethod
+    def from_tensors(cls, tensors: dict[str, torch.Tensor], precision: str) -> Linear:
+        """The inverse of `tensors()`."""
+        return cls(precision, tensors["weight"], tensors["bias"], tensors.get("scale"))
+
+    def __call__(self, x: torch.Tensor) -> torch.Tensor:
+        """y [..., out] (fp32, or fp16 on the fp16 path) of x [..., in]."""
+        shape = x.shape
+        x2 = x.reshape(-1, shape[-1])
+        if self.precision == "int8":
+            assert self.scale is not None
+            xb = x2.to(torch.bfloat16)
+            if x2.shape[0] <= INT8_DIRECT_MAX_ROWS:
+                y = torch._weight_int8pack_mm(xb, self.weight, self.scale).float()
+            else:
+                y = F.linear(xb, self.weight.to(torch.bfloat16) * self.scale[:, None]).float()
+            y = y + self.bias
+        elif self.precision == "bf16":
+            y = F.linear(x2.to(torch.bfloat16), self.weight, self.bias).float()
+        else:
+            y = torch.addmm(self.bias, x2, self.weight)
+        return y.reshape(*shape[:-1], y.shape[-1])
+
+
+class TokenEmbedding:
+    """GPT-2's token embedding wte [vocab, width], also its (tied) output layer."""
+
+    def __init__(self, precision: str, compute: torch.dtype, tensors: dict[str, torch.Tensor]) -> None:
+        self.precision = precision
+        self.compute = compute
+        self.weight = tensors["weight"]  # int8 [vocab, width] in int8; bf16/fp32/fp16 otherwise
+        self.scale = tensors.get("scale")  # int8 only: fp32 [vocab]
+        self.scale_bf16 = None if self.scale is None else self.scale.to(torch.bfloat16)
+
+    @classmethod
+    def quantize(cls, wte: torch.Tensor, precision: str, compute: torch.dtype) -> TokenEmbedding:
+        """Build from the checkpoint's wte [vocab, width]."""
+        if precision == "int8":
+            q, scale = quantize_rows(wte)
+            return cls(precision, compute, {"weight": q, "scale": scale})
+        if precision == "bf16":
+            return cls(precision, compute, {"weight": wte.to(torch.bfloat16)})
+        return cls(precision, compute, {"weight": wte.to(compute)})
+
+    def tensors(self) -> dict[str, torch.Tensor]:
+        """The tensors that rebuild this embedding (what a cached copy stores)."""
+        out = {"weight": self.weight}
+        if self.scale is not None:
+            out["scale"] = self.scale
+        return out
+
+    def embed(self, ids: torch.Tensor) -> torch.Tensor:
+        """Embeddings [..., width] in the compute dtype of token ids [...]."""
+        if self.scale is not None:
+            return self.weight[ids].float() * self.scale[ids].unsqueeze(-1)
+        return self.weight[ids].to(self.compute)
+
+    def logits(self, x: torch.Tensor) -> torch.Tensor:
+        """Logits [..., vocab] (fp32) of final hidden states [..., width]."""
+        if self.scale_bf16 is not None:
+            flat = x.reshape(-1, x.shape[-1]).to(torch.bfloat16)
+            out = torch._weight_int8pack_mm(flat, self.weight, self.scale_bf16).float()
+            return out.reshape(*x.shape[:-1], out.shape[-1])
+        if self.precision == "bf16":
+            return F.linear(x.to(torch.bfloat16), self.weight).float()
+        return F.linear(x, self.weight).float()
