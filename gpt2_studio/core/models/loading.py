@@ -275,6 +275,32 @@ def _load_weights(info: CheckpointInfo, device: str, precision: str, free_vram: 
     return model
 
 
+def load_cpu_runner(info: CheckpointInfo, precision: str) -> Any:
+    """A GPT2Runner on the CPU (fp32, bf16 or int8) read straight from the checkpoint's safetensors.
+
+    No transformers model is built: each tensor is read, checked and converted on its own (see
+    `weights_file`), and int8/bf16 weights are kept in the cache folder so that the next load maps them
+    (see `quantized_cache`). Raises ModelError for weights that are not finite or overflow the output.
+    """
+    from gpt2_studio.core.models import quantized_cache
+    from gpt2_studio.core.models.weights_file import build_runner, check_runner_output, read_runner_weights
+
+    cached = quantized_cache.load_cached(info, precision)
+    if cached is not None:
+        try:
+            runner = build_runner(cached, info.folder)
+            check_runner_output(runner, info.folder)
+            return runner
+        except (ModelError, RuntimeError) as exc:  # only a damaged copy fails: it was checked when written
+            log.warning("Rebuilding the quantized copy of %s (%s)", shown_path(info.folder), exc)
+            quantized_cache.discard(info, precision)
+    weights = read_runner_weights(info, precision)
+    runner = build_runner(weights, info.folder)
+    check_runner_output(runner, info.folder)
+    quantized_cache.save_cached(info, weights)
+    return runner
+
+
 def load_model(ref: str | Path, device: str = "auto", precision: str = "auto") -> LoadedModel:
     """Load a GPT-2 checkpoint from a folder, catalog name or repo id already on disk.
 
@@ -303,18 +329,21 @@ def load_model(ref: str | Path, device: str = "auto", precision: str = "auto") -
         if placement == "cpu":
             chosen = "cpu"
             chosen_precision = _pick_precision("auto" if precision in ("auto", "fp16") else precision, chosen)
-    try:
-        model = _load_weights(info, placement, chosen_precision, free_vram if placement == "split" else None)
-    except (torch.cuda.OutOfMemoryError, RuntimeError) as exc:
-        if chosen != "cuda":
-            raise
-        message = f"Could not load {name} on CUDA ({str(exc).splitlines()[0]}); using the CPU instead."
-        log.warning(message)
-        warnings.append(message)
-        chosen = "cpu"
-        chosen_precision = _pick_precision("auto" if precision in ("auto", "fp16") else precision, chosen)
-        model = _load_weights(info, "cpu", chosen_precision)
-    runner = GPT2Runner.from_model(model, chosen_precision)
+    runner = None
+    if chosen == "cuda":
+        try:
+            model = _load_weights(
+                info, placement, chosen_precision, free_vram if placement == "split" else None
+            )
+            runner = GPT2Runner.from_model(model, chosen_precision)
+        except (torch.cuda.OutOfMemoryError, RuntimeError) as exc:
+            message = f"Could not load {name} on CUDA ({str(exc).splitlines()[0]}); using the CPU instead."
+            log.warning(message)
+            warnings.append(message)
+            chosen = "cpu"
+            chosen_precision = _pick_precision("auto" if precision in ("auto", "fp16") else precision, chosen)
+    if runner is None:
+        runner = load_cpu_runner(info, chosen_precision)
     eos = tokenizer.eos_token_id
     if eos is None:
         eos = info.config.get("eos_token_id", info.vocab_size - 1)

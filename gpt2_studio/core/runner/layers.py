@@ -107,6 +107,13 @@ class TokenEmbedding:
             return cls(precision, compute, {"weight": wte.to(torch.bfloat16)})
         return cls(precision, compute, {"weight": wte.to(compute)})
 
+    @classmethod
+    def from_tensors(
+        cls, tensors: dict[str, torch.Tensor], precision: str, compute: torch.dtype
+    ) -> TokenEmbedding:
+        """The inverse of `tensors()`."""
+        return cls(precision, compute, tensors)
+
     def tensors(self) -> dict[str, torch.Tensor]:
         """The tensors that rebuild this embedding (what a cached copy stores)."""
         out = {"weight": self.weight}

@@ -1,0 +1,254 @@
+"""A quantized copy of a model's weights in the user's cache folder, so that the next load maps it.
+
+Quantizing a checkpoint takes a second or more and reads every fp32 byte; the copy holds `RunnerWeights`
+exactly as the runner computes with them (int8 or bf16), as a safetensors file that a later load maps
+into memory without copying. One folder per model folder (named by a hash of its path, so removing the
+model removes it), one file per precision, its name carrying the checkpoint's fingerprint, the runner's
+`LAYOUT_VERSION` and this module's format: a changed checkpoint, runner layout or format is another
+name, so the stale copy is never read and is deleted when the new one is written.
+
+The copy is disposable: one that cannot be written (read-only or full disk) or read back (damaged,
+truncated, edited) is skipped or rebuilt with a log line, never an error for the user.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import hashlib
+import json
+import logging
+import mmap
+import os
+import shutil
+import struct
+from pathlib import Path
+
+import torch
+
+from gpt2_studio import paths
+from gpt2_studio.core.models.checkpoint import CheckpointInfo, shown_path
+from gpt2_studio.core.models.safetensors_header import MAX_HEADER_BYTES, HeaderError, read_header
+from gpt2_studio.core.runner import layers
+from gpt2_studio.core.runner.layers import Linear, TokenEmbedding
+from gpt2_studio.core.runner.weights import LayerWeights, RunnerConfig, RunnerWeights, compute_dtype
+
+log = logging.getLogger(__name__)
+
+CACHE_FOLDER = "runner-weights"
+#: This module's file format; bump it when what `_flatten` writes changes.
+FORMAT_VERSION = 1
+#: Precisions worth caching: fp32 is the checkpoint itself.
+CACHED_PRECISIONS = ("int8", "bf16")
+_DTYPES = {
+    "F64": torch.float64,
+    "F32": torch.float32,
+    "F16": torch.float16,
+    "BF16": torch.bfloat16,
+    "I64": torch.int64,
+    "I32": torch.int32,
+    "I16": torch.int16,
+    "I8": torch.int8,
+    "U8": torch.uint8,
+    "BOOL": torch.bool,
+}
+_NAMES = {dtype: name for name, dtype in _DTYPES.items()}
+_LINEARS = ("attn", "proj", "fc", "fc_out")
+
+
+def model_cache_folder(model_folder: Path) -> Path:
+    """The cache folder of one model folder (which need not exist)."""
+    key = hashlib.sha256(os.fsencode(str(Path(model_folder).resolve()))).hexdigest()[:24]
+    return paths.cache_dir() / CACHE_FOLDER / key
+
+
+def fingerprint(info: CheckpointInfo) -> str:
+    """A hash of what the weights are made from: the checked config, and each weight file's identity.
+
+    A file's identity is its name, size, modification time, inode and safetensors header: anything that
+    rewrites a checkpoint changes one of them, and none of them needs the gigabytes read.
+    """
+    digest = hashlib.sha256(b"gpt2-studio checkpoint\0")
+    digest.update(json.dumps(info.config, sort_keys=True, default=str).encode())
+    for path in info.weight_files:
+        status = path.stat()
+        digest.update(f"\0{path.name}\0{status.st_size}\0{status.st_mtime_ns}\0{status.st_ino}\0".encode())
+        with path.open("rb") as handle:
+            prefix = handle.read(8)
+            (length,) = struct.unpack("<Q", prefix) if len(prefix) == 8 else (0,)
+            digest.update(prefix + handle.read(min(length, MAX_HEADER_BYTES)))
+    return digest.hexdigest()[:32]
+
+
+def cache_path(info: CheckpointInfo, precision: str) -> Path:
+    """Where the quantized copy of `info`'s weights in `precision` lives."""
+    name = f"{precision}-f{FORMAT_VERSION}-l{layers.LAYOUT_VERSION}-{fingerprint(info)}.safetensors"
+    return model_cache_folder(info.folder) / name
+
+
+def _flatten(weights: RunnerWeights) -> dict[str, torch.Tensor]:
+    out = {f"wte.{key}": tensor for key, tensor in weights.wte.tensors().items()}
+    out["wpe"] = weights.wpe
+    out["ln_f.weight"], out["ln_f.bias"] = weights.ln_f
+    for i, layer in enumerate(weights.layers):
+        out[f"h.{i}.ln1.weight"], out[f"h.{i}.ln1.bias"] = layer.ln1
+        out[f"h.{i}.ln2.weight"], out[f"h.{i}.ln2.bias"] = layer.ln2
+        for part in _LINEARS:
+            linear: Linear = getattr(layer, part)
+            out.update({f"h.{i}.{part}.{key}": t for key, t in linear.tensors().items()})
+    return out
+
+
+def _group(tensors: dict[str, torch.Tensor], prefix: str) -> dict[str, torch.Tensor]:
+    return {name[len(prefix) :]: t for name, t in tensors.items() if name.startswith(prefix)}
+
+
+def _unflatten(tensors: dict[str, torch.Tensor], config: RunnerConfig, precision: str) -> RunnerWeights:
+    """RunnerWeights from what `_flatten` wrote; raises ValueError/KeyError when something is off."""
+    compute = compute_dtype(precision)
+    width = config.n_embd
+    known = {"wpe", "ln_f.weight", "ln_f.bias"}
+    wte = _group(tensors, "wte.")
+    known |= {f"wte.{key}" for key in wte}
+    if wte["weight"].shape[0] != config.vocab_size or tensors["wpe"].shape != (config.n_positions, width):
+        raise ValueError("its embeddings do not have the model's shape")
+    built = []
+    for i in range(config.n_layer):
+        h = f"h.{i}."
+        parts = {part: _group(tensors, f"{h}{part}.") for part in _LINEARS}
+        norms = [tensors[f"{h}{ln}.{key}"] for ln in ("ln1", "ln2") for key in ("weight", "bias")]
+        if any(t.shape != (width,) for t in norms):
+            raise ValueError(f"layer {i}'s layer norms do not have the model's width")
+        known |= {f"{h}{ln}.{key}" for ln in ("ln1", "ln2") for key in ("weight", "bias")}
+        known |= {f"{h}{part}.{key}" for part, group in parts.items() for key in group}
+        built.append(
+            LayerWeights(
+                ln1=(norms[0], norms[1]),
+                attn=Linear.from_tensors(parts["attn"], precision),
+                proj=Linear.from_tensors(parts["proj"], precision),
+                ln2=(norms[2], norms[3]),
+                fc=Linear.from_tensors(parts["fc"], precision),
+                fc_out=Linear.from_tensors(parts["fc_out"], precision),
+            )
+        )
+    if set(tensors) != known:
+        raise ValueError(f"it holds tensors the model has not ({sorted(set(tensors) - known)[:3]})")
+    for name, tensor in tensors.items():
+        if tensor.is_floating_point() and not bool(torch.isfinite(tensor).all()):
+            raise ValueError(f"{name} holds NaN or infinite values")
+    return RunnerWeights(
+        config=config,
+        precision=precision,
+        wte=TokenEmbedding.from_tensors(wte, precision, compute),
+        wpe=tensors["wpe"],
+        layers=built,
+        ln_f=(tensors["ln_f.weight"], tensors["ln_f.bias"]),
+    )
+
+
+def _write_safetensors(path: Path, tensors: dict[str, torch.Tensor], metadata: dict[str, str]) -> None:
+    """A safetensors file written tensor by tensor from the tensors' own memory (no second copy).
+
+    Tensors are laid out widest element first so that every tensor starts at a multiple of its element
+    size, which lets a reader map them in place.
+    """
+    order = sorted(tensors, key=lambda name: (-tensors[name].element_size(), name))
+    header: dict[str, object] = {"__metadata__": metadata}
+    offset = 0
+    for name in order:
+        tensor = tensors[name]
+        size = tensor.numel() * tensor.element_size()
+        header[name] = {
+            "dtype": _NAMES[tensor.dtype],
+            "shape": list(tensor.shape),
+            "data_offsets": [offset, offset + size],
+        }
+        offset += size
+    text = json.dumps(header, separators=(",", ":")).encode()
+    text += b" " * (-(8 + len(text)) % 64)  # data starts 64-byte aligned
+    with path.open("wb") as handle:
+        handle.write(struct.pack("<Q", len(text)) + text)
+        for name in order:
+            tensor = tensors[name].detach().cpu().contiguous()
+            size = tensor.numel() * tensor.element_size()
+            if size:
+                handle.write(memoryview((ctypes.c_char * size).from_address(tensor.data_ptr())))
+        handle.flush()
+        os.fsync(handle.fileno())  # a copy cut short by a power failure must not look whole
+
+
+def save_cached(info: CheckpointInfo, weights: RunnerWeights) -> Path | None:
+    """Write the quantized copy atomically and delete the model's stale ones; None when it cannot be."""
+    if weights.precision not in CACHED_PRECISIONS:
+        return None
+    temporary = None
+    try:
+        target = cache_path(info, weights.precision)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+        metadata = {
+            "format": "pt",
+            "gpt2_studio_format": str(FORMAT_VERSION),
+            "source": shown_path(info.folder),
+        }
+        _write_safetensors(temporary, _flatten(weights), metadata)
+        os.replace(temporary, target)
+    except OSError as exc:
+        log.warning("Could not keep a quantized copy of %s: %s", shown_path(info.folder), exc.strerror or exc)
+        if temporary is not None:
+            with contextlib.suppress(OSError):
+                temporary.unlink(missing_ok=True)
+        return None
+    current = target.name.split("-", 1)[1]  # the same checkpoint, layout and format in any precision
+    with contextlib.suppress(OSError):  # a stale copy left behind costs disk space, nothing else
+        for other in target.parent.glob("*.safetensors"):
+            if other.name.split("-", 1)[-1] != current:
+                other.unlink(missing_ok=True)
+    return target
+
+
+def load_cached(info: CheckpointInfo, precision: str) -> RunnerWeights | None:
+    """The quantized copy mapped into memory, or None when there is none or it is unusable (then deleted)."""
+    if precision not in CACHED_PRECISIONS:
+        return None
+    try:
+        path = cache_path(info, precision)
+        if not path.is_file():
+            return None
+        entries = read_header(path)
+        with path.open("rb") as handle:
+            (header_len,) = struct.unpack("<Q", handle.read(8))
+            # A private mapping: pages come from the page cache on first use and are never copied.
+            mapped = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_COPY)
+        start = 8 + header_len
+        tensors = {}
+        for name, entry in entries.items():
+            dtype = _DTYPES[entry.dtype]
+            count = entry.end - entry.begin
+            if not count:
+                tensors[name] = torch.empty(entry.shape, dtype=dtype)
+                continue
+            if (start + entry.begin) % dtype.itemsize:
+                raise ValueError(f"{name} is not aligned")
+            flat = torch.frombuffer(
+                mapped, dtype=dtype, count=count // dtype.itemsize, offset=start + entry.begin
+            )
+            tensors[name] = flat.reshape(entry.shape)
+        return _unflatten(tensors, RunnerConfig.from_dict(info.config), precision)
+    except (OSError, HeaderError, ValueError, KeyError, TypeError, RuntimeError) as exc:
+        log.warning("Ignoring the damaged quantized copy of %s (%s)", shown_path(info.folder), exc)
+        discard(info, precision)
+        return None
+
+
+def discard(info: CheckpointInfo, precision: str) -> None:
+    """Delete the quantized copy of `info` in `precision` (one found damaged)."""
+    try:
+        cache_path(info, precision).unlink(missing_ok=True)
+    except OSError as exc:
+        log.warning("Could not delete a damaged quantized copy: %s", exc.strerror or exc)
+
+
+def remove_cached(model_folder: Path) -> None:
+    """Delete every quantized copy of a model folder (when the model is removed)."""
+    shutil.rmtree(model_cache_folder(model_folder), ignore_errors=True)
