@@ -23,15 +23,16 @@ import os
 import shutil
 import struct
 from pathlib import Path
-
-import torch
+from typing import TYPE_CHECKING
 
 from gpt2_studio import paths
 from gpt2_studio.core.models.checkpoint import CheckpointInfo, shown_path
 from gpt2_studio.core.models.safetensors_header import MAX_HEADER_BYTES, HeaderError, read_header
-from gpt2_studio.core.runner import layers
-from gpt2_studio.core.runner.layers import Linear, TokenEmbedding
-from gpt2_studio.core.runner.weights import LayerWeights, RunnerConfig, RunnerWeights, compute_dtype
+
+if TYPE_CHECKING:  # torch is imported where weights are handled, so that removing a model needs none
+    import torch
+
+    from gpt2_studio.core.runner.weights import RunnerConfig, RunnerWeights
 
 log = logging.getLogger(__name__)
 
@@ -40,20 +41,10 @@ CACHE_FOLDER = "runner-weights"
 FORMAT_VERSION = 1
 #: Precisions worth caching: fp32 is the checkpoint itself.
 CACHED_PRECISIONS = ("int8", "bf16")
-_DTYPES = {
-    "F64": torch.float64,
-    "F32": torch.float32,
-    "F16": torch.float16,
-    "BF16": torch.bfloat16,
-    "I64": torch.int64,
-    "I32": torch.int32,
-    "I16": torch.int16,
-    "I8": torch.int8,
-    "U8": torch.uint8,
-    "BOOL": torch.bool,
-}
-_NAMES = {dtype: name for name, dtype in _DTYPES.items()}
+_DTYPE_NAMES = ("F64", "F32", "F16", "BF16", "I64", "I32", "I16", "I8", "U8", "BOOL")
 _LINEARS = ("attn", "proj", "fc", "fc_out")
+ALIGNMENT = 64
+_PAD = "__pad."
 
 
 def model_cache_folder(model_folder: Path) -> Path:
@@ -82,8 +73,18 @@ def fingerprint(info: CheckpointInfo) -> str:
 
 def cache_path(info: CheckpointInfo, precision: str) -> Path:
     """Where the quantized copy of `info`'s weights in `precision` lives."""
+    from gpt2_studio.core.runner import layers
+
     name = f"{precision}-f{FORMAT_VERSION}-l{layers.LAYOUT_VERSION}-{fingerprint(info)}.safetensors"
     return model_cache_folder(info.folder) / name
+
+
+def _dtypes() -> dict[str, torch.dtype]:
+    """safetensors' element type names and torch's dtypes."""
+    import torch
+
+    names = ("float64", "float32", "float16", "bfloat16", "int64", "int32", "int16", "int8", "uint8", "bool")
+    return {name: getattr(torch, dtype) for name, dtype in zip(_DTYPE_NAMES, names, strict=True)}
 
 
 def _flatten(weights: RunnerWeights) -> dict[str, torch.Tensor]:
@@ -94,8 +95,8 @@ def _flatten(weights: RunnerWeights) -> dict[str, torch.Tensor]:
         out[f"h.{i}.ln1.weight"], out[f"h.{i}.ln1.bias"] = layer.ln1
         out[f"h.{i}.ln2.weight"], out[f"h.{i}.ln2.bias"] = layer.ln2
         for part in _LINEARS:
-            linear: Linear = getattr(layer, part)
-            out.update({f"h.{i}.{part}.{key}": t for key, t in linear.tensors().items()})
+            tensors = getattr(layer, part).tensors()
+            out.update({f"h.{i}.{part}.{key}": t for key, t in tensors.items()})
     return out
 
 
@@ -105,6 +106,11 @@ def _group(tensors: dict[str, torch.Tensor], prefix: str) -> dict[str, torch.Ten
 
 def _unflatten(tensors: dict[str, torch.Tensor], config: RunnerConfig, precision: str) -> RunnerWeights:
     """RunnerWeights from what `_flatten` wrote; raises ValueError/KeyError when something is off."""
+    import torch
+
+    from gpt2_studio.core.runner.layers import Linear, TokenEmbedding
+    from gpt2_studio.core.runner.weights import LayerWeights, RunnerWeights, compute_dtype
+
     compute = compute_dtype(precision)
     width = config.n_embd
     known = {"wpe", "ln_f.weight", "ln_f.bias"}
@@ -149,27 +155,38 @@ def _unflatten(tensors: dict[str, torch.Tensor], config: RunnerConfig, precision
 def _write_safetensors(path: Path, tensors: dict[str, torch.Tensor], metadata: dict[str, str]) -> None:
     """A safetensors file written tensor by tensor from the tensors' own memory (no second copy).
 
-    Tensors are laid out widest element first so that every tensor starts at a multiple of its element
-    size, which lets a reader map them in place.
+    Every tensor starts at a multiple of ALIGNMENT bytes, so that a reader can map them in place: torch's
+    int8 matrix product crashes on weights that are not 64-byte aligned.
     """
-    order = sorted(tensors, key=lambda name: (-tensors[name].element_size(), name))
+    names = {dtype: name for name, dtype in _dtypes().items()}
+    order: list[tuple[str, torch.Tensor | int]] = []
     header: dict[str, object] = {"__metadata__": metadata}
     offset = 0
-    for name in order:
+    for name in sorted(tensors):
         tensor = tensors[name]
         size = tensor.numel() * tensor.element_size()
         header[name] = {
-            "dtype": _NAMES[tensor.dtype],
+            "dtype": names[tensor.dtype],
             "shape": list(tensor.shape),
             "data_offsets": [offset, offset + size],
         }
+        order.append((name, tensor))
         offset += size
+        pad = -size % ALIGNMENT
+        if pad:  # the format allows no gaps between tensors: padding is a tensor of its own
+            pad_name = f"{_PAD}{len(order)}"
+            header[pad_name] = {"dtype": "U8", "shape": [pad], "data_offsets": [offset, offset + pad]}
+            order.append((pad_name, pad))
+            offset += pad
     text = json.dumps(header, separators=(",", ":")).encode()
     text += b" " * (-(8 + len(text)) % 64)  # data starts 64-byte aligned
     with path.open("wb") as handle:
         handle.write(struct.pack("<Q", len(text)) + text)
-        for name in order:
-            tensor = tensors[name].detach().cpu().contiguous()
+        for _name, item in order:
+            if isinstance(item, int):
+                handle.write(bytes(item))
+                continue
+            tensor = item.detach().cpu().contiguous()
             size = tensor.numel() * tensor.element_size()
             if size:
                 handle.write(memoryview((ctypes.c_char * size).from_address(tensor.data_ptr())))
@@ -211,6 +228,11 @@ def load_cached(info: CheckpointInfo, precision: str) -> RunnerWeights | None:
     """The quantized copy mapped into memory, or None when there is none or it is unusable (then deleted)."""
     if precision not in CACHED_PRECISIONS:
         return None
+    import torch
+
+    from gpt2_studio.core.runner.weights import RunnerConfig
+
+    dtypes = _dtypes()
     try:
         path = cache_path(info, precision)
         if not path.is_file():
@@ -223,12 +245,14 @@ def load_cached(info: CheckpointInfo, precision: str) -> RunnerWeights | None:
         start = 8 + header_len
         tensors = {}
         for name, entry in entries.items():
-            dtype = _DTYPES[entry.dtype]
+            if name.startswith(_PAD):
+                continue
+            dtype = dtypes[entry.dtype]
             count = entry.end - entry.begin
             if not count:
                 tensors[name] = torch.empty(entry.shape, dtype=dtype)
                 continue
-            if (start + entry.begin) % dtype.itemsize:
+            if (start + entry.begin) % ALIGNMENT:
                 raise ValueError(f"{name} is not aligned")
             flat = torch.frombuffer(
                 mapped, dtype=dtype, count=count // dtype.itemsize, offset=start + entry.begin

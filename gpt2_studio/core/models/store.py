@@ -28,6 +28,7 @@ from gpt2_studio.core.models.checkpoint import (
     inspect_checkpoint,
     shown_path,
 )
+from gpt2_studio.core.models.quantized_cache import remove_cached
 
 log = logging.getLogger(__name__)
 
@@ -225,7 +226,7 @@ def import_checkpoint(source: str | Path, name: str | None = None) -> InstalledM
 
 
 def remove_model(name: str) -> None:
-    """Delete an installed model's folder."""
+    """Delete an installed model's folder and the quantized copies of its weights in the cache folder."""
     folder = installed_folder(name)
     if folder is None:
         raise ModelError(f"No model named {name!r} is installed in {paths.models_dir()}.")
@@ -234,4 +235,5 @@ def remove_model(name: str) -> None:
         folder.rename(trash)  # gone from the list at once, even if deleting the files takes a while
     except OSError as exc:
         raise ModelError(f"Could not remove {folder}: {exc.strerror or exc}.") from None
+    remove_cached(folder)  # its quantized copies, which are keyed by the folder's path
     shutil.rmtree(trash, ignore_errors=True)
