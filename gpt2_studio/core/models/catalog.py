@@ -4,11 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-# Room for the key/value cache of a full window with a few alternatives, activations, and the
-# framework itself; measured loosely, it keeps the "fits" verdict on the safe side.
-_RUNTIME_OVERHEAD_BYTES = 400_000_000
+# What the CPU estimate is made of, measured with benchmarks/bench_loading.py (Linux, 2 threads): Python,
+# torch and the tokenizer take 255–290 MB before any weight; the weights take their size in the chosen
+# precision (int8: one byte a parameter; the position embedding stays fp32); the first load of an int8
+# or bf16 model also holds about four copies of the largest fp32 matrix while quantizing it; a request
+# adds the key/value cache (fp32, one row for the prompt and one per alternative) and activations.
+_CPU_RUNTIME_BYTES = 300_000_000
+_ACTIVATION_BYTES = 60_000_000
 _CUDA_CONTEXT_BYTES = 600_000_000
 _CACHE_ROWS = 4  # the prompt row plus three alternatives
+_POSITIONS = 1024
 
 
 @dataclass(frozen=True)
@@ -24,13 +29,23 @@ class CatalogModel:
     description: str
 
     def _kv_cache_bytes(self, bytes_per_value: int) -> int:
-        return 2 * self.n_layer * 1024 * self.n_embd * bytes_per_value * _CACHE_ROWS
+        return 2 * self.n_layer * _POSITIONS * self.n_embd * bytes_per_value * _CACHE_ROWS
+
+    def weight_bytes(self, precision: str = "int8") -> int:
+        """Bytes the weights take in memory on the CPU in `precision` (int8, bf16 or fp32)."""
+        per_parameter = {"int8": 1, "bf16": 2}.get(precision, 4)
+        # The position embedding (1024 × width) stays fp32 in every precision.
+        return self.parameters * per_parameter + _POSITIONS * self.n_embd * (4 - per_parameter)
+
+    def load_memory_bytes(self, precision: str = "int8") -> int:
+        """Peak RAM of loading on the CPU: the weights, plus the quantizing work of a first int8/bf16 load."""
+        quantizing = 4 * 16 * self.n_embd * self.n_embd if precision in ("int8", "bf16") else 0
+        return _CPU_RUNTIME_BYTES + self.weight_bytes(precision) + quantizing
 
     def cpu_memory_bytes(self, precision: str = "int8") -> int:
-        """RAM needed on the CPU, at the peak of loading (the fp32 weights are read before int8/bf16)."""
-        fp32 = self.parameters * 4
-        extra = {"int8": self.parameters, "bf16": self.parameters * 2}.get(precision, 0)
-        return fp32 + extra + self._kv_cache_bytes(4) + _RUNTIME_OVERHEAD_BYTES
+        """Peak RAM on the CPU with a full window and three alternatives (loading peaks lower)."""
+        use = self.weight_bytes(precision) + self._kv_cache_bytes(4) + _ACTIVATION_BYTES
+        return max(self.load_memory_bytes(precision), _CPU_RUNTIME_BYTES + use)
 
     def gpu_memory_bytes(self) -> int:
         """GPU memory needed in fp16."""

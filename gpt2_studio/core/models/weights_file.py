@@ -14,9 +14,9 @@ import ctypes
 import ctypes.util
 import struct
 from collections.abc import Callable
+from io import BufferedReader
 from pathlib import Path
 from types import TracebackType
-from typing import IO
 
 import torch
 
@@ -50,7 +50,7 @@ class CheckpointTensors:
     def __init__(self, info: CheckpointInfo) -> None:
         self.info = info
         self._where: dict[str, tuple[Path, str, TensorEntry, int]] = {}
-        self._files: dict[Path, IO[bytes]] = {}
+        self._files: dict[Path, BufferedReader] = {}
         for path in info.weight_files:
             try:
                 entries = read_header(path)

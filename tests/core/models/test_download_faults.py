@@ -25,7 +25,6 @@ from tests.hub_stand_in import serve_tiny_gpt2
 WEIGHTS = "model.safetensors"
 
 
-
 @pytest.fixture(scope="module")
 def larger(tmp_path_factory) -> Path:
     """A 6.6 MB GPT-2, so that a transfer can be caught half-way."""

@@ -16,7 +16,6 @@ from tests.core.models.conftest import REPO
 WEIGHTS = "model.safetensors"
 
 
-
 def _one_sentence(message: str) -> None:
     assert "\n" not in message
     assert "Traceback" not in message
