@@ -106,7 +106,6 @@ def _group(tensors: dict[str, torch.Tensor], prefix: str) -> dict[str, torch.Ten
 
 def _unflatten(tensors: dict[str, torch.Tensor], config: RunnerConfig, precision: str) -> RunnerWeights:
     """RunnerWeights from what `_flatten` wrote; raises ValueError/KeyError when something is off."""
-    import torch
 
     from gpt2_studio.core.runner.layers import Linear, TokenEmbedding
     from gpt2_studio.core.runner.weights import LayerWeights, RunnerWeights, compute_dtype
@@ -140,7 +139,7 @@ def _unflatten(tensors: dict[str, torch.Tensor], config: RunnerConfig, precision
     if set(tensors) != known:
         raise ValueError(f"it holds tensors the model has not ({sorted(set(tensors) - known)[:3]})")
     for name, tensor in tensors.items():
-        if tensor.is_floating_point() and not bool(torch.isfinite(tensor).all()):
+        if tensor.is_floating_point() and not _all_finite(tensor):
             raise ValueError(f"{name} holds NaN or infinite values")
     return RunnerWeights(
         config=config,
@@ -150,6 +149,16 @@ def _unflatten(tensors: dict[str, torch.Tensor], config: RunnerConfig, precision
         layers=built,
         ln_f=(tensors["ln_f.weight"], tensors["ln_f.bias"]),
     )
+
+
+def _all_finite(tensor: torch.Tensor) -> bool:
+    """No NaN or infinity in `tensor`, without a temporary as large as it (bf16 would be widened)."""
+    import torch
+
+    if bool(torch.isfinite(tensor.sum())):  # any NaN or infinity makes the sum non-finite
+        return True
+    # A non-finite sum of finite values is an overflow: look element by element, a block at a time.
+    return all(bool(torch.isfinite(block).all()) for block in tensor.reshape(-1).split(1 << 20))
 
 
 def _write_safetensors(path: Path, tensors: dict[str, torch.Tensor], metadata: dict[str, str]) -> None:
