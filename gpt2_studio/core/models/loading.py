@@ -2,6 +2,9 @@
 
 Safety: weights come only from .safetensors files (checked by `inspect_checkpoint` first), the model
 class is GPT-2's own (no Auto class, never remote code), and nothing is fetched from the network.
+On the CPU no transformers model is built at all: the runner's weights are read straight from the
+safetensors (`weights_file`) or mapped from their quantized copy (`quantized_cache`); CUDA, fp16 and
+accelerate's GPU/CPU split load transformers' GPT2LMHeadModel.
 """
 
 from __future__ import annotations

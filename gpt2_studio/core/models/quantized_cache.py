@@ -22,6 +22,7 @@ import mmap
 import os
 import shutil
 import struct
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -44,6 +45,7 @@ CACHED_PRECISIONS = ("int8", "bf16")
 _DTYPE_NAMES = ("F64", "F32", "F16", "BF16", "I64", "I32", "I16", "I8", "U8", "BOOL")
 _LINEARS = ("attn", "proj", "fc", "fc_out")
 ALIGNMENT = 64
+STALE_PARTIAL_SECONDS = 3600
 _PAD = "__pad."
 
 
@@ -230,6 +232,10 @@ def save_cached(info: CheckpointInfo, weights: RunnerWeights) -> Path | None:
         for other in target.parent.glob("*.safetensors"):
             if other.name.split("-", 1)[-1] != current:
                 other.unlink(missing_ok=True)
+        # A copy half-written when a process was killed; an hour is far longer than any write takes.
+        for partial in target.parent.glob(".*.tmp"):
+            if time.time() - partial.stat().st_mtime > STALE_PARTIAL_SECONDS:
+                partial.unlink(missing_ok=True)
     return target
 
 

@@ -193,3 +193,19 @@ def test_removing_a_model_removes_its_copies_and_only_its(tiny_model_dir, tmp_pa
     remove_model("first")
     assert not quantized_cache.model_cache_folder(first).exists()
     assert len(_copies(second)) == 1
+
+
+def test_a_copy_left_half_written_by_a_killed_process_is_deleted_later(tiny_copy):
+    import os
+    import time
+
+    folder = quantized_cache.model_cache_folder(tiny_copy)
+    folder.mkdir(parents=True)
+    old, recent = folder / ".bf16-old.safetensors.999.tmp", folder / ".bf16-new.safetensors.998.tmp"
+    for partial in (old, recent):
+        partial.write_bytes(b"half a copy")
+    hours_ago = time.time() - 2 * quantized_cache.STALE_PARTIAL_SECONDS
+    os.utime(old, (hours_ago, hours_ago))
+    load_model(tiny_copy, device="cpu", precision="bf16")
+    assert not old.exists()
+    assert recent.exists()  # perhaps another process writing right now
