@@ -108,7 +108,6 @@ def _group(tensors: dict[str, torch.Tensor], prefix: str) -> dict[str, torch.Ten
 
 def _unflatten(tensors: dict[str, torch.Tensor], config: RunnerConfig, precision: str) -> RunnerWeights:
     """RunnerWeights from what `_flatten` wrote; raises ValueError/KeyError when something is off."""
-
     from gpt2_studio.core.runner.layers import Linear, TokenEmbedding
     from gpt2_studio.core.runner.weights import LayerWeights, RunnerWeights, compute_dtype
 
