@@ -28,7 +28,8 @@ def test_a_bad_value_is_named_and_automatic_is_used(value):
     settings, warnings = load_settings()
     assert settings == AppSettings(theme="dark")  # the other settings survive
     assert len(warnings) == 1
-    assert "threads" in warnings[0] and "from 1 to 256" in warnings[0]
+    assert "threads" in warnings[0]
+    assert "from 1 to 256" in warnings[0]
 
 
 def test_a_bad_value_set_in_code_is_refused():

@@ -107,7 +107,8 @@ def test_auto_picks_fewer_threads_while_another_process_burns_a_cpu():
     finally:
         burner.kill()
         burner.wait()
-    assert seen is not None and seen >= 0.7, seen  # the burner alone uses most of a CPU
+    assert seen is not None
+    assert seen >= 0.7  # the burner alone uses most of a CPU
     assert chosen <= max(1, usable - 1)
 
 
@@ -123,7 +124,9 @@ def test_this_process_own_work_is_not_counted_as_a_neighbour():
         pass
     monitor.choose(None)
     last = take_reading()
-    assert first is not None and last is not None and monitor.last_busy_others is not None
+    assert first is not None
+    assert last is not None
+    assert monitor.last_busy_others is not None
     machine = (last.busy - first.busy) / (last.wall - first.wall)
     own = (last.own - first.own) / (last.wall - first.wall)
     assert own > 0.1  # we ran (on a crowded machine we get less than a whole CPU)
