@@ -554,10 +554,12 @@ def load_stalls(args: argparse.Namespace, runs: int, tmp: Path, inputs: list[str
     """--load-only: the longest stalls at start-up and while the model loads, with and without preparing."""
     rows: dict[str, list[dict[str, Any]]] = {"runtime imported at start-up": [], "imported at first load": []}
     for i in range(runs):
-        for label, flags in zip(rows, ([], ["--no-prepare"]), strict=True):
+        for j, (label, flags) in enumerate(zip(rows, ([], ["--no-prepare"]), strict=True)):
             print(f"  {label}, run {i + 1}…", file=sys.stderr, flush=True)
             extra = ["--quick"] if args.quick else []
-            result = _run_child(["stalls", *inputs, "--load-only", *flags, *extra], tmp / f"home-load-{i}")
+            # A home of its own: each load is a first one (no quantized copy cached by an earlier run).
+            home = tmp / f"home-load-{i}-{j}"
+            result = _run_child(["stalls", *inputs, "--load-only", *flags, *extra], home)
             rows[label].append(result)
     first = next(iter(rows.values()))[0]["model"]
     print(
