@@ -270,8 +270,7 @@ def _load(args: argparse.Namespace) -> LoadedModel:
     cores = CoreMonitor()
     cores.note()  # the load's own span tells how busy the other CPUs are
     model = load_model(args.model, device=args.device, precision=args.precision)
-    args.threads_used = cores.choose(args.threads)
-    apply_threads(args.threads_used)  # this (main) thread runs the model
+    apply_threads(cores.choose(args.threads))  # on this (main) thread, which runs the model
     return model
 
 
@@ -360,7 +359,6 @@ def run_generate(args: argparse.Namespace, stdout: TextIO, stdin: TextIO | None)
                 "model_path": str(model.folder),
                 "device": model.device,
                 "precision": model.precision,
-                "threads": args.threads_used,
                 "alternatives": alternatives,
                 "preset": preset.name if preset else None,
                 "finish_reasons": list(result.finish_reasons),
