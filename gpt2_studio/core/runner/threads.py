@@ -149,7 +149,8 @@ class CoreMonitor:
     Thread-safe. ``note()`` is cheap (one read of /proc/stat): call it when the model starts loading and
     after each piece of work. ``choose()`` compares now with the newest reading at least MIN_WINDOW_S
     old, so it sees what other programs did while the model was idle (or loading) and since the last
-    work; without such a reading (a load faster than MIN_WINDOW_S) the machine counts as quiet.
+    work. Without such a reading it keeps its previous choice (requests in quick succession), or, the
+    first time (a load faster than MIN_WINDOW_S), counts the machine as quiet.
     """
 
     def __init__(
@@ -164,6 +165,7 @@ class CoreMonitor:
         self._readings: deque[CpuReading] = deque(maxlen=8)
         self._lock = threading.Lock()
         self.last_busy_others: float | None = None  # for logs and the benchmark
+        self._last_auto: int | None = None
 
     def note(self) -> None:
         """Store a reading of the clocks now."""
@@ -184,12 +186,14 @@ class CoreMonitor:
 
     def choose(self, setting: int | None) -> int:
         """The thread count for the next piece of work: the user's number, or auto (see the module)."""
-        usable = self._usable()
         if setting is not None:
             return max(1, min(setting, MAX_THREADS))
         busy = self.busy_others()
         self.last_busy_others = busy
-        return auto_threads(usable, busy, self._ceiling())
+        if busy is None and self._last_auto is not None:
+            return self._last_auto  # requests in quick succession: no interval long enough to judge
+        self._last_auto = auto_threads(self._usable(), busy, self._ceiling())
+        return self._last_auto
 
 
 def apply_threads(count: int) -> bool:

@@ -84,6 +84,23 @@ def test_a_users_number_wins_over_auto():
     assert monitor.choose(None) == 2  # nothing noted yet: counts as quiet
 
 
+def test_requests_in_quick_succession_keep_the_last_choice():
+    clock = {"wall": 0.0, "busy": 0.0}
+
+    def reader() -> CpuReading:
+        return CpuReading(wall=clock["wall"], busy=clock["busy"], own=0.0)
+
+    monitor = CoreMonitor(reader=reader, usable=lambda: 2, ceiling=lambda: 2)
+    monitor.note()
+    clock.update(wall=1.0, busy=1.0)  # a neighbour burnt one CPU for a second
+    assert monitor.choose(None) == 1
+    for step in range(1, 20):  # then requests 10 ms apart: no interval of 0.25 s among the last readings
+        clock.update(wall=1.0 + step * 0.01, busy=1.0)
+        assert monitor.choose(None) == 1
+    clock.update(wall=3.0, busy=1.0)  # the neighbour stopped; a pause long enough to judge
+    assert monitor.choose(None) == 2
+
+
 def test_check_threads_and_the_settings_file_agree_on_the_range():
     assert check_threads(None) is None
     assert check_threads(threads.MAX_THREADS) == threads.MAX_THREADS
