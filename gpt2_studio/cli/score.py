@@ -20,7 +20,7 @@ EXIT_INTERRUPTED = 130
 
 def add_score_parser(subparsers: argparse._SubParsersAction, parents: list[argparse.ArgumentParser]) -> None:
     """Register ``score`` and its options."""
-    from gpt2_studio.cli.generate import DEFAULT_MODEL
+    from gpt2_studio.cli.generate import DEFAULT_MODEL, add_threads_option
 
     p = subparsers.add_parser(
         "score",
@@ -52,6 +52,7 @@ def add_score_parser(subparsers: argparse._SubParsersAction, parents: list[argpa
         default="auto",
         help="auto: fp16 on CUDA, int8 weights on CPU; fp32 matches transformers",
     )
+    add_threads_option(p)
     p.add_argument("--json", action="store_true", help="print one JSON object with every token")
     p.set_defaults(handler=run_score)
 

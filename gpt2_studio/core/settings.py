@@ -33,6 +33,9 @@ LIKELIHOOD_COLORINGS = ("rank", "surprisal")
 # GLTR's rank buckets: a token in the model's top 10, top 100, top 1,000, or beyond.
 DEFAULT_RANK_THRESHOLDS = (10, 100, 1000)
 RANK_THRESHOLD_RANGE = (1, 1_000_000)
+# torch threads for the model: None = auto (the CPUs other programs leave free, core/runner/threads.py).
+# Kept here, not imported from there: importing the runner would import torch at start-up.
+THREADS_RANGE = (1, 256)
 
 # The editor drafts short continuations and offers a few at once. A writer pauses mid-word or after a
 # space, so the prompt's last token is healed; a suggestion runs to the end of the sentence (24 tokens
@@ -105,6 +108,17 @@ def _rank_thresholds(name: str, value: Any) -> tuple[int, ...]:
     return tuple(value)
 
 
+def _threads(name: str, value: Any) -> int | None:
+    low, high = THREADS_RANGE
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise SettingsError(
+            f"{name} must be null (automatic) or a whole number from {low} to {high}, not {_short(value)}."
+        )
+    return value
+
+
 def usable_path(item: Any) -> bool:
     """True for text that can name a file here: not empty, no NUL, not absurdly long, encodable."""
     if not isinstance(item, str) or not item.strip() or "\0" in item or len(item) > MAX_PATH_CHARS:
@@ -137,6 +151,7 @@ _CHECKS: dict[str, Callable[[str, Any], Any]] = {
     "model": _model,
     "device": _choice(DEVICES),
     "precision": _choice(PRECISIONS),
+    "threads": _threads,
     "font_family": _text,
     "font_size": _whole_number(*FONT_SIZE_RANGE),
     "theme": _choice(THEMES),
@@ -166,6 +181,7 @@ class AppSettings:
     model: str | None = None  # a catalog name, repo id or folder; None = ask
     device: str = "auto"
     precision: str = "auto"
+    threads: int | None = None  # CPU threads for the model; None = automatic (the cores free now)
     font_family: str = ""  # empty = the system's default font
     font_size: int = 12
     theme: str = "light"

@@ -16,6 +16,9 @@ if TYPE_CHECKING:  # imported when the window is built, after the QApplication e
 
 log = logging.getLogger(__name__)
 
+#: The longest the window waits, once built, for torch's native start-up to finish (seconds).
+NATIVE_WAIT_S = 2.0
+
 
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     """The editor's command line: an optional file, and where and how to run the model."""
@@ -74,6 +77,11 @@ def start_model(window: MainWindow, model_ref: str) -> None:
 
 def launch(argv: Sequence[str]) -> int:
     """Show the window at once, then load the model on the worker thread."""
+    from gpt2_studio.gui.models.runtime import finish_preparing, start_preparing, wait_for_native
+
+    # Before Qt and the window: torch's native start-up holds the GIL, so it runs while the window is
+    # built rather than when the first model loads into a window the user is typing in.
+    start_preparing()
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
@@ -92,6 +100,7 @@ def launch(argv: Sequence[str]) -> int:
     errors = ErrorHandler(save_work=window.write_recovery, parent=app)
     errors.install()
     apply_theme(app, window.settings.theme)
+    wait_for_native(NATIVE_WAIT_S)
     window.show()
 
     def after_show() -> None:
@@ -105,3 +114,4 @@ def launch(argv: Sequence[str]) -> int:
     finally:
         errors.uninstall()
         worker.stop()
+        finish_preparing()

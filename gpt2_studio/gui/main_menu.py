@@ -6,6 +6,7 @@ window, the document session or the model is asked for with a ``*_requested`` si
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt, Signal, SignalInstance
@@ -39,6 +40,7 @@ class MainMenu(QMenuBar):
     stop_requested = Signal()
     auto_suggest_toggled = Signal(bool)
     delay_chosen = Signal(int)  # milliseconds typing must pause before a suggestion
+    threads_chosen = Signal(int)  # CPU threads for the model; 0 = automatic (the CPUs free now)
     font_size_requested = Signal(int)  # +1 / -1 point, 0 for the default size
     theme_requested = Signal(str)  # "dark" or "light"
     likelihood_coloring_chosen = Signal(str)  # "rank" or "surprisal"
@@ -111,6 +113,7 @@ class MainMenu(QMenuBar):
             action.triggered.connect(lambda _checked=False, ms=milliseconds: self.delay_chosen.emit(ms))
             delays.addAction(action)
             delay_menu.addAction(action)
+        self._threads_menu(generate, settings)
 
         self.presets_menu = self.addMenu("&Presets")  # filled by the presets UI
 
@@ -139,6 +142,30 @@ class MainMenu(QMenuBar):
         help_menu = self.addMenu("&Help")
         self._action(help_menu, "&Keyboard Shortcuts", self.shortcuts_requested, name="action-shortcuts")
         self._action(help_menu, "&About GPT-2 Studio", self.about_requested)
+
+    def _threads_menu(self, generate: QMenu, settings: AppSettings) -> None:
+        """Generate → CPU Threads: Automatic (the CPUs other programs leave free) or a fixed number."""
+        menu = generate.addMenu("CPU &Threads")
+        menu.setObjectName("menu-threads")
+        menu.setToolTipsVisible(True)
+        group = QActionGroup(self)
+        counts = range(1, (os.cpu_count() or 1) + 1)
+        if settings.threads is not None and settings.threads not in counts:  # set on a bigger machine
+            counts = [*counts, settings.threads]
+        choices = [("&Automatic", 0), *((f"&{n}" if n < 10 else str(n), n) for n in counts)]
+        for text, count in choices:
+            action = QAction(text, self, checkable=True)
+            action.setObjectName(f"action-threads-{count or 'auto'}")
+            action.setChecked(count == (settings.threads or 0))
+            action.setToolTip(
+                "Before each suggestion, use one thread per CPU that other programs leave free"
+                if not count
+                else f"Always use {count} thread{'s' if count > 1 else ''}, even when other programs are busy"
+            )
+            action.triggered.connect(lambda _checked=False, n=count: self.threads_chosen.emit(n))
+            group.addAction(action)
+            menu.addAction(action)
+        self.threads_menu = menu
 
     def _likelihood_menu(self, view: QMenu, settings: AppSettings) -> None:
         """View → Likelihood Lens (the heat map; its own toggled signal) and how it colours tokens."""

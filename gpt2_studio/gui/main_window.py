@@ -175,6 +175,7 @@ class MainWindow(QMainWindow):
             (menu.stop_requested, self.stop_generating),
             (menu.auto_suggest_toggled, self._set_auto_suggest),
             (menu.delay_chosen, self.set_suggestion_delay),
+            (menu.threads_chosen, self.models.set_threads),
             (menu.font_size_requested, self.change_font_size),
             (menu.theme_requested, self.set_theme),
             (menu.shortcuts_requested, self.show_shortcuts),

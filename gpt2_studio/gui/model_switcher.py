@@ -44,6 +44,7 @@ class ModelSwitcher(QObject):
         self.model_manager = None
         self.loading_ref: str | None = None  # the model being loaded, if any
         self._parent = parent  # the model manager and folder question are centred on it
+        worker.set_threads(settings.threads)
         worker.model_loading.connect(self._on_loading)
         worker.model_loaded.connect(self._on_loaded)
         worker.model_failed.connect(self._on_failed)
@@ -80,6 +81,13 @@ class ModelSwitcher(QObject):
         self.settings.device = device
         if self.model_info is not None:
             self.load_model(self.model_info.ref)
+
+    def set_threads(self, count: int) -> None:
+        """Generate → CPU Threads: count torch threads from the next request on (0: automatic)."""
+        self.settings.threads = count or None
+        self.worker.set_threads(self.settings.threads)
+        shown = f"{count} thread{'s' if count > 1 else ''}" if count else "as many threads as CPUs are free"
+        self.status_bar.showMessage(f"The model now runs with {shown}.", 5000)
 
     def choose_model_folder(self) -> None:
         """File → Open Model Folder: load a GPT-2 checkpoint folder the user picks."""

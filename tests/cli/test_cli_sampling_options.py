@@ -18,7 +18,7 @@ IDS = [field.name for field in SAMPLING_FIELDS]
 OTHER_OPTIONS = {
     "-h", "--help", "-v", "--verbose", "--model", "--prompt", "--preset", "--input", "--stop", "--device",
     "--precision", "--stream", "--json", "--stop-at", "--token-healing", "--no-token-healing", "--memory",
-    "--authors-note", "--authors-note-depth",
+    "--authors-note", "--authors-note-depth", "--threads",
 }  # fmt: skip
 
 

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from gpt2_studio.core.generation.scoring import Scores
     from gpt2_studio.core.generation.word_alternatives import WordAlternatives
     from gpt2_studio.core.presets.templates import Preset, PresetContext, RenderedPrompt
+    from gpt2_studio.core.runner.threads import CoreMonitor
 
 log = logging.getLogger(__name__)
 
@@ -160,6 +161,11 @@ class ModelWorker(QObject):
         self._token_cache: OrderedDict[str, list[int]] = OrderedDict()  # GUI thread only
         # Which engine the cache is for, held weakly: a model given up (or its GPU copy) must be freed.
         self._token_cache_engine: weakref.ref[object] | None = None
+        # torch's threads: the user's number, or None for the CPUs free now (core/runner/threads.py).
+        # The monitor is made on the worker thread, where importing the runner (and torch) is harmless.
+        self._threads_setting: int | None = None
+        self._cores: CoreMonitor | None = None
+        self.threads_in_use: int | None = None  # what the last piece of work ran with
         self._load_requested.connect(self._load)
         self._generate_requested.connect(self._generate)
         self._words_requested.connect(self._words)
@@ -171,6 +177,10 @@ class ModelWorker(QObject):
     def load(self, ref: str, device: str = "auto", precision: str = "auto") -> None:
         """Ask for a model to be loaded (replacing the current one)."""
         self._load_requested.emit(ref, device, precision)
+
+    def set_threads(self, count: int | None) -> None:
+        """Use count torch threads from the next request on; None: as many as there are free CPUs."""
+        self._threads_setting = count  # one attribute store: safe to read from the worker thread
 
     def submit(self, request: GenerationRequest) -> None:
         """Queue a request; older requests of its channel, queued or running, become stale and stop."""
@@ -226,8 +236,10 @@ class ModelWorker(QObject):
 
         self.model_loading.emit(ref)
         try:
+            self._cores_monitor().note()  # the load's own span tells how busy the other CPUs are
             model = load_model(ref, device=device, precision=precision)
             engine = Engine(model)
+            self._use_threads()
         except StudioError as exc:
             self.model_failed.emit(str(exc))
             return False
@@ -268,6 +280,7 @@ class ModelWorker(QObject):
         with self._id_lock:
             self._running = (request.channel, cancel)
         try:
+            self._use_threads()
             completion = engine.complete(request.prompt, request.settings, on_text=on_text, cancel=cancel)
         except GenerationError as exc:
             if exc.out_of_memory and exc.device == "cuda" and self._fall_back_to_cpu():
@@ -283,6 +296,7 @@ class ModelWorker(QObject):
             self.failed.emit(rid, f"Generation failed: {exc}")
             return
         finally:
+            self._work_done()
             with self._id_lock:
                 self._running = None
         self.finished.emit(rid, completion)
@@ -302,6 +316,7 @@ class ModelWorker(QObject):
             self._running = ("score", cancel)
             self._preempted = False
         try:
+            self._use_threads()
             scores: Scores = engine.score(
                 request.text, top=request.top, cancel=cancel, on_progress=on_progress
             )
@@ -310,6 +325,7 @@ class ModelWorker(QObject):
             self.score_failed.emit(rid, f"Scoring failed: {exc}")
             return
         finally:
+            self._work_done()
             with self._id_lock:
                 self._running = None
                 preempted, self._preempted = self._preempted, False
@@ -329,6 +345,7 @@ class ModelWorker(QObject):
         with self._id_lock:
             self._running = ("words", cancel)
         try:
+            self._use_threads()
             answer: WordAlternatives = word_alternatives(
                 engine, request.before, request.word, count=request.count, cancel=cancel
             )
@@ -337,9 +354,36 @@ class ModelWorker(QObject):
             self.words_failed.emit(request.request_id, f"Could not find alternatives: {exc}")
             return
         finally:
+            self._work_done()
             with self._id_lock:
                 self._running = None
         self.words_ready.emit(request.request_id, answer)
+
+    def _cores_monitor(self) -> CoreMonitor:
+        if self._cores is None:
+            from gpt2_studio.core.runner.threads import CoreMonitor
+
+            self._cores = CoreMonitor()
+        return self._cores
+
+    def _use_threads(self) -> None:
+        """Before a piece of work, on the worker thread (torch keeps the count per thread): set torch's
+        threads to the user's number, or to the CPUs that other programs left free since the last work."""
+        import torch
+
+        from gpt2_studio.core.runner.threads import apply_threads
+
+        cores = self._cores_monitor()
+        count = cores.choose(self._threads_setting)
+        if apply_threads(count):
+            why = "as set" if self._threads_setting else f"others busy: {cores.last_busy_others}"
+            log.info("The model runs with %d thread(s) (%s)", count, why)
+        self.threads_in_use = torch.get_num_threads()  # as torch sees it on this thread
+
+    def _work_done(self) -> None:
+        """After a piece of work: the next choice looks at the CPUs' use from here on."""
+        if self._cores is not None:
+            self._cores.note()
 
     def _is_stale_id(self, request_id: int, channel: str) -> bool:
         with self._id_lock:
