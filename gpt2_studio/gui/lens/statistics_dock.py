@@ -36,9 +36,9 @@ def rank_counts(tokens: Sequence[TokenScore], thresholds: tuple[int, ...] = RANK
 
 def probability_fraction(token: TokenScore) -> float:
     """p(token) / p(the model's top choice there), 0…1 (1 when the token was the top choice)."""
-    if token.rank == 1 or not token.top:
+    if token.rank == 1 or not token.top_logprobs:
         return 1.0
-    return min(1.0, math.exp(token.logprob - token.top[0].logprob))
+    return min(1.0, math.exp(token.logprob - token.top_logprobs[0]))
 
 
 def fraction_counts(tokens: Sequence[TokenScore], bins: int = FRACTION_BINS) -> list[int]:
