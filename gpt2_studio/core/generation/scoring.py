@@ -26,8 +26,8 @@ import torch
 from gpt2_studio.core.generation.score_values import Scores, TokenScore, TopToken  # noqa: F401
 
 # Tokens per forward call while scoring; a padded last block keeps every call the same shape. Typing
-# at the end re-scores one block: 32 makes that ≈ 1/28 of a 900-token document's cold scoring (64 gave
-# ≈ 1/10 with per-call overhead), for a few per cent more cold time (twice the calls, the same sums).
+# at the end re-scores one block: with 32 that took 1/29–1/62 of a 900-token document's cold scoring
+# (CPU time, 124M int8; 64 gave 1/7–1/20), for ≈ 10% more cold time (twice the calls, the same sums).
 SCORE_BLOCK = 32
 DEFAULT_TOP = 10
 MAX_TOP = 100
