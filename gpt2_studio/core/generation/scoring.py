@@ -26,8 +26,8 @@ import torch
 from gpt2_studio.core.generation.score_values import Scores, TokenScore, TopToken  # noqa: F401
 
 # Tokens per forward call while scoring; a padded last block keeps every call the same shape. Typing
-# at the end re-scores one block: with 32 that took 1/29–1/62 of a 900-token document's cold scoring
-# (CPU time, 124M int8; 64 gave 1/7–1/20), for ≈ 10% more cold time (twice the calls, the same sums).
+# at the end re-scores one block: with 32 that took 1/24–1/71 of a 900-token document's cold scoring
+# (CPU time, 124M int8, median 1/46; 64 gave 1/7–1/36, median 1/17); cold time the same within noise.
 SCORE_BLOCK = 32
 DEFAULT_TOP = 10
 MAX_TOP = 100
