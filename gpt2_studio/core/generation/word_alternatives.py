@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 import threading
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import regex
 import torch
@@ -126,7 +126,14 @@ def word_alternatives(
             break  # the model's time is bounded: the rest are unlikelier than the words found
         if token != eos and _starts_word(engine.detokenize([token]), lead):
             candidates.append((logprob, token))
-    extend, size = (_extend_one_by_one, 1) if one_at_a_time else (_extend_together, GROUP_ROWS)
+    held: list[Any] = []  # the batch cache, whose rows keep the text's keys and values from group to group
+
+    def together(
+        engine: Engine, ids: list[int], tokens: list[int], cancel: threading.Event | None
+    ) -> list[_Extension] | None:
+        return _extend_together(engine, ids, tokens, cancel, held)
+
+    extend, size = (_extend_one_by_one, 1) if one_at_a_time else (together, GROUP_ROWS)
     extensions: list[_Extension] = []
     calls = 1  # model calls so far (the first distribution is one), as one candidate at a time makes them
     for index, (logprob, _token) in enumerate(candidates):
@@ -219,12 +226,13 @@ def _extend_one_by_one(
 
 @torch.inference_mode()
 def _extend_together(
-    engine: Engine, ids: list[int], tokens: list[int], cancel: threading.Event | None
+    engine: Engine, ids: list[int], tokens: list[int], cancel: threading.Event | None, held: list[Any]
 ) -> list[_Extension] | None:
     """The words the candidate tokens (at most GROUP_ROWS) start: one batched forward call per step.
 
     Each row of a batch cache starts with the text's keys and values (copied from the engine's prompt
-    cache, which the first distribution filled) and grows by its own candidate's tokens.
+    cache, which the first distribution filled) and grows by its own candidate's tokens. held keeps
+    that cache for the next group of the same text.
     """
     rows = [_Growing(engine, token) for token in tokens]
     if all(row.done is not None for row in rows):
@@ -235,8 +243,10 @@ def _extend_together(
         logits, _reused = engine._prefix.fill(ids, flag)
         if logits is None or engine._prefix.cache is None:
             return None
-        cache = runner.new_cache(GROUP_ROWS, len(ids) + MAX_WORD_TOKENS)
-        runner.copy_prefix(engine._prefix.cache, cache, len(ids), GROUP_ROWS)
+        if not held:  # steps write past the text only: the next group reuses the copied rows
+            held.append(runner.new_cache(GROUP_ROWS, len(ids) + MAX_WORD_TOKENS))
+            runner.copy_prefix(engine._prefix.cache, held[0], len(ids), GROUP_ROWS)
+        cache = held[0]
         for step in range(MAX_WORD_TOKENS):
             alive = [row for row in rows if row.done is None]
             if not alive:
