@@ -142,14 +142,14 @@ def drive(model: str, document: str, precision: str) -> dict[str, Any]:
 
     def score_all() -> None:
         window.main_menu.likelihood_action.setChecked(True)
-        wait_until(lambda: not lens.pending, 900)
+        wait_until(lambda: not lens.pending and not lens.highlighter.painting, 2400)
 
     phase("lens on: scoring the whole document", score_all)
     tokens = len(lens.highlighter.spans.tokens)
 
     def type_one() -> None:
         QTest.keyClick(editor, "x")
-        wait_until(lambda: not lens.pending, 300)
+        wait_until(lambda: not lens.pending and not lens.highlighter.painting, 300)
 
     phase("one character typed at the end, re-scored", type_one)
     ticker.stop()

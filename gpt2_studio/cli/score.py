@@ -9,13 +9,15 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from gpt2_studio.core.documents.text_input import read_text_file, read_text_stream
 from gpt2_studio.core.errors import SettingsError
+from gpt2_studio.core.settings import DEFAULT_RANK_THRESHOLDS, RANK_THRESHOLD_RANGE
 
 if TYPE_CHECKING:
     from gpt2_studio.core.generation.scoring import Scores
 
 # GLTR's rank buckets: the model's top 10, top 100, top 1,000, and beyond.
-RANK_BUCKETS = (10, 100, 1000)
+RANK_BUCKETS = DEFAULT_RANK_THRESHOLDS
 EXIT_INTERRUPTED = 130
+SURPRISING_SHOWN = 5  # the most surprising tokens the summary names
 
 
 def add_score_parser(subparsers: argparse._SubParsersAction, parents: list[argparse.ArgumentParser]) -> None:
@@ -53,6 +55,12 @@ def add_score_parser(subparsers: argparse._SubParsersAction, parents: list[argpa
         help="auto: fp16 on CUDA, int8 weights on CPU; fp32 matches transformers",
     )
     add_threads_option(p)
+    p.add_argument(
+        "--thresholds",
+        metavar="A,B,C",
+        help="the summary's rank buckets: top A, top B, top C and beyond (default: the thresholds set "
+        "in the editor's Likelihood Lens, or 10,100,1000)",
+    )
     p.add_argument("--json", action="store_true", help="print one JSON object with every token")
     p.set_defaults(handler=run_score)
 
@@ -71,27 +79,82 @@ def _read(args: argparse.Namespace, stdin: TextIO | None) -> str:
     return read_text_stream(buffer, "standard input", keep_line_ends=True)
 
 
-def summary(scores: Scores) -> list[str]:
-    """The human-readable lines: perplexity, GLTR's rank buckets, mean surprisal, the least expected."""
+def parse_thresholds(text: str) -> tuple[int, ...]:
+    """--thresholds "10,100,1000": three increasing whole numbers; SettingsError (one sentence) if not."""
+    low, high = RANK_THRESHOLD_RANGE
+    parts = [part.strip().replace("_", "") for part in text.split(",")]
+    if len(parts) == len(DEFAULT_RANK_THRESHOLDS) and all(
+        part.isdigit() and part.isascii() for part in parts
+    ):
+        values = tuple(int(part) for part in parts)
+        if all(low <= v <= high for v in values) and all(
+            a < b for a, b in zip(values, values[1:], strict=False)
+        ):
+            return values
+    raise SettingsError(
+        f"--thresholds must be three increasing whole numbers from {low} to {high:,} separated by "
+        f"commas (such as 10,100,1000), not {text!r}."
+    )
+
+
+def saved_thresholds() -> tuple[tuple[int, ...], str]:
+    """The rank thresholds set in the editor (its settings file, only read) and where they came from.
+
+    A missing or unusable file or value gives GLTR's defaults: scoring never fails for the editor's
+    settings (and never moves or rewrites the file, as the editor does with a damaged one).
+    """
+    from gpt2_studio.core.jsonio import JsonFileError, read_json_file
+    from gpt2_studio.core.settings import settings_path
+
+    try:
+        data = read_json_file(settings_path())
+        values = data.get("rank_thresholds") if isinstance(data, dict) else None
+        if isinstance(values, list) and all(type(v) is int for v in values):
+            return parse_thresholds(",".join(str(v) for v in values)), "the buckets set in the editor"
+    except (OSError, JsonFileError, SettingsError):
+        pass
+    return DEFAULT_RANK_THRESHOLDS, "GLTR's buckets"
+
+
+def bucket_labels(thresholds: tuple[int, ...]) -> list[str]:
+    """The buckets' names: "top 10", "11–100", "101–1,000", "beyond 1,000"."""
+    labels = [f"top {thresholds[0]:,}"]
+    labels += [f"{a + 1:,}–{b:,}" for a, b in zip(thresholds, thresholds[1:], strict=False)]
+    return [*labels, f"beyond {thresholds[-1]:,}"]
+
+
+def summary(
+    scores: Scores, thresholds: tuple[int, ...] = RANK_BUCKETS, source: str = "GLTR's buckets"
+) -> list[str]:
+    """The human-readable lines: perplexity, mean surprisal, tokens per rank bucket, the most surprising.
+
+    source names where the thresholds came from ("GLTR's buckets", "the buckets set in the editor").
+    """
     tokens = scores.tokens
-    lines = [f"Perplexity {scores.perplexity:.2f} over {len(tokens)} tokens ({scores.windows} window(s))."]
-    counts = []
-    low = 0
-    for high in RANK_BUCKETS:
-        n = sum(1 for t in tokens if low < t.rank <= high)
-        counts.append(f"top {high:,}: {n} ({100 * n / len(tokens):.0f}%)")
-        low = high
-    beyond = sum(1 for t in tokens if t.rank > RANK_BUCKETS[-1])
-    counts.append(f"beyond: {beyond} ({100 * beyond / len(tokens):.0f}%)")
-    lines.append("Ranks: " + ", ".join(counts) + ".")
-    mean_bits = sum(t.surprisal_bits for t in tokens) / len(tokens)
-    lines.append(f"Mean surprisal {mean_bits:.2f} bits per token.")
-    worst = sorted((t for t in tokens if t.text.strip()), key=lambda t: t.logprob)[:5]
+    count = len(tokens)
+    windows = f"{scores.windows} window{'s' if scores.windows != 1 else ''}"
+    mean_bits = sum(t.surprisal_bits for t in tokens) / count
+    lines = [
+        f"Perplexity {scores.perplexity:.2f} over {count:,} tokens ({windows}); "
+        f"mean surprisal {mean_bits:.2f} bits per token.",
+        f"Tokens by rank (1 = the model's top choice), in {source} "
+        f"({', '.join(f'{t:,}' for t in thresholds)}):",
+    ]
+    counts = [0] * (len(thresholds) + 1)
+    for token in tokens:
+        counts[next((i for i, high in enumerate(thresholds) if token.rank <= high), len(thresholds))] += 1
+    labels = bucket_labels(thresholds)
+    width = max(len(label) for label in labels)
+    digits = len(f"{count:,}")
+    for label, n in zip(labels, counts, strict=True):
+        lines.append(f"  {label:<{width}}  {n:>{digits},} tokens  {100 * n / count:5.1f}%")
+    worst = sorted((t for t in tokens if t.text.strip()), key=lambda t: t.logprob)[:SURPRISING_SHOWN]
     if worst:
-        shown = ", ".join(
-            f"{t.text.strip()!r} at {t.offset} ({t.surprisal_bits:.1f} bits, rank {t.rank:,})" for t in worst
+        lines.append("Most surprising:")
+        lines.extend(
+            f"  {t.text.strip()!r} at character {t.offset:,}: {t.surprisal_bits:.1f} bits, rank {t.rank:,}"
+            for t in worst
         )
-        lines.append(f"Least expected: {shown}.")
     return lines
 
 
@@ -124,6 +187,10 @@ def run_score(args: argparse.Namespace, stdout: TextIO, stdin: TextIO | None) ->
         raise SettingsError(f"--top must be between 0 and {MAX_TOP}, not {args.top}.")
     if args.stride is not None and args.stride < 1:
         raise SettingsError(f"--stride must be at least 1, not {args.stride}.")
+    if args.thresholds is not None:
+        thresholds, source = parse_thresholds(args.thresholds), "the buckets of --thresholds"
+    else:
+        thresholds, source = saved_thresholds()
     text = _read(args, stdin)
     if not text:
         raise SettingsError("nothing to score: the text is empty.")
@@ -142,5 +209,5 @@ def run_score(args: argparse.Namespace, stdout: TextIO, stdin: TextIO | None) ->
     if args.json:
         write_json(as_json(model.name, scores), stdout)
     else:
-        stdout.write("\n".join(summary(scores)) + "\n")
+        stdout.write("\n".join(summary(scores, thresholds, source)) + "\n")
     return 0

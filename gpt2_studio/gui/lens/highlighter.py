@@ -6,15 +6,19 @@ its rehighlight opens an edit block, which bumps the revision and emits contents
 score would look like an edit and drop the ghost suggestion.) In the block that holds a ghost (in its
 pre-edit area) the tints go around the ghost, and that block is tinted again once the ghost goes,
 because the ghost editor then restores the formats it saw when the ghost came.
+
+New scores or a new colouring tint the blocks on screen at once and the rest in slices of a few
+milliseconds from the event loop, so a long document's tints never hold up typing or painting.
 """
 
 from __future__ import annotations
 
 import html
 import math
+import time
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, QTimer
 from PySide6.QtGui import QBrush, QTextBlock, QTextCharFormat, QTextLayout
 from PySide6.QtWidgets import QPlainTextEdit
 
@@ -33,6 +37,16 @@ if TYPE_CHECKING:  # scoring imports torch, which only the model worker loads
     from gpt2_studio.core.generation.scoring import TokenScore
 
 TOOLTIP_TOP = 10  # the model's likeliest next tokens a tooltip lists
+SLICE_SECONDS = 0.005  # off-screen blocks are tinted in slices this long, between other events
+
+
+def moved_position(at: int, position: int, removed: int, added: int) -> int:
+    """Where position `at` is after an edit replaced `removed` units at `position` with `added`."""
+    if at <= position:
+        return at
+    if at >= position + removed:
+        return at + added - removed
+    return position + added
 
 
 def shown_token(text: str) -> str:
@@ -85,14 +99,27 @@ class LensHighlighter(QObject):
         self.thresholds = RANK_BUCKETS  # GLTR's rank buckets (a setting)
         self._formats: dict[tuple[str, float], QTextCharFormat] = {}
         self._held_back: set[int] = set()  # block numbers not tinted again while a ghost is in them
+        self._pending: tuple[int, int] | None = None  # positions whose blocks still wait for their tints
+        self._slicer = QTimer(self)
+        self._slicer.setSingleShot(True)
+        self._slicer.setInterval(0)
+        self._slicer.timeout.connect(self._paint_slice)
         editor.document().contentsChange.connect(self._on_contents_change)
 
     def _on_contents_change(self, position: int, removed: int, added: int) -> None:
         # Layout formats stay put in an edited block: move the spans, then tint the edited blocks anew.
+        if self._pending is not None:
+            low, high = (moved_position(at, position, removed, added) for at in self._pending)
+            self._pending = (low, high) if high > low else None
         if not self.spans:
             return  # nothing tinted (a block left alone for a ghost is tinted when the ghost goes)
         self.spans.edit(position, removed, added)
         self.repaint(position, position + added)
+
+    @property
+    def painting(self) -> bool:
+        """Whether some blocks still wait for their tints (they get them between other events)."""
+        return self._pending is not None
 
     # -- painting -------------------------------------------------------------------------------
     def set_coloring(self, coloring: str) -> None:
@@ -111,14 +138,54 @@ class LensHighlighter(QObject):
         """Tint every token again (a new theme or colouring)."""
         self._formats.clear()
         if self.spans:
-            self.repaint(0, self.spans.end())
+            self.schedule(0, self.spans.end())
 
     def set_spans(self, spans: TokenSpans) -> None:
-        """New scores: tint the blocks where they differ from the spans shown."""
+        """New scores: tint the blocks where they differ from the spans shown (on screen first)."""
         old, self.spans = self.spans, spans
         first = old.first_difference(spans)
         if first >= 0:
-            self.repaint(first, max(old.end(), spans.end()))
+            self.schedule(first, max(old.end(), spans.end()))
+
+    def schedule(self, start: int, end: int) -> None:
+        """Tint the blocks from start to end again: those on screen now, the others in slices after."""
+        visible_start, visible_end = self._visible()
+        if max(start, visible_start) <= min(end, visible_end):
+            self.repaint(max(start, visible_start), min(end, visible_end))
+        if self._pending is not None:
+            start, end = min(start, self._pending[0]), max(end, self._pending[1])
+        self._pending = (start, end)
+        self._slicer.start()
+
+    def _visible(self) -> tuple[int, int]:
+        """The first and last positions of the blocks on screen."""
+        # By block geometry: a hit test would count a ghost's pre-edit characters as the document's.
+        editor = self._editor
+        block = editor.firstVisibleBlock()
+        first, last = block.position(), block.position()
+        bottom, offset = editor.viewport().height(), editor.contentOffset()
+        while block.isValid() and editor.blockBoundingGeometry(block).translated(offset).top() <= bottom:
+            last = block.position() + max(0, block.length() - 1)
+            block = block.next()
+        return first, last
+
+    def _paint_slice(self) -> None:
+        """Tint the waiting blocks for SLICE_SECONDS, then let other events run before the next slice."""
+        if self._pending is None:
+            return
+        start, end = self._pending
+        deadline = time.perf_counter() + SLICE_SECONDS
+        block = self._editor.document().findBlock(start)
+        while block.isValid() and block.position() < end:
+            self._paint(block)
+            block = block.next()
+            if time.perf_counter() > deadline:
+                break
+        if block.isValid() and block.position() < end:
+            self._pending = (block.position(), end)
+            self._slicer.start()
+        else:
+            self._pending = None
 
     def repaint(self, start: int, end: int) -> None:
         """Tint the blocks from the one holding position start to the one holding end again."""

@@ -7,12 +7,15 @@ after it, so a tint is never painted on characters other than the token's own.
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from gpt2_studio.core.generation.scoring import TokenScore
+
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")  # characters that take two UTF-16 units
 
 
 def utf16_length(text: str) -> int:
@@ -31,18 +34,15 @@ class TokenSpans:
     @classmethod
     def from_scores(cls, text: str, tokens: tuple[TokenScore, ...] | list[TokenScore]) -> TokenSpans:
         """Spans for tokens scored on text (offsets in code points), the text starting at position 0."""
-        spans = cls()
-        python, qt = 0, 0  # where the walk is, in code points and in Qt's units
-        for token in tokens:
-            if not token.text:
-                continue  # a token inside a character an earlier token started: it has no characters
-            start = qt + utf16_length(text[python : token.offset])
-            end = start + utf16_length(token.text)
-            spans.starts.append(start)
-            spans.ends.append(end)
-            spans.tokens.append(token)
-            python, qt = token.offset + len(token.text), end
-        return spans
+        # A token inside a character an earlier token started has no characters, and no span.
+        kept = [token for token in tokens if token.text]
+        starts = [token.offset for token in kept]
+        ends = [token.offset + len(token.text) for token in kept]
+        astral = [] if text.isascii() else [match.start() for match in _ASTRAL.finditer(text)]
+        if astral:  # each character before a position that takes two units moves it by one
+            starts = [start + bisect_left(astral, start) for start in starts]
+            ends = [end + bisect_left(astral, end) for end in ends]
+        return cls(starts, ends, kept)
 
     def __len__(self) -> int:
         return len(self.tokens)
@@ -72,7 +72,11 @@ class TokenSpans:
     def first_difference(self, other: TokenSpans) -> int:
         """The first Qt position where other's spans differ from these (-1: none)."""
         for index, (a, b) in enumerate(zip(self.tokens, other.tokens, strict=False)):
-            if (self.starts[index], self.ends[index], a) != (other.starts[index], other.ends[index], b):
+            # The engine hands unchanged tokens back as the same objects: `is` settles most at once.
+            if (a is not b and a != b) or (self.starts[index], self.ends[index]) != (
+                other.starts[index],
+                other.ends[index],
+            ):
                 return min(self.starts[index], other.starts[index])
         if len(self) == len(other):
             return -1

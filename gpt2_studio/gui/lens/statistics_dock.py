@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, Qt
-from PySide6.QtGui import QColor, QKeySequence, QPalette
+from PySide6.QtGui import QColor, QKeySequence, QPalette, QShowEvent
 from PySide6.QtWidgets import QDockWidget, QLabel, QVBoxLayout, QWidget
 
 from gpt2_studio.gui.lens.colors import BUCKET_HUES, RANK_BUCKETS, bucket_names, rank_bucket, tint
@@ -36,9 +36,9 @@ def rank_counts(tokens: Sequence[TokenScore], thresholds: tuple[int, ...] = RANK
 
 def probability_fraction(token: TokenScore) -> float:
     """p(token) / p(the model's top choice there), 0…1 (1 when the token was the top choice)."""
-    if token.rank == 1 or not token.top:
+    if token.rank == 1 or not token.top_logprobs:
         return 1.0
-    return min(1.0, math.exp(token.logprob - token.top[0].logprob))
+    return min(1.0, math.exp(token.logprob - token.top_logprobs[0]))
 
 
 def fraction_counts(tokens: Sequence[TokenScore], bins: int = FRACTION_BINS) -> list[int]:
@@ -57,6 +57,7 @@ class StatisticsDock(QDockWidget):
         self.setObjectName("statistics-dock")  # saveState/restoreState find it by this name
         self.thresholds = RANK_BUCKETS
         self.tokens: Sequence[TokenScore] = ()
+        self._stale = False  # scores came while the dock was hidden: drawn when it shows
         body = QWidget()
         layout = QVBoxLayout(body)
         self.perplexity_label = QLabel("Perplexity: not scored yet")
@@ -102,7 +103,17 @@ class StatisticsDock(QDockWidget):
             self.perplexity_label.setText(f"Perplexity: {scores.perplexity:.2f} over {count:,} tokens")
         else:
             self.perplexity_label.setText("Perplexity: no tokens to score")
-        self._draw()
+        # Counting a long document's tokens takes the GUI thread a while: a hidden dock counts when shown.
+        self._stale = not self.isVisible()
+        if not self._stale:
+            self._draw()
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt's name
+        """Draw the scores that came while the dock was hidden."""
+        super().showEvent(event)
+        if self._stale:
+            self._stale = False
+            self._draw()
 
     def rank_heights(self) -> list[int]:
         """The rank histogram's bar heights as drawn."""

@@ -223,3 +223,43 @@ def test_progress_comes_after_each_block_even_within_one_window(engine):
     assert len(progress) >= 2
     assert progress[-1] == (total, total)
     assert [done for done, _ in progress] == sorted(done for done, _ in progress)
+
+
+def test_a_rescore_keeps_the_unchanged_tokens_own_values(folder, engine):
+    """Typing at the end builds values only for the new tokens (a GUI holding the old ones sees `is`)."""
+    before = engine.score(TEXT + " and", top=3)
+    after = engine.score(TEXT + " and more", top=3)
+    unchanged = len(before.tokens) - 1  # the last token may merge with what was typed
+    assert all(a is b for a, b in zip(before.tokens[:unchanged], after.tokens, strict=False))
+    # Moved text: the same numbers at new offsets make new values, equal to a fresh engine's.
+    moved = engine.score("\n" + TEXT + " and more", top=3)
+    assert not any(a is b for a, b in zip(after.tokens, moved.tokens[1:], strict=False))
+    _same(moved, _engine(folder).score("\n" + TEXT + " and more", top=3))
+
+
+def test_the_scores_values_leave_the_garbage_collectors_books(engine):
+    """Hundreds of thousands of tracked values would make full collections hold the GUI for long."""
+    import gc
+
+    scores = engine.score(LONG, top=10)
+    gc.collect()
+    tracked = [t for t in scores.tokens if gc.is_tracked(t)]
+    assert len(tracked) == len(scores.tokens)  # the TokenScores themselves, one each…
+    assert not gc.is_tracked(scores.tokens[5]._top_texts)  # …and nothing of their top tokens
+    assert not gc.is_tracked(scores.tokens[5]._top_logprobs)
+    assert len(scores.tokens[5].top) == 10
+
+
+def test_a_token_score_is_an_immutable_value(engine):
+    import copy
+    import pickle
+
+    token = engine.score(TEXT, top=3).tokens[2]
+    with pytest.raises(AttributeError):
+        token.rank = 1
+    assert pickle.loads(pickle.dumps(token)) == token == copy.deepcopy(token)
+    assert hash(token) == hash(pickle.loads(pickle.dumps(token)))
+    rebuilt = type(token)(token.text, token.offset, token.logprob, token.rank, token.top)
+    assert rebuilt == token
+    assert rebuilt.top_logprobs == tuple(t.logprob for t in token.top)
+    assert f"rank={token.rank}" in repr(token)

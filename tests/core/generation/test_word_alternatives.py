@@ -7,7 +7,7 @@ import threading
 import pytest
 
 from gpt2_studio.core.generation.engine import Engine
-from gpt2_studio.core.generation.word_alternatives import split_word, word_alternatives
+from gpt2_studio.core.generation.word_alternatives import GROUP_ROWS, split_word, word_alternatives
 from tests.core.real_vocab import build_real_vocab_model, build_scripted_model
 
 BEFORE = "The capital of France is"  # <|endoftext|> and 5 tokens: the next token lands at position 6
@@ -119,3 +119,50 @@ def test_split_word_moves_one_space_only():
     assert split_word("a b  ", "c") == ("a b ", " ", "c")
     assert split_word("a b", " c") == ("a b", " ", "c")
     assert split_word("a\n", "c") == ("a\n", "", "c")
+
+
+@pytest.fixture(scope="module")
+def random_words(tmp_path_factory) -> Engine:
+    """A random GPT-2 with the real vocabulary: words of many tokens, often cut at MAX_WORD_TOKENS."""
+    return _engine(build_real_vocab_model(tmp_path_factory.mktemp("random-words") / "m"))
+
+
+@pytest.mark.parametrize(
+    ("before", "word"),
+    [
+        (BEFORE, " Paris"),
+        ("Привет, мир! The café", " has"),
+        ("First line\n", "Paris"),
+        ("word " * 400 + "and", " Paris"),  # longer than the window: its end is read
+    ],
+)
+def test_candidates_extended_together_give_the_words_of_one_at_a_time(random_words, scripted, before, word):
+    for engine in (random_words, scripted):
+        together = word_alternatives(engine, before, word, count=5)
+        alone = word_alternatives(engine, before, word, count=5, one_at_a_time=True)
+        assert [(a.text, a.tokens) for a in together.alternatives] == [
+            (a.text, a.tokens) for a in alone.alternatives
+        ]
+        assert [a.logprob for a in together.alternatives] == pytest.approx(
+            [a.logprob for a in alone.alternatives], abs=1e-5
+        )
+        assert together.alternatives
+
+
+def test_extending_together_takes_fewer_forward_calls(random_words, monkeypatch):
+    """The point of it: one call per step for GROUP_ROWS candidates, not one per candidate and step."""
+    runner = random_words._runner
+    calls: list[int] = []
+    forward = runner.forward
+
+    def counting(ids, *args, **kwargs):
+        calls.append(ids.shape[0])
+        return forward(ids, *args, **kwargs)
+
+    monkeypatch.setattr(runner, "forward", counting)
+    word_alternatives(random_words, "Once upon a time there was a", " cat", count=5, one_at_a_time=True)
+    alone = len(calls)
+    calls.clear()
+    word_alternatives(random_words, "Once upon a time there was a", " cat", count=5)
+    assert len(calls) * 2 < alone
+    assert GROUP_ROWS in calls

@@ -67,7 +67,8 @@ def lens_on(window, qtbot) -> None:
 
 
 def wait_scored(window, qtbot) -> None:
-    qtbot.waitUntil(lambda: not window.lens.pending, timeout=30_000)
+    """Until the document's scores are in and every block has its tints (off-screen ones come later)."""
+    qtbot.waitUntil(lambda: not window.lens.pending and not window.lens.highlighter.painting, timeout=30_000)
 
 
 def test_the_lens_toggles_by_its_shortcut_and_paints_the_fresh_scores_without_touching_the_text(

@@ -166,3 +166,12 @@ def test_the_dock_shown_at_start_from_the_settings_scores_the_opened_text(make_w
     qtbot.keyClicks(window.editor, "A small boat left the harbour at dawn")
     wait_stats(window, qtbot)
     assert_dock_matches_fresh_scores(window, engine)
+
+
+def test_scores_that_came_while_the_dock_was_hidden_are_drawn_when_it_shows(window, qtbot, engine):
+    qtbot.keyClicks(window.editor, "Once upon a time there was a cat")
+    qtbot.keyClick(window.editor, Qt.Key.Key_L, CTRL_SHIFT)  # the lens scores; the dock is hidden
+    wait_stats(window, qtbot)
+    assert not window.statistics_dock.isVisible()
+    statistics_on(window, qtbot)
+    assert_dock_matches_fresh_scores(window, engine)
