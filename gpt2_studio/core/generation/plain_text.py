@@ -43,6 +43,8 @@ class PlainTokenizer:
         """Token ids of text (no start or end token added); a lone surrogate counts as U+FFFD."""
         text = _whole_characters(text)
         if self._backend is not None:
-            return list(self._backend.encode(text, add_special_tokens=False).ids)
+            # encode_batch gives up the GIL while it works (encode holds it: 30–85 ms for a long document,
+            # a stall of the editor's event loop while the lens re-scores).
+            return list(self._backend.encode_batch([text], add_special_tokens=False)[0].ids)
         ids: list[int] = self._tokenizer.encode(text, add_special_tokens=False, split_special_tokens=True)
         return ids

@@ -3,6 +3,8 @@
 The rank histogram counts the tokens in each rank bucket (the lens' thresholds); the fraction histogram
 counts tokens by p(token) / p(model's top choice) in tenths, as GLTR shows it. The dock is fed by the
 lens controller's scores, which it keeps asking for while the dock is shown, lens on or off.
+pyqtgraph is imported when the dock is first shown: importing it with the window took seconds on a busy
+machine, before the window could appear.
 """
 
 from __future__ import annotations
@@ -11,7 +13,6 @@ import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-import pyqtgraph as pg
 from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QColor, QKeySequence, QPalette, QShowEvent
 from PySide6.QtWidgets import QDockWidget, QLabel, QVBoxLayout, QWidget
@@ -64,6 +65,18 @@ class StatisticsDock(QDockWidget):
         self.perplexity_label.setObjectName("statistics-perplexity")
         self.perplexity_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(self.perplexity_label)
+        self._layout = layout
+        self._built = False
+        self.setWidget(body)
+
+    def _build_plots(self) -> None:
+        """The two plots, made the first time they are needed (see the module's docstring)."""
+        if self._built:
+            return
+        import pyqtgraph as pg
+
+        self._built = True
+        layout = self._layout
         self.rank_plot = pg.PlotWidget()
         self.rank_plot.setObjectName("statistics-rank-plot")
         self.rank_bars = pg.BarGraphItem(x=range(4), height=[0] * 4, width=0.8)
@@ -86,9 +99,7 @@ class StatisticsDock(QDockWidget):
             plot.setMinimumHeight(140)
             layout.addWidget(plot)
         self.fraction_plot.setXRange(0, 1, padding=0.02)
-        self.setWidget(body)
         self._apply_theme()
-        self._draw()
 
     def set_thresholds(self, thresholds: tuple[int, ...]) -> None:
         """New rank-bucket thresholds: the rank histogram is counted again."""
@@ -111,19 +122,33 @@ class StatisticsDock(QDockWidget):
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt's name
         """Draw the scores that came while the dock was hidden."""
         super().showEvent(event)
+        if not self._built:
+            self._build_plots()
+            self._stale = True
         if self._stale:
             self._stale = False
             self._draw()
 
     def rank_heights(self) -> list[int]:
         """The rank histogram's bar heights as drawn."""
+        self._ensure_drawn()
         return [int(h) for h in self.rank_bars.opts["height"]]
 
     def fraction_heights(self) -> list[int]:
         """The fraction histogram's bar heights as drawn."""
+        self._ensure_drawn()
         return [int(h) for h in self.fraction_bars.opts["height"]]
 
+    def _ensure_drawn(self) -> None:
+        if not self._built:
+            self._build_plots()
+            self._draw()
+
     def _draw(self) -> None:
+        if not self._built:
+            return
+        import pyqtgraph as pg
+
         palette = self.palette()
         brushes = [pg.mkBrush(tint(palette, hue)) for hue in BUCKET_HUES]
         self.rank_bars.setOpts(height=rank_counts(self.tokens, self.thresholds), brushes=brushes)
@@ -132,6 +157,10 @@ class StatisticsDock(QDockWidget):
         self.fraction_bars.setOpts(height=fraction_counts(self.tokens), brush=brushes[0])
 
     def _apply_theme(self) -> None:
+        if not self._built:
+            return
+        import pyqtgraph as pg
+
         palette = self.palette()
         background = palette.color(QPalette.ColorRole.Base)
         text = palette.color(QPalette.ColorRole.Text)

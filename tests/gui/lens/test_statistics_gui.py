@@ -175,3 +175,27 @@ def test_scores_that_came_while_the_dock_was_hidden_are_drawn_when_it_shows(wind
     assert not window.statistics_dock.isVisible()
     statistics_on(window, qtbot)
     assert_dock_matches_fresh_scores(window, engine)
+
+
+def test_pyqtgraph_is_imported_only_when_the_dock_is_first_shown():
+    # Importing pyqtgraph with the window delayed the window's first appearance by seconds.
+    import subprocess
+    import sys
+    import textwrap
+
+    script = textwrap.dedent(
+        """
+        import sys
+        from PySide6.QtWidgets import QApplication
+        from gpt2_studio.gui.lens.statistics_dock import StatisticsDock
+        app = QApplication([])
+        dock = StatisticsDock()
+        print("pyqtgraph" in sys.modules)
+        dock.show()
+        app.processEvents()
+        print("pyqtgraph" in sys.modules, dock.rank_heights())
+        """
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=180)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split("\n")[:2] == ["False", "True [0, 0, 0, 0]"]
