@@ -82,6 +82,7 @@ def run_worker(
         "reps": args.reps,
         "threads": args.threads,
         "busy": args.busy,
+        "cpu_time": args.cpu_time,
         "precision": args.precision,
         "flash_attn": args.llama_flash_attn,
         "repack": not args.llama_no_repack,
@@ -227,6 +228,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--busy", action="store_true", help="another process burns one core throughout")
     parser.add_argument(
+        "--cpu-time",
+        action="store_true",
+        help="one thread per engine, and every time is the measuring process's CPU time (a machine that "
+        "is not quiet)",
+    )
+    parser.add_argument(
         "--keep", type=Path, default=None, help="keep models and GGUFs in this folder, reuse them"
     )
     parser.add_argument("--json", type=Path, default=None, help="also write every round's figures here")
@@ -234,6 +241,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.quick:
         args.sizes, args.rounds, args.reps = "tiny", 1, 1
+    if args.cpu_time:
+        args.threads = 1
     args.size_list = [s for s in args.sizes.split(",") if s]
     args.engine_list = [e for e in args.engines.split(",") if e]
     if unknown := [s for s in args.size_list if s not in SHAPES]:
@@ -262,6 +271,7 @@ def main(argv: list[str] | None = None) -> int:
         f"engine from {ROOT} at {_commit()}; {args.threads} threads on {os.cpu_count()} CPUs "
         f"({platform.machine()}, {platform.processor() or 'cpu'}); {args.rounds} rounds x {args.reps} reps"
         f"{'; BUSY: another process burns one core' if args.busy else ''}"
+        f"{'; times are CPU seconds of the measuring process' if args.cpu_time else ''}"
     )
     print(f"load average at the start: {' '.join(f'{v:.2f}' for v in os.getloadavg())}", flush=True)
     started = time.monotonic()

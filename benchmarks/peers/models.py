@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
@@ -77,6 +78,12 @@ def build_model(folder: Path, shape: Shape) -> Path:
     with torch.no_grad():
         model.transformer.wte.weight[config.eos_token_id].zero_()
     model.save_pretrained(str(folder), safe_serialization=True)
+    # The released checkpoints' config.json also has n_ctx (transformers 5 no longer writes it), and
+    # llama.cpp's converter reads the context length from it.
+    config_file = folder / "config.json"
+    config_json = json.loads(config_file.read_text(encoding="utf-8"))
+    config_json.setdefault("n_ctx", config_json["n_positions"])
+    config_file.write_text(json.dumps(config_json, indent=2), encoding="utf-8")
     return folder
 
 

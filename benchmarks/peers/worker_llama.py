@@ -44,7 +44,7 @@ def main() -> int:
 
     if not spec["repack"]:
         _no_repacking()
-    repeat = Repeat(spec["reps"], tolerate_others=spec["busy"])
+    repeat = Repeat(spec["reps"], tolerate_others=spec["busy"] or spec["cpu_time"])
     threads = spec["threads"]
     base = memory_mib()["rss"]
     started = time.perf_counter()
