@@ -97,8 +97,16 @@ def run_worker(
     spec_file.write_text(json.dumps(spec), encoding="utf-8")
     python = str(args.llama_venv / "bin" / "python") if llama else sys.executable
     worker = HERE / "peers" / ("worker_llama.py" if llama else "worker_torch.py")
+    # The engine's per-user folders (and any cache of converted weights in them) live in the run's
+    # temporary folder: the first round starts without a cache, later rounds find what it left.
+    env = {**os.environ, "GPT2_STUDIO_HOME": str(spec_dir / "studio-home")}
     done = subprocess.run(
-        [python, str(worker), str(spec_file)], capture_output=True, text=True, check=False, timeout=3600
+        [python, str(worker), str(spec_file)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=3600,
+        env=env,
     )
     for line in done.stdout.splitlines():
         if line.startswith(RESULT_PREFIX):
@@ -113,6 +121,7 @@ def median_result(rounds: list[dict[str, Any]]) -> dict[str, Any]:
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             out[key] = statistics.median(r[key] for r in rounds)
     out["rounds"] = len(rounds)
+    out["load_first_s"] = rounds[0]["load_s"]
     return out
 
 
@@ -147,6 +156,7 @@ def report(size: str, results: dict[str, dict[str, Any]], args: argparse.Namespa
         print(f"{label:34}{cells}")
 
     row("load (s)", "load_s", ".2f")
+    row("   load in the first round (s)", "load_first_s", ".2f")
     row("RSS before load (MiB)", "rss_base", ".0f", ratio=False)
     row("peak RSS, VmHWM (MiB)", "rss_peak", ".0f")
     row("RSS at the end (MiB)", "rss_end", ".0f", ratio=False)
@@ -157,6 +167,9 @@ def report(size: str, results: dict[str, dict[str, Any]], args: argparse.Namespa
     row(f"3. {ALTERNATIVES} alts x {ALT_TOKENS} tok (s)", "alt3_cold_s", ".3f")
     row("4. typing +5 chars, 1st token (s)", "typing_s", ".3f")
     row("   prompt tokens reused", "typing_reused", ".0f", ratio=False)
+    if "engine" in results:
+        imported = "yes" if results["engine"].get("imports_gpt2_modeling") else "no"
+        print(f"engine: loading imported transformers' GPT-2 model code: {imported}")
     if "engine" not in results or "llama" not in results:
         return
     eng, peer = results["engine"], results["llama"]

@@ -76,6 +76,8 @@ def bench_engine(spec: dict[str, Any], repeat: Repeat) -> dict[str, Any]:
         "typing_s": repeat(lambda: timing(typing()), "first_token_seconds"),
         "typing_reused": typing().reused_tokens,
         "version": f"engine {engine.model.precision}, torch {torch.__version__}",
+        # Issue 13: the CPU int8/bf16 path should not need transformers' model classes at all.
+        "imports_gpt2_modeling": "transformers.models.gpt2.modeling_gpt2" in sys.modules,
     }
 
 
