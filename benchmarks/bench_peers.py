@@ -306,6 +306,9 @@ def main(argv: list[str] | None = None) -> int:
                     for engine in order:
                         print(f"  {size} round {r + 1}: {_label(engine, args)}…", file=sys.stderr, flush=True)
                         rounds[engine].append(run_worker(engine, model, args, Path(tmp)))
+                        if args.json:  # after every worker: a run cut short keeps what it measured
+                            everything[size] = {"rounds": rounds}
+                            args.json.write_text(json.dumps(everything, indent=1), encoding="utf-8")
                 results = {e: median_result(rs) for e, rs in rounds.items()}
                 everything[size] = {"median": results, "rounds": rounds}
                 report(size, results, args)
