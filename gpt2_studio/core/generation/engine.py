@@ -35,7 +35,7 @@ from gpt2_studio.core.generation.scoring import DEFAULT_TOP, Scorer, Scores
 from gpt2_studio.core.generation.text_stream import decode_whole, token_byte_table
 from gpt2_studio.core.generation.token_numbers import TokenChoice, TokenRecorder
 from gpt2_studio.core.models.loading import LoadedModel
-from gpt2_studio.core.runner import KVCache
+from gpt2_studio.core.runner import BranchCache, KVCache
 
 log = logging.getLogger(__name__)
 
@@ -316,24 +316,26 @@ class Engine:
     def _forget_cache(self) -> None:
         self._prefix.forget()
 
-    def _work_cache(self, rows: int, prompt_length: int, capacity: int) -> KVCache:
-        """A cache whose first `rows` rows start with the prompt's keys and values.
+    def _work_cache(self, rows: int, prompt_length: int, capacity: int) -> KVCache | BranchCache:
+        """Where `rows` alternatives decode after the prompt's keys and values.
 
         One alternative decodes straight into the prompt cache (positions past the prompt are scratch);
-        several get a reused batch buffer with the prompt copied into each row.
+        several share the prompt in place and get a reused buffer for their own positions only
+        (BranchCache: no copy of the prompt per row, so 3 alternatives after 900 tokens hold ~900
+        positions, not ~2,700).
         """
         prompt_cache = self._prefix.cache
         if prompt_cache is None:  # fill() builds it before the first step
             raise RuntimeError("the prompt cache is read before fill() built it")
         if rows == 1:
             return prompt_cache
+        own = capacity - prompt_length
         work = self._work
-        if work is None or work.batch < rows or work.capacity < capacity:
+        if work is None or work.batch < rows or work.capacity < own:
             self._work = None  # free the old buffer before allocating the new one
-            # Room rounded up, so that a prompt growing by a few tokens keeps the buffer.
-            work = self._work = self._runner.new_cache(rows, -(-capacity // 256) * 256)
-        self._runner.copy_prefix(prompt_cache, work, prompt_length, rows)
-        return work
+            # Room rounded up, so that a longer suggestion asked for later keeps the buffer.
+            work = self._work = self._runner.new_cache(rows, -(-own // 64) * 64)
+        return BranchCache(prompt_cache, prompt_length, work)
 
     @torch.inference_mode()
     def _generate(

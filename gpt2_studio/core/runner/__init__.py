@@ -4,8 +4,16 @@ Pure torch: no transformers model class is needed to build or run it (the CPU pa
 safetensors straight into `RunnerWeights`).
 """
 
-from gpt2_studio.core.runner.forward import GPT2Runner, KVCache
+from gpt2_studio.core.runner.forward import BranchCache, GPT2Runner, KVCache
 from gpt2_studio.core.runner.layers import PRECISIONS, int8_supported
 from gpt2_studio.core.runner.weights import RunnerConfig, RunnerWeights
 
-__all__ = ["PRECISIONS", "GPT2Runner", "KVCache", "RunnerConfig", "RunnerWeights", "int8_supported"]
+__all__ = [
+    "PRECISIONS",
+    "BranchCache",
+    "GPT2Runner",
+    "KVCache",
+    "RunnerConfig",
+    "RunnerWeights",
+    "int8_supported",
+]

@@ -59,6 +59,66 @@ class KVCache:
         return self.keys[0].shape[2]
 
 
+class BranchCache:
+    """Several rows that all continue one prompt, without a copy of the prompt per row.
+
+    The prompt's keys and values are read in place from row 0 of `prefix` (positions
+    0…prefix_length-1); each row's own positions (prefix_length onwards) go to `rows`. Three alternatives
+    after a 900-token prompt then hold 900 + 3·n positions instead of 3·(900 + n), and nothing is copied
+    before the first step.
+    """
+
+    def __init__(self, prefix: KVCache, prefix_length: int, rows: KVCache) -> None:
+        if prefix_length > prefix.capacity:
+            raise ValueError(f"a prefix of {prefix_length} does not fit a cache of {prefix.capacity}")
+        self.prefix = prefix
+        self.prefix_length = prefix_length
+        self.rows = rows
+
+    @property
+    def batch(self) -> int:
+        """How many rows continue the prefix."""
+        return self.rows.batch
+
+    @property
+    def capacity(self) -> int:
+        """The last position any row has room for, plus one."""
+        return self.prefix_length + self.rows.capacity
+
+
+def branch_attention(
+    q: torch.Tensor,
+    prefix_keys: torch.Tensor,
+    prefix_values: torch.Tensor,
+    keys: torch.Tensor,
+    values: torch.Tensor,
+    first: int,
+    scale: float,
+) -> torch.Tensor:
+    """Attention of q [B, H, T, D] over a shared prefix [H, P, D] and each row's own keys [B, H, S, D].
+
+    The rows' query t sees the whole prefix and its own keys 0…first+t (first: the row position of the
+    first query). Returns [B, H, T, D]. One softmax over both parts, so it equals attention over the
+    concatenated keys; the shared prefix is multiplied once for all rows (rows folded into the queries).
+    """
+    batch, heads, length, dim = q.shape
+    prefix_length = prefix_keys.shape[1]
+    folded = q.transpose(0, 1).reshape(heads, batch * length, dim)
+    prefix_scores = torch.bmm(folded, prefix_keys.transpose(1, 2))  # [H, B·T, P]
+    own_scores = torch.matmul(q, keys.transpose(-1, -2))  # [B, H, T, S]
+    if length > 1:
+        key_pos = torch.arange(keys.shape[2], device=q.device)
+        query_pos = torch.arange(first, first + length, device=q.device)
+        own_scores = own_scores.masked_fill(key_pos[None, :] > query_pos[:, None], float("-inf"))
+    own_folded = own_scores.transpose(0, 1).reshape(heads, batch * length, -1)
+    scores = torch.cat([prefix_scores, own_folded], dim=-1).float() * scale
+    weights = torch.softmax(scores, dim=-1).to(q.dtype)
+    out = torch.bmm(weights[..., :prefix_length], prefix_values)  # [H, B·T, D]
+    out = out.view(heads, batch, length, dim).transpose(0, 1)
+    own_weights = weights[..., prefix_length:].reshape(heads, batch, length, -1).transpose(0, 1)
+    return out + torch.matmul(own_weights, values)
+
+
 class GPT2Runner:
     """Runs a GPT-2 model one chunk of tokens at a time against a KVCache.
 
@@ -107,11 +167,17 @@ class GPT2Runner:
         devices = [layer.device for layer in self.layers]
         return KVCache(devices, batch, self.n_head, capacity, self.head_dim, self.cache_dtype)
 
+    def branch_cache(self, prefix: KVCache, prefix_length: int, rows: int, capacity: int) -> BranchCache:
+        """`rows` rows continuing row 0 of prefix's first prefix_length positions, each with room for
+        `capacity` more positions (clamped to the model's window)."""
+        capacity = max(1, min(capacity, self.n_positions - prefix_length))
+        return BranchCache(prefix, prefix_length, self.new_cache(rows, capacity))
+
     @torch.inference_mode()
     def forward(
         self,
         ids: torch.Tensor,
-        cache: KVCache,
+        cache: KVCache | BranchCache,
         start: int,
         logits: bool = True,
         row: int = -1,
@@ -121,20 +187,27 @@ class GPT2Runner:
 
         row picks the position within the chunk (the last by default; a padded chunk's last real one);
         all_rows returns every position's logits instead, [batch, T, vocab] (scoring a text);
-        logits=False only fills the cache (a prefill chunk that is not the last).
-        Raises ValueError when the positions do not fit the cache.
+        logits=False only fills the cache (a prefill chunk that is not the last). With a BranchCache the
+        positions must come after its prefix. Raises ValueError when the positions do not fit the cache.
         """
         batch, length = ids.shape
         end = start + length
         if end > cache.capacity:
             raise ValueError(f"positions up to {end} do not fit a cache of {cache.capacity}")
+        branch = cache if isinstance(cache, BranchCache) else None
+        shared = 0
+        if isinstance(cache, BranchCache):
+            shared = cache.prefix_length
+            if start < shared:
+                raise ValueError(f"position {start} is inside the shared prefix of {shared}")
+            cache = cache.rows
         ids = ids.to(self.device)
         weights = self.weights
         x = weights.wte.embed(ids) + weights.wpe[start:end]
         heads, head_dim, width = self.n_head, self.head_dim, self.n_embd
         mask = None
         causal = False
-        if length > 1:
+        if length > 1 and branch is None:
             if start == 0:
                 causal = True
             else:
@@ -151,16 +224,27 @@ class GPT2Runner:
             q = qkv[:, :, 0].transpose(1, 2).to(self.cache_dtype)
             keys = cache.keys[index][:batch]
             values = cache.values[index][:batch]
-            keys[:, :, start:end] = qkv[:, :, 1].transpose(1, 2)
-            values[:, :, start:end] = qkv[:, :, 2].transpose(1, 2)
-            attn = F.scaled_dot_product_attention(
-                q,
-                keys[:, :, :end],
-                values[:, :, :end],
-                attn_mask=mask,
-                is_causal=causal,
-                scale=self.scales[index],
-            )
+            keys[:, :, start - shared : end - shared] = qkv[:, :, 1].transpose(1, 2)
+            values[:, :, start - shared : end - shared] = qkv[:, :, 2].transpose(1, 2)
+            if branch is not None:
+                attn = branch_attention(
+                    q,
+                    branch.prefix.keys[index][0, :, :shared],
+                    branch.prefix.values[index][0, :, :shared],
+                    keys[:, :, : end - shared],
+                    values[:, :, : end - shared],
+                    start - shared,
+                    self.scales[index],
+                )
+            else:
+                attn = F.scaled_dot_product_attention(
+                    q,
+                    keys[:, :, :end],
+                    values[:, :, :end],
+                    attn_mask=mask,
+                    is_causal=causal,
+                    scale=self.scales[index],
+                )
             x = x + layer.proj(attn.transpose(1, 2).reshape(batch, length, width))
             h = F.layer_norm(x, (width,), layer.ln2[0], layer.ln2[1], self.eps)
             x = x + layer.fc_out(self.act(layer.fc(h)))

@@ -190,3 +190,12 @@ def test_cancel_before_the_prompt_is_read_leaves_a_usable_cache(peaked):
     cancelled.set()
     assert engine.complete(text, GREEDY, cancel=cancelled).cancelled
     assert engine.complete(text, GREEDY).text == Engine(peaked).complete(text, GREEDY).text
+
+
+def test_alternatives_hold_the_prompt_once_not_once_per_row(engine):
+    # The batch buffer holds only each row's own positions; the prompt is read in place.
+    text = "The quiet river bends past the old mill and the bridge. " * 4
+    engine.complete(text, SamplingSettings(max_new_tokens=6, num_alternatives=3, seed=1))
+    assert engine._work is not None
+    assert engine._work.batch == 3
+    assert engine._work.capacity < len(engine.tokenize(text))

@@ -76,3 +76,38 @@ def test_a_padded_chunk_gives_the_logits_of_the_row_asked_for(tiny_model, refere
     padded = torch.cat([ids[:, :10], torch.zeros(1, 3, dtype=torch.long)], dim=1)
     logits = runner.forward(padded, runner.new_cache(1, 128), start=0, row=9)
     torch.testing.assert_close(logits[0], expected[9], rtol=1e-4, atol=1e-4)
+
+
+def test_rows_branching_off_a_shared_prompt_see_what_copied_rows_see(tiny_model, ids):
+    # Alternatives read the prompt in place (BranchCache) instead of a copy per row: same logits.
+    from gpt2_studio.core.runner import BranchCache
+
+    runner = tiny_model.runner
+    length = ids.shape[1]
+    prompt = runner.new_cache(1, 128)
+    runner.forward(ids, prompt, start=0)
+    copied = runner.new_cache(3, 128)
+    runner.copy_prefix(prompt, copied, length, rows=3)
+    branch = runner.branch_cache(prompt, length, rows=3, capacity=8)
+    assert isinstance(branch, BranchCache)
+    assert branch.rows.capacity == 8
+    steps = torch.tensor([[5, 9], [6, 2], [5, 7]])
+    for step in range(2):
+        expected = runner.forward(steps[:, step : step + 1], copied, start=length + step)
+        got = runner.forward(steps[:, step : step + 1], branch, start=length + step)
+        torch.testing.assert_close(got, expected, rtol=1e-5, atol=1e-5)
+    # A block of several positions at once sees its own earlier positions only.
+    block_copied = runner.forward(steps, copied, start=length, all_rows=True)
+    block_branch = runner.forward(steps, branch, start=length, all_rows=True)
+    torch.testing.assert_close(block_branch, block_copied, rtol=1e-5, atol=1e-5)
+
+
+def test_a_branch_refuses_positions_inside_its_prefix_or_past_its_room(tiny_model, ids):
+    runner = tiny_model.runner
+    prompt = runner.new_cache(1, 128)
+    runner.forward(ids, prompt, start=0)
+    branch = runner.branch_cache(prompt, ids.shape[1], rows=2, capacity=4)
+    with pytest.raises(ValueError, match="inside the shared prefix"):
+        runner.forward(torch.zeros(2, 1, dtype=torch.long), branch, start=ids.shape[1] - 1)
+    with pytest.raises(ValueError, match="do not fit"):
+        runner.forward(torch.zeros(2, 5, dtype=torch.long), branch, start=ids.shape[1])
