@@ -70,13 +70,12 @@ class PackedInt8:
     def __call__(self, x: torch.Tensor, bias: torch.Tensor | None = None) -> torch.Tensor:
         """x·Wᵀ (+ bias) as fp32 [rows, out] for fp32 x [rows, in]."""
         rows = x.shape[0]
-        # abs().amax(): 20× faster than vector_norm(inf) on a 128-row block.
-        peak = x.abs().amax(dim=1, keepdim=True).clamp_(min=_TINY)
-        step = peak / _STEPS  # [rows, 1]: x ≈ step · (r + d / SPLIT)
+        # abs().amax(): 20× faster than vector_norm(inf) on a 128-row block. Few operations, in place
+        # where possible: on a decode step their fixed costs are a tenth of the product's time.
+        step = x.abs().amax(dim=1, keepdim=True).clamp_(min=_TINY).div_(_STEPS)  # x ≈ step · (r + d/SPLIT)
         t = x / step
-        split = torch.empty(2 * rows, x.shape[1], dtype=torch.float32)
-        whole = torch.round(t, out=split[:rows])
-        torch.sub(t, whole, out=split[rows:]).mul_(_SPLIT)
+        whole = torch.round(t)
+        split = torch.cat((whole, t.sub_(whole).mul_(_SPLIT)))
         both = torch.ops.quantized.linear_with_input_q_dq_qweight_dq_output_fp32(
             split, 1.0, _ZERO_POINT, self.packed
         )
