@@ -3,7 +3,8 @@
 A `Linear` or `TokenEmbedding` is built once from fp32 weights (`quantize`), or from the tensors a cached
 quantized copy holds (`from_tensors`), so that loading a model a second time needs no re-quantizing.
 `LAYOUT_VERSION` names the tensors' layout: change it whenever `tensors()` changes, so that cached
-copies written by an older layout are rebuilt.
+copies written by an older layout are rebuilt. On the CPU, int8 layers keep only fbgemm's packed copy of
+their weight (see `qgemm`); `tensors()` unpacks it, so what a cached copy stores is unchanged.
 """
 
 from __future__ import annotations
@@ -109,10 +110,12 @@ class Linear:
             else:
                 y = F.linear(xb, self._weight.to(torch.bfloat16) * self.scale[:, None]).float()
             y = y + self.bias
-        elif self.precision == "bf16":
-            y = F.linear(x2.to(torch.bfloat16), self._weight, self.bias).float()
         else:
-            y = torch.addmm(self.bias, x2, self._weight)
+            assert self._weight is not None  # only int8 on the CPU drops it (packed)
+            if self.precision == "bf16":
+                y = F.linear(x2.to(torch.bfloat16), self._weight, self.bias).float()
+            else:
+                y = torch.addmm(self.bias, x2, self._weight)
         return y.reshape(*shape[:-1], y.shape[-1])
 
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import logging
 import warnings
+from typing import Any
 
 import torch
 
@@ -34,13 +35,13 @@ _TINY = 1e-30  # an all-zero row gets this as its maximum (its result is then th
 _available: bool | None = None
 
 
-def _pack(weight: torch.Tensor, scale: torch.Tensor) -> torch.ScriptObject:
+def _pack(weight: torch.Tensor, scale: torch.Tensor) -> Any:
     # Quantized tensors are deprecated as a user-facing API; fbgemm's prepack still takes one.
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         zeros = torch.zeros(weight.shape[0], dtype=torch.long)
         qweight = torch._make_per_channel_quantized_tensor(weight, scale.double(), zeros, 0)
-        return torch.ops.quantized.linear_prepack(qweight, None)
+        return torch.ops.quantized.linear_prepack(qweight, None)  # fbgemm's opaque packed weight
 
 
 def available() -> bool:
@@ -89,4 +90,5 @@ class PackedInt8:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             qweight, _ = torch.ops.quantized.linear_unpack(self.packed)
-            return qweight.int_repr()
+            plain: torch.Tensor = qweight.int_repr()
+            return plain
