@@ -410,6 +410,61 @@ def bench_engine(
     }
 
 
+def bench_accuracy(
+    folder: Path, precision: str, prompts: Prompts, threads: int | None, source: str | None = None
+) -> dict[str, Any]:
+    """How far `precision`'s logits are from fp32's on document A, by the runners themselves.
+
+    Every prompt position (fed in 128-token blocks, as a prefill does) and 64 decode steps of one token
+    (each side is given fp32's greedy choice, so both read the same tokens): the largest |logit
+    difference|, its root mean square, and how often both put the same token first.
+    """
+    if source:
+        sys.path.insert(0, source)
+    _setup(threads)
+    import torch
+
+    from gpt2_studio.core.models.loading import load_model
+
+    reference = load_model(folder, device="cpu", precision="fp32").runner
+    tested = load_model(folder, device="cpu", precision=precision).runner
+    caches = [runner.new_cache(1, reference.n_positions) for runner in (reference, tested)]
+    out: dict[str, Any] = {}
+
+    def compare(kind: str, expected: torch.Tensor, got: torch.Tensor) -> None:
+        worst = (got - expected).abs().max().item()
+        same = (got.argmax(-1) == expected.argmax(-1)).sum().item()
+        out[f"dlogit_{kind}"] = max(out.get(f"dlogit_{kind}", 0.0), worst)
+        out[f"square_{kind}"] = out.get(f"square_{kind}", 0.0) + (got - expected).pow(2).mean(-1).sum().item()
+        out[f"top1_{kind}"] = out.get(f"top1_{kind}", 0) + same
+        out[f"rows_{kind}"] = out.get(f"rows_{kind}", 0) + expected.shape[0]
+
+    ids = torch.tensor([prompts.ids_a])
+    for start in range(0, ids.shape[1], 128):
+        block = ids[:, start : start + 128]
+        expected, got = (
+            runner.forward(block, cache, start=start, all_rows=True)[0]
+            for runner, cache in zip((reference, tested), caches, strict=True)
+        )
+        compare("prompt", expected, got)
+    position = ids.shape[1]
+    token = expected[-1].argmax()
+    for _ in range(DECODE_TOKENS):
+        step = token.view(1, 1)
+        expected, got = (
+            runner.forward(step, cache, start=position)
+            for runner, cache in zip((reference, tested), caches, strict=True)
+        )
+        compare("decode", expected, got)
+        token = expected[0].argmax()
+        position += 1
+    for kind in ("prompt", "decode"):
+        rows = out.pop(f"rows_{kind}")
+        out[f"top1_{kind}"] /= rows
+        out[f"rms_{kind}"] = (out.pop(f"square_{kind}") / rows) ** 0.5
+    return out
+
+
 # -- report ---------------------------------------------------------------------------------------
 def _verdict(ok: bool) -> str:
     return "PASS" if ok else "MISS"
@@ -450,6 +505,12 @@ def report(results: dict[str, dict[str, Any]], prompts: Prompts) -> None:
     row("   1 alt, prompt cached (s)", "alt1_cached_s", ".3f")
     row(f"4. typing +{len(TYPED)} chars: first token (s)", "typing_s", ".3f", ratio=True)
     row("   prompt tokens reused", "typing_reused", "d")
+    row(f"max |logit - fp32|, {PROMPT_TOKENS} prompt rows", "dlogit_prompt", ".4f")
+    row(f"   {DECODE_TOKENS} decode steps", "dlogit_decode", ".4f")
+    row("   rms logit - fp32, prompt rows", "rms_prompt", ".5f")
+    row("   rms, decode steps", "rms_decode", ".5f")
+    row("same top-1 as fp32, prompt rows", "top1_prompt", ".1%")
+    row("   decode steps", "top1_decode", ".1%")
 
     print(f"\nTargets (typing: {len(prompts.ids_typed)}-token prompt, {PROMPT_TOKENS} of them cached):")
     for p in engines:
@@ -490,6 +551,9 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="one thread, and every time is the process's CPU time (for a machine that is not quiet)",
     )
+    parser.add_argument(
+        "--no-accuracy", action="store_true", help="skip the logits comparison with fp32 (bf16 and int8)"
+    )
     args = parser.parse_args(argv)
     if args.cpu_time:
         args.threads = 1
@@ -526,6 +590,10 @@ def main(argv: list[str] | None = None) -> int:
                 results[name] = _in_fresh_process(
                     bench_engine, folder, precision, prompts, reps, args.threads, source
                 )
+                if precision != "fp32" and not args.no_accuracy:
+                    results[name] |= _in_fresh_process(
+                        bench_accuracy, folder, precision, prompts, args.threads, source
+                    )
     report(results, prompts)
     print(f"\n(total {time.monotonic() - started:.0f} s)")
     return 0

@@ -3,7 +3,8 @@
 A `Linear` or `TokenEmbedding` is built once from fp32 weights (`quantize`), or from the tensors a cached
 quantized copy holds (`from_tensors`), so that loading a model a second time needs no re-quantizing.
 `LAYOUT_VERSION` names the tensors' layout: change it whenever `tensors()` changes, so that cached
-copies written by an older layout are rebuilt.
+copies written by an older layout are rebuilt. On the CPU, int8 layers keep only fbgemm's packed copy of
+their weight (see `qgemm`); `tensors()` unpacks it, so what a cached copy stores is unchanged.
 """
 
 from __future__ import annotations
@@ -11,11 +12,24 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
+from gpt2_studio.core.runner import qgemm
+
 PRECISIONS = ("fp32", "bf16", "int8", "fp16")
 LAYOUT_VERSION = 1
-# Above this many rows an int8 matmul is slower than dequantising the layer to bf16 (measured on a
-# 2-core AVX-512 CPU: 30 ms vs 13 ms for a 900×768 by 768×3072 product).
+# Without fbgemm (see qgemm), above this many rows the weight-only int8 matmul is slower than
+# dequantising the layer to bf16 (measured on a 2-core AVX-512 CPU: 30 ms vs 13 ms for a 900×768 by
+# 768×3072 product).
 INT8_DIRECT_MAX_ROWS = 32
+
+
+# fbgemm's product (see qgemm) costs about ten more small tensor operations per call than the weight-
+# only kernel: it pays off from GPT-2 124M's smallest matrix (768×768) up, but not on toy models (a
+# 64-wide one decoded 1148 instead of 1861 tokens/s).
+PACK_MIN_WEIGHTS = 1 << 18
+
+
+def _packable(weight: torch.Tensor) -> bool:
+    return weight.device.type == "cpu" and weight.numel() >= PACK_MIN_WEIGHTS and qgemm.available()
 
 
 def int8_supported() -> bool:
@@ -42,9 +56,22 @@ class Linear:
 
     def __init__(self, precision: str, weight: torch.Tensor, bias: torch.Tensor, scale: torch.Tensor | None):
         self.precision = precision
-        self.weight = weight  # int8/bf16: [out, in]; fp32/fp16: [in, out] as transformers' Conv1D keeps it
+        self._weight: torch.Tensor | None = weight
         self.bias = bias
         self.scale = scale  # int8 only: bf16 [out]
+        # int8 on the CPU: fbgemm's packed copy replaces the plain weight (one copy in memory).
+        self.packed: qgemm.PackedInt8 | None = None
+        if precision == "int8" and scale is not None and _packable(weight):
+            self.packed = qgemm.PackedInt8(weight, scale)
+            self._weight = None
+
+    @property
+    def weight(self) -> torch.Tensor:
+        """int8/bf16: [out, in]; fp32/fp16: [in, out] as transformers' Conv1D keeps it."""
+        if self._weight is not None:
+            return self._weight
+        assert self.packed is not None
+        return self.packed.unpack()
 
     @classmethod
     def quantize(cls, weight: torch.Tensor, bias: torch.Tensor, precision: str) -> Linear:
@@ -72,18 +99,23 @@ class Linear:
         """y [..., out] (fp32, or fp16 on the fp16 path) of x [..., in]."""
         shape = x.shape
         x2 = x.reshape(-1, shape[-1])
-        if self.precision == "int8":
+        if self.packed is not None:
+            y = self.packed(x2, self.bias)
+        elif self.precision == "int8":
             assert self.scale is not None
+            assert self._weight is not None
             xb = x2.to(torch.bfloat16)
             if x2.shape[0] <= INT8_DIRECT_MAX_ROWS:
-                y = torch._weight_int8pack_mm(xb, self.weight, self.scale).float()
+                y = torch._weight_int8pack_mm(xb, self._weight, self.scale).float()
             else:
-                y = F.linear(xb, self.weight.to(torch.bfloat16) * self.scale[:, None]).float()
+                y = F.linear(xb, self._weight.to(torch.bfloat16) * self.scale[:, None]).float()
             y = y + self.bias
-        elif self.precision == "bf16":
-            y = F.linear(x2.to(torch.bfloat16), self.weight, self.bias).float()
         else:
-            y = torch.addmm(self.bias, x2, self.weight)
+            assert self._weight is not None  # only int8 on the CPU drops it (packed)
+            if self.precision == "bf16":
+                y = F.linear(x2.to(torch.bfloat16), self._weight, self.bias).float()
+            else:
+                y = torch.addmm(self.bias, x2, self._weight)
         return y.reshape(*shape[:-1], y.shape[-1])
 
 
@@ -96,6 +128,11 @@ class TokenEmbedding:
         self.weight = tensors["weight"]  # int8 [vocab, width] in int8; bf16/fp32/fp16 otherwise
         self.scale = tensors.get("scale")  # int8 only: fp32 [vocab]
         self.scale_bf16 = None if self.scale is None else self.scale.to(torch.bfloat16)
+        # The output layer reads every row each token: fbgemm's packed copy computes the logits, the
+        # plain weight stays for looking up embeddings (a few rows per token).
+        self.packed: qgemm.PackedInt8 | None = None
+        if self.scale is not None and _packable(self.weight):
+            self.packed = qgemm.PackedInt8(self.weight, self.scale)
 
     @classmethod
     def quantize(cls, wte: torch.Tensor, precision: str, compute: torch.dtype) -> TokenEmbedding:
@@ -129,6 +166,9 @@ class TokenEmbedding:
 
     def logits(self, x: torch.Tensor) -> torch.Tensor:
         """Logits [..., vocab] (fp32) of final hidden states [..., width]."""
+        if self.packed is not None:
+            out = self.packed(x.reshape(-1, x.shape[-1]).float())
+            return out.reshape(*x.shape[:-1], out.shape[-1])
         if self.scale_bf16 is not None:
             flat = x.reshape(-1, x.shape[-1]).to(torch.bfloat16)
             out = torch._weight_int8pack_mm(flat, self.weight, self.scale_bf16).float()
