@@ -26,6 +26,7 @@ INT8_DIRECT_MAX_ROWS = 32
 # only kernel: it pays off from GPT-2 124M's smallest matrix (768×768) up, but not on toy models (a
 # 64-wide one decoded 1148 instead of 1861 tokens/s).
 PACK_MIN_WEIGHTS = 1 << 18
+PACK_EMBEDDING = False  # see TokenEmbedding: memory first
 
 
 def _packable(weight: torch.Tensor) -> bool:
@@ -128,10 +129,11 @@ class TokenEmbedding:
         self.weight = tensors["weight"]  # int8 [vocab, width] in int8; bf16/fp32/fp16 otherwise
         self.scale = tensors.get("scale")  # int8 only: fp32 [vocab]
         self.scale_bf16 = None if self.scale is None else self.scale.to(torch.bfloat16)
-        # The output layer reads every row each token: fbgemm's packed copy computes the logits, the
-        # plain weight stays for looking up embeddings (a few rows per token).
+        # The output layer stays on the weight-only kernel: a packed copy for fbgemm would sit beside the
+        # plain rows that embedding lookups need (+37 MiB at 124M, +77 MiB more while packing), and the
+        # plain rows cannot be dropped the way a Linear drops its weight. PACK_EMBEDDING turns it on.
         self.packed: qgemm.PackedInt8 | None = None
-        if self.scale is not None and _packable(self.weight):
+        if PACK_EMBEDDING and self.scale is not None and _packable(self.weight):
             self.packed = qgemm.PackedInt8(self.weight, self.scale)
 
     @classmethod

@@ -98,6 +98,7 @@ def test_a_packed_layer_gives_back_its_tensors(monkeypatch):
 
 def test_the_output_layer_packs_and_keeps_embedding_rows(monkeypatch):
     monkeypatch.setattr(layers, "PACK_MIN_WEIGHTS", 0)
+    monkeypatch.setattr(layers, "PACK_EMBEDDING", True)  # off by default (memory); its numbers still hold
     wte = torch.randn(500, 64)
     embedding = TokenEmbedding.quantize(wte, "int8", torch.float32)
     assert embedding.packed is not None
@@ -143,6 +144,7 @@ def test_int8_logits_are_those_of_the_int8_weights_with_exact_activations(
     assert before.layers[0].attn.packed is None
     monkeypatch.setattr(qgemm, "_available", True)
     monkeypatch.setattr(layers, "PACK_MIN_WEIGHTS", 0)
+    monkeypatch.setattr(layers, "PACK_EMBEDDING", True)
     after = GPT2Runner.from_model(reference_model, "int8")
     assert after.layers[0].attn.packed is not None
     assert after.weights.wte.packed is not None
