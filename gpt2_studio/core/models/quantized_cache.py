@@ -58,14 +58,17 @@ def model_cache_folder(model_folder: Path) -> Path:
 def fingerprint(info: CheckpointInfo) -> str:
     """A hash of what the weights are made from: the checked config, and each weight file's identity.
 
-    A file's identity is its name, size, modification time, inode and safetensors header: anything that
-    rewrites a checkpoint changes one of them, and none of them needs the gigabytes read.
+    A file's identity is its name, size, modification and change times, inode and safetensors header:
+    anything that rewrites a checkpoint changes one of them (the change time even when a write in place is
+    followed by touch -r or rsync -t, which set the modification time back), and none needs the gigabytes
+    read. A chmod or rename also moves the change time: that costs one rebuild, never a stale copy.
     """
     digest = hashlib.sha256(b"gpt2-studio checkpoint\0")
     digest.update(json.dumps(info.config, sort_keys=True, default=str).encode())
     for path in info.weight_files:
         status = path.stat()
-        digest.update(f"\0{path.name}\0{status.st_size}\0{status.st_mtime_ns}\0{status.st_ino}\0".encode())
+        times = f"{status.st_mtime_ns}\0{status.st_ctime_ns}"
+        digest.update(f"\0{path.name}\0{status.st_size}\0{times}\0{status.st_ino}\0".encode())
         with path.open("rb") as handle:
             prefix = handle.read(8)
             (length,) = struct.unpack("<Q", prefix) if len(prefix) == 8 else (0,)
