@@ -233,3 +233,19 @@ def test_a_checkpoint_rewritten_in_place_with_its_old_mtime_is_quantized_again(t
     assert not torch.equal(_logits(new), _logits(old))
     shutil.rmtree(quantized_cache.model_cache_folder(tiny_copy))
     assert torch.equal(_logits(load_model(tiny_copy, device="cpu", precision=precision)), _logits(new))
+
+
+def test_the_copy_of_a_model_folder_renamed_outside_the_app_is_removed_by_the_next_copy(tiny_copy, tmp_path):
+    load_model(tiny_copy, device="cpu", precision="bf16")
+    old = quantized_cache.model_cache_folder(tiny_copy)
+    assert old.is_dir()
+    moved = tiny_copy.rename(tmp_path / "renamed")
+    load_model(moved, device="cpu", precision="bf16")
+    assert not old.exists()
+    assert len(_copies(moved)) == 1
+    other = shutil.copytree(moved, tmp_path / "other")  # a model folder that still exists keeps its copy
+    load_model(other, device="cpu", precision="bf16")
+    assert len(_copies(moved)) == 1
+    assert len(_copies(other)) == 1
+    quantized_cache.remove_cached(other)
+    assert not quantized_cache._source_file(quantized_cache.model_cache_folder(other)).exists()
