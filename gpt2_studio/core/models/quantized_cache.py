@@ -47,6 +47,10 @@ _LINEARS = ("attn", "proj", "fc", "fc_out")
 ALIGNMENT = 64
 STALE_PARTIAL_SECONDS = 3600
 _PAD = "__pad."
+#: Beside each model's cache folder, "<folder>.source": the model folder's path (its bytes), so that a
+#: copy whose model folder was renamed or deleted outside the app can be found and removed.
+SOURCE_SUFFIX = ".source"
+_MAX_SOURCE_BYTES = 16384
 
 
 def model_cache_folder(model_folder: Path) -> Path:
@@ -58,14 +62,17 @@ def model_cache_folder(model_folder: Path) -> Path:
 def fingerprint(info: CheckpointInfo) -> str:
     """A hash of what the weights are made from: the checked config, and each weight file's identity.
 
-    A file's identity is its name, size, modification time, inode and safetensors header: anything that
-    rewrites a checkpoint changes one of them, and none of them needs the gigabytes read.
+    A file's identity is its name, size, modification and change times, inode and safetensors header:
+    anything that rewrites a checkpoint changes one of them (the change time even when a write in place is
+    followed by touch -r or rsync -t, which set the modification time back), and none needs the gigabytes
+    read. A chmod or rename also moves the change time: that costs one rebuild, never a stale copy.
     """
     digest = hashlib.sha256(b"gpt2-studio checkpoint\0")
     digest.update(json.dumps(info.config, sort_keys=True, default=str).encode())
     for path in info.weight_files:
         status = path.stat()
-        digest.update(f"\0{path.name}\0{status.st_size}\0{status.st_mtime_ns}\0{status.st_ino}\0".encode())
+        times = f"{status.st_mtime_ns}\0{status.st_ctime_ns}"
+        digest.update(f"\0{path.name}\0{status.st_size}\0{times}\0{status.st_ino}\0".encode())
         with path.open("rb") as handle:
             prefix = handle.read(8)
             (length,) = struct.unpack("<Q", prefix) if len(prefix) == 8 else (0,)
@@ -220,6 +227,7 @@ def save_cached(info: CheckpointInfo, weights: RunnerWeights) -> Path | None:
         }
         _write_safetensors(temporary, _flatten(weights), metadata)
         os.replace(temporary, target)
+        _source_file(target.parent).write_bytes(os.fsencode(str(Path(info.folder).resolve())))
     except OSError as exc:
         log.warning("Could not keep a quantized copy of %s: %s", shown_path(info.folder), exc.strerror or exc)
         if temporary is not None:
@@ -235,7 +243,32 @@ def save_cached(info: CheckpointInfo, weights: RunnerWeights) -> Path | None:
         for partial in target.parent.glob(".*.tmp"):
             if time.time() - partial.stat().st_mtime > STALE_PARTIAL_SECONDS:
                 partial.unlink(missing_ok=True)
+    remove_orphans()
     return target
+
+
+def _source_file(cache_folder: Path) -> Path:
+    return cache_folder.with_name(cache_folder.name + SOURCE_SUFFIX)
+
+
+def remove_orphans() -> None:
+    """Delete the copies of model folders that no longer exist (renamed, moved or deleted outside the app).
+
+    Only folders whose source file names a missing folder that hashes to them are removed, so a copy
+    being written by another process, or one from before source files, is left alone.
+    """
+    root = paths.cache_dir() / CACHE_FOLDER
+    with contextlib.suppress(OSError):
+        for record in root.glob(f"*{SOURCE_SUFFIX}"):
+            folder = record.with_name(record.name[: -len(SOURCE_SUFFIX)])
+            try:
+                with record.open("rb") as handle:
+                    source = Path(os.fsdecode(handle.read(_MAX_SOURCE_BYTES)))
+                if source.is_absolute() and not source.exists() and model_cache_folder(source) == folder:
+                    shutil.rmtree(folder, ignore_errors=True)
+                    record.unlink(missing_ok=True)
+            except (OSError, ValueError):
+                continue
 
 
 def load_cached(info: CheckpointInfo, precision: str) -> RunnerWeights | None:
@@ -289,4 +322,7 @@ def discard(info: CheckpointInfo, precision: str) -> None:
 
 def remove_cached(model_folder: Path) -> None:
     """Delete every quantized copy of a model folder (when the model is removed)."""
-    shutil.rmtree(model_cache_folder(model_folder), ignore_errors=True)
+    folder = model_cache_folder(model_folder)
+    shutil.rmtree(folder, ignore_errors=True)
+    with contextlib.suppress(OSError):
+        _source_file(folder).unlink(missing_ok=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import shutil
 import struct
 from pathlib import Path
@@ -209,3 +210,42 @@ def test_a_copy_left_half_written_by_a_killed_process_is_deleted_later(tiny_copy
     load_model(tiny_copy, device="cpu", precision="bf16")
     assert not old.exists()
     assert recent.exists()  # perhaps another process writing right now
+
+
+@pytest.mark.parametrize("precision", CACHED)
+def test_a_checkpoint_rewritten_in_place_with_its_old_mtime_is_quantized_again(tiny_copy, precision):
+    """Same inode, size, header and mtime (written in place, then touch -r / rsync -t): only ctime moves."""
+    old = load_model(tiny_copy, device="cpu", precision=precision)
+    path = tiny_copy / "model.safetensors"
+    before = path.stat()
+    tensors = load_file(path)
+    tensors["transformer.h.0.mlp.c_fc.weight"] *= 2
+    other = tiny_copy / "other.safetensors"
+    save_file(tensors, other, metadata={"format": "pt"})
+    with path.open("r+b") as handle:  # in place: the inode stays
+        handle.write(other.read_bytes())
+    other.unlink()
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    after = path.stat()
+    same = ("st_ino", "st_size", "st_mtime_ns")
+    assert [getattr(after, key) for key in same] == [getattr(before, key) for key in same]
+    new = load_model(tiny_copy, device="cpu", precision=precision)
+    assert not torch.equal(_logits(new), _logits(old))
+    shutil.rmtree(quantized_cache.model_cache_folder(tiny_copy))
+    assert torch.equal(_logits(load_model(tiny_copy, device="cpu", precision=precision)), _logits(new))
+
+
+def test_the_copy_of_a_model_folder_renamed_outside_the_app_is_removed_by_the_next_copy(tiny_copy, tmp_path):
+    load_model(tiny_copy, device="cpu", precision="bf16")
+    old = quantized_cache.model_cache_folder(tiny_copy)
+    assert old.is_dir()
+    moved = tiny_copy.rename(tmp_path / "renamed")
+    load_model(moved, device="cpu", precision="bf16")
+    assert not old.exists()
+    assert len(_copies(moved)) == 1
+    other = shutil.copytree(moved, tmp_path / "other")  # a model folder that still exists keeps its copy
+    load_model(other, device="cpu", precision="bf16")
+    assert len(_copies(moved)) == 1
+    assert len(_copies(other)) == 1
+    quantized_cache.remove_cached(other)
+    assert not quantized_cache._source_file(quantized_cache.model_cache_folder(other)).exists()
