@@ -24,12 +24,18 @@ INT8_DIRECT_MAX_ROWS = 32
 
 # fbgemm's product (see qgemm) costs about ten more small tensor operations per call than the weight-
 # only kernel: it pays off from GPT-2 124M's smallest matrix (768×768) up, but not on toy models (a
-# 64-wide one decoded 1148 instead of 1861 tokens/s).
-PACK_MIN_WEIGHTS = 1 << 18
+# 64-wide one decoded 1148 instead of 1861 tokens/s). Off by default for now (PACK_MIN_WEIGHTS of
+# None): packing decodes ~9% faster at 124M but, measured side by side (benchmarks/README.md, "Decode"),
+# raised the load peak 423 → 482 MiB, the second load's 380 → 510 MiB (the mapped plain weights stay
+# resident beside the packed copies) and its time 0.02 → 0.23 s. Set it to PACK_FROM_WEIGHTS to use it.
+PACK_FROM_WEIGHTS = 1 << 18
+PACK_MIN_WEIGHTS: int | None = None
 PACK_EMBEDDING = False  # see TokenEmbedding: memory first
 
 
 def _packable(weight: torch.Tensor) -> bool:
+    if PACK_MIN_WEIGHTS is None:
+        return False
     return weight.device.type == "cpu" and weight.numel() >= PACK_MIN_WEIGHTS and qgemm.available()
 
 
