@@ -212,6 +212,8 @@ def check_finite(model: Any, folder: Path, precision: str = "fp32") -> None:
 
     import torch
 
+    from gpt2_studio.core.models.weights_file import non_finite_weight
+
     for name, tensor in itertools.chain(model.named_parameters(), model.named_buffers()):
         if tensor.device.type == "meta" or not tensor.is_floating_point():
             continue
@@ -222,29 +224,7 @@ def check_finite(model: Any, folder: Path, precision: str = "fp32") -> None:
                 f"Model folder {shown_path(folder)}: weight {name} contains NaN or infinite values in fp16 "
                 "(a value beyond fp16's range, or a damaged file); try the fp32 precision."
             )
-        raise ModelError(
-            f"Model folder {shown_path(folder)}: weight {name} contains NaN or infinite values, so the "
-            "model cannot produce text; the file is damaged or came from a training run that diverged."
-        )
-
-
-def check_output_finite(model: Any, folder: Path, vocab_size: int) -> None:
-    """Refuse finite weights so large that the model's output overflows (one forward pass of 8 tokens).
-
-    Raises ModelError; without it such a model gives an empty or garbage suggestion every time.
-    """
-    import torch
-
-    device = next(model.parameters()).device
-    ids = torch.arange(min(8, vocab_size), device=device).unsqueeze(0)
-    with torch.inference_mode():
-        logits = model(input_ids=ids).logits
-    if not bool(torch.isfinite(logits).all()):
-        raise ModelError(
-            f"Model folder {shown_path(folder)}: the model's output is NaN or infinite even on a short "
-            "text (some weights are far too large), so it cannot produce text; the file is damaged or "
-            "came from a training run that diverged."
-        )
+        raise non_finite_weight(folder, name)
 
 
 def _load_weights(info: CheckpointInfo, device: str, precision: str, free_vram: int | None = None) -> Any:
@@ -273,8 +253,6 @@ def _load_weights(info: CheckpointInfo, device: str, precision: str, free_vram: 
     if device == "cuda":
         # transformers wraps to() so that its stub takes the model as the first argument.
         model.to(device)  # type: ignore[arg-type]
-    if device != "split":  # accelerate's hooks place inputs for a split model; not worth a probe there
-        check_output_finite(model, info.folder, info.vocab_size)
     return model
 
 
@@ -312,6 +290,7 @@ def load_model(ref: str | Path, device: str = "auto", precision: str = "auto") -
     """
     import torch
 
+    from gpt2_studio.core.models.weights_file import check_runner_output
     from gpt2_studio.core.runner import GPT2Runner
 
     name, folder = resolve_model(ref)
@@ -339,6 +318,8 @@ def load_model(ref: str | Path, device: str = "auto", precision: str = "auto") -
                 info, placement, chosen_precision, free_vram if placement == "split" else None
             )
             runner = GPT2Runner.from_model(model, chosen_precision)
+            if placement != "split":  # not worth a probe across a GPU/CPU split
+                check_runner_output(runner, info.folder)
         except (torch.cuda.OutOfMemoryError, RuntimeError) as exc:
             message = f"Could not load {name} on CUDA ({str(exc).splitlines()[0]}); using the CPU instead."
             log.warning(message)

@@ -119,12 +119,16 @@ class CheckpointTensors:
         # A NaN or infinity makes the sum non-finite: one fast reduction clears nearly every tensor, and
         # only a non-finite sum (which large finite values can also give) needs the element-wise test.
         if not bool(torch.isfinite(tensor.sum())) and not bool(torch.isfinite(tensor).all()):
-            raise ModelError(
-                f"Model folder {shown_path(self.info.folder)}: weight {stored} contains NaN or infinite "
-                "values, so the model cannot produce text; the file is damaged or came from a training "
-                "run that diverged."
-            )
+            raise non_finite_weight(self.info.folder, stored)
         return tensor
+
+
+def non_finite_weight(folder: Path, name: str) -> ModelError:
+    """The one sentence for a weight tensor `name` that holds NaN or infinity."""
+    return ModelError(
+        f"Model folder {shown_path(folder)}: weight {name} contains NaN or infinite values, so the "
+        "model cannot produce text; the file is damaged or came from a training run that diverged."
+    )
 
 
 def _malloc_trim() -> Callable[[int], int] | None:
