@@ -26,8 +26,15 @@ MAX_PATH_CHARS = 4096
 MAX_SETTINGS_BYTES = 1024 * 1024
 DEVICES = ("auto", "cpu", "cuda")
 PRECISIONS = ("auto", "fp32", "bf16", "int8", "fp16")
-THEMES = ("light", "dark")
+# "system" follows the operating system's light/dark setting (Qt's colour scheme); the others override it.
+THEMES = ("system", "light", "dark")
 FONT_SIZE_RANGE = (6, 72)
+# The text column's width in characters of the editor's font; 0 = the window's full width.
+COLUMN_WIDTH_RANGE = (40, 200)
+# Line height as a percentage of the font's own line spacing.
+LINE_SPACING_RANGE = (100, 250)
+# Spell-checking languages (pyspellchecker's dictionaries): the languages the presets translate between.
+SPELLING_LANGUAGES = ("en", "fr", "de", "es")
 GHOST_DELAY_RANGE_MS = (100, 5000)
 LIKELIHOOD_COLORINGS = ("rank", "surprisal")
 # GLTR's rank buckets: a token in the model's top 10, top 100, top 1,000, or beyond.
@@ -88,6 +95,15 @@ def _model(name: str, value: Any) -> str | None:
 def _sampling(name: str, value: Any) -> SamplingSettings:
     if not isinstance(value, SamplingSettings):
         raise SettingsError(f"{name} must be SamplingSettings, not {_short(value)}.")
+    return value
+
+
+def _column_width(name: str, value: Any) -> int:
+    low, high = COLUMN_WIDTH_RANGE
+    if isinstance(value, bool) or not isinstance(value, int) or not (value == 0 or low <= value <= high):
+        raise SettingsError(
+            f"{name} must be 0 (full width) or a whole number from {low} to {high}, not {_short(value)}."
+        )
     return value
 
 
@@ -155,6 +171,11 @@ _CHECKS: dict[str, Callable[[str, Any], Any]] = {
     "font_family": _text,
     "font_size": _whole_number(*FONT_SIZE_RANGE),
     "theme": _choice(THEMES),
+    "monospace": _boolean,
+    "column_width": _column_width,
+    "line_spacing": _whole_number(*LINE_SPACING_RANGE),
+    "spell_check": _boolean,
+    "spelling_language": _choice(SPELLING_LANGUAGES),
     "ghost_enabled": _boolean,
     "ghost_delay_ms": _whole_number(*GHOST_DELAY_RANGE_MS),
     "recent_files": _recent,
@@ -184,7 +205,12 @@ class AppSettings:
     threads: int | None = None  # CPU threads for the model; None = automatic (the cores free now)
     font_family: str = ""  # empty = the system's default font
     font_size: int = 12
-    theme: str = "light"
+    theme: str = "system"
+    monospace: bool = False  # the editor in the monospace font instead of the prose font
+    column_width: int = 72  # the text column in characters (0 = full width)
+    line_spacing: int = 150  # percent of the font's line spacing
+    spell_check: bool = True
+    spelling_language: str = "en"  # for documents that have not chosen their own
     ghost_enabled: bool = True
     ghost_delay_ms: int = 400
     recent_files: list[str] = field(default_factory=list)  # most recent first

@@ -7,10 +7,11 @@ derived from it by `warning_color`.
 
 from __future__ import annotations
 
-from PySide6.QtGui import QColor, QPalette
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication, QStyleFactory, QWidget
 
-THEMES = ("light", "dark")
+THEMES = ("system", "light", "dark")
 WARNING_CONTRAST = 4.5  # WCAG AA for normal text
 _WARNING_HUE = 4 / 360  # a red that reads as a warning on white and on dark grey alike
 
@@ -39,15 +40,23 @@ def _dark_palette() -> QPalette:
     return palette
 
 
+def resolved_theme(theme: str) -> str:
+    """ "light" or "dark": the theme itself, or for "system" the operating system's colour scheme."""
+    if theme != "system":
+        return theme
+    scheme = QGuiApplication.styleHints().colorScheme()
+    return "dark" if scheme == Qt.ColorScheme.Dark else "light"
+
+
 def theme_palette(theme: str) -> QPalette:
-    """The palette of a theme ("light" or "dark")."""
-    if theme == "dark":
+    """The palette of a theme ("system", "light" or "dark")."""
+    if resolved_theme(theme) == "dark":
         return _dark_palette()
     return QStyleFactory.create("Fusion").standardPalette()
 
 
 def apply_theme(app: QApplication, theme: str) -> None:
-    """Switch the whole application to the light or dark theme."""
+    """Switch the whole application to a theme ("system" follows the operating system's setting)."""
     app.setPalette(theme_palette(theme))
     # A widget with a style sheet keeps the palette it was polished with: a palette change alone leaves
     # it in the old theme's colours (black on dark grey). Setting the style after the palette polishes

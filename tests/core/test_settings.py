@@ -30,8 +30,10 @@ def test_defaults_suit_the_editor():
         max_new_tokens=24, num_alternatives=3, token_healing=True, stop_at="sentence"
     )
     assert settings.model is None
-    assert (settings.device, settings.precision, settings.theme) == ("auto", "auto", "light")
+    assert (settings.device, settings.precision, settings.theme) == ("auto", "auto", "system")
     assert (settings.font_family, settings.font_size) == ("", 12)
+    assert (settings.monospace, settings.column_width, settings.line_spacing) == (False, 72, 150)
+    assert (settings.spell_check, settings.spelling_language) == (True, "en")
     assert (settings.ghost_enabled, settings.ghost_delay_ms) == (True, 400)
     assert settings.recent_files == []
     assert (settings.window_geometry, settings.window_state) == ("", "")
@@ -254,7 +256,7 @@ def test_add_recent_moves_to_the_top_dedups_and_keeps_ten():
 
 
 def test_building_with_a_bad_value_raises_a_clear_error():
-    with pytest.raises(SettingsError, match="theme must be one of light, dark, not 'blue'"):
+    with pytest.raises(SettingsError, match="theme must be one of system, light, dark, not 'blue'"):
         AppSettings(theme="blue")
     with pytest.raises(SettingsError, match="ghost_delay_ms must be a whole number from 100 to 5000"):
         AppSettings(ghost_delay_ms=10)
@@ -267,3 +269,20 @@ def test_an_unreadable_file_gives_defaults_with_a_warning():
     assert len(warnings) == 1
     assert "cannot be read" in warnings[0]
     assert settings_path().is_dir()  # left alone
+
+
+@pytest.mark.parametrize("width", [0, 40, 72, 200])
+def test_the_text_column_is_full_width_or_40_to_200_characters(width):
+    assert AppSettings(column_width=width).column_width == width
+
+
+@pytest.mark.parametrize("width", [1, 39, 201, -5, True, 72.5, "72"])
+def test_a_column_width_outside_its_range_is_one_sentence(width):
+    with pytest.raises(SettingsError, match=r"column_width must be 0 \(full width\) or a whole number"):
+        AppSettings(column_width=width)
+
+
+@pytest.mark.parametrize(("name", "value"), [("theme", "blue"), ("spelling_language", "it"), ("line_spacing", 99)])
+def test_new_writing_settings_are_checked(name, value):
+    with pytest.raises(SettingsError, match=name):
+        AppSettings(**{name: value})

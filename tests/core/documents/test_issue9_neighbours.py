@@ -29,7 +29,7 @@ def test_a_broken_utf16_settings_file_is_one_sentence(tmp_path):
     path = tmp_path / "settings.json"
     path.write_bytes(b"\xff\xfe{\x00\x00\xd8")  # a lone surrogate
     settings, warnings = load_settings(path)
-    assert settings.theme == "light"
+    assert settings.theme == "system"  # the default
     assert len(warnings) == 1
     assert "not UTF-16 text" in warnings[0]
 
@@ -41,7 +41,7 @@ def test_values_a_newer_version_wrote_for_known_keys_are_kept(tmp_path):
         encoding="utf-8",
     )
     settings, warnings = load_settings(path)
-    assert settings.theme == "light"
+    assert settings.theme == "system"
     assert settings.font_size == 12
     assert any("theme" in w for w in warnings)
     assert any("font_size" in w for w in warnings)
@@ -60,7 +60,7 @@ def test_a_bad_value_of_this_version_is_replaced_by_the_default(tmp_path):
     path.write_text(json.dumps({"version": 1, "theme": "solarized"}), encoding="utf-8")
     settings, _warnings = load_settings(path)
     save_settings(settings, path)
-    assert json.loads(path.read_text(encoding="utf-8"))["theme"] == "light"
+    assert json.loads(path.read_text(encoding="utf-8"))["theme"] == "system"
 
 
 @pytest.mark.skipif(not hasattr(os, "setxattr"), reason="extended attributes are a Linux feature")
