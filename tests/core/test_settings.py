@@ -282,7 +282,9 @@ def test_a_column_width_outside_its_range_is_one_sentence(width):
         AppSettings(column_width=width)
 
 
-@pytest.mark.parametrize(("name", "value"), [("theme", "blue"), ("spelling_language", "it"), ("line_spacing", 99)])
+@pytest.mark.parametrize(
+    ("name", "value"), [("theme", "blue"), ("spelling_language", "it"), ("line_spacing", 99)]
+)
 def test_new_writing_settings_are_checked(name, value):
     with pytest.raises(SettingsError, match=name):
         AppSettings(**{name: value})
