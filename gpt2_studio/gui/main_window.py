@@ -7,8 +7,8 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QByteArray, Qt, QTimer
-from PySide6.QtGui import QAction, QCloseEvent, QFont, QFontDatabase
+from PySide6.QtCore import QByteArray, QEvent, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent
 from PySide6.QtWidgets import QApplication, QMainWindow
 
 from gpt2_studio import __version__
@@ -33,6 +33,7 @@ from gpt2_studio.gui.presets.install import PresetsUi
 from gpt2_studio.gui.questions import Questions
 from gpt2_studio.gui.sampling_panel import SamplingPanel
 from gpt2_studio.gui.status_bar import StatusBar
+from gpt2_studio.gui.surface import WritingSurface
 from gpt2_studio.gui.themes import apply_theme
 
 if TYPE_CHECKING:  # the engine imports torch, which the window loads only on the worker thread
@@ -58,6 +59,9 @@ def _decode_bytes(text: str) -> QByteArray:
 
 class MainWindow(QMainWindow):
     """One document, one editor, one model worker."""
+
+    # Names of the settings the Preferences dialog changed (the spell checker listens for its own).
+    preferences_changed = Signal(list)
 
     def __init__(
         self, settings: AppSettings, worker_thread: WorkerThread, *, defaults: SamplingSettings
@@ -112,7 +116,8 @@ class MainWindow(QMainWindow):
         self.lens = install_lens(self)  # View → Likelihood Lens: the heat map, its toolbar button, legend
         self.word_popup = install_word_popup(self)  # Alt+click a word: the model's alternatives for it
         self._install_presets()  # before restoreState, which places the toolbar and panel
-        self._apply_font()
+        # The column, font, line spacing, counts, focus mode, full screen and Preferences.
+        self.surface = WritingSurface(self)
         if settings.window_geometry:
             self.restoreGeometry(_decode_bytes(settings.window_geometry))
         if settings.window_state:
@@ -328,13 +333,7 @@ class MainWindow(QMainWindow):
 
     # -- view -----------------------------------------------------------------------------------
     def _apply_font(self) -> None:
-        font = (
-            QFont(self.settings.font_family)
-            if self.settings.font_family
-            else QFontDatabase.systemFont(QFontDatabase.SystemFont.GeneralFont)
-        )
-        font.setPointSize(self.settings.font_size)
-        self.editor.setFont(font)
+        self.surface.apply_font()
 
     def change_font_size(self, step: int) -> None:
         """+1 / -1 point, or 0 for the default size."""
@@ -343,11 +342,22 @@ class MainWindow(QMainWindow):
         self._apply_font()
 
     def set_theme(self, theme: str) -> None:
-        """Switch the application to the "dark" or "light" theme."""
+        """Switch the application to the "system", "dark" or "light" theme ("system" follows the OS live)."""
         self.settings.theme = theme
         app = QApplication.instance()
         if isinstance(app, QApplication):
             apply_theme(app, theme)
+        self.surface.sync_theme_action()
+
+    def show_preferences(self) -> None:
+        """Edit → Preferences (Ctrl+,)."""
+        self.surface.show_preferences()
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt's name
+        """Keep View → Full Screen checked only while the window is full screen."""
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.WindowStateChange and hasattr(self, "surface"):
+            self.surface.window_state_changed()
 
     def show_find(self) -> None:
         """Edit → Find / Replace, seeded with the selected text when it is on one line."""

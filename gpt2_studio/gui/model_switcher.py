@@ -50,6 +50,8 @@ class ModelSwitcher(QObject):
         worker.model_failed.connect(self._on_failed)
         banner.manager_requested.connect(lambda: self.show_model_manager(first_start=nothing_installed()))
         banner.folder_requested.connect(self.choose_model_folder)
+        # The model-and-device cell of the status bar opens the manager, where both are chosen.
+        status_bar.model_cell.clicked.connect(lambda: self.show_model_manager())
 
     def load_model(self, ref: str) -> None:
         """Load a model on the worker thread; the editor, and the model in use, keep working meanwhile."""

@@ -1,10 +1,16 @@
-"""The main window's status bar: model, device, state, speed, context fill, alternatives, recovery warning."""
+"""The main window's status bar: model and device (one cell that opens the model manager), state, speed,
+context fill, alternatives, word and character counts with reading time, recovery warning.
+
+A cell with nothing to say is hidden, so the bar shows no bare separators.
+"""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent
-from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
+from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtGui import QKeyEvent, QMouseEvent
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QStatusBar, QWidget
 
+from gpt2_studio.core.documents.text_stats import READING_WORDS_PER_MINUTE, TextCounts, reading_time
 from gpt2_studio.gui.editor.ghost_numbers import AlternativeNumbers
 from gpt2_studio.gui.models.worker import ModelInfo, WindowFill
 from gpt2_studio.gui.themes import set_warning_text
@@ -69,6 +75,58 @@ class StatusField(QLabel):
         self.setVisible(bool(text))
 
 
+class ModelCell(QWidget):
+    """The model's name and its device as one status-bar cell; a click (or Enter on it) opens the manager."""
+
+    clicked = Signal()
+
+    def __init__(self, model_label: QLabel, device_label: QLabel) -> None:
+        super().__init__()
+        self.setObjectName("status-model-cell")
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(model_label)
+        layout.addWidget(device_label)
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+        self.setToolTip("The model and where it runs: click to choose another model or device (Ctrl+Shift+M)")
+        self.setAccessibleName("Model and device: choose another")
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt's name
+        """A left click inside the cell opens the model manager."""
+        if event.button() == Qt.MouseButton.LeftButton and self.rect().contains(event.position().toPoint()):
+            self.clicked.emit()
+        super().mouseReleaseEvent(event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt's name
+        """Enter or Space on the focused cell opens the model manager too."""
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Space):
+            self.clicked.emit()
+            return
+        super().keyPressEvent(event)
+
+
+def counts_text(total: TextCounts, selected: TextCounts | None = None) -> str:
+    """ "1,204 words · 6,830 characters · 6 min", or with a selection "12 of 1,204 words · 60 of 6,830
+    characters"; empty for an empty document."""
+    if selected is not None and (selected.words or selected.characters):
+        return (
+            f"{selected.words:,} of {_plural(total.words, 'word')} · "
+            f"{selected.characters:,} of {_plural(total.characters, 'character')}"
+        )
+    if not total.characters:
+        return ""
+    return (
+        f"{_plural(total.words, 'word')} · {_plural(total.characters, 'character')} · "
+        f"{reading_time(total.words)}"
+    )
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"
+
+
 def _tokens(count: int) -> str:
     return f"{count:,} token{'' if count == 1 else 's'}"
 
@@ -84,6 +142,13 @@ class StatusBar(QStatusBar):
         )
         self.model_label = QLabel("No model")
         self.device_label = StatusField()
+        self.model_cell = ModelCell(self.model_label, self.device_label)
+        self.counts_label = StatusField()
+        self.counts_label.setObjectName("status-counts")
+        self.counts_label.setToolTip(
+            "Words and characters (line breaks not counted) of the document, or of the selection; reading "
+            f"time at {READING_WORDS_PER_MINUTE} words a minute"
+        )
         self.state_label = QLabel("Starting")
         self.speed_label = StatusField()
         self.context_window_label = StatusField()
@@ -102,19 +167,23 @@ class StatusBar(QStatusBar):
             "gave its tokens) and the seconds it took; rest the pointer on a grey word for its tokens"
         )
         for label in (
+            self.counts_label,
             self.alternative_label,
             self.out_of_view_label,
             self.context_window_label,
             self.speed_label,
             self.state_label,
-            self.device_label,
-            self.model_label,
         ):
             self.addPermanentWidget(label)
             label.setVisible(bool(label.text()))  # an empty field shows no bare separator
+        self.addPermanentWidget(self.model_cell)
         self.context_window_label.setToolTip(WINDOW_FILL_HELP)
         self.speed_label.setToolTip("Speed of the last suggestion")
         self.recovery_warning = RecoveryWarning(self)
+
+    def set_counts(self, total: TextCounts, selected: TextCounts | None = None) -> None:
+        """The document's words, characters and reading time, or the selection's share of them."""
+        self.counts_label.setText(counts_text(total, selected))
 
     def set_state(self, text: str) -> None:
         """What the app is doing: "Loading", "Ready", "Generating", a preset's progress…"""

@@ -1,13 +1,16 @@
-"""Light and dark themes (Fusion style with a palette).
+"""Light and dark themes (Fusion style with a palette), and "system", which follows the OS live.
 
 Widgets colour themselves from the palette only (style sheets may name `palette(...)` roles, never a
 colour), so one palette switch recolours everything. The one colour the palette lacks, a warning red, is
-derived from it by `warning_color`.
+derived from it by `warning_color`. With the "system" theme a `SystemThemeFollower` switches the palette
+when the operating system's light/dark setting changes (Qt's QStyleHints.colorSchemeChanged).
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from collections.abc import Callable
+
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication, QStyleFactory, QWidget
 
@@ -40,12 +43,16 @@ def _dark_palette() -> QPalette:
     return palette
 
 
+def system_color_scheme() -> Qt.ColorScheme:
+    """The operating system's colour scheme as Qt reports it (Unknown where the platform does not say)."""
+    return QGuiApplication.styleHints().colorScheme()
+
+
 def resolved_theme(theme: str) -> str:
     """ "light" or "dark": the theme itself, or for "system" the operating system's colour scheme."""
     if theme != "system":
         return theme
-    scheme = QGuiApplication.styleHints().colorScheme()
-    return "dark" if scheme == Qt.ColorScheme.Dark else "light"
+    return "dark" if system_color_scheme() == Qt.ColorScheme.Dark else "light"
 
 
 def theme_palette(theme: str) -> QPalette:
@@ -62,6 +69,28 @@ def apply_theme(app: QApplication, theme: str) -> None:
     # it in the old theme's colours (black on dark grey). Setting the style after the palette polishes
     # every widget again, against the new palette.
     app.setStyle(QStyleFactory.create("Fusion"))
+
+
+class SystemThemeFollower(QObject):
+    """While the theme setting is "system", re-applies it when the OS's light/dark setting changes.
+
+    ``theme`` returns the setting now ("system", "light" or "dark"); ``switched`` carries the theme
+    applied ("light" or "dark") after a change.
+    """
+
+    switched = Signal(str)
+
+    def __init__(self, theme: Callable[[], str], parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._theme = theme
+        QGuiApplication.styleHints().colorSchemeChanged.connect(self._on_scheme_changed)
+
+    def _on_scheme_changed(self, _scheme: Qt.ColorScheme) -> None:
+        app = QApplication.instance()
+        if self._theme() != "system" or not isinstance(app, QApplication):
+            return
+        apply_theme(app, "system")
+        self.switched.emit(resolved_theme("system"))
 
 
 def _luminance(color: QColor) -> float:

@@ -79,8 +79,8 @@ def test_the_recovery_warning_outlasts_other_messages_until_cleared(bar, qtbot):
     assert not warning.isVisible()
     bar.set_alternatives(0, 3)
     warning.show_failure("Unsaved work is not being backed up: disk full.")
-    # left of every other permanent label, the model's name rightmost
-    qtbot.waitUntil(lambda: warning.x() < bar.alternative_label.x() < bar.model_label.x(), timeout=5_000)
+    # left of every other permanent label, the model's cell (name and device) rightmost
+    qtbot.waitUntil(lambda: warning.x() < bar.alternative_label.x() < bar.model_cell.x(), timeout=5_000)
     assert warning.isVisible()
     assert warning.toolTip() == "Unsaved work is not being backed up: disk full."
     assert bar.currentMessage() == "Unsaved work is not being backed up: disk full."

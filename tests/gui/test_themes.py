@@ -7,6 +7,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import QPoint, QRect
 from PySide6.QtGui import QColor, QImage, QPalette
 from PySide6.QtWidgets import QApplication, QLabel, QWidget
 
@@ -44,6 +45,11 @@ def palette_contrast(label: QLabel, behind: QWidget) -> float:
     )
 
 
+def area_in(label: QWidget, behind: QWidget) -> QRect:
+    """The label's rectangle in the coordinates of a widget it sits on (its parent or further up)."""
+    return QRect(label.mapTo(behind, QPoint(0, 0)), label.size())
+
+
 def readable_labels(window) -> list[tuple[QLabel, QWidget]]:
     bar = window.statusBar()
     labels = [(label, bar) for label in bar.findChildren(QLabel) if label.isVisible() and label.text()]
@@ -72,7 +78,7 @@ def test_every_status_field_is_readable_in_both_themes(window, qtbot, themes):
             for label, behind in labels:
                 name = label.objectName() or label.text()
                 assert palette_contrast(label, behind) >= MIN_CONTRAST, (theme, name)
-                image = behind.grab(label.geometry()).toImage()
+                image = behind.grab(area_in(label, behind)).toImage()
                 assert drawn_contrast(image) >= MIN_CONTRAST, (theme, name)
             if SHOTS is not None:
                 SHOTS.mkdir(parents=True, exist_ok=True)

@@ -34,6 +34,7 @@ from PySide6.QtWidgets import QPlainTextEdit, QWidget
 from gpt2_studio.gui.editor.document_text import exact_selected_text
 from gpt2_studio.gui.editor.ghost_numbers import AlternativeNumbers, GhostTooltip
 from gpt2_studio.gui.editor.insertion import insert_as_undo_step, model_text, plain_line_break
+from gpt2_studio.gui.editor.line_spacing import SpacedLayout, spaced_document
 
 _NEXT_WORD = re.compile(r"\s*\S+")
 _MODIFIER_KEYS = {
@@ -79,6 +80,8 @@ class GhostTextEdit(QPlainTextEdit):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        # Line spacing lives in the layout, not in block formats (which would be edits): see line_spacing.
+        self.setDocument(spaced_document(self))
         self._ghost: Ghost | None = None
         self._accepting = False
         self._typed_revision = -1  # the document's revision after the last text typed here
@@ -95,6 +98,12 @@ class GhostTextEdit(QPlainTextEdit):
         self.setTabChangesFocus(False)
         self.document().contentsChanged.connect(self._on_user_change)
         self.cursorPositionChanged.connect(self._on_user_change)
+
+    def set_line_spacing(self, percent: int) -> None:
+        """Lines at ``percent`` of the font's line spacing; the text, revision and undo stack stay."""
+        layout = self.document().documentLayout()
+        if isinstance(layout, SpacedLayout):
+            layout.set_line_spacing(percent)
 
     # -- ghost state ----------------------------------------------------------------------------
     @property
