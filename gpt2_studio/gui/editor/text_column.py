@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, QPointF, Qt
 from PySide6.QtGui import QFontMetricsF, QMouseEvent, QPalette, QWheelEvent
-from PySide6.QtWidgets import QApplication, QFrame, QPlainTextEdit, QStyle
+from PySide6.QtWidgets import QApplication, QFrame, QPlainTextEdit
 
 # Margins in units of the font's line spacing: at least this much either side, and above and below.
 SIDE_MARGIN_LINES = 1.5
@@ -43,7 +43,9 @@ class TextColumn(QObject):
         editor.setBackgroundRole(QPalette.ColorRole.Base)
         editor.setAutoFillBackground(True)
         editor.setCursor(Qt.CursorShape.IBeamCursor)
+        self._margins = (-1, -1, -1)
         editor.installEventFilter(self)
+        editor.verticalScrollBar().installEventFilter(self)
         self.update()
 
     @property
@@ -61,26 +63,35 @@ class TextColumn(QObject):
         return self._editor.viewport().width()
 
     def update(self) -> None:
-        """Set the margins for the editor's size and font now."""
+        """Set the margins for the editor's size, font and scroll bar now."""
         editor = self._editor
         metrics = QFontMetricsF(editor.font())
         line = metrics.lineSpacing()
         side = round(SIDE_MARGIN_LINES * line)
         top = round(TOP_MARGIN_LINES * line)
-        # The scroll bar's width is left out whether or not it shows, so the column does not jump when it
-        # comes and goes.
-        scroll_bar = editor.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent, None, editor)
-        available = editor.contentsRect().width() - scroll_bar
+        width = editor.contentsRect().width()
+        scroll_bar = editor.verticalScrollBar()
+        # Centred in the whole editor, scroll bar or not, so the column stays put when the bar comes and
+        # goes: the bar takes its width from the right margin.
+        bar = scroll_bar.sizeHint().width() if scroll_bar.isVisibleTo(editor) else 0
+        left = side
         if self._width:
             # The text's own width, plus the document margin Qt keeps inside the viewport on each side.
             wanted = round(self._width * prose_char_width(metrics) + 2 * editor.document().documentMargin())
-            side = max(side, (available - wanted) // 2)
-        side = max(0, min(side, (available - 1) // 2))
-        editor.setViewportMargins(side, top, side, top // 2)
+            left = max(side, (width - wanted) // 2)
+        left = max(0, min(left, (width - bar - 1) // 2))  # a narrow window: the margins give way
+        right = max(0, left - bar)
+        if (left, top, right) != self._margins:
+            self._margins = (left, top, right)
+            editor.setViewportMargins(left, top, right, top // 2)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
         """Follow the editor's size and font; pass the margins' wheel and mouse to the column."""
         kind = event.type()
+        if watched is not self._editor:  # the scroll bar
+            if kind in (QEvent.Type.Show, QEvent.Type.Hide):
+                self.update()
+            return False
         if kind in (QEvent.Type.Resize, QEvent.Type.FontChange, QEvent.Type.StyleChange):
             self.update()
         elif kind == QEvent.Type.Wheel and isinstance(event, QWheelEvent):
