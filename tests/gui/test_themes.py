@@ -131,3 +131,93 @@ def test_warnings_are_readable_in_both_themes(window, qtbot, themes, monkeypatch
         window.main_menu.dark_action.setChecked(False)
         editor.close()
         manager.close()
+
+
+def _every_label(window) -> list[tuple[QLabel, QWidget]]:
+    """Every label of the window that shows text now, with the widget that paints what is behind it."""
+    found = []
+    for label in window.findChildren(QLabel):
+        if not (label.isVisible() and label.text().strip()):
+            continue
+        behind = label.parentWidget()
+        while behind is not None and not behind.autoFillBackground() and behind.parentWidget() is not None:
+            if behind is window.statusBar() or behind.isWindow():
+                break
+            behind = behind.parentWidget()
+        found.append((label, behind))
+    return found
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_every_label_of_the_window_is_readable(make_window, qtbot, theme):
+    """Walks all the window's labels (status bar, panels, banner, counts), in each theme."""
+    from gpt2_studio.core.settings import AppSettings
+
+    window = make_window(AppSettings(precision="fp32"), load=False)
+    window.editor.setPlainText("Some words to count.")
+    window.surface.counter.count_now()
+    window.presets.panel.show_result("TL;DR", "Short.", "TL;DR: the result heading")
+    window.presets.panel.show()
+    window.context_dock.show()
+    window.status_bar.set_speed(31)
+    window.status_bar.set_alternatives(0, 3)
+    window.show_no_model("", first_start=True)
+    try:
+        window.set_theme(theme)
+        QApplication.processEvents()
+        assert (QApplication.palette().color(QPalette.ColorRole.Window).lightness() < 100) == (
+            theme == "dark"
+        )
+        labels = _every_label(window)
+        names = {label.objectName() for label, _ in labels}
+        assert {"status-counts", "status-model", "status-state"} <= names
+        assert len(labels) >= 8
+        for label, behind in labels:
+            name = label.objectName() or label.text()
+            assert palette_contrast(label, behind) >= MIN_CONTRAST, (theme, name)
+            image = behind.grab(area_in(label, behind)).toImage()
+            assert drawn_contrast(image) >= MIN_CONTRAST, (theme, name)
+    finally:
+        window.set_theme("light")
+
+
+def test_the_system_theme_follows_the_os_while_it_runs(make_window, monkeypatch):
+    """With "system", a change of the OS's light/dark setting switches the palette at once; an override
+    ("light" or "dark") stays as it is."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QGuiApplication
+
+    from gpt2_studio.core.settings import AppSettings
+    from gpt2_studio.gui import themes
+
+    window = make_window(AppSettings(precision="fp32"), load=False)
+    hints = QGuiApplication.styleHints()
+    scheme = {"now": Qt.ColorScheme.Light}
+    # The offscreen platform has no OS setting to change: the OS's answer is set here and its signal
+    # emitted through Qt, as the platform would.
+    monkeypatch.setattr(themes, "system_color_scheme", lambda: scheme["now"])
+
+    def os_switches_to(value) -> None:
+        scheme["now"] = value
+        hints.colorSchemeChanged.emit(value)
+        QApplication.processEvents()
+
+    def base_is_dark() -> bool:
+        return QApplication.palette().color(QPalette.ColorRole.Base).lightness() < 80
+
+    try:
+        window.set_theme("system")
+        assert not base_is_dark()
+        os_switches_to(Qt.ColorScheme.Dark)
+        assert base_is_dark()
+        assert window.main_menu.dark_action.isChecked()  # the menu shows the theme in use
+        assert window.settings.theme == "system"  # still following, not overridden
+        os_switches_to(Qt.ColorScheme.Light)
+        assert not base_is_dark()
+        assert not window.main_menu.dark_action.isChecked()
+        window.set_theme("light")  # an override: the OS's changes no longer apply
+        os_switches_to(Qt.ColorScheme.Dark)
+        assert not base_is_dark()
+    finally:
+        scheme["now"] = Qt.ColorScheme.Light
+        window.set_theme("light")
