@@ -17,10 +17,8 @@ from dataclasses import dataclass
 READING_WORDS_PER_MINUTE = 238
 
 _CHARACTER_WORDS = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"  # kana and Han ideographs
-_WORD = re.compile(
-    rf"[{_CHARACTER_WORDS}]|(?:(?![{_CHARACTER_WORDS}])[^\W_])+"
-    rf"(?:(?:['\u2019\u2010\u2011_-]|(?<=\d)[.,](?=\d))(?:(?![{_CHARACTER_WORDS}])[^\W_])+)*"
-)
+_CHARACTER_WORD = re.compile(f"[{_CHARACTER_WORDS}]")
+_WORD = re.compile(r"[^\W_]+(?:(?:['\u2019\u2010\u2011_-]|(?<=\d)[.,](?=\d))[^\W_]+)*")
 _LINE_BREAKS = re.compile("\r\n|[\n\r\u2028\u2029\u0085\x0b\x0c]")
 
 
@@ -39,13 +37,45 @@ class TextCounts:
 
 def count_words(text: str) -> int:
     """How many words ``text`` holds (see the module's docstring for what a word is)."""
-    return sum(1 for _ in _WORD.finditer(text))
+    # Each kana or Han character is a word, and separates the words around it.
+    characters = len(_CHARACTER_WORD.findall(text))
+    if characters:
+        text = _CHARACTER_WORD.sub(" ", text)
+    return characters + len(_WORD.findall(text))
 
 
 def count_text(text: str) -> TextCounts:
     """The words and characters of ``text``; line breaks (CRLF counts once) are not characters."""
     breaks = sum(len(match.group(0)) for match in _LINE_BREAKS.finditer(text))
     return TextCounts(count_words(text), len(text) - breaks)
+
+
+class IncrementalCounter:
+    """count_text for a text that changes a little at a time: each line is counted once, then cached.
+
+    Words never span a line break, so the text's counts are the sum of its lines'. Lines are cached by
+    their text; a count keeps only the lines the text has now, so memory stays in proportion to the
+    text. After a one-character edit of a 1 MB document only one line is counted again (see
+    benchmarks/bench_surface.py).
+    """
+
+    def __init__(self) -> None:
+        self._lines: dict[str, tuple[int, int]] = {}
+
+    def count(self, text: str) -> TextCounts:
+        """The same TextCounts as ``count_text(text)``."""
+        cached, fresh = self._lines, {}
+        words = characters = 0
+        for line in text.split("\n"):
+            counts = fresh.get(line) or cached.get(line)
+            if counts is None:
+                line_counts = count_text(line)
+                counts = (line_counts.words, line_counts.characters)
+            fresh[line] = counts
+            words += counts[0]
+            characters += counts[1]
+        self._lines = fresh
+        return TextCounts(words, characters)
 
 
 def reading_time(words: int) -> str:

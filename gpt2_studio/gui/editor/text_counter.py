@@ -1,7 +1,7 @@
 """Counts the editor's words and characters (and the selection's) for the status bar.
 
-The whole text is counted a short pause after typing stops, once per revision, so a long document costs
-nothing per keystroke; the selection, which is small and changes with the mouse, is counted at once.
+The whole text is counted a short pause after typing stops, once per revision and only the lines that
+changed, so a long document costs little per keystroke; the selection, which is small and changes with the mouse, is counted at once.
 The ghost suggestion is laid out, not in the document, so it is never counted.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QPlainTextEdit
 
-from gpt2_studio.core.documents.text_stats import TextCounts, count_text
+from gpt2_studio.core.documents.text_stats import IncrementalCounter, TextCounts, count_text
 
 COUNT_DELAY_MS = 300  # pause in typing before the whole text is counted again
 
@@ -24,6 +24,7 @@ class TextCounter(QObject):
         super().__init__(editor)
         self._editor = editor
         self._revision = -1
+        self._counter = IncrementalCounter()  # only the lines an edit changed are counted again
         self.total = TextCounts(0, 0)
         self.selected: TextCounts | None = None
         self._timer = QTimer(self)
@@ -40,7 +41,7 @@ class TextCounter(QObject):
         document = self._editor.document()
         if document.revision() != self._revision:
             self._revision = document.revision()
-            self.total = count_text(document.toPlainText())
+            self.total = self._counter.count(document.toPlainText())
         self._count_selection()
 
     def _count_selection(self) -> None:

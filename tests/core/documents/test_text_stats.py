@@ -55,3 +55,22 @@ def test_reading_time_rounds_up_and_reads_naturally():
     assert reading_time(READING_WORDS_PER_MINUTE + 1) == "2 min"
     assert reading_time(READING_WORDS_PER_MINUTE * 75) == "1 h 15 min"
     assert TextCounts(READING_WORDS_PER_MINUTE * 3, 0).reading_minutes == 3
+
+
+def test_the_incremental_count_equals_the_whole_count_through_edits():
+    from gpt2_studio.core.documents.text_stats import IncrementalCounter
+
+    counter = IncrementalCounter()
+    text = "One two.\r\nThree\n\nfour five six\u2029seven"
+    edits = [
+        text,
+        text.replace("two", "two, and more"),
+        text + "\neight",
+        "",
+        "\n\n\n",
+        "repeated line\nrepeated line\nrepeated line",  # the same line thrice counts thrice
+        "repeated line\nrepeated",
+        "日本語\nwell-known",
+    ]
+    for version in edits:
+        assert counter.count(version) == count_text(version), version
