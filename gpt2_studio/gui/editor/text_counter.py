@@ -1,8 +1,8 @@
 """Counts the editor's words and characters (and the selection's) for the status bar.
 
 The whole text is counted a short pause after typing stops, once per revision and only the lines that
-changed, so a long document costs little per keystroke; the selection, which is small and changes with the mouse, is counted at once.
-The ghost suggestion is laid out, not in the document, so it is never counted.
+changed, so a long document costs little per keystroke; the selection, which is small and changes with
+the mouse, is counted at once. The ghost suggestion is laid out, not in the document: never counted.
 """
 
 from __future__ import annotations
