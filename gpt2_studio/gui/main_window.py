@@ -396,10 +396,14 @@ class MainWindow(QMainWindow):
         """Write the settings; returns None, or the one-sentence reason they could not be saved."""
         from gpt2_studio.core.errors import StudioError
 
+        focus = self.surface.focus_mode
+        focused = focus.active
+        focus.set_active(False)  # the panels as the writer left them, not as focus mode hid them
         self.settings.window_geometry = _encode_bytes(self.saveGeometry())
         self.settings.window_state = _encode_bytes(self.saveState())
         self.settings.show_sampling_panel = self.panel.isVisible()
         self.settings.show_context_dock = self.context_dock.isVisible()
+        focus.set_active(focused)
         try:
             save_settings(self.settings)
         except StudioError as exc:
@@ -421,6 +425,7 @@ class MainWindow(QMainWindow):
         self.controller.stop()
         self.lens.close()
         self.window_marker.close()
+        self.surface.close()
         self.editor.ghost_tooltip.remove()
         self.word_popup.close()
         self.session.close()

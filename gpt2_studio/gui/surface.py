@@ -140,6 +140,11 @@ class WritingSurface(QObject):
         settings.validate()
         window.preferences_changed.emit(names)
 
+    def close(self) -> None:
+        """The window closes: the event filters go (a Python filter left behind crashes at exit)."""
+        self.column.close()
+        self.focus_mode.dimmer.detach()
+
     # -- commands -------------------------------------------------------------------------------
     def show_preferences(self) -> None:
         """Edit → Preferences (Ctrl+,): a fresh dialog with the settings as they are now."""

@@ -293,3 +293,13 @@ def test_the_model_cell_names_model_and_device_and_opens_the_manager(window, qtb
     qtbot.keyClick(cell, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: window.model_manager.isVisible())
     window.model_manager.close()
+
+
+def test_closing_in_focus_mode_saves_the_panels_as_the_writer_left_them(surface_window):
+    window = surface_window
+    window.panel.show()
+    window.surface.focus_mode.set_active(True)
+    assert window.save_settings() is None
+    assert window.settings.show_sampling_panel  # not hidden by focus mode in the saved settings
+    assert window.surface.focus_mode.active  # and focus mode goes on
+    assert not window.panel.isVisible()

@@ -48,6 +48,10 @@ class ParagraphDimmer(QWidget):
             self.setGeometry(self._editor.viewport().rect())
         return False
 
+    def detach(self) -> None:
+        """The window closes: stop watching the viewport (a Python filter left behind crashes at exit)."""
+        self._editor.viewport().removeEventFilter(self)
+
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt's name
         """The veil everywhere but the current paragraph."""
         veil = QPainterPath()

@@ -102,6 +102,11 @@ class TextColumn(QObject):
             return True
         return False
 
+    def close(self) -> None:
+        """The window closes: stop watching the editor (a Python filter left behind crashes at exit)."""
+        self._editor.removeEventFilter(self)
+        self._editor.verticalScrollBar().removeEventFilter(self)
+
     def _in_viewport(self, position: QPointF) -> QPointF:
         """A point of the editor as the nearest point of its viewport, in the viewport's coordinates."""
         viewport = self._editor.viewport()
