@@ -144,6 +144,7 @@ class WritingSurface(QObject):
         """The window closes: the event filters go (a Python filter left behind crashes at exit)."""
         self.column.close()
         self.focus_mode.dimmer.detach()
+        self.theme_follower.stop()
 
     # -- commands -------------------------------------------------------------------------------
     def show_preferences(self) -> None:

@@ -85,6 +85,10 @@ class SystemThemeFollower(QObject):
         self._theme = theme
         QGuiApplication.styleHints().colorSchemeChanged.connect(self._on_scheme_changed)
 
+    def stop(self) -> None:
+        """Stop following (the window closes: the theme is the application's, not the window's)."""
+        QGuiApplication.styleHints().colorSchemeChanged.disconnect(self._on_scheme_changed)
+
     def _on_scheme_changed(self, _scheme: Qt.ColorScheme) -> None:
         app = QApplication.instance()
         if self._theme() != "system" or not isinstance(app, QApplication):
