@@ -48,7 +48,7 @@ def main() -> None:
 
     from gpt2_studio.core.documents.text_stats import IncrementalCounter, count_text
     from gpt2_studio.gui.editor.ghost_editor import GhostTextEdit
-    from gpt2_studio.gui.editor.text_column import TextColumn
+    from gpt2_studio.gui.surface.column import TextColumn
 
     app = QApplication.instance() or QApplication([])
     window = QMainWindow()

@@ -33,7 +33,7 @@ from gpt2_studio.gui.presets.install import PresetsUi
 from gpt2_studio.gui.questions import Questions
 from gpt2_studio.gui.sampling_panel import SamplingPanel
 from gpt2_studio.gui.status_bar import StatusBar
-from gpt2_studio.gui.surface import WritingSurface
+from gpt2_studio.gui.surface.install import WritingSurface
 from gpt2_studio.gui.themes import apply_theme
 
 if TYPE_CHECKING:  # the engine imports torch, which the window loads only on the worker thread

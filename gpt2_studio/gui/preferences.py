@@ -40,7 +40,6 @@ from gpt2_studio.core.settings import (
     SPELLING_LANGUAGES,
     AppSettings,
 )
-from gpt2_studio.gui.editor.fonts import prose_family
 
 log = logging.getLogger(__name__)
 
@@ -81,13 +80,16 @@ class PreferencesDialog(QDialog):
 
     applied = Signal(dict)  # AppSettings field name → new value, only the fields that changed
 
-    def __init__(self, settings: AppSettings, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, settings: AppSettings, parent: QWidget | None = None, *, prose_family: str = ""
+    ) -> None:
+        """``prose_family``: the font family the editor uses when the settings name none ("" = system's)."""
         super().__init__(parent)
         self.setWindowTitle("Preferences")
         self.setObjectName("preferences")
         self._settings = settings
         self.open_folder = open_folder  # tests put a recorder here
-        self.prose_family = prose_family()
+        self.prose_family = prose_family
         layout = QVBoxLayout(self)
         layout.addWidget(self._writing_group(settings))
         layout.addWidget(self._suggestions_group(settings))

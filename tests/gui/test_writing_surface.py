@@ -8,8 +8,8 @@ from PySide6.QtGui import QFontInfo, QTextCursor, QWheelEvent
 from PySide6.QtWidgets import QApplication
 
 from gpt2_studio.core.settings import AppSettings
-from gpt2_studio.gui.editor.fonts import PROSE_FAMILIES
-from gpt2_studio.gui.editor.text_column import prose_char_width
+from gpt2_studio.gui.surface.column import prose_char_width
+from gpt2_studio.gui.surface.fonts import PROSE_FAMILIES
 
 PARAGRAPH = (
     "The old lighthouse keeper climbed the stairs each evening, counting the steps as his father had "

@@ -13,11 +13,11 @@ from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMenu, QMenuBar
 
-from gpt2_studio.gui.editor.focus_mode import FocusMode
-from gpt2_studio.gui.editor.fonts import editor_font
-from gpt2_studio.gui.editor.text_column import TextColumn
-from gpt2_studio.gui.editor.text_counter import TextCounter
 from gpt2_studio.gui.preferences import PreferencesDialog, preferences_shortcuts
+from gpt2_studio.gui.surface.column import TextColumn
+from gpt2_studio.gui.surface.counter import TextCounter
+from gpt2_studio.gui.surface.focus import FocusMode
+from gpt2_studio.gui.surface.fonts import editor_font, prose_family
 from gpt2_studio.gui.themes import SystemThemeFollower, resolved_theme
 
 FOCUS_MODE_SHORTCUT = "F8"  # as in Typora and novelWriter
@@ -151,7 +151,7 @@ class WritingSurface(QObject):
         """Edit → Preferences (Ctrl+,): a fresh dialog with the settings as they are now."""
         if self.preferences is not None:
             self.preferences.deleteLater()
-        self.preferences = PreferencesDialog(self._window.settings, self._window)
+        self.preferences = PreferencesDialog(self._window.settings, self._window, prose_family=prose_family())
         self.preferences.applied.connect(self.apply_preferences)
         self.preferences.open()
 

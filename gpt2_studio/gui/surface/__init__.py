@@ -1,0 +1,1 @@
+"""The writing surface: text column, fonts, counts, focus mode, full screen (install.WritingSurface)."""
