@@ -162,6 +162,7 @@ def test_every_label_of_the_window_is_readable(make_window, qtbot, theme):
     window.status_bar.set_speed(31)
     window.status_bar.set_alternatives(0, 3)
     window.show_no_model("", first_start=True)
+    window.surface.show_preferences()  # a dialog of the window: its labels are walked too
     try:
         window.set_theme(theme)
         QApplication.processEvents()
@@ -171,6 +172,7 @@ def test_every_label_of_the_window_is_readable(make_window, qtbot, theme):
         labels = _every_label(window)
         names = {label.objectName() for label, _ in labels}
         assert {"status-counts", "status-model", "status-state"} <= names
+        assert any(label.window() is window.surface.preferences for label, _ in labels)
         assert len(labels) >= 8
         for label, behind in labels:
             name = label.objectName() or label.text()
@@ -178,6 +180,7 @@ def test_every_label_of_the_window_is_readable(make_window, qtbot, theme):
             image = behind.grab(area_in(label, behind)).toImage()
             assert drawn_contrast(image) >= MIN_CONTRAST, (theme, name)
     finally:
+        window.surface.preferences.reject()
         window.set_theme("light")
 
 

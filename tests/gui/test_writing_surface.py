@@ -80,6 +80,12 @@ def test_spaced_lines_are_hit_where_they_are_drawn(surface_window, qtbot):
         assert line.textStart() <= position <= line.textStart() + line.textLength(), index
         # the caret is drawn on the line that was clicked
         assert abs(editor.cursorRect().center().y() - middle.y()) <= line.height() / 2
+    # the space below the paragraph's last line belongs to that line
+    bottom = editor.blockBoundingGeometry(block).translated(editor.contentOffset()).bottom()
+    qtbot.mouseClick(editor.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(40, int(bottom) - 2))
+    last = layout.lineAt(layout.lineCount() - 1)
+    assert editor.textCursor().block() == block
+    assert editor.textCursor().positionInBlock() >= last.textStart()
 
 
 def test_the_ghost_survives_a_change_of_line_spacing_and_is_accepted_whole(surface_window):
