@@ -224,3 +224,30 @@ def test_the_system_theme_follows_the_os_while_it_runs(make_window, monkeypatch)
     finally:
         scheme["now"] = Qt.ColorScheme.Light
         window.set_theme("light")
+
+
+def test_view_menu_follow_system_theme_and_dark_theme_agree(make_window, monkeypatch):
+    from PySide6.QtCore import Qt
+
+    from gpt2_studio.core.settings import AppSettings
+    from gpt2_studio.gui import themes
+
+    monkeypatch.setattr(themes, "system_color_scheme", lambda: Qt.ColorScheme.Dark)
+    window = make_window(AppSettings(precision="fp32"), load=False)  # theme "system" by default
+    follow, dark = window.surface.follow_system_action, window.main_menu.dark_action
+    view = window.main_menu.view_menu.actions()
+    assert view.index(follow) == view.index(dark) + 1  # right under Dark Theme
+    try:
+        assert follow.isChecked()
+        assert dark.isChecked()  # the system is dark: the menu says so without overriding it
+        dark.setChecked(False)  # an override: light
+        assert window.settings.theme == "light"
+        assert not follow.isChecked()
+        follow.setChecked(True)
+        assert window.settings.theme == "system"
+        assert dark.isChecked()
+        assert QApplication.palette().color(QPalette.ColorRole.Base).lightness() < 80
+        follow.setChecked(False)  # keeps the look of the moment, now as an explicit choice
+        assert window.settings.theme == "dark"
+    finally:
+        window.set_theme("light")

@@ -73,12 +73,20 @@ class WritingSurface(QObject):
         self.preferences_action.setShortcuts(preferences_shortcuts())
         self.preferences_action.setMenuRole(QAction.MenuRole.PreferencesRole)
         self.preferences_action.triggered.connect(self.show_preferences)
+        # "system" in the View menu too, beside Dark Theme (which, once used, overrides the system's).
+        self.follow_system_action = QAction("Follow &System Theme", self, checkable=True)
+        self.follow_system_action.setObjectName("action-follow-system-theme")
+        self.follow_system_action.setToolTip("Light or dark as the operating system is set, as it changes")
+        self.follow_system_action.toggled.connect(self._follow_system_toggled)
         for action in (self.focus_action, self.full_screen_action, self.preferences_action):
             self._window.addAction(action)  # the shortcuts work with the menu bar hidden too
         if view is not None:
             first = view.actions()[0] if view.actions() else None
             view.insertActions(first, [self.focus_action, self.full_screen_action])
             view.insertSeparator(first)
+            dark = self._window.main_menu.dark_action
+            after = view.actions()[view.actions().index(dark) + 1 :] if dark in view.actions() else []
+            view.insertAction(after[0] if after else None, self.follow_system_action)
         if edit is not None:
             edit.addSeparator()
             edit.addAction(self.preferences_action)
@@ -92,13 +100,22 @@ class WritingSurface(QObject):
         )
 
     def sync_theme_action(self) -> None:
-        """View → Dark Theme shows the theme in use (the system's too), without switching anything."""
-        action = self._window.main_menu.dark_action
-        blocked = action.blockSignals(True)
-        try:
-            action.setChecked(resolved_theme(self._window.settings.theme) == "dark")
-        finally:
-            action.blockSignals(blocked)
+        """View → Dark Theme shows the theme in use (the system's too) and Follow System Theme whether
+        the setting is "system", without switching anything."""
+        theme = self._window.settings.theme
+        for action, checked in (
+            (self._window.main_menu.dark_action, resolved_theme(theme) == "dark"),
+            (self.follow_system_action, theme == "system"),
+        ):
+            blocked = action.blockSignals(True)
+            try:
+                action.setChecked(checked)
+            finally:
+                action.blockSignals(blocked)
+
+    def _follow_system_toggled(self, on: bool) -> None:
+        # Off keeps the look of the moment, as an explicit light or dark.
+        self._window.set_theme("system" if on else resolved_theme("system"))
 
     def apply_preferences(self, changes: dict[str, Any]) -> None:
         """Apply the Preferences dialog's changes (AppSettings' field names, and max_new_tokens)."""
