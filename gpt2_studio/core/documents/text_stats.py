@@ -64,7 +64,8 @@ class IncrementalCounter:
 
     def count(self, text: str) -> TextCounts:
         """The same TextCounts as ``count_text(text)``."""
-        cached, fresh = self._lines, {}
+        cached = self._lines
+        fresh: dict[str, tuple[int, int]] = {}
         words = characters = 0
         for line in text.split("\n"):
             counts = fresh.get(line) or cached.get(line)
