@@ -24,8 +24,7 @@ PROSE_FAMILIES = (
 
 def prose_family() -> str:
     """The first installed family of PROSE_FAMILIES, or "" when none is (then the system font is used)."""
-    installed = set(QFontDatabase.families())
-    return next((family for family in PROSE_FAMILIES if family in installed), "")
+    return next((family for family in PROSE_FAMILIES if QFontDatabase.hasFamily(family)), "")
 
 
 def editor_font(family: str, size: int, *, monospace: bool) -> QFont:
@@ -37,7 +36,7 @@ def editor_font(family: str, size: int, *, monospace: bool) -> QFont:
         font = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
         font.setStyleHint(QFont.StyleHint.Monospace)
     else:
-        chosen = family if family and family in QFontDatabase.families() else prose_family()
+        chosen = family if family and QFontDatabase.hasFamily(family) else prose_family()
         font = QFont(chosen) if chosen else QFontDatabase.systemFont(QFontDatabase.SystemFont.GeneralFont)
         font.setStyleHint(QFont.StyleHint.Serif, QFont.StyleStrategy.PreferAntialias)
     font.setPointSize(size)
