@@ -140,3 +140,15 @@ def test_a_new_device_reloads_the_model_there(make_window, qtbot):
         lambda: window.models.loading_ref is None and window.model_info is not None, timeout=30_000
     )
     assert window.model_info.device == "cpu"
+
+
+def test_a_default_model_that_cannot_load_changes_nothing(make_window, qtbot, tmp_path):
+    window = make_window(_settings())
+    in_use = window.settings.model
+    dialog = _open(window, qtbot)
+    dialog.model.setCurrentText(str(tmp_path / "no-such-model"))
+    dialog.accept()
+    qtbot.waitUntil(lambda: "Still using" in window.status_bar.currentMessage(), timeout=30_000)
+    assert "no-such-model" in window.status_bar.currentMessage()  # one sentence names it
+    assert window.settings.model == in_use  # the default stays the model that works
+    assert window.model_info is not None  # still writing with it

@@ -150,10 +150,12 @@ class WritingSurface(QObject):
         if device is not None:
             window.models.set_device(device)  # reloads the model in use on the new device
         in_use = window.model_info.ref if window.model_info is not None else None
-        if model_changed:
-            settings.model = model
-            if model and model != in_use:
-                window.load_model(model)  # the default from now on, and in use once it has loaded
+        if model_changed and not model:
+            settings.model = None  # the next start loads the default model
+        elif model_changed and model != in_use:
+            # The default once it has loaded (the switcher records it); a model that fails to load is
+            # named in the status bar and the one in use, and the default, stay as they were.
+            window.load_model(model)
         settings.validate()
         window.preferences_changed.emit(names)
 
