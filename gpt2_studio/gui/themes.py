@@ -83,11 +83,14 @@ class SystemThemeFollower(QObject):
     def __init__(self, theme: Callable[[], str], parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._theme = theme
+        self._following = True
         QGuiApplication.styleHints().colorSchemeChanged.connect(self._on_scheme_changed)
 
     def stop(self) -> None:
         """Stop following (the window closes: the theme is the application's, not the window's)."""
-        QGuiApplication.styleHints().colorSchemeChanged.disconnect(self._on_scheme_changed)
+        if self._following:  # a window may be closed twice
+            self._following = False
+            QGuiApplication.styleHints().colorSchemeChanged.disconnect(self._on_scheme_changed)
 
     def _on_scheme_changed(self, _scheme: Qt.ColorScheme) -> None:
         app = QApplication.instance()
