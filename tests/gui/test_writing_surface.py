@@ -312,3 +312,22 @@ def test_closing_in_focus_mode_saves_the_panels_as_the_writer_left_them(surface_
     assert window.settings.show_sampling_panel  # not hidden by focus mode in the saved settings
     assert window.surface.focus_mode.active  # and focus mode goes on
     assert not window.panel.isVisible()
+
+
+def test_a_spaced_editor_paints_after_garbage_collection(qtbot):
+    """The layout's Python code outlives every temporary reference (a collected one crashed the paint)."""
+    import gc
+
+    from gpt2_studio.gui.editor.ghost_editor import GhostTextEdit
+
+    editor = GhostTextEdit()
+    qtbot.addWidget(editor)
+    editor.resize(500, 300)
+    editor.show()
+    editor.setPlainText(("The keeper climbed the stairs. " * 10 + "\n") * 3)
+    gc.collect()
+    editor.set_line_spacing(180)
+    gc.collect()
+    image = editor.viewport().grab().toImage()  # paints now, through the spaced layout
+    assert image.width() >= 400
+    assert editor.document().documentLayout().line_spacing == 180

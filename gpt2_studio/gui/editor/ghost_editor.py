@@ -81,7 +81,10 @@ class GhostTextEdit(QPlainTextEdit):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         # Line spacing lives in the layout, not in block formats (which would be edits): see line_spacing.
-        self.setDocument(spaced_document(self))
+        # The document and its layout are held here: Qt calls back into the layout's Python code, which
+        # must live as long as the editor (a dropped wrapper crashes the next paint).
+        self._spaced_document, self._spaced_layout = spaced_document(self)
+        self.setDocument(self._spaced_document)
         self._ghost: Ghost | None = None
         self._accepting = False
         self._typed_revision = -1  # the document's revision after the last text typed here
@@ -102,7 +105,7 @@ class GhostTextEdit(QPlainTextEdit):
     def set_line_spacing(self, percent: int) -> None:
         """Lines at ``percent`` of the font's line spacing; the text, revision and undo stack stay."""
         layout = self.document().documentLayout()
-        if isinstance(layout, SpacedLayout):
+        if isinstance(layout, SpacedLayout):  # another document (set by a caller) has Qt's own layout
             layout.set_line_spacing(percent)
 
     # -- ghost state ----------------------------------------------------------------------------

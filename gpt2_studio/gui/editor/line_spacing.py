@@ -59,8 +59,13 @@ class SpacedLayout(QPlainTextDocumentLayout):
         return rect
 
 
-def spaced_document(parent: QWidget) -> QTextDocument:
-    """An empty document laid out by a SpacedLayout (at 100% until told otherwise), owned by ``parent``."""
+def spaced_document(parent: QWidget) -> tuple[QTextDocument, SpacedLayout]:
+    """An empty document laid out by a SpacedLayout (at 100% until told otherwise), owned by ``parent``.
+
+    The caller keeps both Python objects for as long as ``parent`` lives: Qt calls the layout's Python
+    methods on every paint, and a layout whose Python object was collected crashes the next one.
+    """
     document = QTextDocument(parent)
-    document.setDocumentLayout(SpacedLayout(document))
-    return document
+    layout = SpacedLayout(document)
+    document.setDocumentLayout(layout)
+    return document, layout
