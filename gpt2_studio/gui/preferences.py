@@ -89,6 +89,7 @@ class PreferencesDialog(QDialog):
         self.setObjectName("preferences")
         self._settings = settings
         self.open_folder = open_folder  # tests put a recorder here
+        self._wants_default_font = False
         self.prose_family = prose_family
         layout = QVBoxLayout(self)
         layout.addWidget(self._writing_group(settings))
@@ -119,12 +120,11 @@ class PreferencesDialog(QDialog):
         self.font_family.setCurrentFont(
             QFont(settings.font_family or self.prose_family or self.font().family())
         )
+        self._shown_family = self.font_family.currentFont().family()  # untouched: the setting stays as it is
         self.font_family.setToolTip("The prose font; the default is a serif made for reading on screens")
         default_font = QPushButton("Default")
         default_font.setToolTip("Use the default prose font")
-        default_font.clicked.connect(
-            lambda: self.font_family.setCurrentFont(QFont(self.prose_family or self.font().family()))
-        )
+        default_font.clicked.connect(self._default_font)
         row = QHBoxLayout()
         row.addWidget(self.font_family, 1)
         row.addWidget(default_font)
@@ -186,6 +186,10 @@ class PreferencesDialog(QDialog):
         form.addRow("&Device:", self.device)
         return group
 
+    def _default_font(self) -> None:
+        self._wants_default_font = True
+        self.font_family.setCurrentFont(QFont(self.prose_family or self.font().family()))
+
     def _folders_group(self) -> QGroupBox:
         group = QGroupBox("Folders")
         form = QFormLayout(group)
@@ -215,10 +219,14 @@ class PreferencesDialog(QDialog):
     def values(self) -> dict[str, Any]:
         """Every field the dialog edits, as it shows them now (AppSettings' names and types)."""
         family = self.font_family.currentFont().family()
+        if family == self._shown_family and not self._wants_default_font:
+            family = self._settings.font_family  # not touched: "" (the default) stays the default
+        elif family == (self.prose_family or self.font().family()):
+            family = ""  # the default font, by the Default button or chosen by name
         column = self.column_width.value()
         return {
             "theme": self.theme.currentData(),
-            "font_family": "" if family == self.prose_family and not self._settings.font_family else family,
+            "font_family": family,
             "font_size": self.font_size.value(),
             "monospace": self.monospace.isChecked(),
             "column_width": 0 if column < COLUMN_WIDTH_RANGE[0] else column,

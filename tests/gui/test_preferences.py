@@ -152,3 +152,22 @@ def test_a_default_model_that_cannot_load_changes_nothing(make_window, qtbot, tm
     assert "no-such-model" in window.status_bar.currentMessage()  # one sentence names it
     assert window.settings.model == in_use  # the default stays the model that works
     assert window.model_info is not None  # still writing with it
+
+
+def test_the_font_setting_changes_only_when_the_writer_changes_it(prefs_window, qtbot):
+    window = prefs_window
+    dialog = _open(window, qtbot)
+    assert "font_family" not in dialog.changes()  # "" (the default) shown as the font in use
+    dialog.font_family.setCurrentFont(QFont("DejaVu Sans"))
+    assert dialog.changes()["font_family"] == "DejaVu Sans"
+    dialog.accept()
+    assert QFontInfo(window.editor.font()).family() == "DejaVu Sans"
+    dialog = _open(window, qtbot)
+    assert "font_family" not in dialog.changes()
+    default = next(
+        b for b in dialog.findChildren(type(dialog.folder_buttons["Models"])) if b.text() == "Default"
+    )
+    default.click()
+    assert dialog.changes()["font_family"] == ""  # back to the default prose font
+    dialog.accept()
+    assert window.settings.font_family == ""
