@@ -1,0 +1,126 @@
+"""Toolbar and menu icons from qtawesome's icon fonts, drawn in the theme's colours.
+
+An icon font is drawn at whatever size Qt asks for, so icons stay crisp at any device-pixel ratio. Each
+icon is drawn in colours read from a widget's palette (never a colour of our own); a `ThemedIcons`
+registry redraws every icon it gave out when that widget's palette changes (a theme switch, or the
+operating system turning dark), so no icon stays black on dark grey.
+
+qtawesome (through QtPy, which picks up the PySide6 already imported) is imported on first use.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import shiboken6
+from PySide6.QtCore import QEvent, QObject
+from PySide6.QtGui import QAction, QIcon, QPalette
+from PySide6.QtWidgets import QAbstractButton, QWidget
+
+log = logging.getLogger(__name__)
+
+# What each icon means → the qtawesome name drawing it (Codicons, VS Code's own set, where it has one).
+ICONS = {
+    "auto-suggest": "msc.lightbulb",
+    "suggest": "msc.sparkle",
+    "accept": "msc.check",
+    "stop": "msc.debug-stop",
+    "lens": "msc.eye",
+    "sampling": "msc.settings",
+    "notes": "msc.note",
+    "models": "msc.server",
+    "palette": "msc.search",
+    "edit-presets": "msc.edit",
+    "preset": "msc.play",
+}
+
+# The built-in presets' icons, by name (or by group: every Translate pair shares one).
+PRESET_ICONS = {
+    "Continue": "msc.debug-continue",
+    "Q&A": "msc.question",
+    "Reading comprehension": "msc.book",
+    "TL;DR": "msc.fold",
+    "Translate": "msc.globe",
+    "Point of view": "msc.person",
+    "Samples": "msc.versions",
+}
+
+Target = QAction | QAbstractButton
+
+
+def preset_icon_name(name: str, group: str = "") -> str:
+    """The icon of a preset: a built-in's own, else its group's, else its initial in a box (A–Z, 0–9)."""
+    for key in (name, group):
+        if key in PRESET_ICONS:
+            return PRESET_ICONS[key]
+    initial = next((c for c in (group or name).lower() if c.isascii() and c.isalnum()), "")
+    if initial.isdigit():
+        return f"mdi6.numeric-{initial}-box-outline"
+    if initial:
+        return f"mdi6.alpha-{initial}-box-outline"
+    return ICONS["preset"]
+
+
+def themed_icon(name: str, palette: QPalette) -> QIcon:
+    """A qtawesome icon (e.g. "msc.sparkle", or a key of ICONS) drawn in the palette's button colours.
+
+    Enabled: ButtonText; disabled: the disabled ButtonText; selected (in a list): HighlightedText.
+    An unknown name logs a warning and gives an empty icon: a missing glyph must not stop the window.
+    """
+    import qtawesome  # type: ignore[import-untyped]
+
+    roles = QPalette.ColorRole
+    disabled = QPalette.ColorGroup.Disabled
+    text = palette.color(roles.ButtonText)
+    options: dict[str, Any] = {
+        "color": text,
+        "color_active": text,
+        "color_on": text,
+        "color_on_active": text,
+        "color_disabled": palette.color(disabled, roles.ButtonText),
+        "color_on_disabled": palette.color(disabled, roles.ButtonText),
+        "color_selected": palette.color(roles.HighlightedText),
+        "color_on_selected": palette.color(roles.HighlightedText),
+    }
+    try:
+        icon: QIcon = qtawesome.icon(ICONS.get(name, name), **options)
+    except Exception:  # qtawesome raises a bare Exception for an unknown icon name
+        log.warning("No icon named %r", name, exc_info=True)
+        return QIcon()
+    return icon
+
+
+class ThemedIcons(QObject):
+    """Gives actions and buttons icons in the colours of ``widget``'s palette, and redraws them all when
+    that palette changes (QEvent.PaletteChange reaches every widget whose palette follows the app's)."""
+
+    def __init__(self, widget: QWidget) -> None:
+        super().__init__(widget)
+        self.widget = widget
+        self._targets: list[tuple[Target, str]] = []
+        widget.installEventFilter(self)
+
+    def set_icon(self, target: Target, name: str) -> None:
+        """Give ``target`` the icon ``name`` now, and again in the new colours after each theme change."""
+        self._targets = [(t, n) for t, n in self._targets if shiboken6.isValid(t) and t is not target]
+        self._targets.append((target, name))
+        target.setIcon(themed_icon(name, self.widget.palette()))
+
+    def refresh(self) -> None:
+        """Redraw every icon in the widget's current palette (dropping targets Qt has deleted)."""
+        self._targets = [(t, n) for t, n in self._targets if shiboken6.isValid(t)]
+        palette = self.widget.palette()
+        for target, name in self._targets:
+            target.setIcon(themed_icon(name, palette))
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        """Redraw on a palette change of the watched widget."""
+        if watched is self.widget and event.type() == QEvent.Type.PaletteChange:
+            self.refresh()
+        return False
+
+
+def tooltip_with_keys(text: str, keys: str) -> str:
+    """A tooltip that names the action and its keys: "Suggest now (Ctrl+Space)"."""
+    return f"{text} ({keys})" if keys else text
