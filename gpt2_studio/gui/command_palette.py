@@ -13,9 +13,10 @@ from collections.abc import Sequence
 
 import shiboken6
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
-from PySide6.QtGui import QAction, QKeyEvent
+from PySide6.QtGui import QAction, QHideEvent, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QDialog,
     QHeaderView,
     QLabel,
@@ -33,6 +34,7 @@ _RUN = 5  # …as does one right after the previous match
 _SUBSTRING = 100  # a typed word found whole beats any scattered match
 _IN_NAME = 20  # the command's own name matching beats a match in its menu path
 _RECENT_KEPT = 8
+_COMMAND = Qt.ItemDataRole.UserRole  # the WindowAction a row shows
 _NAVIGATION_KEYS = {
     Qt.Key.Key_Up,
     Qt.Key.Key_Down,
@@ -160,12 +162,16 @@ class CommandPalette(QDialog):
         layout.addWidget(self.empty)
         self.filter.textChanged.connect(self._refilter)
         self.filter.installEventFilter(self)
-        self.list.itemActivated.connect(lambda _item, _column: self.run_current())
-        self.list.itemClicked.connect(lambda _item, _column: self.run_current())
+        # A click runs the command clicked (Qt reports clicks on disabled rows too: run refuses those).
+        self.list.itemActivated.connect(lambda item, _column: self.run(item.data(0, _COMMAND)))
+        self.list.itemClicked.connect(lambda item, _column: self.run(item.data(0, _COMMAND)))
+        self._return_to: QWidget | None = None
 
     def show_commands(self, commands: list[WindowAction]) -> None:
         """Open over the top of the parent window, listing ``commands`` (read from the window just now)."""
         self.commands = commands
+        focused = QApplication.focusWidget()
+        self._return_to = focused if focused is not None and focused.window() is self.owner else None
         self.filter.clear()
         self._refilter()
         parent = self.owner
@@ -173,26 +179,27 @@ class CommandPalette(QDialog):
         self.resize(width, max(240, min(420, parent.height() - 80)))
         top_centre = parent.mapToGlobal(parent.rect().topLeft())
         self.move(top_centre.x() + (parent.width() - width) // 2, top_centre.y() + 40)
-        self.show()
-        self.raise_()
-        self.activateWindow()
+        self.show()  # a pop-up: it takes the keyboard, and a click outside closes it
         self.filter.setFocus(Qt.FocusReason.PopupFocusReason)
 
     def shown_commands(self) -> list[WindowAction]:
         """The commands listed now, top to bottom (tests and screen readers)."""
         return [
-            self.list.topLevelItem(row).data(0, Qt.ItemDataRole.UserRole)
+            self.list.topLevelItem(row).data(0, _COMMAND)
             for row in range(self.list.topLevelItemCount())
         ]
 
     def current_command(self) -> WindowAction | None:
         """The command Enter would run."""
         item = self.list.currentItem()
-        return None if item is None else item.data(0, Qt.ItemDataRole.UserRole)
+        return None if item is None else item.data(0, _COMMAND)
 
     def run_current(self) -> bool:
         """Close and run the current command; False (and stay open) when there is none or it is disabled."""
-        command = self.current_command()
+        return self.run(self.current_command())
+
+    def run(self, command: WindowAction | None) -> bool:
+        """Close and run ``command``; False (and stay open) when there is none or it is disabled."""
         if command is None or not shiboken6.isValid(command.action) or not command.action.isEnabled():
             return False
         self.recent = [command.title, *(t for t in self.recent if t != command.title)][:_RECENT_KEPT]
@@ -204,6 +211,13 @@ class CommandPalette(QDialog):
         )
         return True
 
+    def hideEvent(self, event: QHideEvent) -> None:  # noqa: N802 - Qt's name
+        """Give the keyboard back to the window, where it was (the command runs after this)."""
+        super().hideEvent(event)
+        self.owner.activateWindow()
+        if self._return_to is not None and shiboken6.isValid(self._return_to):
+            self._return_to.setFocus(Qt.FocusReason.PopupFocusReason)
+
     def _refilter(self) -> None:
         self.list.clear()
         first_enabled: QTreeWidgetItem | None = None
@@ -211,7 +225,7 @@ class CommandPalette(QDialog):
             command = self.commands[index]
             action = command.action
             item = QTreeWidgetItem([command.title, command.keys])
-            item.setData(0, Qt.ItemDataRole.UserRole, command)
+            item.setData(0, _COMMAND, command)
             item.setIcon(0, action.icon())
             item.setTextAlignment(1, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             tip = action.statusTip() or action.toolTip()
