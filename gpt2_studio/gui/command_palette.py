@@ -31,7 +31,8 @@ from gpt2_studio.gui.window_actions import WindowAction
 
 _WORD_START = 8  # a letter that starts a word ("L" of Lens) counts more…
 _RUN = 5  # …as does one right after the previous match
-_SUBSTRING = 100  # a typed word found whole beats any scattered match
+_SUBSTRING = 100  # a typed word found whole beats any scattered match…
+_WHOLE_AT_START = 30  # …the more so at the start of a word ("tr": Translate before GLTR)
 _IN_NAME = 20  # the command's own name matching beats a match in its menu path
 _RECENT_KEPT = 8
 _COMMAND = Qt.ItemDataRole.UserRole  # the WindowAction a row shows
@@ -76,6 +77,15 @@ def _scattered_score(word: str, text: str) -> int | None:
     return max(scores) if scores else None
 
 
+def _occurrences(text: str, word: str, start: int) -> list[int]:
+    found = []
+    at = text.find(word, start)
+    while at >= 0:
+        found.append(at)
+        at = text.find(word, at + 1)
+    return found
+
+
 def match_score(query: str, text: str) -> int | None:
     """How well ``query`` matches ``text`` (higher is better), or None when some word of it does not.
 
@@ -87,7 +97,10 @@ def match_score(query: str, text: str) -> int | None:
     for word in query.lower().split():
         at = text.find(word)
         if at >= 0:
-            total += _SUBSTRING + 2 * len(word) + (_WORD_START if _starts_word(text, at) else 0)
+            starts = _starts_word(text, at) or any(
+                _starts_word(text, i) for i in _occurrences(text, word, at + 1)
+            )
+            total += _SUBSTRING + 2 * len(word) + (_WHOLE_AT_START if starts else 0)
             continue
         scattered = _scattered_score(word, text)
         if scattered is None:
@@ -184,10 +197,7 @@ class CommandPalette(QDialog):
 
     def shown_commands(self) -> list[WindowAction]:
         """The commands listed now, top to bottom (tests and screen readers)."""
-        return [
-            self.list.topLevelItem(row).data(0, _COMMAND)
-            for row in range(self.list.topLevelItemCount())
-        ]
+        return [self.list.topLevelItem(row).data(0, _COMMAND) for row in range(self.list.topLevelItemCount())]
 
     def current_command(self) -> WindowAction | None:
         """The command Enter would run."""

@@ -62,6 +62,7 @@ def _usable(action: QAction) -> bool:
         and not action.isSeparator()
         and action.isVisible()
         and not isinstance(action, QWidgetAction)
+        and action.menu() is None  # a submenu's own action: its actions are listed instead
         and bool(plain_text(action.text()) or plain_text(action.iconText()))
     )
 
