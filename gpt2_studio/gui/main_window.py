@@ -119,6 +119,11 @@ class MainWindow(QMainWindow):
         self.word_popup = install_word_popup(self)  # Alt+click a word: the model's alternatives for it
         self._install_presets()  # before restoreState, which places the toolbar and panel
         self.toolbars.arrange(self.presets.bar, self.findChild(QToolBar, "likelihood-toolbar"))
+        self.toolbars.stop_follows(
+            lambda: self.controller.in_flight or self.presets.runner.running,
+            self.controller.state_changed,
+            self.presets.runner.running_changed,
+        )
         self._apply_font()
         if settings.window_geometry:
             self.restoreGeometry(_decode_bytes(settings.window_geometry))

@@ -7,7 +7,9 @@ are checked together), so this module only places them and gives them themed ico
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Qt
+from collections.abc import Callable
+
+from PySide6.QtCore import QSize, Qt, SignalInstance
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMainWindow, QToolBar
 
@@ -16,6 +18,7 @@ from gpt2_studio.gui.icons import ThemedIcons, tooltip_with_keys
 from gpt2_studio.gui.main_menu import MainMenu
 from gpt2_studio.gui.window_actions import action_keys
 
+GROUP_GAP = 6  # pixels either side of a group
 ICON_SIZE = QSize(18, 18)  # Codicons are drawn for 16 px; a little more reads well beside text
 
 
@@ -46,6 +49,7 @@ class Toolbars:
         notes_toggle: QAction,
     ) -> None:
         self.window = window
+        self.menu = menu
         self.icons = ThemedIcons(window)
         self.suggestions = compact(QToolBar("Suggestions", window))
         self.suggestions.setObjectName("suggestions-toolbar")
@@ -75,9 +79,21 @@ class Toolbars:
         describe(action, text)
         toolbar.addAction(action)
 
+    def stop_follows(self, generating: Callable[[], bool], *changes: SignalInstance) -> None:
+        """Enable Stop (and Ctrl+.) only while ``generating()`` is true, checked at each of ``changes``."""
+        stop = self.menu.stop_action
+
+        def update(*_args: object) -> None:
+            stop.setEnabled(generating())
+
+        for change in changes:
+            change.connect(update)
+        update()
+
     def arrange(self, presets: QToolBar, lens: QToolBar | None) -> None:
         """Top row, left to right: suggestions, presets, the lens, the model and panels (adding a toolbar
         the window already has moves it to the end of the row)."""
         for toolbar in (self.suggestions, presets, lens, self.model):
             if toolbar is not None:
                 self.window.addToolBar(Qt.ToolBarArea.TopToolBarArea, compact(toolbar))
+                toolbar.setContentsMargins(GROUP_GAP, 0, GROUP_GAP, 0)  # the gap that shows the groups

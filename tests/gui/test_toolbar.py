@@ -118,6 +118,28 @@ def test_accept_is_enabled_only_while_a_suggestion_is_shown(window, qtbot):
     assert not button.isEnabled()
 
 
+def test_stop_is_enabled_only_while_something_generates(window, qtbot):
+    stop = window.main_menu.stop_action
+    assert not stop.isEnabled()
+    window.controller.settings = window.settings.sampling.replace(max_new_tokens=100, stop_at="tokens")
+    window.editor.setPlainText("Once upon a time")
+    window.editor.moveCursor(window.editor.textCursor().MoveOperation.End)
+    window.controller.suggest_now()
+    assert stop.isEnabled()
+    button = window.findChild(QToolBar, "suggestions-toolbar").widgetForAction(stop)
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    assert not window.controller.in_flight
+    assert not stop.isEnabled()
+    add_user_preset(
+        window, Preset("Long note", "{document}", SamplingSettings(max_new_tokens=60), output="below")
+    )
+    window.presets.action("Long note").trigger()
+    assert stop.isEnabled()
+    qtbot.keyClick(window.editor, Qt.Key.Key_Period, Qt.KeyboardModifier.ControlModifier)  # Ctrl+.
+    assert not window.presets.runner.running
+    assert not stop.isEnabled()
+
+
 def test_the_result_panel_is_not_restored_empty(make_window, qtbot):
     settings = AppSettings(precision="fp32", ghost_delay_ms=100)
     first = make_window(settings, load=False)
