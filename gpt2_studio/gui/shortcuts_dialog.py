@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QHeaderView,
+    QLineEdit,
     QMainWindow,
     QTableWidget,
     QTableWidgetItem,
@@ -37,13 +38,19 @@ def collect_shortcuts(window: QMainWindow) -> list[tuple[str, str]]:
 
 
 class ShortcutsDialog(QDialog):
-    """A table of keys and what they do."""
+    """A table of keys and what they do, with a box that filters it by either."""
 
     def __init__(self, rows: list[tuple[str, str]], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Keyboard Shortcuts")
         self.resize(560, 520)
         layout = QVBoxLayout(self)
+        self.filter = QLineEdit(self)
+        self.filter.setObjectName("shortcuts-filter")
+        self.filter.setPlaceholderText("Filter by keys or name (Ctrl+Shift+P runs a command by name)")
+        self.filter.setClearButtonEnabled(True)
+        self.filter.textChanged.connect(self._refilter)
+        layout.addWidget(self.filter)
         self.table = QTableWidget(len(rows), 2, self)
         self.table.setHorizontalHeaderLabels(("Keys", "Action"))
         self.table.verticalHeader().hide()
@@ -59,6 +66,16 @@ class ShortcutsDialog(QDialog):
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
+
+    def _refilter(self, text: str) -> None:
+        words = text.lower().split()
+        for row, (keys, what) in enumerate(self.rows()):
+            both = f"{keys} {what}".lower()
+            self.table.setRowHidden(row, not all(word in both for word in words))
+
+    def shown_rows(self) -> list[tuple[str, str]]:
+        """The rows the filter leaves shown."""
+        return [row for index, row in enumerate(self.rows()) if not self.table.isRowHidden(index)]
 
     def rows(self) -> list[tuple[str, str]]:
         """What the table shows, row by row."""

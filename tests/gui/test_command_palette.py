@@ -9,7 +9,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QApplication, QMenu
 
 from gpt2_studio.gui.command_palette import match_score, rank_commands
-from gpt2_studio.gui.shortcuts_dialog import collect_shortcuts
+from gpt2_studio.gui.shortcuts_dialog import EXTRA_KEYS, collect_shortcuts
 from gpt2_studio.gui.window_actions import WindowAction, plain_text
 
 # The offscreen platform cannot raise a pop-up or give it the keyboard grab; it says so.
@@ -179,6 +179,7 @@ def test_the_shortcuts_table_lists_the_palette_and_clashes_with_nothing(make_win
     window = make_window(load=False)
     rows = collect_shortcuts(window)
     assert [what for keys, what in rows if keys == "Ctrl+Shift+P"] == ["View → Command Palette…"]
+    assert rows[-len(EXTRA_KEYS) :] == list(EXTRA_KEYS)  # the keys no action owns, last
     keys = [k for row, _what in rows for k in row.split("  /  ") if "Ctrl" in k]
     assert len(keys) == len(set(keys))
 
@@ -204,3 +205,20 @@ def test_matching_prefers_whole_words_then_word_starts_then_menu_order(qapp):
     assert rank_commands("slal", commands)[0] == 0
     assert rank_commands("", commands, recent=["File → Save As…"]) == [2, 0, 1, 3]
     assert rank_commands("file", commands) == [1, 2]  # the menu path counts too
+
+
+@pytest.mark.qt_log_ignore("This plugin does not support raise")
+def test_the_shortcuts_table_filters_by_keys_or_name(make_window, qtbot):
+    window = make_window(load=False)
+    window.show_shortcuts()
+    dialog = window.shortcuts_dialog
+    everything = dialog.rows()
+    assert dialog.shown_rows() == everything
+    qtbot.keyClicks(dialog.filter, "palette")
+    assert dialog.shown_rows() == [("Ctrl+Shift+P", "View → Command Palette…")]
+    dialog.filter.clear()
+    qtbot.keyClicks(dialog.filter, "ctrl+shift+l")
+    assert [what for _keys, what in dialog.shown_rows()] == ["View → Likelihood Lens"]
+    dialog.filter.clear()
+    assert dialog.shown_rows() == everything
+    dialog.close()
