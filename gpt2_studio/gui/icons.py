@@ -5,17 +5,19 @@ icon is drawn in colours read from a widget's palette (never a colour of our own
 registry redraws every icon it gave out when that widget's palette changes (a theme switch, or the
 operating system turning dark), so no icon stays black on dark grey.
 
-qtawesome (through QtPy, which picks up the PySide6 already imported) is imported on first use.
+qtawesome (through QtPy, which picks up the PySide6 already imported) is imported on first use, after
+the window's first paint (see `ThemedIcons`).
 """
 
 from __future__ import annotations
 
 import logging
+import sys
 from typing import Any
 
 import shiboken6
-from PySide6.QtCore import QEvent, QObject
-from PySide6.QtGui import QAction, QIcon, QPalette
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtGui import QAction, QIcon, QPalette, QPixmap
 from PySide6.QtWidgets import QAbstractButton, QWidget
 
 log = logging.getLogger(__name__)
@@ -91,13 +93,26 @@ def themed_icon(name: str, palette: QPalette) -> QIcon:
     return icon
 
 
+def _blank_icon() -> QIcon:
+    pixmap = QPixmap(16, 16)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    return QIcon(pixmap)
+
+
 class ThemedIcons(QObject):
     """Gives actions and buttons icons in the colours of ``widget``'s palette, and redraws them all when
-    that palette changes (QEvent.PaletteChange reaches every widget whose palette follows the app's)."""
+    that palette changes (QEvent.PaletteChange reaches every widget whose palette follows the app's).
+
+    Until the icon font is loaded, targets get a blank icon of the right size; the font (qtawesome and
+    QtPy: about 0.1 s) loads just after the widget is first painted, so the window appears as fast as
+    it did without icons, and its buttons do not move when the icons arrive.
+    """
 
     def __init__(self, widget: QWidget) -> None:
         super().__init__(widget)
         self.widget = widget
+        self.drawn = "qtawesome" in sys.modules  # True once icons are drawn rather than blank
+        self._scheduled = False
         self._targets: list[tuple[Target, str]] = []
         widget.installEventFilter(self)
 
@@ -105,19 +120,31 @@ class ThemedIcons(QObject):
         """Give ``target`` the icon ``name`` now, and again in the new colours after each theme change."""
         self._targets = [(t, n) for t, n in self._targets if shiboken6.isValid(t) and t is not target]
         self._targets.append((target, name))
-        target.setIcon(themed_icon(name, self.widget.palette()))
+        target.setIcon(themed_icon(name, self.widget.palette()) if self.drawn else _blank_icon())
+
+    def draw(self) -> None:
+        """Load the icon font now (if it is not yet) and draw every icon."""
+        self.drawn = True
+        self.refresh()
 
     def refresh(self) -> None:
         """Redraw every icon in the widget's current palette (dropping targets Qt has deleted)."""
         self._targets = [(t, n) for t, n in self._targets if shiboken6.isValid(t)]
+        if not self.drawn:
+            return  # drawn after the first paint, in the palette of that moment
         palette = self.widget.palette()
         for target, name in self._targets:
             target.setIcon(themed_icon(name, palette))
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
-        """Redraw on a palette change of the watched widget."""
-        if watched is self.widget and event.type() == QEvent.Type.PaletteChange:
-            self.refresh()
+        """Draw after the first paint; redraw on a palette change of the watched widget."""
+        if watched is self.widget:
+            kind = event.type()
+            if kind == QEvent.Type.PaletteChange:
+                self.refresh()
+            elif kind == QEvent.Type.Paint and not self.drawn and not self._scheduled:
+                self._scheduled = True
+                QTimer.singleShot(0, self, self.draw)  # after this paint has reached the screen
         return False
 
 
