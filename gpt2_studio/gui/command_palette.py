@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 import shiboken6
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
-from PySide6.QtGui import QAction, QHideEvent, QKeyEvent
+from PySide6.QtGui import QAction, QHideEvent, QIcon, QKeyEvent, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -182,6 +182,9 @@ class CommandPalette(QDialog):
         self.list.itemActivated.connect(lambda item, _column: self.run(item.data(0, _COMMAND)))
         self.list.itemClicked.connect(lambda item, _column: self.run(item.data(0, _COMMAND)))
         self._return_to: QWidget | None = None
+        blank = QPixmap(16, 16)
+        blank.fill(Qt.GlobalColor.transparent)
+        self._no_icon = QIcon(blank)  # rows without an icon keep their names in line with the others
 
     def show_commands(self, commands: list[WindowAction]) -> None:
         """Open over the top of the parent window, listing ``commands`` (read from the window just now)."""
@@ -239,7 +242,7 @@ class CommandPalette(QDialog):
             action = command.action
             item = QTreeWidgetItem([command.title, command.keys])
             item.setData(0, _COMMAND, command)
-            item.setIcon(0, action.icon())
+            item.setIcon(0, action.icon() if not action.icon().isNull() else self._no_icon)
             item.setTextAlignment(1, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             tip = action.statusTip() or action.toolTip()
             if tip and tip != command.label:
