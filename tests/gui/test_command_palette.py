@@ -222,3 +222,28 @@ def test_the_shortcuts_table_filters_by_keys_or_name(make_window, qtbot):
     dialog.filter.clear()
     assert dialog.shown_rows() == everything
     dialog.close()
+
+
+def test_a_command_that_opens_a_dialog_gets_the_keyboard_there(make_window, qtbot):
+    window = make_window(load=False)
+    palette = open_palette(window, qtbot)
+    qtbot.keyClicks(palette.filter, "find")
+    assert palette.current_command().title == "Edit → Find…"
+    qtbot.keyClick(palette.filter, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: window.find_dialog is not None and window.find_dialog.isVisible())
+    qtbot.waitUntil(window.find_dialog.find_text.hasFocus)
+    window.find_dialog.close()
+
+
+def test_a_dialogs_own_actions_are_not_the_windows_commands(make_window, qtbot):
+    from PySide6.QtWidgets import QDialog
+
+    window = make_window(load=False)
+    dialog = QDialog(window)
+    inside = QAction("Only in the Dialog", dialog)
+    inside.setShortcut(QKeySequence("Ctrl+Alt+Shift+D"))
+    dialog.addAction(inside)
+    palette = open_palette(window, qtbot)
+    assert not any("Only in the Dialog" in title for title in titles(palette))
+    qtbot.keyClick(palette.filter, Qt.Key.Key_Escape)
+    dialog.deleteLater()
