@@ -49,6 +49,21 @@ PRESET_ICONS = {
 }
 
 Target = QAction | QAbstractButton
+_fonts: list[bool] = []  # [True] once qtawesome and its fonts loaded, [False] if they cannot be
+
+
+def _fonts_loaded() -> bool:
+    """Load qtawesome and its fonts once; False (after one warning) when they cannot be loaded."""
+    if not _fonts:
+        try:
+            import qtawesome  # type: ignore[import-untyped]
+
+            qtawesome.icon(ICONS["preset"])  # loads the fonts: a missing or damaged file raises here
+            _fonts.append(True)
+        except Exception:
+            log.warning("The icon fonts could not be loaded; toolbar buttons show text", exc_info=True)
+            _fonts.append(False)
+    return _fonts[0]
 
 
 def preset_icon_name(name: str, group: str = "") -> str:
@@ -68,8 +83,11 @@ def themed_icon(name: str, palette: QPalette) -> QIcon:
     """A qtawesome icon (e.g. "msc.sparkle", or a key of ICONS) drawn in the palette's button colours.
 
     Enabled: ButtonText; disabled: the disabled ButtonText; selected (in a list): HighlightedText.
-    An unknown name logs a warning and gives an empty icon: a missing glyph must not stop the window.
+    An unknown name, or an icon font that cannot be loaded (a broken install), logs a warning and gives
+    an empty icon, with which a toolbar button shows its text: icons must never stop the window.
     """
+    if not _fonts_loaded():
+        return QIcon()
     import qtawesome  # type: ignore[import-untyped]
 
     roles = QPalette.ColorRole

@@ -3,6 +3,8 @@ panels that stay out of the way (the preset result panel is not left docked empt
 
 from __future__ import annotations
 
+import sys
+
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QIcon, QPalette
 from PySide6.QtWidgets import QToolBar
@@ -183,3 +185,26 @@ def test_a_run_that_leaves_the_result_panel_empty_closes_it(window, qtbot):
         assert not panel.isVisible()
     else:  # a word came in before the stop: it stays, with its Insert and Copy
         assert panel.isVisible()
+
+
+def test_without_the_icon_fonts_the_buttons_show_their_text(qtbot, monkeypatch, caplog):
+    from PySide6.QtWidgets import QMainWindow
+
+    from gpt2_studio.gui import icons
+
+    monkeypatch.setattr(icons, "_fonts", [])
+    monkeypatch.setitem(sys.modules, "qtawesome", None)  # not installed: importing it fails
+    window = QMainWindow()
+    qtbot.addWidget(window)
+    bar = QToolBar("Test", window)
+    bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
+    window.addToolBar(bar)
+    action = bar.addAction("Suggest now")
+    themed = icons.ThemedIcons(window)
+    themed.set_icon(action, "suggest")
+    themed.draw()
+    assert action.icon().isNull()  # so the button draws its text instead
+    assert bar.widgetForAction(action).text() == "Suggest now"
+    assert "icon fonts could not be loaded" in caplog.text
+    themed.set_icon(action, "accept")  # later icons: no new attempt, no new warning
+    assert caplog.text.count("icon fonts could not be loaded") == 1
