@@ -19,6 +19,7 @@ from gpt2_studio.gui.editor.ghost_editor import GhostTextEdit
 SUGGESTION_DELAYS_MS = (200, 400, 700, 1000, 2000)
 CONTEXT_DOCK_SHORTCUT = "Ctrl+Shift+N"  # N for notes; Ctrl+Shift+M is Models
 LIKELIHOOD_SHORTCUT = "Ctrl+Shift+L"  # L for the likelihood lens
+COMMAND_PALETTE_SHORTCUT = "Ctrl+Shift+P"  # as in VS Code, Sublime Text and JupyterLab
 LIKELIHOOD_COLORINGS = (("By &Rank (GLTR)", "rank"), ("By &Surprisal (bits)", "surprisal"))
 
 
@@ -45,6 +46,7 @@ class MainMenu(QMenuBar):
     theme_requested = Signal(str)  # "dark" or "light"
     likelihood_coloring_chosen = Signal(str)  # "rank" or "surprisal"
     rank_thresholds_requested = Signal()  # View → Likelihood Colours → Rank Thresholds…
+    command_palette_requested = Signal()
     shortcuts_requested = Signal()
     about_requested = Signal()
 
@@ -71,7 +73,9 @@ class MainMenu(QMenuBar):
         self._action(file_menu, "Save with &Encoding…", self.save_with_encoding_requested)
         self._action(file_menu, "Reopen with Encodin&g…", self.reopen_with_encoding_requested)
         file_menu.addSeparator()
-        self._action(file_menu, "&Models…", self.models_requested, "Ctrl+Shift+M", name="action-models")
+        self.models_action = self._action(
+            file_menu, "&Models…", self.models_requested, "Ctrl+Shift+M", name="action-models"
+        )
         self._action(file_menu, "Open &Model Folder…", self.model_folder_requested)
         file_menu.addSeparator()
         self._action(file_menu, "&Quit", self.quit_requested, keys.Quit)
@@ -81,6 +85,8 @@ class MainMenu(QMenuBar):
         self.redo_action = self._action(edit, "&Redo", editor.redo, keys.Redo)
         editor.document().undoAvailable.connect(self.undo_action.setEnabled)
         editor.document().redoAvailable.connect(self.redo_action.setEnabled)
+        self.undo_action.setEnabled(editor.document().isUndoAvailable())
+        self.redo_action.setEnabled(editor.document().isRedoAvailable())
         edit.addSeparator()
         self._action(edit, "Cu&t", editor.cut, keys.Cut)
         self._action(edit, "&Copy", editor.copy, keys.Copy)
@@ -94,14 +100,17 @@ class MainMenu(QMenuBar):
         generate = self.addMenu("&Generate")
         # The editor handles these keys itself (Tab must still indent when nothing is suggested), so
         # the menu shows them without owning the shortcut.
-        self._action(generate, "&Suggest Now\tCtrl+Space", self.suggest_requested, name="action-suggest")
-        self._action(generate, "&Accept\tTab", editor.accept_all)
+        self.suggest_action = self._action(
+            generate, "&Suggest Now\tCtrl+Space", self.suggest_requested, name="action-suggest"
+        )
+        self.accept_action = self._action(generate, "&Accept\tTab", editor.accept_all, name="action-accept")
         self._action(generate, "Accept &Word\tCtrl+Right", editor.accept_word)
         self._action(generate, "&Next Alternative\tAlt+]", lambda: editor.cycle_ghost(1))
         self._action(generate, "&Previous Alternative\tAlt+[", lambda: editor.cycle_ghost(-1))
-        self._action(generate, "S&top", self.stop_requested, "Ctrl+.")
+        self.stop_action = self._action(generate, "S&top", self.stop_requested, "Ctrl+.", name="action-stop")
         generate.addSeparator()
         self.auto_action = QAction("Suggest While &Typing", self, checkable=True)
+        self.auto_action.setObjectName("action-auto-suggest")
         self.auto_action.setChecked(settings.ghost_enabled)
         self.auto_action.toggled.connect(self.auto_suggest_toggled)
         generate.addAction(self.auto_action)
@@ -118,6 +127,14 @@ class MainMenu(QMenuBar):
         self.presets_menu = self.addMenu("&Presets")  # filled by the presets UI
 
         view = self.addMenu("&View")
+        self.command_palette_action = self._action(
+            view,
+            "&Command Palette…",
+            self.command_palette_requested,
+            COMMAND_PALETTE_SHORTCUT,
+            name="action-command-palette",
+        )
+        view.addSeparator()
         bigger = self._action(view, "&Bigger Font", lambda: self.font_size_requested.emit(1), keys.ZoomIn)
         # Ctrl+= is Ctrl++ without Shift on most keyboards.
         bigger.setShortcuts([*QKeySequence.keyBindings(keys.ZoomIn), QKeySequence("Ctrl+=")])

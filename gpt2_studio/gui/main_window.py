@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QByteArray, QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent
-from PySide6.QtWidgets import QApplication, QMainWindow
+from PySide6.QtWidgets import QApplication, QMainWindow, QToolBar
 
 from gpt2_studio import __version__
 from gpt2_studio.core.generation.context import Prompt
@@ -35,10 +35,12 @@ from gpt2_studio.gui.sampling_panel import SamplingPanel
 from gpt2_studio.gui.status_bar import StatusBar
 from gpt2_studio.gui.surface.install import WritingSurface
 from gpt2_studio.gui.themes import apply_theme
+from gpt2_studio.gui.toolbars import Toolbars
 
 if TYPE_CHECKING:  # the engine imports torch, which the window loads only on the worker thread
     from gpt2_studio.core.documents.context_notes import ContextNotes
     from gpt2_studio.core.generation.engine import Completion
+    from gpt2_studio.gui.command_palette import CommandPalette
     from gpt2_studio.gui.models.manager import ModelManagerDialog
 
 log = logging.getLogger(__name__)
@@ -71,6 +73,7 @@ class MainWindow(QMainWindow):
         self.worker_thread = worker_thread
         self.worker = worker_thread.worker
         self.find_dialog: FindReplaceDialog | None = None
+        self.command_palette: CommandPalette | None = None
         self.resize(1100, 720)
 
         self.editor = GhostTextEdit(self)
@@ -104,6 +107,9 @@ class MainWindow(QMainWindow):
         keyboard_follows(dock_toggle, self.context_dock, self.editor, self.context_dock.memory_edit)
         self.main_menu = MainMenu(self.editor, settings, panel_toggle, self, context_toggle=dock_toggle)
         self.setMenuBar(self.main_menu)
+        self.toolbars = Toolbars(
+            self, self.main_menu, self.editor, panel_toggle=panel_toggle, notes_toggle=dock_toggle
+        )
         # The presets UI, the preset runner and the self-test read these from the window.
         self.presets_menu = self.main_menu.presets_menu
         self.model_label = self.status_bar.model_label
@@ -118,10 +124,17 @@ class MainWindow(QMainWindow):
         self._install_presets()  # before restoreState, which places the toolbar and panel
         # The column, font, line spacing, counts, focus mode, full screen and Preferences.
         self.surface = WritingSurface(self)
+        self.toolbars.arrange(self.presets.bar, self.findChild(QToolBar, "likelihood-toolbar"))
+        self.toolbars.stop_follows(
+            lambda: self.controller.in_flight or self.presets.runner.running,
+            self.controller.state_changed,
+            self.presets.runner.running_changed,
+        )
         if settings.window_geometry:
             self.restoreGeometry(_decode_bytes(settings.window_geometry))
         if settings.window_state:
             self.restoreState(_decode_bytes(settings.window_state))
+            self.presets.panel.close_if_empty()  # results are not kept: the restored dock would be empty
         self._update_title()
 
     def _install_presets(self) -> None:
@@ -184,6 +197,7 @@ class MainWindow(QMainWindow):
             (menu.font_size_requested, self.change_font_size),
             (menu.theme_requested, self.set_theme),
             (menu.shortcuts_requested, self.show_shortcuts),
+            (menu.command_palette_requested, self.show_command_palette),
             (menu.about_requested, self.show_about),
         ):
             signal.connect(slot)
@@ -378,6 +392,16 @@ class MainWindow(QMainWindow):
             self.shortcuts_dialog.deleteLater()
         self.shortcuts_dialog = ShortcutsDialog(collect_shortcuts(self), self)
         self.shortcuts_dialog.open()
+
+    def show_command_palette(self) -> None:
+        """View → Command Palette (Ctrl+Shift+P): every action of the window as it is now, by name."""
+        from gpt2_studio.gui.command_palette import CommandPalette
+        from gpt2_studio.gui.window_actions import window_actions
+
+        if self.command_palette is None:
+            self.command_palette = CommandPalette(self)
+        itself = self.main_menu.command_palette_action
+        self.command_palette.show_commands([c for c in window_actions(self) if c.action is not itself])
 
     def show_about(self) -> None:
         """Help → About: the version and the model in use."""

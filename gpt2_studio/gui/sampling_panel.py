@@ -1,5 +1,5 @@
-"""The sampling panel: sliders for the generation settings, each explained in its tooltip, plus where a
-suggestion ends and whether the last token is healed."""
+"""The sampling panel: sliders for the generation settings in a narrow column, each explained in its
+tooltip, plus where a suggestion ends and whether the last token is healed; the less used ones folded."""
 
 from __future__ import annotations
 
@@ -10,12 +10,13 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDockWidget,
-    QFormLayout,
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QSizePolicy,
     QSlider,
     QSpinBox,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -35,6 +36,8 @@ from gpt2_studio.core.generation.sampling_fields import (
 # Max length stays in force whatever Suggest says: for the word, sentence, line and paragraph endings
 # it is the cap (the value is then shown as "≤ 24 tokens").
 MAX_LENGTH_CAP_HINT = f"It also caps the other choices under {STOP_AT_LABEL}."
+# Always shown; every other field (and any field added later) is folded under "More settings".
+BASIC_FIELDS = ("temperature", "max_new_tokens", "num_alternatives")
 
 
 def stop_at_combo(default: str) -> QComboBox:
@@ -73,7 +76,12 @@ class _SliderSpec:
 
 
 class SamplingPanel(QDockWidget):
-    """Dockable controls that edit one SamplingSettings value."""
+    """Dockable controls that edit one SamplingSettings value, in a narrow column.
+
+    The settings a writer changes most (temperature, where a suggestion ends, its length, how many
+    alternatives) are always shown; the others are folded under "More settings", whose header counts
+    those that differ from the defaults, so a changed setting is never hidden without a trace.
+    """
 
     settings_changed = Signal(object)  # SamplingSettings
 
@@ -85,23 +93,42 @@ class SamplingPanel(QDockWidget):
         self._defaults = defaults
         self._settings = settings
         self._sliders: dict[str, tuple[QSlider, QLabel, _SliderSpec]] = {}
-        body = QWidget()
-        layout = QVBoxLayout(body)
-        form = QFormLayout()
         self._optional: dict[str, tuple[QCheckBox, QSpinBox]] = {}
+        self.labels: dict[str, QLabel] = {}  # field name (or "stop_at") → its label, in panel order
+        body = QWidget()
+        body.setObjectName("sampling-body")
+        layout = QVBoxLayout(body)
+        layout.setContentsMargins(8, 4, 8, 8)
+        layout.setSpacing(2)
         self.stop_at = stop_at_combo(defaults.stop_at)
         self.token_healing = token_healing_box(defaults.token_healing)
-        for field in SAMPLING_FIELDS:
+        # Made without a parent and placed after the fields, so that Tab order follows the column.
+        self.advanced = QWidget()
+        self.advanced.setObjectName("sampling-advanced")
+        advanced = QVBoxLayout(self.advanced)
+        advanced.setContentsMargins(0, 0, 0, 0)
+        advanced.setSpacing(2)
+        self.advanced_toggle = QToolButton()
+        self.advanced_toggle.setObjectName("sampling-advanced-toggle")
+        self.advanced_toggle.setCheckable(True)
+        self.advanced_toggle.setAutoRaise(True)
+        self.advanced_toggle.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.advanced_toggle.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.advanced_toggle.toggled.connect(self.set_advanced_shown)
+        basic = [f for f in SAMPLING_FIELDS if f.name in BASIC_FIELDS]
+        self._folded = [f for f in SAMPLING_FIELDS if f.name not in BASIC_FIELDS]
+        for field in [*basic, *self._folded]:
+            column = layout if field.name in BASIC_FIELDS else advanced
             help_text = field.described(getattr(defaults, field.name), gui=True)
             if field.name == "max_new_tokens":
                 # Where a suggestion ends comes first; the length is its cap (or the length itself).
-                stop_label = QLabel(STOP_AT_LABEL)
-                stop_label.setToolTip(self.stop_at.toolTip())
-                form.addRow(stop_label, self.stop_at)
+                stop_label = self._label(STOP_AT_LABEL, self.stop_at.toolTip(), "stop_at")
+                stop_label.setBuddy(self.stop_at)
+                column.addSpacing(4)
+                column.addWidget(stop_label)
+                column.addWidget(self.stop_at)
                 help_text = max_length_help(help_text)
-            label = QLabel(field.label)
-            label.setToolTip(help_text)
-            row = QHBoxLayout()
+            label = self._label(field.label, help_text, field.name)
             if field.optional:  # None is allowed (a random seed): a checkbox for None, a box for a value
                 none = QCheckBox(f"{field.default_text(None).capitalize()} {field.label.lower()}")
                 none.setToolTip(f"Each suggestion is different. Untick to fix the {field.label.lower()}.")
@@ -109,41 +136,82 @@ class SamplingPanel(QDockWidget):
                 box.setObjectName(field.name)
                 box.setRange(int(field.editor.low), int(field.editor.high))
                 box.setToolTip(help_text)
-                row.addWidget(none)
-                row.addWidget(box, 1)
+                label.setBuddy(box)
+                row = QWidget()
+                pair = QHBoxLayout(row)
+                pair.setContentsMargins(0, 0, 0, 0)
+                pair.addWidget(none)
+                pair.addWidget(box, 1)
+                column.addSpacing(4)
+                column.addWidget(label)
+                column.addWidget(row)
                 self._optional[field.name] = (none, box)
                 none.toggled.connect(self._on_changed)
                 box.valueChanged.connect(self._on_changed)
-            else:
-                spec = _SliderSpec(field.name, field.editor.low, field.editor.high, field.step, field)
-                slider = QSlider(Qt.Orientation.Horizontal)
-                slider.setObjectName(f"slider-{field.name}")
-                slider.setRange(0, round((spec.maximum - spec.minimum) / spec.step))
-                slider.setToolTip(help_text)
-                value_label = QLabel()
-                # Wide enough for the longest value ("≤ 200 tokens"), so that every slider is as long.
-                value_label.setMinimumWidth(value_label.fontMetrics().horizontalAdvance("≤ 200 tokens") + 4)
-                row.addWidget(slider, 1)
-                row.addWidget(value_label)
-                self._sliders[field.name] = (slider, value_label, spec)
-                slider.valueChanged.connect(self._on_changed)
-            form.addRow(label, row)
-        form.addRow("", self.token_healing)  # under the controls, as the seed's check box is
+                continue
+            spec = _SliderSpec(field.name, field.editor.low, field.editor.high, field.step, field)
+            slider = QSlider(Qt.Orientation.Horizontal)
+            slider.setObjectName(f"slider-{field.name}")
+            slider.setRange(0, round((spec.maximum - spec.minimum) / spec.step))
+            slider.setToolTip(help_text)
+            label.setBuddy(slider)
+            value_label = QLabel()
+            value_label.setObjectName(f"value-{field.name}")
+            value_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            header = QHBoxLayout()  # the name on the left, the value on the right, the slider below
+            header.addWidget(label, 1)
+            header.addWidget(value_label)
+            column.addSpacing(4)
+            column.addLayout(header)
+            column.addWidget(slider)
+            self._sliders[field.name] = (slider, value_label, spec)
+            slider.valueChanged.connect(self._on_changed)
+        layout.addSpacing(6)
+        layout.addWidget(self.advanced_toggle)  # the basic fields came first: the folded ones follow
+        layout.addWidget(self.advanced)
+        advanced.addSpacing(4)
+        advanced.addWidget(self.token_healing)
         self.stop_at.currentIndexChanged.connect(self._on_changed)
         self.token_healing.toggled.connect(self._on_changed)
         self.random_seed, self.seed = self._optional["seed"]
-        layout.addLayout(form)
         self.reset_button = QPushButton("Reset to defaults")
+        self.reset_button.setObjectName("sampling-reset")
         shown = [f"{f.label} {f.default_text(getattr(defaults, f.name))}" for f in SAMPLING_FIELDS]
         shown.insert(0, f"{STOP_AT_LABEL} {STOP_AT_CHOICES[defaults.stop_at].lower()}")
         shown.append(f"{TOKEN_HEALING_LABEL} {'on' if defaults.token_healing else 'off'}")
         self.reset_button.setToolTip("Back to the defaults: " + ", ".join(shown) + ".")
         self.reset_button.clicked.connect(self.reset)
+        layout.addSpacing(8)
         layout.addWidget(self.reset_button)
         layout.addStretch(1)
         self.setWidget(body)
         self._updating = False
+        self.set_advanced_shown(False)
         self.set_settings(settings)
+
+    def _label(self, text: str, tooltip: str, name: str) -> QLabel:
+        label = QLabel(text)
+        label.setToolTip(tooltip)
+        label.setObjectName(f"label-{name}")
+        self.labels[name] = label
+        return label
+
+    def set_advanced_shown(self, shown: bool) -> None:
+        """Unfold (or fold) the settings under "More settings"."""
+        self.advanced.setVisible(shown)
+        self.advanced_toggle.setChecked(shown)
+        self.advanced_toggle.setArrowType(Qt.ArrowType.DownArrow if shown else Qt.ArrowType.RightArrow)
+
+    def advanced_changed(self) -> list[str]:
+        """The labels of the folded settings whose values differ from the defaults."""
+        changed = [
+            field.label
+            for field in self._folded
+            if getattr(self._settings, field.name) != getattr(self._defaults, field.name)
+        ]
+        if self._settings.token_healing != self._defaults.token_healing:
+            changed.append(TOKEN_HEALING_LABEL)
+        return changed
 
     def settings(self) -> SamplingSettings:
         """The settings the controls show now."""
@@ -193,6 +261,14 @@ class SamplingPanel(QDockWidget):
         if self._settings.stop_at != STOP_AT_TOKENS:  # the length is then a cap, not the length
             length = self._sliders["max_new_tokens"][1]
             length.setText(f"≤ {length.text()}")
+        changed = self.advanced_changed()
+        self.advanced_toggle.setText(
+            f"More settings ({len(changed)} changed)" if changed else "More settings"
+        )
+        folded = [field.label for field in self._folded] + [TOKEN_HEALING_LABEL]
+        self.advanced_toggle.setToolTip(
+            f"Changed from the defaults: {', '.join(changed)}." if changed else ", ".join(folded)
+        )
 
     def _on_changed(self) -> None:
         for none, box in self._optional.values():

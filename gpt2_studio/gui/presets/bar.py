@@ -5,11 +5,12 @@ from __future__ import annotations
 import logging
 
 import shiboken6
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMenu, QToolBar, QToolButton, QWidget
 
 from gpt2_studio.core.presets.templates import Preset
+from gpt2_studio.gui.icons import ThemedIcons, preset_icon_name
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +33,9 @@ def _short_name(preset: Preset) -> str:
 
 
 class PresetBar(QToolBar):
-    """The preset toolbar; it also fills the Presets menu with the same actions."""
+    """The preset toolbar, one icon per preset (its name, description and keys on hover; a group such
+    as Translate is one button with its pairs in a drop-down); it also fills the Presets menu with the
+    same actions."""
 
     run_requested = Signal(object)  # Preset
     run_to_file_requested = Signal(object)  # Preset whose output is new_document
@@ -57,6 +60,10 @@ class PresetBar(QToolBar):
         self.stop_action.setToolTip("Stop the preset that is running (Ctrl+.); nothing of it is kept")
         self.stop_action.setEnabled(False)
         self.stop_action.triggered.connect(self.stop_requested)
+        self.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
+        self.icons = ThemedIcons(self)
+        self.icons.set_icon(self.edit_action, "edit-presets")
+        self.icons.set_icon(self.stop_action, "stop")
 
     def set_running(self, running: bool) -> None:
         """Enable Stop while a preset is running."""
@@ -147,6 +154,7 @@ class PresetBar(QToolBar):
                 action.setShortcut(sequence)
                 shortcut = sequence.toString(QKeySequence.SequenceFormat.NativeText)
         action.setToolTip(_tooltip(preset, shortcut))
+        self.icons.set_icon(action, preset_icon_name(preset.name, preset.group))
         action.setStatusTip(preset.description)
         action.triggered.connect(lambda _checked=False, p=preset: self.run_requested.emit(p))
         return action

@@ -93,6 +93,8 @@ class PresetsUi(QObject):
         self.bar.edit_requested.connect(self.show_editor)
         self.bar.stop_requested.connect(self.runner.stop)
         self.runner.running_changed.connect(self.bar.set_running)
+        # A run that ends with nothing in the panel (stopped at once, failed) does not leave it docked empty.
+        self.runner.running_changed.connect(lambda running: running or self.panel.close_if_empty())
         # The runner's requests are the presets' requests: the window connects these once, here.
         self.runner.status_message.connect(self.status_message)
         self.runner.state_changed.connect(self.state_changed)

@@ -36,7 +36,12 @@ def insert_at_cursor(editor: GhostTextEdit, text: str) -> None:
 
 
 class PresetResultPanel(QDockWidget):
-    """A dockable, read-only view of the last side-panel result."""
+    """A dockable, read-only view of the last side-panel result.
+
+    It opens when a result starts to arrive and closes again when a run leaves it empty (stopped before
+    the first word, failed) and when the window restores a layout in which it was open: a result is not
+    kept across sessions, and an empty dock only takes room from the text.
+    """
 
     inserted = Signal()  # Insert put the result into the document
 
@@ -98,6 +103,13 @@ class PresetResultPanel(QDockWidget):
         set_exact_text(self.view, text)
         self._set_buttons()
         self._reveal()
+
+    def close_if_empty(self) -> bool:
+        """Hide the panel when it holds no result; True when it did (or was already hidden)."""
+        if self.text().strip():
+            return False
+        self.hide()
+        return True
 
     def _reveal(self) -> None:
         if not self.isVisible():
