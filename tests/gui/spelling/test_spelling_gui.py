@@ -207,3 +207,46 @@ def test_a_long_document_is_checked_in_slices(window, qtbot):
     assert underliner.painting  # the blocks off screen wait for their turn
     qtbot.waitUntil(lambda: not underliner.painting, timeout=60_000)
     assert underlined(window.editor).count("teh") == 1100
+
+
+def wave_ranges(block) -> list[tuple[int, int]]:
+    return [
+        (item.start, item.length) for item in block.layout().formats() if item.format.underlineStyle() == WAVE
+    ]
+
+
+def test_a_ghost_in_an_underlined_block_and_back(window, qtbot):
+    editor = window.editor
+    ready(window, qtbot, "A wrold of teh")
+    cursor = editor.textCursor()
+    cursor.setPosition(7)  # after "wrold": "teh" follows the ghost
+    editor.setTextCursor(cursor)
+    block = editor.document().firstBlock()
+    qtbot.waitUntil(lambda: wave_ranges(block) == [(2, 5), (11, 3)], timeout=5_000)
+    revision = editor.document().revision()
+    editor.start_ghost(1)
+    editor.append_ghost(0, " full")
+    assert editor.shown_ghost_text() == " full"
+    assert wave_ranges(block) == [(2, 5), (16, 3)]  # the ghost editor moved it past the ghost
+    window.spelling.underliner.words_changed()  # a repaint while the ghost is shown: around the ghost
+    qtbot.waitUntil(lambda: not window.spelling.underliner.painting, timeout=5_000)
+    assert wave_ranges(block) == [(2, 5), (16, 3)]
+    assert editor.shown_ghost_text() == " full"
+    editor.clear_ghost()
+    qtbot.waitUntil(lambda: wave_ranges(block) == [(2, 5), (11, 3)], timeout=5_000)
+    assert block.layout().preeditAreaText() == ""
+    assert editor.document().revision() == revision
+    assert exact_text(editor.document()) == "A wrold of teh"
+
+
+def test_saving_writes_the_text_and_no_underline(window, qtbot, tmp_path):
+    path = tmp_path / "story.txt"
+    original = "Ther is a smal garden.\r\nCafé teh end\r\n".encode()
+    path.write_bytes(original)
+    window.controller.set_enabled(False)
+    assert window.open_file(path, ask=False)
+    qtbot.waitUntil(lambda: underlined(window.editor) == ["Ther", "smal", "teh"], timeout=10_000)
+    assert not window.editor.document().isModified()
+    window.editor.document().setModified(True)
+    assert window.save()
+    assert path.read_bytes() == original
