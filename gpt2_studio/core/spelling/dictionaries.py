@@ -33,6 +33,8 @@ log = logging.getLogger(__name__)
 _ELISIONS = frozenset({"l", "d", "j", "m", "n", "s", "t", "c", "qu", "jusqu", "lorsqu", "puisqu"})
 #: Endings after an apostrophe that make a word's possessive or contraction (English John's, dogs').
 _CLITICS = frozenset({"s", "", "d", "ll", "re", "ve", "m", "t"})
+#: Longer words get only the corrections one edit away (two edits away: 2-12 s for 11-34 letters).
+MAX_EDIT2_LETTERS = 15
 #: The personal dictionary's largest file read, in bytes: far more words than anyone adds by hand.
 MAX_PERSONAL_BYTES = 4_000_000
 
@@ -145,16 +147,31 @@ class Speller:
     def candidates(self, word: str, count: int = 8) -> list[str]:
         """The dictionary's corrections for word, the library's order: likeliest first by word frequency.
 
-        Up to count, written in word's case (Teh → The, TEH stays acronym-skipped upstream). Edit
-        distance 1 first, 2 when none are found (pyspellchecker's rule); can take most of a second for
-        a long word, so not on the GUI thread.
+        Up to count, written in word's case (Teh → The). pyspellchecker's rule: the known words one edit
+        away, else those two edits away. Two edits away means building every such string: 2–12 s for a
+        word of 11–34 letters with none one edit away (a name, a German compound), so not on the GUI
+        thread (see quick_candidates); words longer than MAX_EDIT2_LETTERS stop at one edit.
         """
+        quick = self.quick_candidates(word, count)
+        if quick is not None:
+            return quick
+        checker = self.load()
+        return self._ordered(word, checker.known(checker.edit_distance_2(normal_form(word))), count)
+
+    def quick_candidates(self, word: str, count: int = 8) -> list[str] | None:
+        """candidates(word) when they are quick to find (one edit away, or a word too long for two);
+        None when the answer needs the slow search two edits away. Milliseconds at most."""
         checker = self.load()
         form = normal_form(word)
-        found = checker.candidates(form) or set()
-        found.discard(form)
-        frequency = checker.word_usage_frequency
-        ordered = sorted(found, key=lambda w: (-frequency(w), w))[:count]
+        found = checker.known(checker.edit_distance_1(form))
+        if found or len(form) > MAX_EDIT2_LETTERS:
+            return self._ordered(word, found, count)
+        return None
+
+    def _ordered(self, word: str, found: set[str], count: int) -> list[str]:
+        form = normal_form(word)
+        frequency = self.load().word_usage_frequency
+        ordered = sorted((w for w in found if w != form), key=lambda w: (-frequency(w), w))[:count]
         return [match_case(word, w) for w in ordered]
 
     def add_word(self, word: str) -> None:

@@ -1,11 +1,12 @@
 """The right-click menu on a misspelt word: suggestions (ordered by the model), Add to Dictionary, Ignore.
 
-The menu opens at once with the dictionary's suggestions in its own order (word frequency); when a model
-is loaded, the model worker orders them by GPT-2's likelihood in context (core/spelling/ranking.py,
-a few forward calls: tens of milliseconds on the CPU) and the menu's suggestions are re-ordered in place
-when it answers. Waiting for the model before opening would make every right-click feel slow on a busy
-machine; showing the library's order first never does, and the change comes before the pointer
-reaches an entry. An answer for a document that changed since, or for a menu closed since, is dropped.
+The menu opens at once with the dictionary's suggestions in its own order (word frequency). A word with
+none one edit away is searched two edits away on a short-lived thread (seconds for a long word) while
+the menu shows "Looking for suggestions…". When a model is loaded, the model worker then orders them by
+GPT-2's likelihood in context (core/spelling/ranking.py, a few forward calls: tens of milliseconds on
+the CPU) and the menu's suggestions are re-ordered in place when it answers. Waiting for the model
+before opening would make every right-click feel slow on a busy machine; showing the library's order
+first never does. An answer for a document that changed since, or for a menu closed since, is dropped.
 
 Choosing a suggestion replaces the word as one undo step. The rest of the editor's usual context menu
 (cut, copy, paste, the word popup's entry) follows the spelling entries.
@@ -13,6 +14,7 @@ Choosing a suggestion replaces the word as one undo step. The rest of the editor
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -48,6 +50,7 @@ class SpellingMenu(QObject):
     """Shows the spelling menu for a right-click on an underlined word; applies what is chosen."""
 
     message = Signal(str)
+    _found = Signal(int, object)  # request id, the dictionary's candidates (from a short-lived thread)
 
     def __init__(
         self,
@@ -65,7 +68,9 @@ class SpellingMenu(QObject):
         self.suggestion_actions: list[QAction] = []
         self.current_id = 0
         self._shown: Misspelt | None = None
+        self._suggestions_end: QAction | None = None  # the separator after the suggestions
         worker.spelling_ranked.connect(self._on_ranked)
+        self._found.connect(self._on_found, Qt.ConnectionType.QueuedConnection)
         editor.viewport().installEventFilter(self)
 
     def close(self) -> None:
@@ -89,33 +94,17 @@ class SpellingMenu(QObject):
         start, end, word = found
         document = self.editor.document()
         misspelt = Misspelt(start, end, word, document.revision())
-        candidates = speller.candidates(word, SUGGESTIONS)
         menu = self.editor.createStandardContextMenu(point or QPoint())
         menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         menu.setObjectName("spelling-menu")
         first = menu.actions()[0] if menu.actions() else None
-        self.suggestion_actions = []
-        for candidate in candidates or []:
-            action = QAction(candidate.replace("&", "&&"), menu)
-            action.setData(candidate)
-            action.triggered.connect(lambda _c=False, text=candidate: self.replace(misspelt, text))
-            self.suggestion_actions.append(action)
-        if not candidates:
-            none = QAction("(no suggestions)", menu)
-            none.setEnabled(False)
-            self.suggestion_actions.append(none)
-        elif self.suggestion_actions:
-            bold = QFont(menu.font())
-            bold.setBold(True)
-            self.suggestion_actions[0].setFont(bold)
+        self._suggestions_end = menu.insertSeparator(first)
         add = QAction(f"Add \u201c{word}\u201d to Dictionary", menu)
         add.setObjectName("spelling-add")
         add.triggered.connect(lambda _c=False: self.add_to_dictionary(word))
         ignore = QAction(f"Ignore \u201c{word}\u201d", menu)
         ignore.setObjectName("spelling-ignore")
         ignore.triggered.connect(lambda _c=False: self.ignore(word))
-        menu.insertActions(first, self.suggestion_actions)
-        menu.insertSeparator(first)
         menu.insertActions(first, [add, ignore])
         menu.insertSeparator(first)
         if self.extra_entries is not None:
@@ -124,21 +113,76 @@ class SpellingMenu(QObject):
         menu.aboutToHide.connect(self._menu_closed)
         self.menu = menu
         self._shown = misspelt
-        if candidates and self.worker.context_window is not None:
-            before = exact_text_between(document, max(0, start - CONTEXT_CHARS), start)
-            after = exact_text_between(document, end, min(document.characterCount() - 1, end + AFTER_CHARS))
-            self.current_id = next_request_id()
-            self.worker.rank_spelling(
-                SpellingRequest(self.current_id, before, word, after, tuple(candidates))
+        self.suggestion_actions = []
+        self.current_id = next_request_id()
+        quick = speller.quick_candidates(word, SUGGESTIONS)
+        if quick is None:  # two edits away: seconds for a long word, so on a thread; the menu waits
+            self._show_suggestions(None)
+            request_id = self.current_id
+            thread = threading.Thread(
+                target=lambda: self._found.emit(request_id, speller.candidates(word, SUGGESTIONS)),
+                name="spelling-candidates",
+                daemon=True,
             )
+            thread.start()
+        else:
+            self._on_found(self.current_id, quick)
         if point is None:
             cursor = QTextCursor(document)
             cursor.setPosition(start)
             point = self.editor.cursorRect(cursor).bottomLeft()
         menu.popup(self.editor.viewport().mapToGlobal(point))
-        if self.suggestion_actions and candidates:
+        if self.suggestion_actions and self.suggestion_actions[0].isEnabled():
             menu.setActiveAction(self.suggestion_actions[0])
         return True
+
+    @property
+    def searching(self) -> bool:
+        """Whether the open menu still waits for the dictionary's candidates."""
+        return self.menu is not None and any(a.data() is None for a in self.suggestion_actions)
+
+    def _on_found(self, request_id: int, candidates: list[str]) -> None:
+        """The dictionary's candidates (its order): show them, and ask the model to order them."""
+        shown = self._shown
+        if request_id != self.current_id or self.menu is None or shown is None:
+            return
+        self._show_suggestions(candidates)
+        if candidates and self.worker.context_window is not None:
+            document = self.editor.document()
+            before = exact_text_between(document, max(0, shown.start - CONTEXT_CHARS), shown.start)
+            end = min(document.characterCount() - 1, shown.end + AFTER_CHARS)
+            after = exact_text_between(document, shown.end, end)
+            request = SpellingRequest(request_id, before, shown.word, after, tuple(candidates))
+            self.worker.rank_spelling(request)
+
+    def _show_suggestions(self, candidates: list[str] | None) -> None:
+        """Put these suggestions at the top of the menu (None: a "looking" line, []: "no suggestions")."""
+        menu, shown = self.menu, self._shown
+        if menu is None or shown is None:
+            return
+        for action in self.suggestion_actions:
+            menu.removeAction(action)
+        actions: list[QAction] = []
+        for candidate in candidates or []:
+            action = QAction(candidate.replace("&", "&&"), menu)
+            action.setData(candidate)
+            action.triggered.connect(lambda _c=False, text=candidate: self.replace(shown, text))
+            actions.append(action)
+        if not actions:
+            line = QAction(
+                "Looking for suggestions\u2026" if candidates is None else "(no suggestions)", menu
+            )
+            line.setEnabled(False)
+            actions.append(line)
+        else:
+            bold = QFont(menu.font())
+            bold.setBold(True)
+            actions[0].setFont(bold)
+        menu.insertActions(self._suggestions_end, actions)
+        self.suggestion_actions = actions
+        if actions[0].isEnabled() and menu.isVisible():
+            menu.setActiveAction(actions[0])
+        menu.adjustSize()
 
     def _menu_closed(self) -> None:
         self.menu = None
@@ -146,28 +190,14 @@ class SpellingMenu(QObject):
         self.suggestion_actions = []
 
     def _on_ranked(self, request_id: int, ranked: RankedSuggestions) -> None:
-        """The model's order: put the menu's suggestions in it (same actions, new places)."""
-        menu, shown = self.menu, self._shown
-        if request_id != self.current_id or menu is None or shown is None or ranked.cancelled:
+        """The model's order: the menu's suggestions in it."""
+        shown = self._shown
+        if request_id != self.current_id or self.menu is None or shown is None or ranked.cancelled:
             return
         if shown.revision != self.editor.document().revision():
             return
-        by_text = {action.data(): action for action in self.suggestion_actions}
-        ordered = [by_text[text] for text in ranked.suggestions if text in by_text]
-        if len(ordered) != len(self.suggestion_actions):
-            return
-        anchor = self.suggestion_actions[-1]
-        following = menu.actions()[menu.actions().index(anchor) + 1]
-        for action in self.suggestion_actions:
-            menu.removeAction(action)
-        menu.insertActions(following, ordered)
-        plain, bold = QFont(menu.font()), QFont(menu.font())
-        bold.setBold(True)
-        for index, action in enumerate(ordered):
-            action.setFont(bold if index == 0 else plain)
-        self.suggestion_actions = ordered
-        menu.setActiveAction(ordered[0])
-        menu.adjustSize()
+        if sorted(ranked.suggestions) == sorted(a.data() for a in self.suggestion_actions):
+            self._show_suggestions(list(ranked.suggestions))
 
     # -- what the entries do --------------------------------------------------------------------
     def replace(self, misspelt: Misspelt, text: str) -> bool:

@@ -250,3 +250,19 @@ def test_saving_writes_the_text_and_no_underline(window, qtbot, tmp_path):
     window.editor.document().setModified(True)
     assert window.save()
     assert path.read_bytes() == original
+
+
+def test_a_word_two_edits_away_is_searched_off_the_gui_thread(make_window, qtbot):
+    """'neccesary' has no word one edit away: the slow search (over a second here) runs on a thread."""
+    window = make_window(load=False)
+    ready(window, qtbot, "It is not neccesary to shout.")
+    menu = right_click(window, "neccesary")
+    owner = window.spelling.menu
+    assert owner.searching
+    assert [a.text() for a in owner.suggestion_actions] == ["Looking for suggestions\u2026"]
+    assert not owner.suggestion_actions[0].isEnabled()
+    qtbot.waitUntil(lambda: not owner.searching, timeout=30_000)
+    assert suggestions(owner) == Speller("en").candidates("neccesary")
+    assert suggestions(owner)[0] == "necessary"
+    assert menu.actions()[0] is owner.suggestion_actions[0]
+    menu.close()
