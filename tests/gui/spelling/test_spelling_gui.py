@@ -266,3 +266,20 @@ def test_a_word_two_edits_away_is_searched_off_the_gui_thread(make_window, qtbot
     assert suggestions(owner)[0] == "necessary"
     assert menu.actions()[0] is owner.suggestion_actions[0]
     menu.close()
+
+
+def test_the_underline_follows_the_palette(make_window, qtbot):
+    from PySide6.QtGui import QColor, QPalette
+
+    window = make_window(load=False)
+    ready(window, qtbot, "teh end")
+    block = window.editor.document().firstBlock()
+    light = next(f.format.underlineColor() for f in block.layout().formats())
+    dark = QPalette(window.editor.palette())
+    dark.setColor(QPalette.ColorRole.Base, QColor(30, 30, 30))
+    dark.setColor(QPalette.ColorRole.Text, QColor(230, 230, 230))
+    window.editor.setPalette(dark)
+    qtbot.waitUntil(lambda: not window.spelling.underliner.painting, timeout=5_000)
+    now = next(f.format.underlineColor() for f in block.layout().formats())
+    assert now.lightnessF() > light.lightnessF()
+    assert now.red() > now.green()
