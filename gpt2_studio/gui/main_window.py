@@ -32,6 +32,7 @@ from gpt2_studio.gui.models.worker import ModelInfo, WorkerThread, fit_settings
 from gpt2_studio.gui.presets.install import PresetsUi
 from gpt2_studio.gui.questions import Questions
 from gpt2_studio.gui.sampling_panel import SamplingPanel
+from gpt2_studio.gui.spelling.install import install_spelling
 from gpt2_studio.gui.status_bar import StatusBar
 from gpt2_studio.gui.surface.install import WritingSurface
 from gpt2_studio.gui.themes import apply_theme
@@ -121,6 +122,7 @@ class MainWindow(QMainWindow):
         self._connect()
         self.lens = install_lens(self)  # View → Likelihood Lens: the heat map, its toolbar button, legend
         self.word_popup = install_word_popup(self)  # Alt+click a word: the model's alternatives for it
+        self.spelling = install_spelling(self)  # wavy underlines, right-click suggestions, Edit → Spelling
         self._install_presets()  # before restoreState, which places the toolbar and panel
         # The column, font, line spacing, counts, focus mode, full screen and Preferences.
         self.surface = WritingSurface(self)
@@ -452,5 +454,6 @@ class MainWindow(QMainWindow):
         self.surface.close()
         self.editor.ghost_tooltip.remove()
         self.word_popup.close()
+        self.spelling.close()
         self.session.close()
         event.accept()

@@ -464,3 +464,16 @@ class Engine:
             token_logprobs=choices,
             alternative_seconds=seconds,
         )
+
+    # -- continuations (spelling suggestions) ---------------------------------------------------
+    def continuation_logprobs(
+        self, context: str, continuations: list[str], *, cancel: threading.Event | None = None
+    ) -> list[float] | None:
+        """Natural-log probability of each continuation right after context; None when cancelled.
+
+        The candidates for a misspelt word, each with a few tokens of the text after it, scored as
+        rows of one batch over the prompt cache (see generation/continuations.py).
+        """
+        from gpt2_studio.core.generation.continuations import continuation_logprobs
+
+        return continuation_logprobs(self, context, continuations, cancel)

@@ -1,6 +1,7 @@
 """The heat map: each token's characters tinted by how the model ranked it, and the hover tooltip.
 
-Tints are the blocks' layout formats, set the way the ghost editor lays out its ghost: the document's
+Tints are the blocks' layout formats (one layer of editor/block_formats.py, shared with the spelling
+underlines), set the way the ghost editor lays out its ghost: the document's
 text, its revision, its undo stack and the saved file never see them. (QSyntaxHighlighter is not used:
 its rehighlight opens an edit block, which bumps the revision and emits contentsChanged, so every new
 score would look like an edit and drop the ghost suggestion.) In the block that holds a ghost (in its
@@ -19,9 +20,10 @@ import time
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer
-from PySide6.QtGui import QBrush, QTextBlock, QTextCharFormat, QTextLayout
+from PySide6.QtGui import QBrush, QTextBlock, QTextCharFormat
 from PySide6.QtWidgets import QPlainTextEdit
 
+from gpt2_studio.gui.editor.block_formats import BlockFormats, Range
 from gpt2_studio.gui.lens.colors import (
     BUCKET_HUES,
     COLORINGS,
@@ -31,7 +33,7 @@ from gpt2_studio.gui.lens.colors import (
     surprisal_step,
     tint,
 )
-from gpt2_studio.gui.lens.spans import TokenSpans, utf16_length
+from gpt2_studio.gui.lens.spans import TokenSpans
 
 if TYPE_CHECKING:  # scoring imports torch, which only the model worker loads
     from gpt2_studio.core.generation.scoring import TokenScore
@@ -76,18 +78,6 @@ def token_tooltip(token: TokenScore) -> str:
     return "<p style='white-space:pre'>" + "<br>".join(lines) + "</p>"
 
 
-def _around(
-    item: tuple[int, int, QTextCharFormat], at: int, length: int
-) -> list[tuple[int, int, QTextCharFormat]]:
-    """A tint range with a ghost of `length` units laid out at `at`: moved past it, or split around it."""
-    first, count, char_format = item
-    if first >= at:
-        return [(first + length, count, char_format)]
-    if first + count <= at:
-        return [item]
-    return [(first, at - first, char_format), (at + length, first + count - at, char_format)]
-
-
 class LensHighlighter(QObject):
     """Tints the editor's tokens from its TokenSpans, keeping them on their characters through edits."""
 
@@ -98,7 +88,9 @@ class LensHighlighter(QObject):
         self.coloring = COLORINGS[0]
         self.thresholds = RANK_BUCKETS  # GLTR's rank buckets (a setting)
         self._formats: dict[tuple[str, float], QTextCharFormat] = {}
-        self._held_back: set[int] = set()  # block numbers not tinted again while a ghost is in them
+        # The blocks' formats are shared with the editor's other layers (spelling underlines).
+        self._block_formats = BlockFormats.of(editor)
+        self._block_formats.add_layer("lens", self._ranges)
         self._pending: tuple[int, int] | None = None  # positions whose blocks still wait for their tints
         self._slicer = QTimer(self)
         self._slicer.setSingleShot(True)
@@ -198,44 +190,24 @@ class LensHighlighter(QObject):
 
     def ghost_changed(self) -> None:
         """The ghost grew, moved or went: tint the blocks it is in, or was in, again."""
-        document = self._editor.document()
-        held, self._held_back = self._held_back, set()
-        for number in sorted(held | {self._editor.textCursor().blockNumber()}):
-            block = document.findBlockByNumber(number)
-            if block.isValid():
-                self._paint(block)
+        self._block_formats.ghost_changed()
 
     def _paint(self, block: QTextBlock) -> None:
-        """Set one block's formats: a tint per token span that falls in it, around any ghost."""
+        """Set one block's formats: the tints and the editor's other layers, around any ghost."""
+        self._block_formats.paint(block)
+
+    def _ranges(self, block: QTextBlock) -> list[Range]:
+        """The lens' layer: a tint per token span that falls in the block, block-relative."""
         start = block.position()
         end = start + max(0, block.length() - 1)  # Qt's units; the paragraph break is not drawn
         spans = self.spans
-        ranges: list[tuple[int, int, QTextCharFormat]] = []
+        ranges: list[Range] = []
         for index in spans.overlapping(start, end):
             begin = max(spans.starts[index], start)
             stop = min(spans.ends[index], end)
             if stop > begin:
                 ranges.append((begin - start, stop - begin, self._format(spans.tokens[index])))
-        layout = block.layout()
-        current = layout.formats()
-        ghost = layout.preeditAreaText()
-        if ghost:
-            # The ghost editor puts its grey text in the pre-edit area and restores the formats it saw
-            # before when the ghost goes: tint around the ghost now, and again once it is gone.
-            self._held_back.add(block.blockNumber())
-            at, length = layout.preeditAreaPosition(), utf16_length(ghost)
-            ranges = [piece for item in ranges for piece in _around(item, at, length)]
-            ranges += [(r.start, r.length, r.format) for r in current if at <= r.start < at + length]
-        if ranges == [(r.start, r.length, r.format) for r in current]:
-            return
-        formats = []
-        for first, count, char_format in ranges:
-            item = QTextLayout.FormatRange()
-            item.start, item.length, item.format = first, count, char_format
-            formats.append(item)
-        layout.setFormats(formats)
-        # Lays the block out again without an edit (no revision, no contentsChanged, no undo step).
-        self._editor.document().markContentsDirty(start, block.length())
+        return ranges
 
     def _format(self, token: TokenScore) -> QTextCharFormat:
         if self.coloring == "surprisal":

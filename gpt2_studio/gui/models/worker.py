@@ -144,11 +144,13 @@ class ModelWorker(QObject):
     score_failed = Signal(int, str)  # request id, message
     words_ready = Signal(int, object)  # request id, WordAlternatives
     words_failed = Signal(int, str)  # request id, message
+    spelling_ranked = Signal(int, object)  # request id, RankedSuggestions (spelling suggestions)
 
     _load_requested = Signal(str, str, str)
     _generate_requested = Signal(object)
     _score_requested = Signal(object)
     _words_requested = Signal(object)
+    _spelling_requested = Signal(object)
 
     def __init__(self) -> None:
         super().__init__()
@@ -169,6 +171,7 @@ class ModelWorker(QObject):
         self._load_requested.connect(self._load)
         self._generate_requested.connect(self._generate)
         self._words_requested.connect(self._words)
+        self._spelling_requested.connect(self._rank_spelling)
         # Queued even when emitted on the worker thread: a pre-empted scoring asks again from there,
         # and must wait behind the generation that stopped it.
         self._score_requested.connect(self._score, Qt.ConnectionType.QueuedConnection)
@@ -468,6 +471,48 @@ class ModelWorker(QObject):
         """The loaded model's context window in tokens (None: no model)."""
         engine = self._engine
         return None if engine is None else engine.model.n_positions
+
+    # -- spelling suggestions, ordered by the model ---------------------------------------------
+    def rank_spelling(self, request: SpellingRequest) -> None:
+        """Queue a misspelt word's suggestions to order (before any scoring); older ones stop."""
+        self.invalidate(request.request_id, "spelling")
+        self._spelling_requested.emit(request)
+        self._preempt_scoring()
+
+    @Slot(object)
+    def _rank_spelling(self, request: SpellingRequest) -> None:
+        from gpt2_studio.core.spelling.ranking import RankedSuggestions, rank_suggestions
+
+        if self._is_stale_id(request.request_id, "spelling"):
+            return
+        cancel = threading.Event()
+        with self._id_lock:
+            self._running = ("spelling", cancel)
+        try:
+            if self._engine is not None:
+                self._use_threads()
+            ranked = rank_suggestions(
+                self._engine, request.before, request.word, request.after, request.candidates, cancel=cancel
+            )
+        except Exception:  # a view of the model: the library's order stays
+            log.exception("Ordering spelling suggestions failed")
+            ranked = RankedSuggestions(request.word, request.candidates, cancelled=True)
+        finally:
+            self._work_done()
+            with self._id_lock:
+                self._running = None
+        self.spelling_ranked.emit(request.request_id, ranked)
+
+
+@dataclass(frozen=True)
+class SpellingRequest:
+    """A misspelt word, the text around it and the dictionary's candidates, to order by the model."""
+
+    request_id: int
+    before: str
+    word: str
+    after: str
+    candidates: tuple[str, ...]
 
 
 class WorkerThread:
