@@ -111,6 +111,18 @@ def _check_files(report: _Report) -> None:
         if not presets:
             raise SelfTestError("no built-in presets: gpt2_studio/data/presets is missing.")
         details.append(f"{len(presets)} built-in presets")
+    with report.step("spelling dictionaries") as details:
+        from gpt2_studio.core.settings import SPELLING_LANGUAGES
+        from gpt2_studio.core.spelling.dictionaries import dictionary
+
+        for language in SPELLING_LANGUAGES:
+            try:
+                words = len(dictionary(language).word_frequency.dictionary)
+            except (ValueError, OSError) as exc:  # a bundle without pyspellchecker's resources
+                raise SelfTestError(f"the {language} spelling dictionary cannot be loaded ({exc}).") from exc
+            if words < 10_000:
+                raise SelfTestError(f"the {language} spelling dictionary has only {words} words.")
+            details.append(f"{language} {words:,} words")
 
 
 def _check_engine(report: _Report, model_dir: Path) -> None:
@@ -205,6 +217,11 @@ def _check_window(report: _Report, model_dir: Path) -> None:
         apply_theme(app, window.settings.theme)
         window.show()
         details.append(f"Qt platform {app.platformName()}")
+    with report.step("toolbar icon fonts"):
+        from gpt2_studio.gui.icons import themed_icon
+
+        if themed_icon("msc.sparkle", window.palette()).isNull():
+            raise SelfTestError("the toolbar's icon fonts (qtawesome) cannot be loaded.")
     collector = Collector()
     try:
         window.worker.model_failed.connect(collector.model_failed)
