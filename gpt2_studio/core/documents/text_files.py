@@ -31,6 +31,7 @@ _BOMS = (
     (codecs.BOM_UTF16_BE, "utf-16" if codecs.BOM_UTF16 == codecs.BOM_UTF16_BE else "utf-16-be-sig"),
 )
 
+
 class DocumentError(StudioError):
     """A text file cannot be opened or saved; the message names the file and the reason."""
 

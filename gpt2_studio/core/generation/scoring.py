@@ -132,6 +132,7 @@ class Scorer:
             if cancel is not None and cancel.is_set():
                 cancelled = True
                 break
+
             def report(last_target: int) -> None:
                 nonlocal done
                 done = min(total, max(done, last_target - first + 1))

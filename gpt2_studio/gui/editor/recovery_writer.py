@@ -85,4 +85,3 @@ class RecoveryWriter(QObject):
             )
             return
         self.succeeded.emit()
-

@@ -87,9 +87,7 @@ class LegendEntry:
     label: str
 
 
-def legend(
-    palette: QPalette, coloring: str, thresholds: tuple[int, ...] = RANK_BUCKETS
-) -> list[LegendEntry]:
+def legend(palette: QPalette, coloring: str, thresholds: tuple[int, ...] = RANK_BUCKETS) -> list[LegendEntry]:
     """What the colours of a colouring ("rank" or "surprisal") mean, in the palette's tints."""
     if coloring == "surprisal":
         stops = SURPRISAL_STOPS

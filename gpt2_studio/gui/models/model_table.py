@@ -155,9 +155,7 @@ def fill_row(
     if "too big" in fits:
         fits_item.setData(TOO_BIG_ROLE, True)
         fits_item.setForeground(warning)
-        fits_item.setToolTip(
-            "Not enough free memory now; close other programs or choose a smaller model."
-        )
+        fits_item.setToolTip("Not enough free memory now; close other programs or choose a smaller model.")
     entry = find_catalog_model(row.name)
     table.item(index, 0).setToolTip(entry.description if entry else shown_path(row.folder or ""))
     table.item(index, COLUMNS.index("Status")).setToolTip(row.problem)
