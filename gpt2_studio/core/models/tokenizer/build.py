@@ -53,7 +53,7 @@ def _build(folder: Path, files: Files) -> GPT2BPETokenizer:
         vocab = vocabulary(folder, "vocab.json", json_object(folder, files, "vocab.json"))
         merges_raw = files.raw.get("merges.txt")
         merges = merges_from_text(folder, merges_raw) if merges_raw is not None else []
-    tokens, named, extra, add_bos, add_eos, prefix_space = special_tokens(folder, files, tokenizer_json)
+    special = special_tokens(folder, files, tokenizer_json)
     backend = Tokenizer(
         BPE(
             vocab=vocab,
@@ -64,22 +64,21 @@ def _build(folder: Path, files: Files) -> GPT2BPETokenizer:
             fuse_unk=False,
         )
     )
-    backend.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=prefix_space)
+    backend.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=special.add_prefix_space)
     backend.decoder = decoders.ByteLevel()
-    if tokens:
-        backend.add_tokens(tokens)
+    if special.to_add:
+        backend.add_tokens(special.to_add)
     if post_processor is not None:
         backend.post_processor = post_processor
-    else:
-        bos, eos = named.get("bos_token"), named.get("eos_token")
-        add_bos, add_eos = add_bos and bos is not None, add_eos and eos is not None
+    else:  # transformers' template: the start and end tokens the config asks to add, if named
+        bos, eos = special.named.get("bos_token"), special.named.get("eos_token")
+        add_bos = special.add_bos_token and bos is not None
+        add_eos = special.add_eos_token and eos is not None
         single = f"{f'{bos}:0 ' if add_bos else ''}$A:0{f' {eos}:0' if add_eos else ''}"
         pair = f"{single}{f' {bos}:1' if add_bos else ''} $B:1{f' {eos}:1' if add_eos else ''}"
-        special = [(t, backend.token_to_id(t)) for t, on in ((bos, add_bos), (eos, add_eos)) if on]
-        backend.post_processor = processors.TemplateProcessing(
-            single=single, pair=pair, special_tokens=special
-        )
-    return GPT2BPETokenizer(backend, named, extra, vocab)
+        added = [(t, backend.token_to_id(t)) for t, on in ((bos, add_bos), (eos, add_eos)) if on and t]
+        backend.post_processor = processors.TemplateProcessing(single=single, pair=pair, special_tokens=added)
+    return GPT2BPETokenizer(backend, special.named, special.extra, vocab)
 
 
 def _dumps(value: Any) -> str:

@@ -175,12 +175,20 @@ def _is_token(value: Any) -> bool:
     return isinstance(value, str) or (isinstance(value, dict) and isinstance(value.get("content"), str))
 
 
-def special_tokens(folder: Path, files: Files, tokenizer_json: dict[str, Any] | None) -> tuple[Any, ...]:
-    """The tokens to add, the named special tokens and the extra ones, read as transformers 5 reads them.
+@dataclass(frozen=True)
+class SpecialTokens:
+    """What the tokenizer files say beyond the BPE itself."""
 
-    Returns (tokens to add in order: tokenizers.AddedToken, named: attribute → string, extra: strings,
-    add_bos_token, add_eos_token, add_prefix_space).
-    """
+    to_add: list[Any]  # tokenizers.AddedToken, in the order transformers adds them
+    named: dict[str, str]  # "eos_token" → "<|endoftext|>", …
+    extra: list[str]  # extra (additional) special tokens
+    add_bos_token: bool
+    add_eos_token: bool
+    add_prefix_space: bool
+
+
+def special_tokens(folder: Path, files: Files, tokenizer_json: dict[str, Any] | None) -> SpecialTokens:
+    """The tokens to add, the named special tokens and the extra ones, read as transformers 5 reads them."""
     config = dict(json_object(folder, files, "tokenizer_config.json") or {})
     config.pop("tokenizer_class", None)
     if tokenizer_json is not None:  # the post-processor comes from tokenizer.json then
@@ -211,7 +219,9 @@ def special_tokens(folder: Path, files: Files, tokenizer_json: dict[str, Any] | 
         added_json = json_object(folder, files, "added_tokens.json")
         if added_json is not None:
             named_now = {_content(config[key]) for key in NAMED_SPECIAL_TOKENS if _is_token(config.get(key))}
-            named_now |= {_content(t) for t in _token_list(folder, config.get("extra_special_tokens"))}
+            extras = config.get("extra_special_tokens")
+            extras = list(extras.values()) if isinstance(extras, dict) else _token_list(folder, extras)
+            named_now |= {_content(token) for token in extras if _is_token(token)}
             for content, index in added_json.items():
                 special = content in named_now
                 added[_index(folder, index)] = _added_token(
@@ -258,9 +268,14 @@ def special_tokens(folder: Path, files: Files, tokenizer_json: dict[str, Any] | 
         unique.setdefault(token.content, token)
     named_contents = set(named.values())
     to_add = [_as_special(t) if t.content in named_contents else t for t in unique.values()]
-    add_bos = bool(config.get("add_bos_token", False))
-    add_eos = bool(config.get("add_eos_token", False))
-    return to_add, named, extra, add_bos, add_eos, bool(config.get("add_prefix_space", False))
+    return SpecialTokens(
+        to_add,
+        named,
+        extra,
+        add_bos_token=bool(config.get("add_bos_token", False)),
+        add_eos_token=bool(config.get("add_eos_token", False)),
+        add_prefix_space=bool(config.get("add_prefix_space", False)),
+    )
 
 
 def _as_special(token: Any) -> Any:
