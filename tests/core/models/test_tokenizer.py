@@ -268,6 +268,31 @@ def test_bad_tokenizer_files_get_one_sentence(tiny_copy, case):
 
 
 @pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("tokenizer.json", r"tokenizer.json is 16,777,217 bytes, more than the 16,777,216 allowed"),
+        ("tokenizer_config.json", r"tokenizer_config.json is 4,194,305 bytes, more than the 4,194,304"),
+        ("merges.txt", r"merges.txt is larger than 67,108,864 bytes, far more than a GPT-2 tokenizer needs"),
+        ("vocab.json", r"vocab.json is 16,777,217 bytes, more than the 16,777,216 allowed"),
+    ],
+)
+def test_a_tokenizer_file_too_large_to_be_one_is_refused_unread(tiny_copy, name, message):
+    import time
+
+    from gpt2_studio.core.models.loading import load_model
+    from gpt2_studio.core.models.tokenizer import MERGES_MAX_BYTES, TOKENIZER_JSON_LIMITS
+
+    if name in ("merges.txt", "vocab.json"):
+        (tiny_copy / "tokenizer.json").unlink()
+    with (tiny_copy / name).open("r+b" if (tiny_copy / name).exists() else "wb") as handle:
+        handle.truncate({**TOKENIZER_JSON_LIMITS, "merges.txt": MERGES_MAX_BYTES}[name] + 1)  # sparse
+    started = time.monotonic()
+    with pytest.raises(ModelError, match=message):
+        load_model(tiny_copy, device="cpu", precision="fp32")
+    assert time.monotonic() - started < 5
+
+
+@pytest.mark.parametrize(
     ("tokenizer_json", "message"),
     [
         ({"model": {"type": "WordPiece", "vocab": {}}}, "holds a WordPiece tokenizer, not GPT-2's BPE"),

@@ -76,17 +76,18 @@ def read_files(folder: Path) -> Files:
         if problem:
             raise fail(folder, f"{name} {problem}.")
         try:
+            size = path.stat().st_size  # refused before a byte is read; the read is bounded too
             with path.open("rb") as handle:
-                data = handle.read(limit + 1)
+                data = handle.read(limit + 1) if size <= limit else b""
         except OSError as exc:
             raise fail(folder, f"{name} cannot be read ({exc.strerror or exc}).") from None
-        if len(data) > limit:
+        if max(size, len(data)) > limit:
             if name == "merges.txt":
                 raise fail(
                     folder,
                     f"merges.txt is larger than {limit:,} bytes, far more than a GPT-2 tokenizer needs.",
                 )
-            raise fail(folder, f"{name} is {len(data):,} bytes or more, more than the {limit:,} allowed.")
+            raise fail(folder, f"{name} is {max(size, len(data)):,} bytes, more than the {limit:,} allowed.")
         raw[name] = data
         digest.update(f"{name}:{len(data)};".encode())
         digest.update(data)
