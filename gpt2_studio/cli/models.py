@@ -57,7 +57,9 @@ def run_list(args: argparse.Namespace, stdout: TextIO, stdin: TextIO) -> int:
     for entry in CATALOG:
         need = entry.cpu_memory_bytes()
         fits = "?" if free is None else ("yes" if need <= free else "no")
-        status = "installed" if entry.name in installed else "-"
+        status = "-"
+        if entry.name in installed:
+            status = "installed" + _copies(installed[entry.name].cache_bytes)
         stdout.write(
             f"{entry.name:<13}{entry.parameters / 1e6:>7.0f}M{format_bytes(entry.download_bytes):>11}"
             f"{format_bytes(need):>12}  {fits:<5}{status}\n"
@@ -66,13 +68,21 @@ def run_list(args: argparse.Namespace, stdout: TextIO, stdin: TextIO) -> int:
     if others:
         stdout.write("\nOther installed models:\n")
         for model in others:
-            stdout.write(f"  {model.name:<24}{format_bytes(model.size_bytes):>10}  from {model.source}\n")
+            copies = _copies(model.cache_bytes)
+            stdout.write(
+                f"  {model.name:<24}{format_bytes(model.size_bytes):>10}{copies}  from {model.source}\n"
+            )
     if damaged:
         stdout.write("\nFolders that cannot be used (remove them with `gpt2-studio models remove NAME`):\n")
         for model in damaged:
             stdout.write(f"  {model.name:<24}{model.problem}\n")
     stdout.write(f"\nModels folder: {args.models_folder}\nFree memory: {format_bytes(free)}\n")
     return 0
+
+
+def _copies(cache_bytes: int) -> str:
+    """What a model's quantized copies take in the cache folder (", +164 MB quantized copies"), or ""."""
+    return f", +{format_bytes(cache_bytes)} quantized copies" if cache_bytes else ""
 
 
 def _progress_printer(stream: TextIO) -> Callable[[DownloadProgress], None]:

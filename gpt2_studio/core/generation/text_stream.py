@@ -11,43 +11,24 @@ from __future__ import annotations
 
 import codecs
 from collections.abc import Sequence
-from functools import lru_cache
 from typing import Any
 
+from gpt2_studio.core.models.tokenizer import GPT2BPETokenizer, byte_table
+from gpt2_studio.core.models.tokenizer import unicode_to_byte as _unicode_to_byte
 
-@lru_cache(maxsize=1)
-def _unicode_to_byte() -> dict[str, int]:
-    """Inverse of GPT-2's bytes_to_unicode table (printable stand-ins for the 256 byte values)."""
-    printable = (
-        list(range(ord("!"), ord("~") + 1))
-        + list(range(ord("¡"), ord("¬") + 1))
-        + list(range(ord("®"), ord("ÿ") + 1))
-    )
-    codes = printable[:]
-    extra = 0
-    for byte in range(256):
-        if byte not in printable:
-            printable.append(byte)
-            codes.append(256 + extra)
-            extra += 1
-    return {chr(code): byte for byte, code in zip(printable, codes, strict=True)}
+__all__ = ["TokenTextStream", "_unicode_to_byte", "decode_whole", "token_byte_table"]
 
 
-def token_byte_table(tokenizer: Any) -> list[bytes]:
-    """The raw bytes of every token id of a byte-level BPE tokenizer (special tokens as UTF-8 text)."""
-    table = _unicode_to_byte()
-    size = len(tokenizer)
-    pieces = tokenizer.convert_ids_to_tokens(list(range(size)))
-    special = set(getattr(tokenizer, "all_special_tokens", ()))
-    out: list[bytes] = []
-    for piece in pieces:
-        if piece is None:
-            out.append(b"")
-        elif piece not in special and all(ch in table for ch in piece):
-            out.append(bytes(table[ch] for ch in piece))
-        else:
-            out.append(piece.encode("utf-8"))
-    return out
+def token_byte_table(tokenizer: Any) -> Sequence[bytes]:
+    """The raw bytes of every token id of a byte-level BPE tokenizer (special tokens as UTF-8 text).
+
+    A GPT2BPETokenizer builds its table once and shares it (read-only); any other tokenizer with
+    transformers' API (`len`, `convert_ids_to_tokens`, `all_special_tokens`) gets a new one.
+    """
+    if isinstance(tokenizer, GPT2BPETokenizer):
+        return tokenizer.token_bytes()
+    pieces = tokenizer.convert_ids_to_tokens(list(range(len(tokenizer))))
+    return byte_table(pieces, getattr(tokenizer, "all_special_tokens", ()))
 
 
 class TokenTextStream:

@@ -109,6 +109,24 @@ def _flatten(weights: RunnerWeights) -> dict[str, torch.Tensor]:
     return out
 
 
+#: Each linear's weight as the copy stores it, [out, in], in multiples of the model's width.
+_LINEAR_SHAPES = {"attn": (3, 1), "proj": (1, 1), "fc": (4, 1), "fc_out": (1, 4)}
+
+
+def _check_linear(group: dict[str, torch.Tensor], shape: tuple[int, int], width: int, what: str) -> None:
+    """A linear of the wrong shape would only fail in the middle of a request: refuse it here.
+
+    (The copy's values were checked by a forward pass when it was written; its shapes are what a
+    damaged or foreign file can get wrong without a NaN.)
+    """
+    out, inner = shape[0] * width, shape[1] * width
+    weight, bias, scale = group.get("weight"), group.get("bias"), group.get("scale")
+    if weight is None or bias is None or tuple(weight.shape) != (out, inner) or tuple(bias.shape) != (out,):
+        raise ValueError(f"{what} does not have the model's shape")
+    if scale is not None and tuple(scale.shape) != (out,):
+        raise ValueError(f"{what}'s scales do not have the model's shape")
+
+
 def _group(tensors: dict[str, torch.Tensor], prefix: str) -> dict[str, torch.Tensor]:
     return {name[len(prefix) :]: t for name, t in tensors.items() if name.startswith(prefix)}
 
@@ -132,6 +150,8 @@ def _unflatten(tensors: dict[str, torch.Tensor], config: RunnerConfig, precision
         norms = [tensors[f"{h}{ln}.{key}"] for ln in ("ln1", "ln2") for key in ("weight", "bias")]
         if any(t.shape != (width,) for t in norms):
             raise ValueError(f"layer {i}'s layer norms do not have the model's width")
+        for part, group in parts.items():
+            _check_linear(group, _LINEAR_SHAPES[part], width, f"layer {i}'s {part}")
         known |= {f"{h}{ln}.{key}" for ln in ("ln1", "ln2") for key in ("weight", "bias")}
         known |= {f"{h}{part}.{key}" for part, group in parts.items() for key in group}
         built.append(

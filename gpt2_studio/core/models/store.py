@@ -28,7 +28,7 @@ from gpt2_studio.core.models.checkpoint import (
     inspect_checkpoint,
     shown_path,
 )
-from gpt2_studio.core.models.quantized_cache import remove_cached
+from gpt2_studio.core.models.quantized_cache import model_cache_folder, remove_cached
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +48,7 @@ class InstalledModel:
     size_bytes: int
     source: str  # the repo id it was downloaded from, or the folder it was imported from
     problem: str = ""  # why the folder cannot be used ("" for a whole model)
+    cache_bytes: int = 0  # its quantized copies (int8, bf16) in the cache folder, removed with it
 
 
 def models_root() -> Path:
@@ -117,7 +118,12 @@ def _describe(folder: Path) -> InstalledModel:
     source = manifest.get("repo_id") or manifest.get("imported_from") or "copied in by hand"
     source = source if isinstance(source, str) else "copied in by hand"
     return InstalledModel(
-        listed_name(folder), folder, folder_size(folder), _printable(source[:500]), _printable(problem)
+        listed_name(folder),
+        folder,
+        folder_size(folder),
+        _printable(source[:500]),
+        _printable(problem),
+        folder_size(model_cache_folder(folder)),
     )
 
 

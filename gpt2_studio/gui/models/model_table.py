@@ -36,6 +36,7 @@ class ModelRow:
     current: bool
     folder: Path | None = None
     problem: str = ""  # why an installed folder cannot be used
+    cache_bytes: int = 0  # its quantized copies in the cache folder (removed with the model)
 
 
 def format_parameters(count: int | None) -> str:
@@ -105,13 +106,15 @@ def build_rows(current: str | None) -> list[ModelRow]:
                 current=_is_current(current, entry.name, folder),
                 folder=folder,
                 problem=problem,
+                cache_bytes=model.cache_bytes if model else 0,
             )
         )
     for model in installed.values():
         parameters, ram, vram, problem = _installed_costs(model)
         rows.append(
             ModelRow(model.name, parameters, model.size_bytes, ram, vram, model.source, True,
-                     _is_current(current, model.name, model.folder), model.folder, problem)
+                     _is_current(current, model.name, model.folder), model.folder, problem,
+                     model.cache_bytes)
         )  # fmt: skip
     return rows
 
@@ -132,6 +135,8 @@ def fill_row(
     if row.current:
         status += " · in use"
     size = format_bytes(row.size_bytes) + ("" if row.installed else " download")
+    if row.cache_bytes:  # the int8/bf16 copies that make the next load fast; removed with the model
+        size += f" + {format_bytes(row.cache_bytes)} copies"
     cells = (
         row.name,
         format_parameters(row.parameters),

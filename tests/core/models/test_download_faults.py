@@ -157,7 +157,7 @@ def test_a_killed_download_resumes_the_weights_with_a_range_request(hub, larger,
         "HF_HUB_OFFLINE": "0",
     }
     process = subprocess.Popen(
-        [sys.executable, "-c", _DOWNLOAD], env=env, cwd=Path(__file__).parents[2], stderr=subprocess.PIPE
+        [sys.executable, "-c", _DOWNLOAD], env=env, cwd=Path(__file__).parents[3], stderr=subprocess.PIPE
     )
     try:
         deadline = time.monotonic() + 120
