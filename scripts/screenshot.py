@@ -198,7 +198,7 @@ def main(argv: list[str]) -> int:
 
     from gpt2_studio.gui.launch import create_window, parse_args
 
-    app = QApplication([])
+    app = QApplication.instance() or QApplication([])
     window, worker, _ = create_window(parse_args([]))
     window.resize(width, height)
     window.show()
