@@ -1,4 +1,4 @@
-"""The demo model's corpus filter and the README screenshot script (scripts/make_demo_model.py, screenshot.py).
+"""The demo model's corpus filter (scripts/make_demo_model.py) and the README screenshot script.
 
 The screenshot test drives the real window headless with a tiny real GPT-2, as the README's shots do
 with the demo model; it is slow (a window, a model load, two suggestions), so marked ``slow``.
@@ -44,9 +44,9 @@ def test_prose_paragraphs_keep_sentences_and_drop_code_licences_and_lists() -> N
 
 def test_prose_paragraphs_join_wrapped_lines_and_straighten_quotes() -> None:
     demo = load_script("make_demo_model")
-    text = "The ‘-n’ option tells the program\nnot to print the pattern space, which is the default in the manual."
+    text = "The ‘-n’ option tells the program\nnot to print the pattern space, which is the default here."
     assert demo.prose_paragraphs(text) == [
-        "The '-n' option tells the program not to print the pattern space, which is the default in the manual."
+        "The '-n' option tells the program not to print the pattern space, which is the default here."
     ]
 
 
@@ -67,7 +67,8 @@ def test_screenshot_script_takes_the_light_shot_and_the_right_click_menu(tmp_pat
     light, menu = tmp_path / "light.png", tmp_path / "menu.png"
     assert shot.main([str(light), "--model", str(model), "--size", "800x400"]) == 0
     out = capsys.readouterr().out
-    assert "light.png: light, ghost '" in out and "ghost ''" not in out
+    assert "light.png: light, ghost '" in out
+    assert "ghost ''" not in out
     image = QImage(str(light))
     assert (image.width(), image.height()) == (800, 400)
 
