@@ -65,15 +65,15 @@ def test_screenshot_script_takes_the_light_shot_and_the_right_click_menu(tmp_pat
     shot = load_script("screenshot")
     model = build_tiny_checkpoint(tmp_path / "tiny")
     light, menu = tmp_path / "light.png", tmp_path / "menu.png"
-    assert shot.main([str(light), "--model", str(model), "--size", "800x400"]) == 0
+    assert shot.main([str(light), "--model", str(model), "--size", "1200x600"]) == 0
     out = capsys.readouterr().out
     assert "light.png: light, ghost '" in out
     assert "ghost ''" not in out
     image = QImage(str(light))
-    assert (image.width(), image.height()) == (800, 400)
+    assert (image.width(), image.height()) == (1200, 600)
 
     plain = QImage(str(light))
-    assert shot.main([str(menu), "--model", str(model), "--size", "800x400", "--spell-menu"]) == 0
+    assert shot.main([str(menu), "--model", str(model), "--size", "1200x600", "--spell-menu"]) == 0
     out = capsys.readouterr().out
     assert "menu.png: menu [" in out  # a menu opened and its items were read (None when none opened)
     assert "Select All" in out  # Qt's own entries are there whatever else the window adds
