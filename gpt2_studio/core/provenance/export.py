@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import json
+from pathlib import Path
 from typing import Any
 
 from gpt2_studio.core.provenance.store import Provenance
@@ -82,3 +83,45 @@ def report(text: str, provenance: Provenance, document: str) -> dict[str, Any]:
 def report_json(text: str, provenance: Provenance, document: str) -> str:
     """report() as indented JSON text."""
     return json.dumps(report(text, provenance, document), indent=2, ensure_ascii=False) + "\n"
+
+
+def export_formats() -> dict[str, str]:
+    """File-dialog filters by format name."""
+    return {"text": "Plain text (*.txt)", "markdown": "Markdown (*.md)", "html": "HTML (*.html *.htm)"}
+
+
+def format_of(path: Path) -> str:
+    """The export format a file name asks for: "markdown", "html" or "text"."""
+    suffix = path.suffix.lower()
+    if suffix in (".md", ".markdown"):
+        return "markdown"
+    if suffix in (".html", ".htm"):
+        return "html"
+    return "text"
+
+
+def report_path(path: Path) -> Path:
+    """Where the JSON report of an export goes: beside it, ``<name>.provenance.json``."""
+    return path.with_name(f"{path.name}.provenance.json")
+
+
+def export_document(
+    path: Path, text: str, provenance: Provenance, *, encoding: str = "utf-8", newline: str = "\n"
+) -> Path:
+    """Write ``text`` to ``path`` as its suffix asks (plain text as the document is saved; Markdown or
+    HTML with model text marked, UTF-8) and the JSON report beside it; returns the report's path.
+
+    Raises DocumentError (one sentence) when either cannot be written.
+    """
+    from gpt2_studio.core.documents.text_files import write_text_file
+
+    kind = format_of(path)
+    if kind == "markdown":
+        write_text_file(path, to_markdown(text, provenance))
+    elif kind == "html":
+        write_text_file(path, to_html(text, provenance, path.stem))
+    else:
+        write_text_file(path, text, encoding=encoding, newline=newline)
+    target = report_path(path)
+    write_text_file(target, report_json(text, provenance, path.name))
+    return target

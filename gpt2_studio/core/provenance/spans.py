@@ -71,6 +71,17 @@ class SpanTable:
         """An immutable copy, for undo states (O(n))."""
         return tuple(self.spans())
 
+    def state(self) -> tuple[object, ...]:
+        """An opaque copy of the whole table for restore() (O(n), at C speed: undo states)."""
+        return (tuple(self._starts), tuple(self._ends), tuple(self._records), self._at, self._delta,
+                dict(self._lengths))  # fmt: skip
+
+    def restore(self, state: tuple[object, ...]) -> None:
+        """Put back a table saved by state()."""
+        starts, ends, records, at, delta, lengths = state
+        self._starts, self._ends, self._records = list(starts), list(ends), list(records)  # type: ignore[call-overload]
+        self._at, self._delta, self._lengths = at, delta, dict(lengths)  # type: ignore[assignment,call-overload]
+
     def __len__(self) -> int:
         return len(self._starts)
 

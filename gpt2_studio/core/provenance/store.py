@@ -7,8 +7,8 @@ character offsets with its text; a file whose content hash differs was edited el
 are re-anchored by their texts (reanchor.py). The document's own bytes are never touched. Entries are
 read through jsonio's bounded reader and written atomically, private to the user.
 
-Recovery copies (unsaved work) keep their entry beside it under ``recovery/<doc id>.json`` in the same
-folder, so a restored copy gets its spans back.
+Recovery copies (unsaved work) keep their entry in the recovery folder's ``provenance/<doc id>.json``
+(RecoveryStore.discard removes it with the copy), so a restored copy gets its spans back.
 """
 
 from __future__ import annotations
@@ -89,8 +89,8 @@ def entry_path(document: Path, folder: Path) -> Path:
 
 
 def recovery_entry_path(doc_id: str, folder: Path) -> Path:
-    """The entry kept with the recovery copy ``doc_id``."""
-    return Path(folder) / "recovery" / f"{doc_id}{SUFFIX}"
+    """The entry kept with the recovery copy ``doc_id`` (folder: the recovery folder's "provenance")."""
+    return Path(folder) / f"{doc_id}{SUFFIX}"
 
 
 def to_record(provenance: Provenance, text: str, document: str, encoding: str = "utf-8") -> dict[str, Any]:
