@@ -71,7 +71,9 @@ def test_every_way_in_and_every_edit_keeps_exact_spans(writer, qtbot, make_windo
     qtbot.keyClick(editor, Qt.Key.Key_Tab)
     assert spans(window) == [(start, start + length, "suggestion")]
     record = ProvenanceTracker.of(editor).record_at(start)[1]
-    assert record.model and record.checkpoint and record.device == "cpu"
+    assert record.model
+    assert record.checkpoint
+    assert record.device == "cpu"
     assert record.sampling["top_k"] == 1
     assert record.seed == 5
 
