@@ -90,11 +90,8 @@ def pasting(editor: QPlainTextEdit, source: QMimeData) -> Iterator[None]:
         yield
         return
     carried = _carried(tracker, source)
-    if carried is None:
-        with tracker.inserting(pasted_record()):
-            yield
-        return
-    with tracker.inserting(None, carried):
+    length = len(source.text().encode("utf-16-le")) // 2
+    with tracker.inserting(pasted_record() if carried is None else None, carried, length):
         yield
 
 

@@ -49,7 +49,8 @@ class ProvenanceTracker(QObject):
         self.settings_source: Callable[[], SamplingSettings] | None = None
         self.last_record: tuple[float, Record] | None = None
         self._pending: Sequence[Piece] | None = None
-        self._deferred: Sequence[Piece] | None = None  # see inserting()
+        self._deferred: tuple[Sequence[Piece], int | None] | None = None  # see inserting()
+        self._pruned = True  # no undo state lies beyond the current one
         self._consumed = False
         self._manual: tuple[object, ...] | None = None  # the state before exact edits (Replace All)
         self._states: dict[int, tuple[object, ...]] = {}
@@ -100,6 +101,7 @@ class ProvenanceTracker(QObject):
         self.document_id = uuid.uuid4().hex
         self.last_record = None
         self._states.clear()
+        self._pruned = True
         self._pending, self._deferred, self._manual = None, None, None
         self._new_command = self._restoring = False
         self._index = document.availableUndoSteps()
@@ -114,8 +116,14 @@ class ProvenanceTracker(QObject):
 
     # -- insertion points -----------------------------------------------------------------------
     @contextlib.contextmanager
-    def inserting(self, record: Record | None, pieces: Sequence[Piece] | None = None) -> Iterator[None]:
-        """Within: the text inserted belongs to ``record`` (all of it), or to the given pieces."""
+    def inserting(
+        self, record: Record | None, pieces: Sequence[Piece] | None = None, length: int | None = None
+    ) -> Iterator[None]:
+        """Within: the text inserted belongs to ``record`` (all of it), or to the given pieces.
+
+        length: the insertion's length in Qt positions, when known; a change that arrives late (see
+        below) with another length is not this insertion alone, and its text stays the user's.
+        """
         if pieces is None:
             pieces = [(0, _ALL, self.add_record(record))] if record is not None else []
         previous, self._pending = self._pending, pieces
@@ -128,7 +136,7 @@ class ProvenanceTracker(QObject):
             if not self._consumed and self._mark() != before:
                 # Inserted within an outer edit block (a key press the editor wraps in one): the change
                 # arrives when that block ends, and is still this insertion's.
-                self._deferred = pieces
+                self._deferred = (pieces, length)
 
     def _mark(self) -> tuple[int, int, int]:
         """What an edit changes even inside an edit block, whose change arrives only when it ends."""
@@ -150,8 +158,10 @@ class ProvenanceTracker(QObject):
     def _on_command_added(self) -> None:
         state = self._manual if self._manual is not None else self.table.state()
         self._states[self._index] = state
-        for index in [i for i in self._states if i > self._index]:
-            del self._states[index]  # the redo states this new command replaced
+        if not self._pruned:  # only after an undo can states lie beyond this one
+            for index in [i for i in self._states if i > self._index]:
+                del self._states[index]  # the redo states this new command replaced
+            self._pruned = True
         self._new_command = True
 
     def _on_changed(self) -> None:
@@ -182,6 +192,7 @@ class ProvenanceTracker(QObject):
             # An undo or redo: the spans that were there in that state.
             self._states[self._index] = self.table.state()
             self.table.restore(self._states[index])
+            self._pruned = False
             self._index, self._length = index, document.characterCount() - 1
             self._restoring = True
             self.changed.emit(position, position + max(added, removed))
@@ -190,7 +201,11 @@ class ProvenanceTracker(QObject):
         if excess > 0:
             removed, added = removed - excess, max(0, added - excess)
         removed = max(0, removed)
-        owned = self._pending if self._pending is not None else self._deferred
+        owned = self._pending
+        if owned is None and self._deferred is not None:
+            deferred, length = self._deferred
+            # A drag-and-drop move reports its removal and insertion as one change: not marked.
+            owned = deferred if length is None or length == added else None
         self._consumed, self._deferred = self._pending is not None, None
         pieces = [
             (start, added if end == _ALL else min(end, added), record)
