@@ -123,3 +123,36 @@ def test_hovering_shown_model_text_shows_its_record(window, qtbot):
     qtbot.waitUntil(QToolTip.isVisible)
     assert "suggestion" in QToolTip.text()
     QToolTip.hideText()
+
+
+def test_a_side_panel_result_inserted_is_the_models(window, qtbot):
+    from PySide6.QtCore import Qt
+
+    from tests.gui.presets.test_presets_gui import TEXT, put_cursor, start_with
+
+    start_with(window, TEXT)
+    put_cursor(window, len(TEXT), anchor=0)
+    click(qtbot, window, "TL;DR")
+    wait_done(qtbot, window)
+    put_cursor(window, len(TEXT))
+    qtbot.mouseClick(window.presets.panel.insert_button, Qt.MouseButton.LeftButton)
+    text = exact_text(window.editor.document())
+    tracker = ProvenanceTracker.of(window.editor)
+    [(start, end, record_id)] = tracker.provenance(text).spans  # characters (the model may write emoji)
+    assert end == len(text)
+    assert text[start:end].strip() == window.presets.panel.text().strip()
+    assert tracker.records[record_id].preset == "TL;DR"
+    assert tracker.records[record_id].action == "preset"
+
+
+@pytest.mark.qt_log_ignore("This plugin does not support raise")  # offscreen: the dialog cannot rise
+def test_replace_with_the_users_text_removes_the_claim_on_that_part_only(window):
+    window.editor.setPlainText("Mine. ")
+    insert_model(window, "a big dog ran")
+    window.show_find()
+    window.find_dialog.find_text.setText("big")
+    window.find_dialog.replace_text.setText("small")
+    window.find_dialog.find()
+    window.find_dialog.replace()
+    assert exact_text(window.editor.document()) == "Mine. a small dog ran"
+    assert spans(window) == [(6, 8, "suggestion"), (13, 21, "suggestion")]
