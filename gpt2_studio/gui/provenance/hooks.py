@@ -103,7 +103,11 @@ def _carried(tracker: ProvenanceTracker, source: QMimeData) -> list[Piece] | Non
         if data.get("document") != tracker.document_id or data.get("text_length") != len(source.text()):
             return None
         pieces: list[Piece] = []
+        last = 0
         for start, end, record_id in data["pieces"]:
+            if not last <= int(start) < int(end) <= data["text_length"] * 2:  # UTF-16: at most 2 a char
+                return None
+            last = int(end)
             if record_id not in tracker.records:
                 tracker.records[record_id] = Record.from_dict(data["records"][record_id])
             pieces.append((int(start), int(end), str(record_id)))

@@ -156,3 +156,18 @@ def test_replace_with_the_users_text_removes_the_claim_on_that_part_only(window)
     window.find_dialog.replace()
     assert exact_text(window.editor.document()) == "Mine. a small dog ran"
     assert spans(window) == [(6, 8, "suggestion"), (13, 21, "suggestion")]
+
+
+def test_a_forged_copy_with_spans_outside_its_text_pastes_as_pasted(window):
+    from PySide6.QtCore import QMimeData
+
+    from gpt2_studio.gui.provenance.hooks import MIME_TYPE
+
+    window.editor.setPlainText("ab")
+    tracker = ProvenanceTracker.of(window.editor)
+    data = QMimeData()
+    data.setText("xyz")
+    payload = {"document": tracker.document_id, "text_length": 3, "pieces": [[-5, 3, "r"]], "records": {}}
+    data.setData(MIME_TYPE, json.dumps(payload).encode())
+    window.editor.insertFromMimeData(data)
+    assert spans(window) == [(0, 3, "paste")]
