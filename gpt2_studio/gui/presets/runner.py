@@ -36,7 +36,7 @@ from gpt2_studio.gui.models.worker import GenerationRequest, ModelWorker, fit_se
 from gpt2_studio.gui.presets.collaborators import DocumentPathProvider, QuestionsProvider, SuggestionState
 from gpt2_studio.gui.presets.panel import PresetResultPanel
 from gpt2_studio.gui.presets.questions import ask
-from gpt2_studio.gui.provenance.hooks import model_insertion
+from gpt2_studio.gui.provenance.hooks import model_insertion, samples_file_written
 
 if TYPE_CHECKING:  # the engine imports torch, which the window loads only on the worker thread
     from gpt2_studio.core.generation.engine import Completion
@@ -399,6 +399,9 @@ class PresetRunner(QObject):
             except DocumentError as exc:
                 self.panel.show_result(job.preset.name, text, job.heading)
                 return f"Could not save the samples ({exc}); they are in the side panel."
+            preset = job.preset
+            samples_file_written(self.editor, job.path, text, _sample_pieces(text, parts),
+                                 settings=preset.sampling, preset=preset.name)  # fmt: skip
             return f"Saved {count} to {job.path}."
         if not self._replace_document(job):
             self.panel.show_result(job.preset.name, text, job.heading)

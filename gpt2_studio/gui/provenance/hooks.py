@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QByteArray, QMimeData
@@ -19,9 +21,13 @@ from PySide6.QtGui import QTextCursor
 from PySide6.QtWidgets import QPlainTextEdit
 
 from gpt2_studio.core.generation.sampling import SamplingSettings
+from gpt2_studio.core.provenance.offsets import Offsets
 from gpt2_studio.core.provenance.records import Record, now_iso, pasted_record
-from gpt2_studio.core.provenance.spans import Piece
+from gpt2_studio.core.provenance.spans import Piece, Span
+from gpt2_studio.core.provenance.store import Provenance, provenance_folder, save_provenance
 from gpt2_studio.gui.provenance.tracker import ProvenanceTracker
+
+log = logging.getLogger(__name__)
 
 MIME_TYPE = "application/x-gpt2studio-provenance"
 #: A record is reused (and its spans join) when the same model and settings wrote again within this.
@@ -144,3 +150,28 @@ def exact_edits(editor: QPlainTextEdit) -> Iterator[Callable[[int, int, int], No
         return
     with tracker.exact_edits() as tell:
         yield tell
+
+
+def samples_file_written(
+    editor: QPlainTextEdit,
+    path: Path,
+    text: str,
+    pieces: Sequence[tuple[int, int]],
+    *,
+    settings: SamplingSettings,
+    preset: str,
+) -> None:
+    """Samples saved straight to a file: keep the file's entry (pieces in Qt positions of ``text``).
+
+    A failure to write the entry is logged; the samples are saved either way.
+    """
+    tracker = ProvenanceTracker.of(editor)
+    if tracker is None:
+        return
+    record = _record(tracker, "samples", settings, preset)
+    offsets = Offsets(text)
+    spans = [Span(offsets.to_chars(a), offsets.to_chars(b), record.record_id) for a, b in pieces]
+    try:
+        save_provenance(path, text, Provenance(spans, {record.record_id: record}), provenance_folder())
+    except OSError as error:
+        log.warning("Could not keep the provenance of %s: %s", path, error)

@@ -42,15 +42,14 @@ def test_a_samples_document_marks_the_samples_not_their_separators(window, qtbot
     wait_done(qtbot, window)
     text = exact_text(window.editor.document())
     count = find_preset(builtin_presets(), "Samples").sampling.num_alternatives
-    found = spans(window)
+    tracker = ProvenanceTracker.of(window.editor)
+    found = tracker.provenance(text).spans  # characters (a sample may hold an emoji)
     assert len(found) == count
-    for n, (start, end, action) in enumerate(found, start=1):
-        assert action == "samples"
-        line = sample_separator(n) + "\n"
-        assert text[start - len(line) : start] == line  # ASCII separators: units are characters here
-        assert text[end : end + 2] in ("\n\n", "\n")
-    record = ProvenanceTracker.of(window.editor).record_at(found[0][0])[1]
-    assert record.preset == "Samples"
+    for n, (start, end, record_id) in enumerate(found, start=1):
+        assert text[:start].endswith(sample_separator(n) + "\n")
+        assert text[end:] in ("\n", "") or text[end:].startswith("\n\n")
+        assert tracker.records[record_id].preset == "Samples"
+        assert tracker.records[record_id].action == "samples"
 
 
 def test_recovered_work_comes_back_with_its_spans(window, make_window, qtbot):
@@ -171,3 +170,19 @@ def test_a_forged_copy_with_spans_outside_its_text_pastes_as_pasted(window):
     data.setData(MIME_TYPE, json.dumps(payload).encode())
     window.editor.insertFromMimeData(data)
     assert spans(window) == [(0, 3, "paste")]
+
+
+def test_samples_saved_to_a_file_get_its_entry(window, qtbot, tmp_path):
+    target = tmp_path / "samples.txt"
+    window.questions.answer("save_path", str(target))
+    to_file = next(a for a in window.presets_menu.actions() if a.text() == "Samples to &File…")
+    to_file.trigger()
+    wait_done(qtbot, window)
+    text = target.read_text(encoding="utf-8")
+    loaded = load_provenance(target, text, provenance_folder())
+    assert loaded.matched
+    assert len(loaded.provenance.spans) == 3
+    for n, (start, end, record_id) in enumerate(loaded.provenance.spans, start=1):
+        assert text[:start].endswith(sample_separator(n) + "\n")
+        assert text[end:] in ("\n", "") or text[end:].startswith("\n\n")
+        assert loaded.provenance.records[record_id].preset == "Samples"

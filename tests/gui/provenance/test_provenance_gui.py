@@ -3,6 +3,7 @@ document makes a span, edits and undo/redo move spans exactly, and save/close/re
 
 from __future__ import annotations
 
+import io
 import json
 
 import pytest
@@ -13,6 +14,8 @@ from PySide6.QtWidgets import QApplication
 from gpt2_studio.cli.main import run_cli
 from gpt2_studio.core.generation.sampling import SamplingSettings
 from gpt2_studio.core.presets.templates import Preset
+from gpt2_studio.core.provenance.offsets import Offsets
+from gpt2_studio.core.provenance.spans import Span
 from gpt2_studio.core.provenance.store import entry_path, provenance_folder
 from gpt2_studio.gui.editor.block_formats import utf16_length
 from gpt2_studio.gui.editor.document_text import exact_text
@@ -53,8 +56,6 @@ def end_of(window) -> int:
 @pytest.fixture
 def writer(window):
     window.controller.set_enabled(False)  # suggestions only when asked (Ctrl+Space)
-    window.panel.set_settings(SamplingSettings(temperature=0.0, top_k=1, max_new_tokens=12, seed=5)) \
-        if hasattr(window.panel, "set_settings") else None  # fmt: skip
     window.controller.set_settings(SamplingSettings(temperature=0.0, top_k=1, max_new_tokens=12, seed=5))
     return window
 
@@ -175,11 +176,12 @@ def test_every_way_in_and_every_edit_keeps_exact_spans(writer, qtbot, make_windo
     assert again.open_file(path)
     assert spans(again) == saved
     assert ProvenanceTracker.of(again.editor).share() == share
-    out = __import__("io").StringIO()
+    out = io.StringIO()
     assert run_cli(["provenance", str(path), "--json"], stdout=out) == 0
     text = path.read_text(encoding="utf-8")
     data = json.loads(out.getvalue())
-    assert [(s["start"], s["end"]) for s in data["spans"]] == [(s, e) for s, e, _a in saved]  # ASCII here
+    in_chars = Offsets(text).spans_to_chars([Span(s, e, "") for s, e, _a in saved])  # Qt counts UTF-16
+    assert [(s["start"], s["end"]) for s in data["spans"]] == [(s, e) for s, e, _r in in_chars]
     assert all(text[s["start"] : s["end"]] == s["text"] for s in data["spans"])
 
 
@@ -204,14 +206,14 @@ def test_edits_made_elsewhere_while_closed_reanchor_or_drop_with_a_notice(
     text = path.read_text(encoding="utf-8")
     window.close()
     # Another editor adds a line at the top and rewrites the second model span.
-    path.write_text("A title\n" + text[:second] + "the end.", encoding="utf-8")
+    path.write_text("A title\n" + text[: Offsets(text).to_chars(second)] + "the end.", encoding="utf-8")
     again = make_window(load=False)
     messages: list[str] = []
     again.status_bar.messageChanged.connect(messages.append)
     assert again.open_file(path)
     assert spans(again) == [(start + 8, first_span[1] + 8, "suggestion")]
     assert any("1 model span(s)" in m and "dropped" in m for m in messages), messages
-    assert run_cli(["provenance", str(path)], stdout=__import__("io").StringIO()) == 1
+    assert run_cli(["provenance", str(path)], stdout=io.StringIO()) == 1
 
 
 def test_replace_all_removes_the_models_claim_only_where_it_replaced(window, qtbot):
