@@ -139,7 +139,7 @@ def save_recovery_provenance(doc_id: str, text: str, provenance: Provenance, fol
 
 
 def discard_recovery_provenance(doc_id: str, folder: Path) -> None:
-    """Remove the entry of the recovery copy ``doc_id`` (if any)."""
+    """Remove the entry of the recovery copy ``doc_id`` (if any); raises OSError when it cannot be."""
     recovery_entry_path(doc_id, folder).unlink(missing_ok=True)
 
 

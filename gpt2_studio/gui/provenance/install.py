@@ -17,6 +17,8 @@ from gpt2_studio.core.provenance.offsets import Offsets
 from gpt2_studio.core.provenance.records import checkpoint_hash
 from gpt2_studio.core.provenance.store import (
     Provenance,
+    discard_recovery_provenance,
+    entry_path,
     load_provenance,
     load_recovery_provenance,
     provenance_folder,
@@ -81,8 +83,8 @@ class ProvenanceUi(QObject):
     # -- the entry ------------------------------------------------------------------------------
     def document_opened(self, path: Path | None) -> None:
         """A document is in the editor: its spans, when its entry matches (or can be re-anchored)."""
-        if path is None:
-            self.tracker.reset()
+        if path is None or not entry_path(path, provenance_folder()).exists():
+            self.tracker.reset()  # nothing kept: no need to read the whole text
             return
         text = exact_text(self.window.editor.document())
         loaded = load_provenance(path, text, provenance_folder())
@@ -91,7 +93,9 @@ class ProvenanceUi(QObject):
             self.window.status_bar.showMessage(notice, 0)
 
     def document_saved(self, _previous: Path | None, path: Path) -> None:
-        """Write the entry with the text as saved."""
+        """Write the entry with the text as saved (or remove a stale one when nothing is owned)."""
+        if not len(self.tracker.table) and not entry_path(path, provenance_folder()).exists():
+            return  # nothing to keep, nothing to remove: the text need not be read again
         text = exact_text(self.window.editor.document())
         try:
             save_provenance(
@@ -107,10 +111,13 @@ class ProvenanceUi(QObject):
         folder = self.window.session.recovery.provenance_file(snapshot.doc_id).parent
 
         def write() -> None:
-            text = snapshot.text.exact()
-            provenance = Provenance(Offsets(text).spans_to_chars(spans), records)
-            provenance.records = {s.record: records[s.record] for s in provenance.spans}
             try:
+                if not spans:  # nothing owned: only an older entry to remove, no text to read
+                    discard_recovery_provenance(snapshot.doc_id, folder)
+                    return
+                text = snapshot.text.exact()
+                chars = Offsets(text).spans_to_chars(spans)
+                provenance = Provenance(chars, {s.record: records[s.record] for s in chars})
                 save_recovery_provenance(snapshot.doc_id, text, provenance, folder)
             except OSError as error:
                 log.warning("Could not keep the provenance of the recovery copy: %s", error)

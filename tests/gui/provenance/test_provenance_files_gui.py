@@ -186,3 +186,19 @@ def test_samples_saved_to_a_file_get_its_entry(window, qtbot, tmp_path):
         assert text[:start].endswith(sample_separator(n) + "\n")
         assert text[end:] in ("\n", "") or text[end:].startswith("\n\n")
         assert loaded.provenance.records[record_id].preset == "Samples"
+
+
+def test_saving_after_the_model_text_is_gone_removes_the_entry(window, tmp_path):
+    from gpt2_studio.core.provenance.store import entry_path
+
+    window.editor.setPlainText("Mine. ")
+    insert_model(window, "Model.")
+    path = tmp_path / "a.txt"
+    window.questions.answer("save_path", str(path))
+    assert window.save()
+    entry = entry_path(path, provenance_folder())
+    assert entry.is_file()
+    window.editor.selectAll()
+    window.editor.textCursor().insertText("All mine now.")
+    assert window.save()
+    assert not entry.exists()
