@@ -67,21 +67,6 @@ class SpanTable:
         self._settle(len(self._starts))
         return [Span(*item) for item in zip(self._starts, self._ends, self._records, strict=True)]
 
-    def snapshot(self) -> tuple[Span, ...]:
-        """An immutable copy, for undo states (O(n))."""
-        return tuple(self.spans())
-
-    def state(self) -> tuple[object, ...]:
-        """An opaque copy of the whole table for restore() (O(n), at C speed: undo states)."""
-        return (tuple(self._starts), tuple(self._ends), tuple(self._records), self._at, self._delta,
-                dict(self._lengths))  # fmt: skip
-
-    def restore(self, state: tuple[object, ...]) -> None:
-        """Put back a table saved by state()."""
-        starts, ends, records, at, delta, lengths = state
-        self._starts, self._ends, self._records = list(starts), list(ends), list(records)  # type: ignore[call-overload]
-        self._at, self._delta, self._lengths = at, delta, dict(lengths)  # type: ignore[assignment,call-overload]
-
     def __len__(self) -> int:
         return len(self._starts)
 
@@ -134,11 +119,13 @@ class SpanTable:
                 ends[i] -= delta
         self._at = index
 
-    def edit(self, position: int, removed: int, added: int, inserted: Sequence[Piece] = ()) -> None:
+    def edit(self, position: int, removed: int, added: int, inserted: Sequence[Piece] = ()) -> list[Piece]:
         """Apply an edit: ``removed`` characters at ``position`` become ``added`` ones.
 
         ``inserted`` pieces are the owned parts of the inserted text, relative to ``position``, each
-        within [0, added); the rest of it is the user's. Raises ValueError for a negative count.
+        within [0, added); the rest of it is the user's. Returns the owned pieces of the removed text
+        (relative to ``position``): ``edit(position, added, removed, those)`` undoes the edit exactly.
+        Raises ValueError for a negative count.
         """
         if position < 0 or removed < 0 or added < 0:
             raise ValueError(f"an edit needs non-negative numbers, not {position}, {removed}, {added}")
@@ -149,10 +136,13 @@ class SpanTable:
             last = first + 1 if first < len(self._starts) and self._start(first) < position else first
         self._settle(last)
         pieces: list[Span] = []
+        gone: list[Piece] = []
         lengths = self._lengths
         for i in range(first, last):
             start, end, record = self._starts[i], self._ends[i], self._records[i]
             lengths[record] -= end - start
+            if max(start, position) < min(end, cut_end):
+                gone.append((max(start, position) - position, min(end, cut_end) - position, record))
             if start < position:
                 pieces.append(Span(start, position, record))
             if end > cut_end:
@@ -174,6 +164,7 @@ class SpanTable:
         # Touching pieces of one record join: at either side of what changed, and between the new ones.
         for i in range(first + len(new), max(first, 1) - 1, -1):
             self._join(i)
+        return gone
 
     def _join(self, index: int) -> None:
         """Join span index-1 and span index when they touch and have one record."""

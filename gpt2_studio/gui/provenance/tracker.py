@@ -2,11 +2,12 @@
 
 Every change reaches ``contentsChange`` (position, removed, added, in UTF-16 units). Text is the user's
 unless an insertion point said otherwise just before (``inserting``: the whole insertion belongs to a
-record, or given pieces of it). Undo and redo restore exactly the spans that were there: the spans are
-kept per undo-stack state (``availableUndoSteps``), saved when a new command is pushed or when an undo or
-redo leaves a state, and put back when one arrives at a state. A new command is told apart from an undo or
-redo by ``undoCommandAdded``, which Qt emits before the change; typed characters that Qt merges into the
-last command move nothing. Per keystroke: O(log n + spans touched) (see core/provenance/spans.py).
+record, or given pieces of it). Undo and redo restore exactly the spans that were there: every edit of
+the spans is logged with the owned pieces it removed, grouped by the undo command it belongs to (Qt's
+``availableUndoSteps`` after it); an undo applies the inverse edits of the commands it undoes, newest
+first, and a redo applies them again. A new command is told apart from an undo or redo by
+``undoCommandAdded``, which Qt emits before the change; characters Qt merges into the last command join
+its group. Per keystroke, and per step undone: O(log n + spans touched) (see core/provenance/spans.py).
 """
 
 from __future__ import annotations
@@ -29,6 +30,20 @@ log = logging.getLogger(__name__)
 
 _ALL = -1  # a piece end meaning "to the end of the insertion"
 
+#: One edit of the spans: position, removed, added, the owned pieces inserted and those removed.
+Op = tuple[int, int, int, list[Piece], list[Piece]]
+
+
+class _Command:
+    """The span edits made by one of Qt's undo commands (or a block of them): the undo index (Qt's
+    ``availableUndoSteps``) before and after it, and the edits."""
+
+    __slots__ = ("before", "index", "ops")
+
+    def __init__(self, before: int, index: int) -> None:
+        self.before, self.index = before, index
+        self.ops: list[Op] = []
+
 
 class ProvenanceTracker(QObject):
     """The spans of one editor's document, in Qt positions; get it with ProvenanceTracker.of(editor)."""
@@ -50,10 +65,10 @@ class ProvenanceTracker(QObject):
         self.last_record: tuple[float, Record] | None = None
         self._pending: Sequence[Piece] | None = None
         self._deferred: tuple[Sequence[Piece], int | None] | None = None  # see inserting()
-        self._pruned = True  # no undo state lies beyond the current one
         self._consumed = False
-        self._manual: tuple[object, ...] | None = None  # the state before exact edits (Replace All)
-        self._states: dict[int, tuple[object, ...]] = {}
+        self._manual: list[Op] | None = None  # edits told one by one (Replace All), not yet in a command
+        self._done: list[_Command] = []  # the commands that undo would take back, oldest first
+        self._undone: list[_Command] = []  # the commands that redo would apply again, next last
         self._new_command = False
         self._restoring = False
         document = editor.document()
@@ -100,8 +115,7 @@ class ProvenanceTracker(QObject):
         document = self.editor.document()
         self.document_id = uuid.uuid4().hex
         self.last_record = None
-        self._states.clear()
-        self._pruned = True
+        self._done, self._undone = [], []
         self._pending, self._deferred, self._manual = None, None, None
         self._new_command = self._restoring = False
         self._index = document.availableUndoSteps()
@@ -148,21 +162,49 @@ class ProvenanceTracker(QObject):
         """Within: several edits in one edit block (Replace All), told one by one through the function
         yielded (position, removed, added, in Qt positions at that moment); the block's single coarse
         change, which arrives within too, is not applied again."""
-        self._manual = self.table.state()
+        told: list[Op] = []
+
+        def tell(position: int, removed: int, added: int) -> None:
+            told.append((position, removed, added, [], self.table.edit(position, removed, added)))
+
+        self._manual = told
         try:
-            yield self.table.edit
+            yield tell
         finally:
             self._manual = None
 
     # -- following the document ----------------------------------------------------------------
     def _on_command_added(self) -> None:
-        state = self._manual if self._manual is not None else self.table.state()
-        self._states[self._index] = state
-        if not self._pruned:  # only after an undo can states lie beyond this one
-            for index in [i for i in self._states if i > self._index]:
-                del self._states[index]  # the redo states this new command replaced
-            self._pruned = True
         self._new_command = True
+
+    def _log(self, ops: list[Op], index: int, new_command: bool) -> None:
+        """Keep edits with the undo command they belong to (a new one, or the last one they merged into)."""
+        self._undone.clear()  # an edit that is not a redo ends what could be redone
+        if new_command or not self._done or self._done[-1].index != index:
+            self._done.append(_Command(self._index, index))
+        self._done[-1].ops.extend(ops)
+
+    def _undo_redo(self, index: int) -> bool:
+        """Move the spans to the undo state ``index``; False when the log cannot get there."""
+        done, undone = self._done, self._undone
+        if index < self._index:
+            taken = 0
+            while taken < len(done) and done[-1 - taken].index > index:
+                taken += 1
+            if not taken or done[-taken].before != index:
+                return False  # the log does not reach that state (it began later)
+            while done and done[-1].index > index:
+                command = done.pop()
+                for position, removed, added, _inserted, gone in reversed(command.ops):
+                    self.table.edit(position, added, removed, gone)
+                undone.append(command)
+            return True
+        while undone and undone[-1].index <= index:
+            command = undone.pop()
+            for position, removed, added, inserted, _gone in command.ops:
+                self.table.edit(position, removed, added, inserted)
+            done.append(command)
+        return bool(done) and done[-1].index == index
 
     def _on_changed(self) -> None:
         """After every change of one edit: the length worked out must be the document's."""
@@ -172,7 +214,10 @@ class ProvenanceTracker(QObject):
             # Qt counts the last paragraph separator in some changes (setPlainText): it is not text.
             log.debug("provenance: length %d, document %d; spans past it dropped", self._length, length)
             if self._length > length:
-                self.table.edit(length, self._length - length, 0)
+                removed = self._length - length
+                gone = self.table.edit(length, removed, 0)
+                if self._done and self._done[-1].index == self._index:
+                    self._done[-1].ops.append((length, removed, 0, [], gone))
             self._length = length
 
     def _on_change(self, position: int, removed: int, added: int) -> None:
@@ -182,21 +227,23 @@ class ProvenanceTracker(QObject):
         if self._restoring:
             return
         if self._manual is not None:  # told edit by edit (exact_edits)
+            self._log(self._manual, index, new_command)
+            self._manual = []
             self._index = index
             self._length += added - removed
             self.changed.emit(position, position + added)
             return
         if not new_command and index == 0 and not document.availableRedoSteps():
-            self._states.clear()  # the undo stack was emptied (setPlainText): a plain edit
-        elif not new_command and index != self._index and index in self._states:
+            self._done, self._undone = [], []  # the undo stack was emptied (setPlainText): a plain edit
+        elif not new_command and index != self._index:
             # An undo or redo: the spans that were there in that state.
-            self._states[self._index] = self.table.state()
-            self.table.restore(self._states[index])
-            self._pruned = False
-            self._index, self._length = index, document.characterCount() - 1
-            self._restoring = True
-            self.changed.emit(position, position + max(added, removed))
-            return
+            if self._undo_redo(index):
+                self._index, self._length = index, document.characterCount() - 1
+                self._restoring = True
+                self.changed.emit(position, position + max(added, removed))
+                return
+            log.debug("provenance: no record of undo state %d; the change is the user's", index)
+            self._done, self._undone = [], []
         excess = position + removed - self._length  # the last paragraph separator, counted by Qt
         if excess > 0:
             removed, added = removed - excess, max(0, added - excess)
@@ -212,7 +259,8 @@ class ProvenanceTracker(QObject):
             for start, end, record in (owned or ())
             if start < added
         ]
-        self.table.edit(position, removed, added, pieces)
+        gone = self.table.edit(position, removed, added, pieces)
+        self._log([(position, removed, added, pieces, gone)], index, new_command)
         self._index = index
         self._length += added - removed
         self.changed.emit(position, position + added)

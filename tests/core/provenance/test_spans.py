@@ -123,3 +123,24 @@ def test_random_edits_match_a_per_character_array(seed: int) -> None:
         span = table.at(probe)
         owner = owners[probe] if probe < len(owners) else None
         assert (span.record if span else None) == owner, (seed, step, probe)
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_the_removed_pieces_undo_an_edit_exactly(seed: int) -> None:
+    rng = random.Random(seed)
+    owners: list[str | None] = [rng.choice([None, "a", "b"]) for _ in range(80)]
+    table = SpanTable(runs(owners))
+    history = []
+    for _ in range(100):
+        length = len(owners)
+        position = rng.randrange(0, length + 1)
+        removed = min(rng.randrange(0, 6), length - position)
+        added = rng.randrange(0, 6)
+        inserted = [(0, added, "c")] if added and rng.random() < 0.5 else []
+        gone = table.edit(position, removed, added, inserted)
+        history.append((position, removed, added, inserted, gone, list(owners)))
+        owners[position : position + removed] = ["c" if inserted else None] * added
+        assert table.spans() == runs(owners)
+    for position, removed, added, inserted, gone, before in reversed(history):
+        assert table.edit(position, added, removed, gone) == inserted  # and redo would put them back
+        assert table.spans() == runs(before)
