@@ -14,6 +14,7 @@ GPT2_STUDIO_HOME in a temporary folder, so no user files are touched):
 
     .venv/bin/python benchmarks/bench_gui.py            # full run, about 2.5 minutes on 2 cores
     .venv/bin/python benchmarks/bench_gui.py --quick    # small model, fewer runs: a smoke run
+    .venv/bin/python benchmarks/bench_gui.py --provenance   # typing in 5 MB with 1,000 model spans (~1 min)
 
 "others" is the CPU that other processes used meanwhile, as a share of the machine: on 2 cores a busy
 neighbour makes torch's threads wait for each other, so anything above a few percent disturbs the
@@ -448,6 +449,147 @@ def _stalls_result(phases: dict[str, Any], info: Any, document: str, worker: Any
     }
 
 
+# -- child: provenance ------------------------------------------------------------------------------
+PROVENANCE_LINES = 4_750  # 5.0 MB of BIG_FILE_LINE
+PROVENANCE_SPANS = 1_000
+
+
+def child_provenance(model: str, doc_path: str, spans: int) -> dict[str, Any]:
+    """Type in a 5 MB document holding ``spans`` model spans (tinted), and undo, redo and save there."""
+    from PySide6.QtCore import QEventLoop, Qt, QTimer
+    from PySide6.QtGui import QTextCursor
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QApplication
+
+    from gpt2_studio.core.provenance.records import Record
+    from gpt2_studio.core.provenance.spans import Span
+    from gpt2_studio.core.provenance.store import Provenance, provenance_folder, save_provenance
+    from gpt2_studio.gui.launch import create_window, parse_args
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])  # noqa: F841 - held while the window lives
+    text = Path(doc_path).read_text(encoding="utf-8")
+    record = Record(kind="model", time="2026-12-02T00:00:00Z", model="bench", action="suggestion")
+    step = len(text) // max(1, spans)
+    kept = [Span(i * step + 10, i * step + 50, record.record_id) for i in range(spans)]
+    save_provenance(Path(doc_path), text, Provenance(kept, {record.record_id: record}), provenance_folder())
+    ticks: list[float] = []
+    ticker = QTimer()
+    ticker.setTimerType(Qt.TimerType.PreciseTimer)
+    ticker.timeout.connect(lambda: ticks.append(time.perf_counter()))
+    phases: dict[str, dict[str, Any]] = {}
+
+    def pump(seconds: float) -> None:
+        loop = QEventLoop()
+        QTimer.singleShot(max(0, round(seconds * 1000)), loop.quit)
+        loop.exec()
+
+    def phase(name: str, body: Callable[[], dict[str, Any] | None]) -> None:
+        print(f"  [provenance {spans}] {name}…", file=sys.stderr, flush=True)
+        start = time.perf_counter()
+        extra = body() or {}
+        pump(0.05)
+        phases[name] = {**_gap_stats(ticks, [0] * len(ticks), start, time.perf_counter()), **extra}
+
+    window, worker, _ref = create_window(parse_args(["--model", model]))
+    window.controller.set_enabled(False)  # provenance alone: no suggestions asked while typing
+    editor = window.editor
+    window.show()
+    ticker.start(TICK_MS)
+    pump(1.0)
+
+    def open_doc() -> dict[str, Any]:
+        started = time.perf_counter()
+        window.open_file(doc_path, ask=False)
+        call = time.perf_counter() - started
+        window.provenance.show_action.setChecked(True)
+        pump(0.5)
+        return {"open_call_s": call, "spans_loaded": len(window.provenance.tracker.spans())}
+
+    phase("open (entry verified by content hash), tint on", open_doc)
+
+    def typing() -> dict[str, Any]:
+        cursor = editor.textCursor()
+        cursor.setPosition(kept[len(kept) // 2].start + 5 if kept else len(text) // 2)  # inside a span
+        editor.setTextCursor(cursor)
+        handled: list[float] = []
+        for char in "and the keeper waited " * 4:
+            started = time.perf_counter()
+            QTest.keyClick(editor, char)
+            handled.append(time.perf_counter() - started)
+            pump(TYPE_INTERVAL_S)
+        for _ in range(10):
+            started = time.perf_counter()
+            QTest.keyClick(editor, Qt.Key.Key_Backspace)
+            handled.append(time.perf_counter() - started)
+            pump(TYPE_INTERVAL_S)
+        return {"key_median_ms": statistics.median(handled) * 1000, "key_max_ms": max(handled) * 1000}
+
+    phase("typing inside a span every 50 ms", typing)
+
+    def undo_redo() -> dict[str, Any]:
+        editor.moveCursor(QTextCursor.MoveOperation.Start)
+        for _ in range(5):
+            QTest.keyClicks(editor, "x")
+            editor.moveCursor(QTextCursor.MoveOperation.NextWord)
+            QTest.keyClick(editor, Qt.Key.Key_Return)  # a new undo step each time
+            pump(TYPE_INTERVAL_S)
+        for key, modifiers in ((Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier),) * 10 + (
+            (Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier),
+        ) * 10:
+            QTest.keyClick(editor, key, modifiers)
+            pump(TYPE_INTERVAL_S)
+        return {}
+
+    phase("undo x10, redo x10", undo_redo)
+
+    def save() -> dict[str, Any]:
+        started = time.perf_counter()
+        window.save()
+        return {"save_call_s": time.perf_counter() - started}
+
+    phase("save (the text and the entry)", save)
+    ticker.stop()
+    editor.document().setModified(False)
+    window.close()
+    worker.stop()
+    return {"phases": phases, "spans": spans, "doc_chars": len(text)}
+
+
+def provenance_run(tmp: Path) -> None:
+    """--provenance: the same 5 MB document with no spans and with 1,000, side by side."""
+    from gpt2_studio.core.models.loading import quiet_transformers
+    from gpt2_studio.core.models.tiny_checkpoint import build_tiny_checkpoint
+
+    sys.path[:0] = [str(ROOT)]
+    with quiet_transformers():
+        tiny = build_tiny_checkpoint(tmp / "tiny-gpt2", init_std=0.3)
+    results = {}
+    for spans in (0, PROVENANCE_SPANS):
+        doc = tmp / f"doc-{spans}.txt"
+        doc.write_text(BIG_FILE_LINE * PROVENANCE_LINES, encoding="utf-8")
+        results[spans] = _run_child(["provenance", str(tiny), str(doc), str(spans)], tmp / f"home-p{spans}")
+    without, with_spans = results[0], results[PROVENANCE_SPANS]
+    print(
+        f"\nProvenance: event-loop stalls in a {with_spans['doc_chars']:,}-character document, no spans vs "
+        f"{PROVENANCE_SPANS:,} model spans tinted ({TICK_MS} ms timer; ms)"
+    )
+    print(f"  {'phase':50}{'longest':>9}{'longest':>9}{'ratio':>7}{'p99':>7}{'p99':>7}")
+    print(f"  {'':50}{'0 spans':>9}{'1,000':>9}{'':>7}{'0':>7}{'1,000':>7}")
+    for name, a in without["phases"].items():
+        b = with_spans["phases"][name]
+        ratio = b["max"] / a["max"]
+        print(f"  {name:50}{a['max']:9.0f}{b['max']:9.0f}{ratio:7.2f}{a['p99']:7.1f}{b['p99']:7.1f}")
+        extras = [
+            f"{key} {a[key]:.3f} / {b[key]:.3f}"
+            for key in ("open_call_s", "key_median_ms", "key_max_ms", "save_call_s")
+            if key in a
+        ]
+        if extras:
+            print(f"      {'; '.join(extras)}")
+    loaded = with_spans["phases"]["open (entry verified by content hash), tint on"]["spans_loaded"]
+    print(f"  spans restored on open: {loaded:,}")
+
+
 # -- child: imports ---------------------------------------------------------------------------------
 def child_imports() -> dict[str, Any]:
     """How long `import torch, transformers` (and the GPT-2 classes loading needs) take on their own."""
@@ -611,6 +753,12 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="drive the window without importing the runtime at start-up (as before issue 13)",
     )
+    parser.add_argument(
+        "--provenance",
+        action="store_true",
+        help="only typing, undo/redo and saving in a 5 MB document with no spans and with 1,000 model "
+        "spans (issue 16), side by side",
+    )
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     parser.add_argument("--t0", type=float, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -619,6 +767,8 @@ def main(argv: list[str] | None = None) -> int:
         kind, *rest = args.child
         if kind == "launch":
             result = child_launch(rest[0], args.t0 if sys.platform == "linux" else time.perf_counter())
+        elif kind == "provenance":
+            result = child_provenance(rest[0], rest[1], int(rest[2]))
         elif kind == "stalls":
             result = child_stalls(rest[0], rest[1], rest[2], args.quick, args.load_only, not args.no_prepare)
         else:
@@ -648,6 +798,9 @@ def main(argv: list[str] | None = None) -> int:
     busy_before, own_before = _busy_cpu_seconds(), _own_cpu_seconds()
     with tempfile.TemporaryDirectory(prefix="gpt2-bench-gui-") as tmp_name:
         tmp = Path(tmp_name)
+        if args.provenance:
+            provenance_run(tmp)
+            return 0
         print("  building the model folders…", file=sys.stderr, flush=True)
         big_model, tiny, doc, big = build_inputs(tmp, args.quick)
         if args.real_bpe:

@@ -100,6 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
     """The top-level parser with every subcommand."""
     from gpt2_studio import __version__
     from gpt2_studio.cli.models import add_models_parser
+    from gpt2_studio.cli.provenance import add_provenance_parser
     from gpt2_studio.cli.score import add_score_parser
 
     parser = _Parser(
@@ -121,6 +122,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_generate_parser(subparsers, parents)
     add_models_parser(subparsers, parents)
     add_score_parser(subparsers, parents)
+    add_provenance_parser(subparsers, parents)
     presets = subparsers.add_parser(
         "presets", parents=parents, help="list the presets (generate --preset NAME runs one)"
     )

@@ -30,6 +30,7 @@ from gpt2_studio.gui.model_switcher import ModelSwitcher
 from gpt2_studio.gui.models.banner import ModelBanner, wrap_with_banner
 from gpt2_studio.gui.models.worker import ModelInfo, WorkerThread, fit_settings
 from gpt2_studio.gui.presets.install import PresetsUi
+from gpt2_studio.gui.provenance.install import install_provenance
 from gpt2_studio.gui.questions import Questions
 from gpt2_studio.gui.sampling_panel import SamplingPanel
 from gpt2_studio.gui.spelling.install import install_spelling
@@ -123,6 +124,7 @@ class MainWindow(QMainWindow):
         self.lens = install_lens(self)  # View → Likelihood Lens: the heat map, its toolbar button, legend
         self.word_popup = install_word_popup(self)  # Alt+click a word: the model's alternatives for it
         self.spelling = install_spelling(self)  # wavy underlines, right-click suggestions, Edit → Spelling
+        self.provenance = install_provenance(self)  # which words the model wrote: spans, view, export
         self._install_presets()  # before restoreState, which places the toolbar and panel
         # The column, font, line spacing, counts, focus mode, full screen and Preferences.
         self.surface = WritingSurface(self)

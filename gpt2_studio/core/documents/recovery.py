@@ -130,12 +130,16 @@ class RecoveryStore:
 
     def discard(self, doc_id: str) -> None:
         """Forget the copy (the document was saved, closed without saving, or recovered)."""
-        for suffix in (SUFFIX, ".json"):
-            path = self._file(doc_id, suffix)
+        # The copy, and the provenance of its text (core/provenance/store.py).
+        for path in (*(self._file(doc_id, s) for s in (SUFFIX, ".json")), self.provenance_file(doc_id)):
             try:
                 path.unlink(missing_ok=True)
             except OSError as error:
                 logger.warning("Could not remove the recovery file %s: %s", path, error)
+
+    def provenance_file(self, doc_id: str) -> Path:
+        """Where the provenance of the copy ``doc_id`` is kept (see core/provenance/store.py)."""
+        return self._file(doc_id, ".json").parent / "provenance" / f"{doc_id}.json"
 
     def pending(self) -> list[RecoveredDocument]:
         """Documents left by instances that are no longer running, newest first."""

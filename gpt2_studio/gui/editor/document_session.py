@@ -64,6 +64,8 @@ class DocumentSession(QObject):
     replacing = Signal()  # the editor's text is about to be replaced by another document
     replaced = Signal(object)  # another document is in the editor: its path, None when untitled
     saved = Signal(object, object)  # written: the path it had before (None: untitled), the path now
+    recovery_queued = Signal(object)  # a recovery copy (Snapshot) was queued on the recovery writer
+    recovered = Signal(str)  # unsaved work was restored from the copy with this id (still on disk)
 
     def __init__(self, editor: GhostTextEdit, questions: Any, settings: AppSettings) -> None:
         super().__init__(editor)
@@ -290,6 +292,7 @@ class DocumentSession(QObject):
             self.stamp,
         )
         self.recovery_writer.write(snapshot)
+        self.recovery_queued.emit(snapshot)
         self._recovered_revision = document.revision()
         self._last_copy_at = now
 
@@ -312,6 +315,7 @@ class DocumentSession(QObject):
         path = Path(newest.source_path) if newest.source_path else None
         # Saved back as it was read, and a save still notices changes made to the file since.
         self._set_document(newest.text, path, newest.encoding, newest.newline, newest.stamp)
+        self.recovered.emit(newest.doc_id)
         self.editor.document().setModified(True)
         # A crash right after restoring must not lose the work: the old copy goes only once this
         # instance holds its own (written here, at start-up). Older copies are offered next time.

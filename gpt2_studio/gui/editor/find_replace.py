@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
 )
 
 from gpt2_studio.gui.editor.document_text import exact_selected_text
+from gpt2_studio.gui.provenance.hooks import exact_edits
 
 
 class FindReplaceDialog(QDialog):
@@ -112,12 +113,17 @@ class FindReplaceDialog(QDialog):
         document = self.editor.document()
         count = 0
         edit = self.editor.textCursor()
-        edit.beginEditBlock()
-        cursor = self._next_match(QTextCursor(document))
-        while not cursor.isNull():
-            cursor.insertText(self.replace_text.text())
-            count += 1
-            cursor = self._next_match(cursor)
-        edit.endEditBlock()
+        replacement = self.replace_text.text()
+        # One edit block reports one change spanning every match; provenance is told each one.
+        with exact_edits(self.editor) as tell:
+            edit.beginEditBlock()
+            cursor = self._next_match(QTextCursor(document))
+            while not cursor.isNull():
+                start, removed = cursor.selectionStart(), cursor.selectionEnd() - cursor.selectionStart()
+                cursor.insertText(replacement)
+                tell(start, removed, cursor.position() - start)
+                count += 1
+                cursor = self._next_match(cursor)
+            edit.endEditBlock()
         self.status.setText(f"Replaced {count} occurrence{'s' if count != 1 else ''}.")
         return count

@@ -35,6 +35,7 @@ from gpt2_studio.gui.editor.document_text import exact_selected_text
 from gpt2_studio.gui.editor.ghost_numbers import AlternativeNumbers, GhostTooltip
 from gpt2_studio.gui.editor.insertion import insert_as_undo_step, model_text, plain_line_break
 from gpt2_studio.gui.editor.line_spacing import SpacedLayout, spaced_document
+from gpt2_studio.gui.provenance.hooks import add_spans_to_mime, model_insertion, pasting
 
 _NEXT_WORD = re.compile(r"\s*\S+")
 _MODIFIER_KEYS = {
@@ -285,7 +286,7 @@ class GhostTextEdit(QPlainTextEdit):
             return False
         self._ghost = None
         self._lay_out_ghost()
-        self._insert(text)
+        self._insert(text, "suggestion")
         return True
 
     def accept_word(self) -> bool:
@@ -298,7 +299,7 @@ class GhostTextEdit(QPlainTextEdit):
         rest = ghost.text[len(word) :]
         self._ghost = None
         self._lay_out_ghost()
-        self._insert(word)
+        self._insert(word, "word")
         if rest.strip():
             # Keep the remainder, re-anchored to the new position and revision.
             self._ghost = Ghost(
@@ -317,11 +318,12 @@ class GhostTextEdit(QPlainTextEdit):
         insert_as_undo_step(cursor, text)
         self.setTextCursor(cursor)
 
-    def _insert(self, text: str) -> None:
+    def _insert(self, text: str, action: str) -> None:
         self._accepting = True
         try:
             cursor = self.textCursor()
-            insert_as_undo_step(cursor, model_text(text))
+            with model_insertion(self, action):
+                insert_as_undo_step(cursor, model_text(text))
             self.setTextCursor(cursor)
         finally:
             self._accepting = False
@@ -333,6 +335,7 @@ class GhostTextEdit(QPlainTextEdit):
         """Copy, cut and drag carry the selection exactly (Qt's own turns U+00A0 into a space)."""
         data = QMimeData()
         data.setText(exact_selected_text(self.textCursor()))
+        add_spans_to_mime(self, data, self.textCursor())  # a paste here keeps the model's spans
         return data
 
     def insertFromMimeData(self, source: QMimeData) -> None:  # noqa: N802 - Qt's name
@@ -340,7 +343,8 @@ class GhostTextEdit(QPlainTextEdit):
         if self.isReadOnly() or not source.hasText():
             return
         cursor = self.textCursor()
-        insert_as_undo_step(cursor, source.text())
+        with pasting(self, source):
+            insert_as_undo_step(cursor, source.text())
         self.setTextCursor(cursor)
         self.ensureCursorVisible()
 

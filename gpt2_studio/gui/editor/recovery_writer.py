@@ -8,6 +8,7 @@ late write can never bring back a copy that was discarded after a save.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -55,6 +56,11 @@ class RecoveryWriter(QObject):
             self.store.discard(doc_id)
         else:
             self._pool.submit(self.store.discard, doc_id)
+
+    def run(self, work: Callable[[], None]) -> None:
+        """Run ``work`` on the writer's thread, in order with the writes and discards queued."""
+        if not self._closed:
+            self._pool.submit(work)
 
     def wait(self, timeout: float | None = None) -> None:
         """Block until everything queued so far is done (tests)."""

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QTextEdit
 from gpt2_studio.gui.editor.ghost_editor import GHOST_OPACITY, GhostTextEdit
 from gpt2_studio.gui.editor.insertion import insert_as_undo_step, model_text
 from gpt2_studio.gui.editor.suggestions import SuggestionController
+from gpt2_studio.gui.provenance.hooks import model_insertion
 
 
 class ContinueHere(QObject):
@@ -91,7 +92,8 @@ class ContinueHere(QObject):
             return False
         self.end()
         self.editor.clear_ghost()
-        insert_as_undo_step(rest, text)
+        with model_insertion(self.editor, "continue"):
+            insert_as_undo_step(rest, text)
         self.editor.setTextCursor(rest)
         return True
 

@@ -24,6 +24,7 @@ from gpt2_studio.gui.editor.insertion import insert_as_undo_step
 from gpt2_studio.gui.lens.continue_here import ContinueHere
 from gpt2_studio.gui.lens.spans import utf16_length
 from gpt2_studio.gui.models.worker import ModelWorker, WordsRequest, next_request_id
+from gpt2_studio.gui.provenance.hooks import model_insertion
 
 if TYPE_CHECKING:  # the core module imports torch, which only the model worker loads
     from gpt2_studio.core.generation.word_alternatives import WordAlternatives
@@ -200,7 +201,8 @@ class WordPopup(QObject):
         cursor = QTextCursor(document)
         cursor.setPosition(span.start)
         cursor.setPosition(span.end, QTextCursor.MoveMode.KeepAnchor)
-        insert_as_undo_step(cursor, text)
+        with model_insertion(self.editor, "swap", settings={}):  # ranked, not sampled
+            insert_as_undo_step(cursor, text)
         self.editor.setTextCursor(cursor)
         return True
 

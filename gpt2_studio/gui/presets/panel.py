@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 from gpt2_studio.gui.editor.document_text import exact_insertable, exact_text, set_exact_text
 from gpt2_studio.gui.editor.ghost_editor import GhostTextEdit
 from gpt2_studio.gui.editor.insertion import insert_as_undo_step, model_text
+from gpt2_studio.gui.provenance.hooks import model_insertion
 
 
 def insert_at_cursor(editor: GhostTextEdit, text: str) -> None:
@@ -124,7 +125,9 @@ class PresetResultPanel(QDockWidget):
         """Put the result at the editor's cursor as one undo step."""
         text = self.text().strip()
         if text:
-            insert_at_cursor(self.editor, text)
+            # The preset's output; its settings are not kept with the result, so none are recorded.
+            with model_insertion(self.editor, "preset", settings={}, preset=self.preset_name):
+                insert_at_cursor(self.editor, text)
             self.inserted.emit()
             self.editor.setFocus(Qt.FocusReason.OtherFocusReason)
 

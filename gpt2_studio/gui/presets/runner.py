@@ -22,6 +22,7 @@ from gpt2_studio.core.documents.context_notes import ContextNotes
 from gpt2_studio.core.documents.text_files import DocumentError, write_text_file
 from gpt2_studio.core.generation.suggestion_text import strip_doubled_space
 from gpt2_studio.core.presets.templates import Preset, PresetContext, continues_text, finish
+from gpt2_studio.gui.editor.block_formats import utf16_length
 from gpt2_studio.gui.editor.document_text import (
     exact_block_text,
     exact_selected_text,
@@ -35,6 +36,7 @@ from gpt2_studio.gui.models.worker import GenerationRequest, ModelWorker, fit_se
 from gpt2_studio.gui.presets.collaborators import DocumentPathProvider, QuestionsProvider, SuggestionState
 from gpt2_studio.gui.presets.panel import PresetResultPanel
 from gpt2_studio.gui.presets.questions import ask
+from gpt2_studio.gui.provenance.hooks import model_insertion, samples_file_written
 
 if TYPE_CHECKING:  # the engine imports torch, which the window loads only on the worker thread
     from gpt2_studio.core.generation.engine import Completion
@@ -66,6 +68,19 @@ class _Job:
     trimmed: bool = False
     tokens: int = 0  # pieces of the first alternative streamed so far (about one token each)
     preview: str = ""  # the first alternative so far, for the status bar
+
+
+def _sample_pieces(text: str, parts: list[str]) -> list[tuple[int, int]]:
+    """Where each sample (after its separator line) is in the Samples document, in Qt positions."""
+    pieces, at = [], 0
+    for part in parts:
+        part = model_text(part)
+        start = text.find(part, at) + part.find("\n") + 1
+        end = text.find(part, at) + len(part)
+        at = end
+        if start < end:
+            pieces.append((utf16_length(text[:start]), utf16_length(text[:end])))
+    return pieces
 
 
 class PresetRunner(QObject):
@@ -353,7 +368,8 @@ class PresetRunner(QObject):
         target = job.target
         assert target is not None
         untouched = self.editor.document().revision() == job.revision
-        insert_as_undo_step(target, model_text(text))
+        with model_insertion(self.editor, "preset", settings=job.preset.sampling, preset=job.preset.name):
+            insert_as_undo_step(target, model_text(text))
         if untouched:
             cursor = QTextCursor(target)
             cursor.clearSelection()
@@ -374,10 +390,8 @@ class PresetRunner(QObject):
 
     def _samples(self, job: _Job, results: list[str]) -> str:
         """The samples, each under a separator line, to a new document or to the chosen file."""
-        text = "\n\n".join(
-            f"{sample_separator(n)}\n{result.strip()}" for n, result in enumerate(results, start=1)
-        )
-        text += "\n"
+        parts = [f"{sample_separator(n)}\n{result.strip()}" for n, result in enumerate(results, start=1)]
+        text = "\n\n".join(parts) + "\n"
         count = f"{len(results)} sample{'s' if len(results) != 1 else ''}"
         if job.path is not None:
             try:
@@ -385,13 +399,20 @@ class PresetRunner(QObject):
             except DocumentError as exc:
                 self.panel.show_result(job.preset.name, text, job.heading)
                 return f"Could not save the samples ({exc}); they are in the side panel."
+            preset = job.preset
+            samples_file_written(self.editor, job.path, text, _sample_pieces(text, parts),
+                                 settings=preset.sampling, preset=preset.name)  # fmt: skip
             return f"Saved {count} to {job.path}."
         if not self._replace_document(job):
             self.panel.show_result(job.preset.name, text, job.heading)
             return f"{job.preset.name}: kept the {count} in the side panel."
         document = self.editor.document()
         cursor = QTextCursor(document)
-        insert_as_undo_step(cursor, model_text(text))
+        preset = job.preset
+        # The samples are the model's; their separator lines are not.
+        with model_insertion(self.editor, "samples", settings=preset.sampling, preset=preset.name,
+                             pieces=_sample_pieces(model_text(text), parts)):  # fmt: skip
+            insert_as_undo_step(cursor, model_text(text))
         cursor.movePosition(QTextCursor.MoveOperation.Start)
         self.editor.setTextCursor(cursor)
         return f"{job.preset.name}: {count} in a new document."
