@@ -123,7 +123,8 @@ class LearnStyleDialog(QDialog):
             self._show_phase()
             return
         self.request = self.setup_page.request()
-        self._run("plan", self.request.arguments(plan=True))
+        resume = self.setup_page.stopped_run_exists()  # the plan of the stopped run, with its settings
+        self._run("plan", self.request.arguments(plan=True, resume=resume))
 
     def start(self) -> None:
         """Start training the planned request (resuming a stopped run of the same name)."""

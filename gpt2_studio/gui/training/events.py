@@ -143,6 +143,8 @@ def _str(value: Any) -> str:
 
 
 def _finite(value: Any) -> float:
+    if value is None:  # the command writes NaN and infinity as null: they are not JSON
+        return math.nan
     number = _float(value)
     return number if math.isfinite(number) else math.nan
 
@@ -161,7 +163,7 @@ def _plan(data: dict[str, Any]) -> PlanEvent:
         steps=_int(data["steps"]),
         block_size=_int(data["block_size"]),
         lora_rank=_int(data["lora_rank"]),
-        estimate_seconds=_float(estimate["seconds"]),
+        estimate_seconds=_finite(estimate["seconds"]),
         peak_memory_bytes=_int(estimate["peak_memory_bytes"]),
         disk_bytes=_int(estimate["disk_bytes"]),
     )
@@ -185,8 +187,8 @@ _READERS: dict[str, Any] = {
         _int(d["step"]),
         _int(d["steps"]),
         _finite(d["loss"]),
-        _float(d["tokens_per_second"]),
-        _float(d["eta_seconds"]),
+        _finite(d["tokens_per_second"]),
+        _finite(d["eta_seconds"]),
     ),
     "heldout": lambda d: HeldoutEvent(_int(d["step"]), _finite(d["heldout_loss"])),
     "checkpoint": lambda d: CheckpointEvent(_int(d["step"])),
@@ -199,8 +201,8 @@ _READERS: dict[str, Any] = {
 def parse_event(line: str) -> TrainingEvent | None:
     """The event a line of ``train --json`` output holds, or None for any other line.
 
-    A loss that is not finite (NaN, Infinity: Python's json reads both) comes back as NaN, which the
-    dialog shows as "—" rather than failing.
+    A number that is not finite (null, as the command writes NaN and infinity, or NaN and Infinity,
+    which Python's json reads) comes back as NaN, which the dialog shows as "—" rather than failing.
     """
     text = line.strip()
     if not text.startswith("{"):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QGridLayout, QLabel, QProgressBar, QVBoxLayout, QWidget
 
@@ -67,7 +69,8 @@ class ProgressPage(QWidget):
         step = run.last_step
         values = self.values
         values["step"].setText(f"{step.step:,} of {step.steps:,}" if step else "starting…")
-        values["speed"].setText(f"{step.tokens_per_second:,.0f} tokens/s" if step else "—")
+        speed = step.tokens_per_second if step else math.nan
+        values["speed"].setText(f"{speed:,.0f} tokens/s" if math.isfinite(speed) else "—")
         values["eta"].setText(clock_text(step.eta_seconds) if step else "—")
         values["loss"].setText(loss_text(step.loss if step else None))
         heldout = [loss for s, loss in run.heldout if s > 0]

@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gpt2_studio import paths
 from gpt2_studio.core.errors import StudioError
 from gpt2_studio.core.models.memory import format_bytes
 from gpt2_studio.gui.training.events import PlanEvent
@@ -34,14 +33,21 @@ PRIVACY_LINE = (
     "Your files are read on this computer only: nothing is uploaded, and they are not changed. "
     "The new model is saved in your models folder."
 )
-DEFAULT_STEPS = 200
 DEFAULT_MINUTES = 20
 DEFAULT_RANK = 8
 
 
-def run_folder(name: str) -> Path:
-    """Where ``gpt2-studio train`` keeps a stopped run's checkpoint (the command owns its content)."""
-    return paths.data_dir() / "training" / name
+def stopped_step(name: str) -> int | None:
+    """The step a stopped run of ``name`` can resume from, or None when there is none."""
+    try:
+        from gpt2_studio.core.training.checkpoints import saved_step
+        from gpt2_studio.core.training.plan import run_folder
+    except ImportError:  # a build without the training core: then there are no runs either
+        return None
+    try:
+        return saved_step(run_folder(name))
+    except StudioError:
+        return None
 
 
 def installed_names() -> list[str]:
@@ -143,13 +149,17 @@ class SetupPage(QWidget):
         form.addRow("&Name:", self.name)
         self.budget = QSpinBox()
         self.budget.setObjectName("training-budget")
-        self.budget.setRange(1, 1_000_000)
-        self.budget.setValue(DEFAULT_STEPS)
+        self.budget.setRange(0, 1_000_000)
+        self.budget.setSpecialValueText("Automatic (two passes over your text)")
+        self.budget.setValue(0)
         self.budget.setGroupSeparatorShown(True)
         self.budget_unit = QComboBox()
         self.budget_unit.addItem("steps", "steps")
         self.budget_unit.addItem("minutes", "minutes")
-        self.budget_unit.setToolTip("Stop after this many optimizer steps, or after this much time")
+        self.budget_unit.setToolTip(
+            "Stop after this many optimizer steps, or after this much time; automatic: two passes over "
+            "your text"
+        )
         budget_row = QHBoxLayout()
         budget_row.addWidget(self.budget)
         budget_row.addWidget(self.budget_unit)
@@ -274,7 +284,7 @@ class SetupPage(QWidget):
             base=self.base.currentText(),
             data=tuple(self.paths()),
             name=self.name.text().strip(),
-            steps=None if minutes else self.budget.value(),
+            steps=None if minutes else self.budget.value() or None,
             minutes=float(self.budget.value()) if minutes else None,
             lora_rank=self.lora_rank.value(),
             learning_rate=rate if rate > 0 else None,
@@ -308,7 +318,7 @@ class SetupPage(QWidget):
     def stopped_run_exists(self) -> bool:
         """True when a stopped run of this name left a checkpoint to resume."""
         name = self.name.text().strip()
-        return bool(name) and not name_problem(name, self.installed) and run_folder(name).is_dir()
+        return bool(name) and not name_problem(name, self.installed) and stopped_step(name) is not None
 
     # -- the plan -------------------------------------------------------------------------------
     def show_plan(self, plan: PlanEvent | None) -> None:
@@ -338,8 +348,12 @@ class SetupPage(QWidget):
         note = ""
         if name:
             note = name_problem(name, self.installed)
-            if not note and self.stopped_run_exists():
-                note = f"A stopped run named “{name}” was found: Start resumes it, Discard removes it."
+            step = None if note else stopped_step(name)
+            if step is not None:
+                note = (
+                    f"A run named “{name}” stopped at step {step:,}: Resume Training continues it with "
+                    "the settings it started with (a new budget applies); Discard Run removes it."
+                )
         self.name_note.setText(note)
         self.name_note.setVisible(bool(note))
         self.changed.emit()
@@ -349,7 +363,8 @@ class SetupPage(QWidget):
 
     def _unit_changed(self) -> None:
         minutes = self.budget_unit.currentData() == "minutes"
-        self.budget.setValue(DEFAULT_MINUTES if minutes else DEFAULT_STEPS)
+        self.budget.setMinimum(1 if minutes else 0)  # steps: 0 is automatic
+        self.budget.setValue(DEFAULT_MINUTES if minutes else 0)
 
     def _remove_selected(self) -> None:
         for item in self.files.selectedItems():

@@ -13,7 +13,7 @@ from PySide6.QtCore import Qt
 
 from gpt2_studio.gui.training.dialog import LearnStyleDialog
 from gpt2_studio.gui.training.events import parse_event
-from gpt2_studio.gui.training.setup_page import PRIVACY_LINE, run_folder
+from gpt2_studio.gui.training.setup_page import PRIVACY_LINE
 from tests.gui.training.conftest import shoot
 from tests.gui.training.recorded import DONE, PLAN, lines, step, training_events
 
@@ -86,6 +86,9 @@ def test_the_form_explains_a_missing_or_bad_setting(installed_tiny, dialog, writ
     assert dialog.status.text() == page.name_note.text()
     assert dialog.run.phase == "setup"
     assert not dialog.process.running
+    assert page.request().steps is None  # automatic: two passes over the text
+    page.budget.setValue(120)
+    assert page.request().steps == 120
     page.advanced_button.click()
     page.lora_rank.setValue(0)
     page.budget_unit.setCurrentIndex(1)
@@ -232,17 +235,6 @@ def test_a_failed_run_says_why_and_offers_to_resume_from_its_checkpoint(installe
     dialog.new_run_button.click()
     assert dialog.run.phase == "setup"
     assert dialog.setup_page.name.text() == "my-style"  # the settings are kept for another try
-
-
-def test_a_stopped_run_found_on_disk_is_resumed_by_start(installed_tiny, dialog, writing):
-    run_folder("my-style").mkdir(parents=True)
-    filled(dialog, writing)
-    assert "A stopped run named “my-style” was found" in dialog.setup_page.name_note.text()
-    assert "Discard Run" in visible_buttons(dialog)
-    planned(dialog, writing)
-    assert dialog.start_button.text() == "&Resume Training"
-    assert visible_buttons(dialog) == {"Resume Training", "Discard Run"}
-    shoot(dialog, "planned-resume")
 
 
 @pytest.mark.parametrize(("answer", "visible", "phase"), [
