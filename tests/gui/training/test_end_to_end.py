@@ -12,6 +12,7 @@ import re
 import pytest
 
 from gpt2_studio.gui.training.dialog import LearnStyleDialog
+from tests.gui.training.conftest import shoot
 
 pytestmark = [
     pytest.mark.skipif(
@@ -59,6 +60,7 @@ def test_a_style_is_learned_and_the_new_model_is_used(window, qtbot, installed_t
     assert [s.path.endswith("cover.png") for s in plan.skipped] == [True]
     assert "cover.png: " in dialog.setup_page.skipped.item(0).text()
     assert dialog.setup_page.privacy.isVisible()
+    shoot(dialog, "real-planned")
     dialog.start_button.click()
     assert dialog.pages.currentWidget() is dialog.progress_page
     with qtbot.waitSignal(dialog.model_installed, timeout=COMMAND_S) as installed:
@@ -75,6 +77,10 @@ def test_a_style_is_learned_and_the_new_model_is_used(window, qtbot, installed_t
     )
     assert "1 − (perplexity after ÷ perplexity before)" in page.headline.toolTip()
     assert page.sample_texts()
+    shoot(dialog, "real-done")
+    dialog.progress_page.show()
+    shoot(dialog.progress_page, "real-curves")
+    dialog.progress_page.hide()
     assert "my-style" in [model.name for model in list_installed()]
     window.show_model_manager()
     assert window.model_manager.row("my-style").installed
@@ -99,6 +105,7 @@ def test_cancel_then_resume_from_the_checkpoint(window, qtbot, installed_tiny, w
     assert stopped is not None
     assert stopped < 400
     assert dialog.resume_button.isVisible()
+    shoot(dialog, "real-interrupted")
     assert "my-style" not in [model.name for model in list_installed()]  # nothing half-made
     # Later (after a restart, say): the same name finds the stopped run, and a smaller budget ends it.
     dialog.new_run_button.click()
@@ -127,6 +134,7 @@ def test_a_corpus_with_no_text_is_one_sentence_and_the_form_stays(window, qtbot,
     assert "\n" not in message
     assert "Traceback" not in message
     assert dialog.setup_page.name.isEnabled()
+    shoot(dialog, "real-error")
     window.editor.setFocus()
     qtbot.keyClicks(window.editor, "ok")
     assert window.editor.toPlainText() == "ok"
