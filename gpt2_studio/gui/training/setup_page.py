@@ -150,16 +150,14 @@ class SetupPage(QWidget):
         self.budget = QSpinBox()
         self.budget.setObjectName("training-budget")
         self.budget.setRange(0, 1_000_000)
-        self.budget.setSpecialValueText("Automatic (two passes over your text)")
+        self.budget.setSpecialValueText("Automatic")
         self.budget.setValue(0)
         self.budget.setGroupSeparatorShown(True)
         self.budget_unit = QComboBox()
         self.budget_unit.addItem("steps", "steps")
         self.budget_unit.addItem("minutes", "minutes")
-        self.budget_unit.setToolTip(
-            "Stop after this many optimizer steps, or after this much time; automatic: two passes over "
-            "your text"
-        )
+        self.budget.setToolTip("Automatic: as many steps as two passes over your text take")
+        self.budget_unit.setToolTip("Stop after this many optimizer steps, or after this much time")
         budget_row = QHBoxLayout()
         budget_row.addWidget(self.budget)
         budget_row.addWidget(self.budget_unit)
@@ -176,6 +174,7 @@ class SetupPage(QWidget):
         self.advanced = QWidget()
         advanced_form = QFormLayout(self.advanced)
         advanced_form.setContentsMargins(0, 0, 0, 0)
+        advanced_form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.FieldsStayAtSizeHint)
         self.lora_rank = QSpinBox()
         self.lora_rank.setObjectName("training-lora-rank")
         self.lora_rank.setRange(0, 256)
