@@ -96,9 +96,8 @@ def build_base(home: Path, layers: int, width: int) -> tuple[str, Path]:
     corpus = home / "writing"
     corpus.mkdir()
     for index in range(12):
-        (corpus / f"part{index}.txt").write_text(
-            f"Part {index}. The keeper climbed the stairs and counted the waves below. " * 200, encoding="utf-8"
-        )
+        text = f"Part {index}. The keeper climbed the stairs and counted the waves below. " * 200
+        (corpus / f"part{index}.txt").write_text(text, encoding="utf-8")
     return import_checkpoint(folder, "base").name, corpus
 
 
@@ -142,7 +141,8 @@ def thread_run(ticker: Ticker, base: str, corpus: Path, seconds: float) -> list[
         try:
             threads = usable_cpus()
             apply_threads(threads)
-            plan = make_plan(base, [corpus], "thread-run", TrainingSettings(minutes=seconds / 60), threads=threads)
+            settings = TrainingSettings(minutes=seconds / 60)
+            plan = make_plan(base, [corpus], "thread-run", settings, threads=threads)
             train(plan, on_event, sources=[str(corpus)], base_ref=base)
         finally:
             done.set()

@@ -66,6 +66,7 @@ class LearnStyleDialog(QDialog):
         self.process.finished.connect(self.on_finished)
         # How a close during training is answered ("background", "stop" or "cancel"); tests replace it.
         self.ask_close = self._ask_close
+        self._plan_abandoned = False
 
         layout = QVBoxLayout(self)
         self.pages = QStackedWidget()
@@ -189,6 +190,9 @@ class LearnStyleDialog(QDialog):
         """The command ended (tests call it after recorded events)."""
         command = self.run.command
         self.run.finish(exit_code, message)
+        if command == "plan" and self._plan_abandoned:
+            self.run.error = ""  # the writer closed the dialog while it checked: no failure to report
+        self._plan_abandoned = False
         if command == "discard" and self.run.phase == "setup":
             self.setup_page.reload_models(force=True)  # the note about the stopped run goes
         self._show_phase()
@@ -295,6 +299,7 @@ class LearnStyleDialog(QDialog):
             if answer == "stop":
                 self.cancel()
         elif phase == "planning":
+            self._plan_abandoned = True
             self.process.kill()  # reading files only: nothing to keep
         event.accept()
 

@@ -275,3 +275,17 @@ def test_dark_theme_screenshot(installed_tiny, dialog, writing, qtbot):
     finally:
         apply_theme(app, "light")
     assert Qt.AlignmentFlag.AlignLeft
+
+
+def test_closing_while_checking_stops_the_check_without_an_error(installed_tiny, dialog, writing, qtbot):
+    import sys
+
+    filled(dialog, writing)
+    dialog.request = dialog.setup_page.request()
+    dialog.begin("plan")
+    with qtbot.waitSignal(dialog.process.finished, timeout=20_000):
+        dialog.process.start_program(sys.executable, ["-c", "import time; time.sleep(60)"])
+        dialog.close()
+    assert dialog.run.phase == "setup"
+    assert dialog.run.error == ""
+    assert dialog.status.text() == ""
