@@ -26,15 +26,23 @@ class TrainingRequest:
     learning_rate: float | None = None  # None: the command's default for the method
 
     def arguments(self, *, plan: bool = False, resume: bool = False) -> list[str]:
-        """``train …`` arguments for this request, with JSON-line output."""
-        args = ["train", "--model", self.base, "--data", *self.data, "--name", self.name]
+        """``train …`` arguments for this request, with JSON-line output.
+
+        A resumed run keeps the base model, files and settings it started with (the command reads them
+        from its checkpoint): only its name and a new budget, if one was given, are passed.
+        """
+        args = ["train"]
+        if not resume:
+            args += ["--model", self.base, "--data", *self.data]
+        args += ["--name", self.name]
         if self.minutes is not None:
             args += ["--minutes", f"{self.minutes:g}"]
         elif self.steps is not None:
             args += ["--steps", str(self.steps)]
-        args += ["--lora-rank", str(self.lora_rank)]
-        if self.learning_rate is not None:
-            args += ["--learning-rate", f"{self.learning_rate:g}"]
+        if not resume:
+            args += ["--lora-rank", str(self.lora_rank)]
+            if self.learning_rate is not None:
+                args += ["--learning-rate", f"{self.learning_rate:g}"]
         if plan:
             args.append("--plan")
         if resume:

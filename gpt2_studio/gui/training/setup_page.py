@@ -291,6 +291,8 @@ class SetupPage(QWidget):
 
     def problem(self) -> str:
         """What is missing or wrong before the files can be checked, or ""."""
+        if self.stopped_run_exists():
+            return ""  # resumed with the model, files and settings it started with
         if not self.installed:
             return "No model is installed to start from: download one in File → Models… first."
         if not self.paths():
@@ -351,7 +353,8 @@ class SetupPage(QWidget):
             if step is not None:
                 note = (
                     f"A run named “{name}” stopped at step {step:,}: Resume Training continues it with "
-                    "the settings it started with (a new budget applies); Discard Run removes it."
+                    "the model, files and settings it started with (only a new budget applies); "
+                    "Discard Run removes it."
                 )
         self.name_note.setText(note)
         self.name_note.setVisible(bool(note))

@@ -107,8 +107,9 @@ def test_cancel_then_resume_from_the_checkpoint(window, qtbot, installed_tiny, w
     assert dialog.resume_button.isVisible()
     shoot(dialog, "real-interrupted")
     assert "my-style" not in [model.name for model in list_installed()]  # nothing half-made
-    # Later (after a restart, say): the same name finds the stopped run, and a smaller budget ends it.
+    # Later (after a restart, say): the name alone finds the stopped run, and a smaller budget ends it.
     dialog.new_run_button.click()
+    dialog.setup_page.files.clear()
     dialog.setup_page.budget.setValue(stopped + 2)
     assert f"stopped at step {stopped}" in dialog.setup_page.name_note.text()
     check(qtbot, dialog)

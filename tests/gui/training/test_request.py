@@ -15,12 +15,34 @@ def test_a_step_budget_with_lora():
     ]  # fmt: skip
 
 
-def test_a_time_budget_full_fine_tuning_and_a_learning_rate_resumed():
+def test_a_time_budget_full_fine_tuning_and_a_learning_rate():
     request = TrainingRequest("gpt2", ("/a",), "mine", minutes=90.0, lora_rank=0, learning_rate=5e-5)
-    assert request.arguments(resume=True) == [
+    assert request.arguments() == [
         "train", "--model", "gpt2", "--data", "/a", "--name", "mine",
-        "--minutes", "90", "--lora-rank", "0", "--learning-rate", "5e-05", "--resume", "--json",
+        "--minutes", "90", "--lora-rank", "0", "--learning-rate", "5e-05", "--json",
     ]  # fmt: skip
+
+
+def test_a_resumed_run_is_named_and_given_its_new_budget_only():
+    request = TrainingRequest("gpt2", ("/a",), "mine", steps=500, lora_rank=0, learning_rate=5e-5)
+    assert request.arguments(resume=True) == [
+        "train",
+        "--name",
+        "mine",
+        "--steps",
+        "500",
+        "--resume",
+        "--json",
+    ]
+    automatic = TrainingRequest("gpt2", (), "mine")
+    assert automatic.arguments(plan=True, resume=True) == [
+        "train",
+        "--name",
+        "mine",
+        "--plan",
+        "--resume",
+        "--json",
+    ]
 
 
 def test_discard_names_the_run_only():
