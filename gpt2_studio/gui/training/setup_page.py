@@ -102,6 +102,17 @@ def plan_html(plan: PlanEvent) -> str:
     return f"<table>{body}</table>"
 
 
+def _row(form: QFormLayout, label: str, field: QWidget) -> int:
+    """Add a row whose field keeps its natural width; its index, to show or hide it."""
+    box = QHBoxLayout()
+    box.addWidget(field)
+    box.addStretch(1)
+    title = QLabel(label)
+    title.setBuddy(field)  # the mnemonic focuses the field (a layout cannot be a buddy)
+    form.addRow(title, box)
+    return form.rowCount() - 1
+
+
 class SetupPage(QWidget):
     """The form; ``changed`` whenever a setting changes (a plan made for the old ones is stale)."""
 
@@ -171,10 +182,6 @@ class SetupPage(QWidget):
         self.advanced_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.advanced_button.setArrowType(Qt.ArrowType.RightArrow)
         form.addRow("", self.advanced_button)
-        self.advanced = QWidget()
-        advanced_form = QFormLayout(self.advanced)
-        advanced_form.setContentsMargins(0, 0, 0, 0)
-        advanced_form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.FieldsStayAtSizeHint)
         self.lora_rank = QSpinBox()
         self.lora_rank.setObjectName("training-lora-rank")
         self.lora_rank.setRange(0, 256)
@@ -184,7 +191,7 @@ class SetupPage(QWidget):
             "LoRA trains small adapter matrices of this rank and merges them into the weights at the end: "
             "fast and light. 0 trains every weight (full fine-tuning): slower, needs more memory."
         )
-        advanced_form.addRow("LoRA ran&k:", self.lora_rank)
+        self.advanced_rows = [_row(form, "LoRA ran&k:", self.lora_rank)]
         self.learning_rate = QDoubleSpinBox()
         self.learning_rate.setObjectName("training-learning-rate")
         self.learning_rate.setDecimals(6)
@@ -193,9 +200,9 @@ class SetupPage(QWidget):
         self.learning_rate.setValue(0.0)
         self.learning_rate.setSpecialValueText("Automatic")
         self.learning_rate.setToolTip("Automatic: the command's default for LoRA or full fine-tuning")
-        advanced_form.addRow("&Learning rate:", self.learning_rate)
-        self.advanced.setVisible(False)
-        form.addRow(self.advanced)
+        self.advanced_rows.append(_row(form, "&Learning rate:", self.learning_rate))
+        self._form = form
+        self._toggle_advanced(False)
         layout.addLayout(form)
         self.name_note = QLabel()
         self.name_note.setObjectName("training-name-note")
@@ -374,5 +381,6 @@ class SetupPage(QWidget):
         self._changed()
 
     def _toggle_advanced(self, shown: bool) -> None:
-        self.advanced.setVisible(shown)
+        for row in self.advanced_rows:
+            self._form.setRowVisible(row, shown)
         self.advanced_button.setArrowType(Qt.ArrowType.DownArrow if shown else Qt.ArrowType.RightArrow)
