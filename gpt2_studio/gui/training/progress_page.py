@@ -71,7 +71,8 @@ class ProgressPage(QWidget):
         values["step"].setText(f"{step.step:,} of {step.steps:,}" if step else "starting…")
         speed = step.tokens_per_second if step else math.nan
         values["speed"].setText(f"{speed:,.0f} tokens/s" if math.isfinite(speed) else "—")
-        values["eta"].setText(clock_text(step.eta_seconds) if step else "—")
+        running = run.phase in ("training", "stopping")
+        values["eta"].setText(clock_text(step.eta_seconds) if step and running else "—")
         values["loss"].setText(loss_text(step.loss if step else None))
         heldout = [loss for s, loss in run.heldout if s > 0]
         values["heldout"].setText(loss_text(heldout[-1] if heldout else None))

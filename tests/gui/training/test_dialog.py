@@ -183,6 +183,7 @@ def test_cancel_then_resume_or_discard(installed_tiny, dialog, writing):
     assert dialog.status.text() == (
         "Stopped after step 3. Resume continues from there; Discard removes the stopped run."
     )
+    assert dialog.progress_page.values["eta"].text() == "—"  # no time left to count while stopped
     shoot(dialog, "interrupted")
     dialog.begin("resume")
     assert dialog.run.phase == "training"
