@@ -38,6 +38,7 @@ from gpt2_studio.gui.status_bar import StatusBar
 from gpt2_studio.gui.surface.install import WritingSurface
 from gpt2_studio.gui.themes import apply_theme
 from gpt2_studio.gui.toolbars import Toolbars
+from gpt2_studio.gui.training.install import install_training
 
 if TYPE_CHECKING:  # the engine imports torch, which the window loads only on the worker thread
     from gpt2_studio.core.documents.context_notes import ContextNotes
@@ -125,6 +126,7 @@ class MainWindow(QMainWindow):
         self.word_popup = install_word_popup(self)  # Alt+click a word: the model's alternatives for it
         self.spelling = install_spelling(self)  # wavy underlines, right-click suggestions, Edit → Spelling
         self.provenance = install_provenance(self)  # which words the model wrote: spans, view, export
+        self.training = install_training(self)  # File → Learn a Style…: fine-tuning in its own process
         self._install_presets()  # before restoreState, which places the toolbar and panel
         # The column, font, line spacing, counts, focus mode, full screen and Preferences.
         self.surface = WritingSurface(self)
@@ -457,5 +459,6 @@ class MainWindow(QMainWindow):
         self.editor.ghost_tooltip.remove()
         self.word_popup.close()
         self.spelling.close()
+        self.training.close()  # a run still training saves a checkpoint and stops
         self.session.close()
         event.accept()
