@@ -40,10 +40,8 @@ SERVER_PINS=(
     "starlette-context==0.3.6"
     "PyYAML==6.0.4"
 )
-EXTRA=""
 CHECK="import llama_cpp"
 if [ "$SERVER" = 1 ]; then
-    EXTRA="[server]"
     CHECK="import llama_cpp, llama_cpp.server.app, uvicorn, fastapi, sse_starlette, pydantic_settings, starlette_context"
 fi
 
@@ -51,7 +49,10 @@ for tool in cmake cc c++; do
     command -v "$tool" >/dev/null || { echo "setup_llamacpp: '$tool' is needed to build llama.cpp" >&2; exit 1; }
 done
 
-if [ -x "$VENV/bin/python" ] && "$VENV/bin/python" -c "$CHECK, sys; sys.exit(llama_cpp.__version__ != '$VERSION')" 2>/dev/null \
+# A finished setup leaves a stamp named by the version and the server pins: a change to either rebuilds.
+STAMP="$VENV/.setup-$VERSION-$(printf '%s\n' "$SERVER" "${SERVER_PINS[@]}" | sha256sum | cut -c1-12)"
+if [ -f "$STAMP" ] && [ -x "$VENV/bin/python" ] \
+        && "$VENV/bin/python" -c "$CHECK, sys; sys.exit(llama_cpp.__version__ != '$VERSION')" 2>/dev/null \
         && [ -f "$SDIST_DIR/vendor/llama.cpp/convert_hf_to_gguf.py" ]; then
     echo "setup_llamacpp: llama-cpp-python $VERSION is already set up in $VENV"
     exit 0
@@ -77,4 +78,6 @@ if ! "$VENV/bin/python" -c "import llama_cpp, sys; sys.exit(llama_cpp.__version_
     nice -n "$NICE" "$VENV/bin/python" -m pip install --no-cache-dir --verbose "$SDIST"
 fi
 
-"$VENV/bin/python" -c "import llama_cpp; print('setup_llamacpp: llama-cpp-python', llama_cpp.__version__, 'ready in $VENV')"
+"$VENV/bin/python" -c "$CHECK; print('setup_llamacpp: llama-cpp-python', llama_cpp.__version__, 'ready in $VENV')"
+rm -f "$VENV"/.setup-*
+touch "$STAMP"

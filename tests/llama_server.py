@@ -88,7 +88,7 @@ def build_gpt2_with_real_vocab(folder: Path) -> Path:
 
 
 def convert_to_gguf(folder: Path, out: Path) -> Path:
-    """GGUF (f32: llama.cpp's q8_0 path crashed on this CPU's AMX, shared notes) with llama.cpp's converter."""
+    """GGUF with llama.cpp's converter; f32, since q8_0 crashed in llama.cpp's AMX path here (notes)."""
     script = converter()
     assert script is not None
     done = subprocess.run(

@@ -36,6 +36,8 @@ from gpt2_studio.core.remote.text import RemoteText
 if TYPE_CHECKING:
     import torch
 
+    from gpt2_studio.core.generation.engine import Engine
+    from gpt2_studio.core.generation.engine_protocol import GenerationEngine
     from gpt2_studio.core.generation.scoring import Scores
     from gpt2_studio.core.models.tokenizer import GPT2BPETokenizer
 
@@ -416,3 +418,9 @@ def choose_model(entries: list[dict[str, Any]], name: str | None, url: str) -> d
         f"The server at {url} has no model named {name!r}; it serves: {', '.join(names) or 'none'}.",
         kind=errors.BAD_REQUEST,
     )
+
+
+if TYPE_CHECKING:  # mypy checks that both engines have the one interface the app uses
+
+    def _both_are_generation_engines(local: Engine, remote: RemoteEngine) -> list[GenerationEngine]:
+        return [local, remote]

@@ -75,7 +75,8 @@ def test_n_alternatives_differ_and_each_streams_under_its_index(remote: RemoteEn
 def test_stop_strings_cut_the_text_before_them(remote: RemoteEngine) -> None:
     full = remote.complete(PROMPT, GREEDY.replace(max_new_tokens=40)).text
     stop = full[12:15]
-    assert stop.strip() and stop in full
+    assert stop.strip()
+    assert stop in full
     pieces: list[str] = []
     result = remote.complete(
         PROMPT,
@@ -139,7 +140,8 @@ def test_a_server_killed_mid_stream_keeps_what_arrived(start_llama_server, serve
         except StopIteration as done:
             result = done.value
         assert result.cancelled
-        assert result.text == shown and shown
+        assert result.text == shown
+        assert shown
         assert len(notices) == 1
         assert "the text that arrived is kept" in notices[0]
         with pytest.raises(RemoteError) as down:
