@@ -178,22 +178,14 @@ class RemoteEngine:
             )
         return window - settings.max_new_tokens
 
-    def ignored_settings(self, settings: SamplingSettings | None = None) -> tuple[str, ...]:
-        """The sampling settings this server ignores (token healing needs token ids: always ignored).
+    def ignored_settings(self) -> tuple[str, ...]:
+        """The sampling settings this server ignores, for the sampling panel and the command line.
 
-        With settings, only those that differ from what ignoring them gives (a seed that is set, top-k
-        that is on…), so a message names only what the user asked for and will not get.
+        num_alternatives never is (a server without `n` gets one request per alternative); token
+        healing always is (it needs the server's token ids and log-probabilities).
         """
-        names = (*self.model.kind.ignored(kinds.PANEL_SETTINGS), "token_healing")
-        if settings is None:
-            return names
-        off = {"top_k": 0, "top_p": 1.0, "repetition_penalty": 1.0, "seed": None, "num_alternatives": 1}
-        off["token_healing"] = False
-        return tuple(
-            name
-            for name in names
-            if name in off and getattr(settings, name) != off[name] and name != "num_alternatives"
-        )
+        panel = tuple(name for name in kinds.PANEL_SETTINGS if name != kinds.ALTERNATIVES)
+        return (*self.model.kind.ignored(panel), "token_healing")
 
     # -- what a completions server cannot do ----------------------------------------------------
     def score(
