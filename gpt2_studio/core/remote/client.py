@@ -8,8 +8,10 @@ through `on_notice` so the user knows why the suggestion is late.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+import socket
 import ssl
 import threading
 import time
@@ -154,7 +156,7 @@ class CompletionsClient:
             responses = list(self._open)
             self._open.clear()
         for response in responses:
-            response.close()
+            _shut_down(response)
 
     # -- internals ------------------------------------------------------------------------------
     def _events(self, events: httpx2.EventSource, response: httpx2.Response) -> Iterator[dict[str, Any]]:
@@ -332,3 +334,19 @@ class _TransportErrors:
         return RemoteError(
             f"The connection to {self.url} failed ({type(error).__name__}: {text}).", kind=errors.CUT
         )
+
+
+def _shut_down(response: httpx2.Response) -> None:
+    """End a response another thread may be reading: shut its socket down, which wakes a blocked read.
+
+    Closing the response from here would not: a read waiting on a silent server stays blocked (and
+    httpx2 is not meant to be closed from a second thread). The reader then sees the connection end,
+    and the stream's own `with` closes the response on the reader's thread.
+    """
+    network = response.extensions.get("network_stream")
+    sock = network.get_extra_info("socket") if network is not None else None
+    if sock is None:
+        response.close()  # no socket to reach (another transport): the best that can be done
+        return
+    with contextlib.suppress(OSError):  # already closed: nothing to wake
+        sock.shutdown(socket.SHUT_RDWR)

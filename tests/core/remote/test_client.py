@@ -10,6 +10,7 @@ from __future__ import annotations
 import http.server
 import json
 import threading
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -156,3 +157,45 @@ def test_a_stream_that_stops_without_done_is_cut(stand_in) -> None:
     client.close()
     assert got == ["Once", " upon"]
     assert cut.value.kind == errors.CUT
+
+
+def test_close_stream_wakes_a_read_waiting_on_a_silent_server() -> None:
+    """Cancel is at once even when the server sends nothing more (a read blocked in the socket)."""
+    release = threading.Event()
+
+    class Silent(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers.get("content-length") or 0))
+            self.send_response(200)
+            self.send_header("content-type", "text/event-stream")
+            self.send_header("transfer-encoding", "chunked")
+            self.end_headers()
+            event = _sse("Hi").split(b"data: [DONE]")[0]
+            self.wfile.write(b"%x\r\n%s\r\n" % (len(event), event))
+            self.wfile.flush()
+            release.wait(30)  # then silence: no more events, no end
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Silent)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
+    thread.start()
+    client = CompletionsClient(f"http://127.0.0.1:{server.server_address[1]}")
+    try:
+        chunks = client.stream({"model": "gpt2", "prompt": "x"})
+        assert next(chunks)["choices"][0]["text"] == "Hi"
+        timer = threading.Timer(0.2, client.close_stream)
+        timer.start()
+        started = time.perf_counter()
+        assert list(chunks) == []  # ends quietly: a cancel is not a failure
+        assert time.perf_counter() - started < 2
+        timer.join()
+    finally:
+        client.close()
+        release.set()
+        server.shutdown()
+        thread.join()
+        server.server_close()
