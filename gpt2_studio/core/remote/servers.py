@@ -13,15 +13,19 @@ import contextlib
 import json
 import os
 import re
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gpt2_studio import paths
 from gpt2_studio.core.documents.text_files import atomic_write_bytes
 from gpt2_studio.core.errors import SettingsError, StudioError
 from gpt2_studio.core.jsonio import JsonFileError, read_json_file
 from gpt2_studio.core.remote.client import normalise_url
+
+if TYPE_CHECKING:
+    from gpt2_studio.core.remote.engine import RemoteEngine
 
 KEYRING_SERVICE = "gpt2-studio"
 MAX_SERVERS = 100
@@ -177,3 +181,34 @@ def api_key_for(server: SavedServer) -> str | None:
         return keyring.get_password(KEYRING_SERVICE, server.keyring_user)
     except keyring.errors.KeyringError:
         return None  # no keyring here: a server without a key still works
+
+
+SERVER_PREFIX = "server:"  # a model reference that names a saved server ("server:gpu-box")
+
+
+def server_ref(name: str) -> str:
+    """The model reference the app loads a saved server by."""
+    return SERVER_PREFIX + name
+
+
+def connect_saved(ref: str, *, on_notice: Callable[[str], None] | None = None) -> RemoteEngine:
+    """The RemoteEngine for a saved server's reference ("server:NAME"): its model, window and key.
+
+    Tokens are counted with a GPT-2 on this computer where there is one (see remote/tokenizer.py).
+    Raises StudioError (one sentence) for an unknown name, RemoteError when the server fails.
+    """
+    from gpt2_studio.core.remote.engine import RemoteEngine
+    from gpt2_studio.core.remote.tokenizer import local_tokenizer
+
+    name = ref.removeprefix(SERVER_PREFIX)
+    server = find_server(name)
+    if server is None:
+        raise StudioError(f"No server is named {name!r}; add it in the model manager (Add a server…).")
+    return RemoteEngine.connect(
+        server.url,
+        server.model,
+        api_key=api_key_for(server),
+        window=server.window,
+        tokenizer=local_tokenizer(),
+        on_notice=on_notice,
+    )
