@@ -127,6 +127,7 @@ class ModelInfo:
     n_positions: int
     parameters: int
     warnings: tuple[str, ...]
+    ignored_settings: tuple[str, ...] = ()  # sampling settings a server ignores (the panel marks them)
 
 
 class ModelWorker(QObject):
@@ -302,6 +303,7 @@ class ModelWorker(QObject):
                 warnings=(f"The server ({model.kind.label}) ignores: {', '.join(ignored)}.",)
                 if ignored
                 else (),
+                ignored_settings=ignored,
             )
         )
         return True
