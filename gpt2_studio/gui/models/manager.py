@@ -45,6 +45,11 @@ log = logging.getLogger(__name__)
 DEVICES = (("Auto", "auto"), ("CPU", "cpu"), ("CUDA (GPU)", "cuda"))
 
 
+# The check that a new server answers runs while the manager waits (a wait cursor), so it may not hang:
+# a server that accepts the connection but never answers /v1/models is given up after this long.
+CHECK_SECONDS = 15.0
+
+
 class ModelManagerDialog(QDialog):
     """Download, import, choose and delete models; shows what each costs and whether it fits."""
 
@@ -233,6 +238,7 @@ class ModelManagerDialog(QDialog):
             engine = RemoteEngine.connect(
                 str(details["url"]), str(details.get("model") or "") or None, api_key=key,
                 window=window if isinstance(window, int) else None,
+                read_seconds=CHECK_SECONDS,
             )  # fmt: skip
             engine.close()
             model = engine.model
