@@ -37,7 +37,7 @@ TOKENS = 64
 def bare(client: httpx2.Client, url: str, model: str, prompt: str) -> tuple[float, float]:
     """Seconds to the first text and to the end, with nothing but the stream parsed (one kept client)."""
     payload = {  # the request RemoteEngine sends for these settings, field for field
-        "model": model, "prompt": prompt, "max_tokens": TOKENS, "temperature": 0.0, "top_p": 1.0,
+        "model": model, "prompt": prompt, "max_tokens": TOKENS, "temperature": 0.0,
         "seed": 1, "top_k": 40, "repeat_penalty": 1.0, "stream": True,
     }  # fmt: skip
     started = time.perf_counter()

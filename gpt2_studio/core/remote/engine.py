@@ -278,8 +278,9 @@ class RemoteEngine:
             "prompt": text,
             "max_tokens": settings.max_new_tokens,
             "temperature": settings.temperature,
-            "top_p": settings.top_p,
         }
+        if settings.top_p < 1.0:  # off is every server's default, and TGI refuses top_p = 1
+            payload["top_p"] = settings.top_p
         if kinds.SEED in kind.honours:
             payload["seed"] = seed
         if kinds.ALTERNATIVES in kind.honours:
