@@ -10,8 +10,9 @@ import pytest
 
 from gpt2_studio.core.models.tiny_checkpoint import build_tiny_checkpoint
 
-# The hub_stand_in fixture (a local stand-in for the Hugging Face Hub), for every test module.
-pytest_plugins = ["tests.hub_stand_in"]
+# The hub_stand_in fixture (a local stand-in for the Hugging Face Hub) and llama.cpp's server (remote
+# engine tests), for every test module.
+pytest_plugins = ["tests.hub_stand_in", "tests.llama_server"]
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 

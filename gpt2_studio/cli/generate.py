@@ -31,7 +31,7 @@ from gpt2_studio.core.generation.sampling_fields import (
 from gpt2_studio.std_streams import can_encode
 
 if TYPE_CHECKING:  # presets, the engine and the model loader load lazily: torch only when generating
-    from gpt2_studio.core.generation.engine import Engine
+    from gpt2_studio.core.generation.engine_protocol import GenerationEngine
     from gpt2_studio.core.models.loading import LoadedModel
     from gpt2_studio.core.presets.templates import Preset, RenderedPrompt
 
@@ -55,7 +55,9 @@ def add_generate_parser(
         description="Continue a prompt (from --prompt or standard input) and print the continuation.",
     )
     p.add_argument(
-        "--model", default=DEFAULT_MODEL, help="model folder, catalog name or repo id (default: gpt2)"
+        "--model",
+        help="model folder, catalog name or repo id (default: gpt2); with --server, the model the server "
+        "serves (default: its only one)",
     )
     p.add_argument(
         "--prompt",
@@ -101,6 +103,7 @@ def add_generate_parser(
         help="put the Author's note before the Nth line counted back from the end of the prompt (1: before "
         f"the last line; more than the prompt has: at its top). Default: {DEFAULT_AUTHORS_NOTE_DEPTH}.",
     )
+    add_server_options(p)
     p.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
     p.add_argument(
         "--precision",
@@ -114,6 +117,34 @@ def add_generate_parser(
         "--json", action="store_true", help="print one JSON object with the alternatives and stats"
     )
     p.set_defaults(handler=run_generate)
+
+
+def add_server_options(p: argparse.ArgumentParser) -> None:
+    """--server and what goes with it: generate on an OpenAI-compatible completions server."""
+    p.add_argument(
+        "--server",
+        metavar="URL|NAME",
+        help="generate on an OpenAI-compatible completions server (llama.cpp, vLLM, TGI) at URL, such as "
+        "http://gpu-box:8000/v1, or on a server saved with `models add-server` under NAME",
+    )
+    p.add_argument(
+        "--api-key-env",
+        metavar="VAR",
+        help="with --server: read the server's API key from environment variable VAR (a saved server's key "
+        "otherwise comes from the system keyring)",
+    )
+    p.add_argument(
+        "--window",
+        type=int,
+        metavar="TOKENS",
+        help="with --server: the model's window where the server does not report it (default: 1024, GPT-2's)",
+    )
+    p.add_argument(
+        "--tokenizer",
+        metavar="MODEL",
+        help="with --server: a local model (folder or name) whose tokenizer the server's model shares, for "
+        "exact prompt fitting (default: any GPT-2 on this computer; else prompts are fitted by their bytes)",
+    )
 
 
 def threads_value(text: str) -> int | None:
@@ -216,7 +247,7 @@ def find_preset_or_fail(name: str) -> Preset:
 
 
 def _render_preset(
-    preset: Preset, text: str, answer: str | None, engine: Engine, settings: SamplingSettings
+    preset: Preset, text: str, answer: str | None, engine: GenerationEngine, settings: SamplingSettings
 ) -> RenderedPrompt:
     """The preset's prompt with the given text as the selection, document and text before the cursor."""
     from gpt2_studio.core.presets.templates import PresetContext, render
@@ -255,6 +286,7 @@ def _load(args: argparse.Namespace) -> LoadedModel:
     from gpt2_studio.core.models.loading import load_model
     from gpt2_studio.core.models.resolve import resolve_model
 
+    args.model = args.model if args.model is not None else DEFAULT_MODEL
     try:
         resolve_model(args.model)
     except ModelError:
@@ -272,6 +304,14 @@ def _load(args: argparse.Namespace) -> LoadedModel:
     model = load_model(args.model, device=args.device, precision=args.precision)
     apply_threads(cores.choose(args.threads))  # on this (main) thread, which runs the model
     return model
+
+
+def _no_server_options(args: argparse.Namespace) -> None:
+    """--api-key-env, --window and --tokenizer describe a server: without --server they are a mistake."""
+    given = [flag for flag, value in (("--api-key-env", args.api_key_env), ("--window", args.window),
+             ("--tokenizer", args.tokenizer)) if value is not None]  # fmt: skip
+    if given:
+        raise SettingsError(f"{', '.join(given)} goes with --server URL (generation on a server).")
 
 
 def _dest(field: SamplingField) -> str:
@@ -324,8 +364,15 @@ def run_generate(args: argparse.Namespace, stdout: TextIO, stdin: TextIO | None)
     answer = argument_text(args.input, "--input") if args.input is not None else None
     text = _read_prompt(args, stdin)
     context = prompt_from_args(args, text) if preset is None else None
-    model = _load(args)
-    engine = Engine(model)
+    engine: GenerationEngine
+    if args.server is not None:
+        from gpt2_studio.cli.remote import connect_remote
+
+        engine = connect_remote(args)
+    else:
+        _no_server_options(args)
+        engine = Engine(_load(args))
+    model = engine.model
     rendered = _render_preset(preset, text, answer, engine, settings) if preset else None
     prompt: str | Prompt = rendered.text if rendered is not None else context or text
     streaming = args.stream and not args.json
@@ -347,6 +394,10 @@ def run_generate(args: argparse.Namespace, stdout: TextIO, stdin: TextIO | None)
     except KeyboardInterrupt:
         stdout.write("\n")
         return EXIT_INTERRUPTED
+    finally:
+        close = getattr(engine, "close", None)  # a remote engine's connections
+        if close is not None:
+            close()
     alternatives = list(result.alternatives)
     if preset is not None:
         from gpt2_studio.core.presets.templates import finish
@@ -356,7 +407,7 @@ def run_generate(args: argparse.Namespace, stdout: TextIO, stdin: TextIO | None)
         write_json(
             {
                 "model": model.name,
-                "model_path": str(model.folder),
+                "model_path": str(getattr(model, "folder", None) or getattr(model, "url", "")),
                 "device": model.device,
                 "precision": model.precision,
                 "alternatives": alternatives,

@@ -1,4 +1,4 @@
-"""``gpt2-studio models list|download|import|remove``: the model manager on the command line."""
+"""``gpt2-studio models list|download|import|remove|add-server|remove-server``: the model manager."""
 
 from __future__ import annotations
 
@@ -43,6 +43,9 @@ def add_models_parser(
     remove = actions.add_parser("remove", parents=parents, help="delete a model from the models folder")
     remove.add_argument("name")
     remove.set_defaults(handler=run_remove)
+    from gpt2_studio.cli.remote import add_server_parsers
+
+    add_server_parsers(actions, parents)
 
 
 def run_list(args: argparse.Namespace, stdout: TextIO, stdin: TextIO) -> int:
@@ -76,6 +79,9 @@ def run_list(args: argparse.Namespace, stdout: TextIO, stdin: TextIO) -> int:
         stdout.write("\nFolders that cannot be used (remove them with `gpt2-studio models remove NAME`):\n")
         for model in damaged:
             stdout.write(f"  {model.name:<24}{model.problem}\n")
+    from gpt2_studio.cli.remote import list_servers
+
+    list_servers(stdout)
     stdout.write(f"\nModels folder: {args.models_folder}\nFree memory: {format_bytes(free)}\n")
     return 0
 

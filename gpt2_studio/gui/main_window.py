@@ -167,6 +167,9 @@ class MainWindow(QMainWindow):
     def _connect(self) -> None:
         bar, menu, session = self.status_bar, self.main_menu, self.session
         self.models.model_changed.connect(self._update_context_window_fill)
+        self.models.model_changed.connect(
+            lambda: self.panel.mark_ignored(self.model_info.ignored_settings if self.model_info else ())
+        )
         self.worker.notice.connect(lambda text: bar.showMessage(text, 15_000))
         self.controller.state_changed.connect(self._on_state)
         self.controller.message.connect(lambda text: bar.showMessage(text, 8000))

@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox, QWidget
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QInputDialog,
+    QLineEdit,
+    QMessageBox,
+    QSpinBox,
+    QWidget,
+)
 
 TEXT_FILTER = "Text files (*.txt *.md *.markdown *.text);;All files (*)"
 
@@ -12,6 +22,51 @@ def centre_on(dialog: QWidget, window: QWidget) -> None:
     frame = dialog.frameGeometry()
     frame.moveCenter(window.frameGeometry().center())
     dialog.move(frame.topLeft())
+
+
+class ServerForm(QDialog):
+    """ "Add a server…": the API's address, an optional name, model and API key, and the window.
+
+    The key field is a password field; the manager hands the key to the keyring, never to settings.
+    """
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Add a Server")
+        form = QFormLayout(self)
+        self.url_edit = QLineEdit()
+        self.url_edit.setPlaceholderText("http://gpu-box:8000/v1")
+        self.name_edit = QLineEdit()
+        self.name_edit.setPlaceholderText("the server's host and port")
+        self.model_edit = QLineEdit()
+        self.model_edit.setPlaceholderText("its only model")
+        self.key_edit = QLineEdit()
+        self.key_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.key_edit.setPlaceholderText("none; kept in the system keyring")
+        self.window_spin = QSpinBox()
+        self.window_spin.setRange(0, 1_048_576)
+        self.window_spin.setSpecialValueText("as the server says, else 1024")
+        form.addRow("Address:", self.url_edit)
+        form.addRow("Name:", self.name_edit)
+        form.addRow("Model:", self.model_edit)
+        form.addRow("API key:", self.key_edit)
+        form.addRow("Window (tokens):", self.window_spin)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+
+    def details(self) -> dict[str, object]:
+        """What was typed: url, name, model, api_key ("" where left empty) and window (None: not given)."""
+        return {
+            "url": self.url_edit.text().strip(),
+            "name": self.name_edit.text().strip(),
+            "model": self.model_edit.text().strip(),
+            "api_key": self.key_edit.text().strip(),
+            "window": self.window_spin.value() or None,
+        }
 
 
 class Questions:
@@ -110,3 +165,11 @@ class Questions:
     def model_folder(self, folder: str) -> str:
         """A GPT-2 checkpoint folder, or '' when cancelled."""
         return QFileDialog.getExistingDirectory(self.parent, "Open Model Folder", folder)
+
+    def server_details(self) -> dict[str, object] | None:
+        """A server to add (ServerForm.details()), or None when cancelled."""
+        form = ServerForm(self.parent)
+        try:
+            return form.details() if form.exec() == QDialog.DialogCode.Accepted else None
+        finally:
+            form.deleteLater()

@@ -64,6 +64,10 @@ def max_length_help(help_text: str) -> str:
     return f"{head} {MAX_LENGTH_CAP_HINT} Default:{default}" if head else f"{help_text} {MAX_LENGTH_CAP_HINT}"
 
 
+IGNORED_MARK = "(ignored by the server)"
+IGNORED_TIP = "The server in use ignores this setting: its own value applies."
+
+
 @dataclass(frozen=True)
 class _SliderSpec:
     """One slider's grid: the field's panel range (the settings file is clamped to it) and step."""
@@ -95,6 +99,7 @@ class SamplingPanel(QDockWidget):
         self._sliders: dict[str, tuple[QSlider, QLabel, _SliderSpec]] = {}
         self._optional: dict[str, tuple[QCheckBox, QSpinBox]] = {}
         self.labels: dict[str, QLabel] = {}  # field name (or "stop_at") → its label, in panel order
+        self._unmarked: dict[str, tuple[str, str]] = {}  # a label's own text and tooltip (mark_ignored)
         body = QWidget()
         body.setObjectName("sampling-body")
         layout = QVBoxLayout(body)
@@ -285,6 +290,25 @@ class SamplingPanel(QDockWidget):
         )
         self._update_labels()
         self.settings_changed.emit(self._settings)
+
+    def mark_ignored(self, names: tuple[str, ...] | list[str]) -> None:
+        """Mark the settings the model's server ignores (names as SamplingSettings spells them).
+
+        Their labels say "(ignored by the server)" and their tooltips why; an empty list clears the
+        marks (a local model honours every setting).
+        """
+        ignored = set(names)
+        for name, label in self.labels.items():
+            base, tip = self._unmarked.setdefault(name, (label.text(), label.toolTip()))
+            marked = name in ignored
+            label.setText(f"{base} {IGNORED_MARK}" if marked else base)
+            label.setToolTip(f"{IGNORED_TIP} {tip}" if marked else tip)
+        base, tip = self._unmarked.setdefault(
+            "token_healing", (self.token_healing.text(), self.token_healing.toolTip())
+        )
+        marked = "token_healing" in ignored
+        self.token_healing.setText(f"{base} {IGNORED_MARK}" if marked else base)
+        self.token_healing.setToolTip(f"{IGNORED_TIP} {tip}" if marked else tip)
 
     def slider(self, field: str) -> QSlider:
         """The slider for a SamplingSettings field (tests and keyboard users)."""

@@ -19,6 +19,7 @@ OTHER_OPTIONS = {
     "-h", "--help", "-v", "--verbose", "--model", "--prompt", "--preset", "--input", "--stop", "--device",
     "--precision", "--stream", "--json", "--stop-at", "--token-healing", "--no-token-healing", "--memory",
     "--authors-note", "--authors-note-depth", "--threads",
+    "--server", "--api-key-env", "--window", "--tokenizer",  # generation on a server
 }  # fmt: skip
 
 

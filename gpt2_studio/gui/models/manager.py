@@ -45,6 +45,11 @@ log = logging.getLogger(__name__)
 DEVICES = (("Auto", "auto"), ("CPU", "cpu"), ("CUDA (GPU)", "cuda"))
 
 
+# The check that a new server answers runs while the manager waits (a wait cursor), so it may not hang:
+# a server that accepts the connection but never answers /v1/models is given up after this long.
+CHECK_SECONDS = 15.0
+
+
 class ModelManagerDialog(QDialog):
     """Download, import, choose and delete models; shows what each costs and whether it fits."""
 
@@ -125,6 +130,7 @@ class ModelManagerDialog(QDialog):
         self.delete_button = self._button(buttons, "Delete", self.delete_selected)
         self.open_button = self._button(buttons, "Open Folder", self.open_folder)
         self.import_button = self._button(buttons, "Import Folder…", self.import_folder)
+        self.server_button = self._button(buttons, "Add a Server…", self.add_server)
         buttons.addStretch(1)
         self.close_button = self._button(buttons, "Close", self.reject)
         layout.addLayout(buttons)
@@ -203,7 +209,7 @@ class ModelManagerDialog(QDialog):
         self.delete_button.setToolTip(
             "In use: choose another model before deleting this one." if row and row.current else ""
         )
-        self.open_button.setEnabled(row is not None)
+        self.open_button.setEnabled(row is not None and not row.server)
 
     # -- actions --------------------------------------------------------------------------------
     def use_selected(self) -> None:
@@ -211,8 +217,47 @@ class ModelManagerDialog(QDialog):
         row = self.row(self.selected_name() or "")
         if row is None or not row.installed or row.problem:
             return
-        self.model_chosen.emit(row.name)
+        self.model_chosen.emit(row.ref or row.name)
         self.accept()
+
+    def add_server(self) -> None:
+        """Ask for a server, check that it answers with its models, then save it (key in the keyring)."""
+        from urllib.parse import urlsplit
+
+        from gpt2_studio.core.remote.engine import RemoteEngine
+        from gpt2_studio.core.remote.servers import SavedServer
+        from gpt2_studio.core.remote.servers import add_server as save_server
+
+        details = self.questions.server_details()
+        if not details:
+            return
+        key = str(details.get("api_key") or "") or None
+        window = details.get("window")
+        QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        try:
+            engine = RemoteEngine.connect(
+                str(details["url"]), str(details.get("model") or "") or None, api_key=key,
+                window=window if isinstance(window, int) else None,
+                read_seconds=CHECK_SECONDS,
+            )  # fmt: skip
+            engine.close()
+            model = engine.model
+            name = str(details.get("name") or "") or urlsplit(model.url).netloc
+            server = SavedServer(
+                name, model.url, model=model.name, window=window if isinstance(window, int) else None
+            )
+            save_server(server, api_key=key)
+        except StudioError as exc:
+            QGuiApplication.restoreOverrideCursor()
+            self.questions.error("Could not add the server", str(exc))
+            return
+        QGuiApplication.restoreOverrideCursor()
+        self.refresh()
+        self.select(server.name)
+        self.message_label.setText(
+            f"Added the server {server.name}: {model.name} ({model.kind.label}), a window of "
+            f"{model.n_positions} tokens."
+        )
 
     def delete_selected(self) -> None:
         """Delete the selected model's files after asking."""
@@ -221,7 +266,12 @@ class ModelManagerDialog(QDialog):
         if row is None or not row.installed or row.current or not self.questions.ask_delete_model(name):
             return
         try:
-            remove_model(name)
+            if row.server:
+                from gpt2_studio.core.remote.servers import remove_server
+
+                remove_server(row.name)  # and its key
+            else:
+                remove_model(name)
         except (StudioError, OSError) as exc:
             self.questions.error("Could not delete the model", str(exc))
         else:

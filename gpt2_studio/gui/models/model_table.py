@@ -37,6 +37,8 @@ class ModelRow:
     folder: Path | None = None
     problem: str = ""  # why an installed folder cannot be used
     cache_bytes: int = 0  # its quantized copies in the cache folder (removed with the model)
+    server: bool = False  # a saved completions server (core/remote), loaded by ref
+    ref: str = ""  # what the loader is given, when not the name ("server:NAME")
 
 
 def format_parameters(count: int | None) -> str:
@@ -116,7 +118,19 @@ def build_rows(current: str | None) -> list[ModelRow]:
                      _is_current(current, model.name, model.folder), model.folder, problem,
                      model.cache_bytes)
         )  # fmt: skip
-    return rows
+    return rows + _server_rows(current)
+
+
+def _server_rows(current: str | None) -> list[ModelRow]:
+    """The saved servers, after the local models: chosen like them, loaded as "server:NAME"."""
+    from gpt2_studio.core.remote.servers import load_servers, server_ref
+
+    servers, _warnings = load_servers()
+    return [
+        ModelRow(server.name, None, 0, None, None, server.url, True, current == server_ref(server.name),
+                 server=True, ref=server_ref(server.name))
+        for server in servers
+    ]  # fmt: skip
 
 
 def fill_row(
@@ -128,6 +142,9 @@ def fill_row(
     warning: QColor,
 ) -> None:
     """Write one row's cells into the table; a model too big for free memory is marked in `warning`."""
+    if row.server:
+        _fill_server_row(table, index, row)
+        return
     fits = _verdict(row.ram_bytes, free_ram)
     if free_vram is not None:
         fits = f"CPU: {fits} · GPU: {_verdict(row.vram_bytes, free_vram)}"
@@ -165,3 +182,17 @@ def fill_row(
     table.item(index, 0).setToolTip(entry.description if entry else shown_path(row.folder or ""))
     table.item(index, COLUMNS.index("Status")).setToolTip(row.problem)
     table.item(index, COLUMNS.index("Source")).setToolTip(row.source)
+
+
+def _fill_server_row(table: QTableWidget, index: int, row: ModelRow) -> None:
+    """A server's line: it costs this computer nothing; its source is its address."""
+    status = "Server" + (" · in use" if row.current else "")
+    cells = (row.name, "?", "—", "—", "—", "remote", status, row.source)
+    for column, text in enumerate(cells):
+        item = QTableWidgetItem(text)
+        if row.current:
+            font = QFont(item.font())
+            font.setBold(True)
+            item.setFont(font)
+        table.setItem(index, column, item)
+    table.item(index, 0).setToolTip(f"An OpenAI-compatible completions server at {row.source}")

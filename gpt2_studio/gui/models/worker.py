@@ -127,6 +127,7 @@ class ModelInfo:
     n_positions: int
     parameters: int
     warnings: tuple[str, ...]
+    ignored_settings: tuple[str, ...] = ()  # sampling settings a server ignores (the panel marks them)
 
 
 class ModelWorker(QObject):
@@ -217,6 +218,8 @@ class ModelWorker(QObject):
             running = self._running
         if running is not None and running[0] == channel:
             running[1].set()
+            if channel != "score":
+                self._close_remote_stream()
 
     def cancel(self) -> None:
         """Stop whatever generation is in flight before its next token (thread-safe)."""
@@ -224,6 +227,7 @@ class ModelWorker(QObject):
             running = self._running
         if running is not None:
             running[1].set()
+            self._close_remote_stream()
 
     def _is_stale(self, request: GenerationRequest) -> bool:
         return self._is_stale_id(request.request_id, request.channel)
@@ -236,7 +240,10 @@ class ModelWorker(QObject):
     def _load_now(self, ref: str, device: str, precision: str) -> bool:
         from gpt2_studio.core.generation.engine import Engine
         from gpt2_studio.core.models.loading import load_model
+        from gpt2_studio.core.remote.servers import SERVER_PREFIX
 
+        if ref.startswith(SERVER_PREFIX):
+            return self._connect_now(ref)
         self.model_loading.emit(ref)
         try:
             self._cores_monitor().note()  # the load's own span tells how busy the other CPUs are
@@ -250,7 +257,7 @@ class ModelWorker(QObject):
             log.exception("Loading %s failed", ref)
             self.model_failed.emit(f"Could not load {ref}: {exc}")
             return False
-        self._engine = engine
+        self._replace_engine(engine)
         self._loaded_as = (ref, precision)
         self.model_loaded.emit(
             ModelInfo(
@@ -265,6 +272,54 @@ class ModelWorker(QObject):
             )
         )
         return True
+
+    def _connect_now(self, ref: str) -> bool:
+        """Switch to a saved server's RemoteEngine ("server:NAME"), as loading a model switches."""
+        from gpt2_studio.core.remote.servers import connect_saved
+
+        self.model_loading.emit(ref)
+        try:
+            engine = connect_saved(ref, on_notice=self.notice.emit)
+        except StudioError as exc:
+            self.model_failed.emit(str(exc))
+            return False
+        except Exception as exc:  # a GUI must survive anything a network can throw
+            log.exception("Connecting to %s failed", ref)
+            self.model_failed.emit(f"Could not connect to {ref}: {exc}")
+            return False
+        self._replace_engine(engine)
+        self._loaded_as = (ref, "server")
+        model = engine.model
+        ignored = engine.ignored_settings()
+        self.model_loaded.emit(
+            ModelInfo(
+                ref=ref,
+                name=model.name,
+                folder=model.url,
+                device=model.device,
+                precision=model.precision,
+                n_positions=model.n_positions,
+                parameters=0,
+                warnings=(f"The server ({model.kind.label}) ignores: {', '.join(ignored)}.",)
+                if ignored
+                else (),
+                ignored_settings=ignored,
+            )
+        )
+        return True
+
+    def _replace_engine(self, engine: object) -> None:
+        """Use engine from now on; a remote engine given up closes its connections."""
+        old, self._engine = self._engine, engine
+        close = getattr(old, "close", None)
+        if old is not None and old is not engine and close is not None:
+            close()
+
+    def _close_remote_stream(self) -> None:
+        """A remote engine closes its stream at once (a read may wait on the network, not a token)."""
+        engine = self._engine
+        if engine is not None and getattr(engine.model, "device", "") == "remote":
+            engine.cancel()
 
     @Slot(object)
     def _generate(self, request: GenerationRequest) -> None:
@@ -349,9 +404,14 @@ class ModelWorker(QObject):
             self._running = ("words", cancel)
         try:
             self._use_threads()
+            if getattr(engine.model, "device", "") == "remote":
+                engine.next_token_logprobs([])  # raises the server's one sentence: it has no distribution
             answer: WordAlternatives = word_alternatives(
                 engine, request.before, request.word, count=request.count, cancel=cancel
             )
+        except StudioError as exc:  # the engine cannot (a server): said as it is
+            self.words_failed.emit(request.request_id, str(exc))
+            return
         except Exception as exc:  # a view of the model: its failure is shown, never fatal
             log.exception("Word alternatives failed")
             self.words_failed.emit(request.request_id, f"Could not find alternatives: {exc}")

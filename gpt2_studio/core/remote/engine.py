@@ -1,0 +1,419 @@
+"""RemoteEngine: the GenerationEngine that generates on a completions server instead of this computer.
+
+It has the local Engine's public surface (core/generation/engine_protocol.py), so the GUI, presets and
+the command line use either without knowing which. Prompts are fitted to the server model's window
+with the local GPT-2 tokenizer when one is given (exact when the server runs a GPT-2 model); without
+one, each UTF-8 byte counts as a token, an upper bound for GPT-2's byte-level BPE, so a prompt always
+fits (with room to spare).
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+from collections.abc import Callable, Generator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from gpt2_studio.core.errors import SettingsError
+from gpt2_studio.core.generation.alternatives import (
+    FINISH_CANCELLED,
+    FINISH_EOS,
+    FINISH_LENGTH,
+    FINISH_STOP,
+)
+from gpt2_studio.core.generation.context import Prompt, fit_context
+from gpt2_studio.core.generation.engine import Completion, TextDelta
+from gpt2_studio.core.generation.sampling import SamplingSettings
+from gpt2_studio.core.remote import errors, kinds
+from gpt2_studio.core.remote.client import CompletionsClient
+from gpt2_studio.core.remote.errors import RemoteError, UnavailableError
+from gpt2_studio.core.remote.kinds import ServerKind
+from gpt2_studio.core.remote.text import RemoteText
+
+if TYPE_CHECKING:
+    import torch
+
+    from gpt2_studio.core.generation.engine import Engine
+    from gpt2_studio.core.generation.engine_protocol import GenerationEngine
+    from gpt2_studio.core.generation.scoring import Scores
+    from gpt2_studio.core.models.tokenizer import GPT2BPETokenizer
+
+log = logging.getLogger(__name__)
+
+GPT2_EOS = 50256
+DEFAULT_WINDOW = 1024  # GPT-2's, for a server that does not report its window and has no setting
+_CONTEXT_CHARS = 64  # as the local engine: how much of the writer's text an end may look back at
+
+
+@dataclass(frozen=True)
+class RemoteModel:
+    """The model a server runs, as the engine's users see it (the local LoadedModel's counterpart)."""
+
+    name: str  # the id the server reports in /v1/models
+    url: str  # the API's base address (…/v1)
+    n_positions: int  # the window in tokens
+    kind: ServerKind
+    window_reported: bool = False  # whether the window came from the server (else a setting)
+    eos_token_id: int = GPT2_EOS
+    device: str = "remote"
+    precision: str = "server"
+
+
+class _ByteTokens:
+    """The fallback without a local tokenizer: one "token" per UTF-8 byte (≥ GPT-2's token count)."""
+
+    @staticmethod
+    def tokenize(text: str) -> list[int]:
+        return list(text.encode("utf-8", "surrogatepass"))
+
+    @staticmethod
+    def detokenize(ids: list[int]) -> str:
+        return bytes(ids).decode("utf-8", "ignore")
+
+
+class RemoteEngine:
+    """Completes prompts on an OpenAI-compatible completions server; one request at a time.
+
+    `cancel()` may be called from any thread: it closes the stream in flight at once. Notices (a 429
+    being retried, a stream cut short) go to `on_notice` and are kept in `notices` for the last request.
+    """
+
+    def __init__(
+        self,
+        client: CompletionsClient,
+        model: RemoteModel,
+        *,
+        tokenizer: GPT2BPETokenizer | None = None,
+        on_notice: Callable[[str], None] | None = None,
+    ) -> None:
+        self.client = client
+        self.model = model
+        self.on_notice = on_notice
+        self.notices: list[str] = []
+        client.on_notice = self._notice
+        self._tokenizer = tokenizer
+        if tokenizer is not None:
+            from gpt2_studio.core.generation.plain_text import PlainTokenizer
+            from gpt2_studio.core.generation.text_stream import token_byte_table
+
+            self._plain: Callable[[str], list[int]] = PlainTokenizer(tokenizer)
+            self._token_bytes = token_byte_table(tokenizer)
+        self._lock = threading.RLock()
+        self._cancel_lock = threading.Lock()
+        self._current: threading.Event | None = None
+
+    @classmethod
+    def connect(
+        cls,
+        url: str,
+        model: str | None = None,
+        *,
+        api_key: str | None = None,
+        window: int | None = None,
+        tokenizer: GPT2BPETokenizer | None = None,
+        on_notice: Callable[[str], None] | None = None,
+        read_seconds: float | None = None,
+    ) -> RemoteEngine:
+        """Ask the server at url for its models and make an engine for `model` (or its only one).
+
+        window: the model's window in tokens where the server does not report it (default 1024).
+        Raises RemoteError (one sentence) when the server cannot be reached or has no such model, and
+        SettingsError for an address that is not http(s).
+        """
+        options: dict[str, Any] = {} if read_seconds is None else {"read_seconds": read_seconds}
+        client = CompletionsClient(url, api_key=api_key, on_notice=on_notice, **options)
+        try:
+            entries = client.models()
+            entry = choose_model(entries, model, client.url)
+        except BaseException:
+            client.close()
+            raise
+        reported = kinds.reported_window(entry)
+        remote = RemoteModel(
+            name=str(entry["id"]),
+            url=client.url,
+            n_positions=reported or window or DEFAULT_WINDOW,
+            kind=kinds.detect_kind(entry),
+            window_reported=reported is not None,
+        )
+        return cls(client, remote, tokenizer=tokenizer, on_notice=on_notice)
+
+    def close(self) -> None:
+        """Close the connections; the engine cannot be used afterwards."""
+        self.client.close()
+
+    def _notice(self, text: str) -> None:
+        self.notices.append(text)
+        if self.on_notice is not None:
+            self.on_notice(text)
+
+    # -- text <-> tokens ------------------------------------------------------------------------
+    def tokenize(self, text: str) -> list[int]:
+        """Token ids of user text with the local GPT-2 tokenizer (UTF-8 bytes without one)."""
+        if self._tokenizer is None:
+            return _ByteTokens.tokenize(text)
+        return self._plain(text)
+
+    def detokenize(self, ids: list[int]) -> str:
+        """Text of token ids cut from user text; a character cut in half at either end is left out."""
+        if self._tokenizer is None:
+            return _ByteTokens.detokenize(ids)
+        from gpt2_studio.core.generation.text_stream import decode_whole
+
+        return decode_whole(self._token_bytes, ids)
+
+    def token_budget(self, settings: SamplingSettings) -> int:
+        """How many prompt tokens fit beside settings.max_new_tokens in the server model's window.
+
+        Raises SettingsError (one sentence) when max_new_tokens leaves no room (≥ the window).
+        """
+        window = self.model.n_positions
+        if settings.max_new_tokens >= window:
+            raise SettingsError(
+                f"max_new_tokens must be smaller than the server model's window of {window} tokens, "
+                f"not {settings.max_new_tokens}."
+            )
+        return window - settings.max_new_tokens
+
+    def ignored_settings(self) -> tuple[str, ...]:
+        """The sampling settings this server ignores, for the sampling panel and the command line.
+
+        num_alternatives never is (a server without `n` gets one request per alternative); token
+        healing always is (it needs the server's token ids and log-probabilities).
+        """
+        panel = tuple(name for name in kinds.PANEL_SETTINGS if name != kinds.ALTERNATIVES)
+        return (*self.model.kind.ignored(panel), "token_healing")
+
+    # -- what a completions server cannot do ----------------------------------------------------
+    def score(
+        self,
+        text: str,
+        *,
+        top: int = 10,
+        stride: int | None = None,
+        cancel: threading.Event | None = None,
+        on_progress: Callable[[int, int], None] | None = None,
+    ) -> Scores:
+        """The likelihood lens needs every token's log-probability: unavailable for this server."""
+        raise UnavailableError(
+            f"The likelihood lens is unavailable for the server at {self.model.url}: it needs each "
+            "token's log-probability under the model, which its completions API does not give."
+        )
+
+    def next_token_logprobs(
+        self, ids: list[int], *, cancel: threading.Event | None = None
+    ) -> torch.Tensor | None:
+        """The whole next-token distribution: unavailable for this server (raises UnavailableError)."""
+        raise UnavailableError(
+            f"Word alternatives are unavailable for the server at {self.model.url}: they need the "
+            "model's whole next-token distribution."
+        )
+
+    def continuation_logprobs(
+        self, context: str, continuations: list[str], *, cancel: threading.Event | None = None
+    ) -> list[float] | None:
+        """Log-probabilities of continuations: unavailable for this server (raises UnavailableError)."""
+        raise UnavailableError(
+            f"Spelling suggestions ranked by the model are unavailable for the server at {self.model.url}."
+        )
+
+    # -- cancellation ---------------------------------------------------------------------------
+    def cancel(self) -> None:
+        """Stop the request in flight (if any) at once: its stream is closed. Thread-safe."""
+        with self._cancel_lock:
+            if self._current is not None:
+                self._current.set()
+        self.client.close_stream()
+
+    # -- generation -----------------------------------------------------------------------------
+    def complete(
+        self,
+        prompt: str | Prompt,
+        settings: SamplingSettings | None = None,
+        *,
+        on_text: Callable[[TextDelta], None] | None = None,
+        cancel: threading.Event | None = None,
+    ) -> Completion:
+        """Generate settings.num_alternatives continuations of prompt; on_text gets each new piece.
+
+        Raises SettingsError as the local engine does, and RemoteError (one sentence) when the server
+        fails before any text arrived; a stream cut later ends as cancelled with the text it had.
+        """
+        stream = self.stream(prompt, settings, cancel=cancel)
+        with self._lock:
+            try:
+                while True:
+                    try:
+                        delta = next(stream)
+                    except StopIteration as done:
+                        completion: Completion = done.value
+                        return completion
+                    if on_text is not None:
+                        on_text(delta)
+            finally:
+                stream.close()
+
+    def stream(
+        self,
+        prompt: str | Prompt,
+        settings: SamplingSettings | None = None,
+        *,
+        cancel: threading.Event | None = None,
+    ) -> Generator[TextDelta, None, Completion]:
+        """Yield TextDelta pieces as the server sends them; the generator's return value is the Completion.
+
+        A new request cancels one still open. Raises as complete() does.
+        """
+        settings = settings or SamplingSettings()
+        budget = self.token_budget(settings)
+        return self._run(prompt, settings, budget, cancel or threading.Event())
+
+    def _payload(self, text: str, settings: SamplingSettings, seed: int, n: int) -> dict[str, Any]:
+        kind = self.model.kind
+        payload: dict[str, Any] = {
+            "model": self.model.name,
+            "prompt": text,
+            "max_tokens": settings.max_new_tokens,
+            "temperature": settings.temperature,
+        }
+        if settings.top_p < 1.0:  # off is every server's default, and TGI refuses top_p = 1
+            payload["top_p"] = settings.top_p
+        if kinds.SEED in kind.honours:
+            payload["seed"] = seed
+        if kinds.ALTERNATIVES in kind.honours:
+            payload["n"] = n
+        if settings.stop_strings and kinds.STOP in kind.honours:
+            payload["stop"] = list(settings.stop_strings)
+        if kinds.TOP_K in kind.honours:
+            off = -1 if kind is kinds.VLLM else 0
+            payload[kind.field(kinds.TOP_K)] = settings.top_k or off
+        if kinds.REPETITION_PENALTY in kind.honours:
+            payload[kind.field(kinds.REPETITION_PENALTY)] = settings.repetition_penalty
+        return payload
+
+    def _run(
+        self, prompt: str | Prompt, settings: SamplingSettings, budget: int, cancel: threading.Event
+    ) -> Generator[TextDelta, None, Completion]:
+        started = time.perf_counter()
+        with self._cancel_lock:
+            if self._current is not None:
+                self._current.set()  # a new request takes over, as on the local engine
+            self._current = cancel
+        self.notices = []
+        fitted = fit_context(prompt, self.tokenize, budget)
+        text = self.detokenize(fitted.ids) or "<|endoftext|>"  # GPT-2 starts from its end token
+        seed = settings.seed if settings.seed is not None else random.SystemRandom().randrange(2**31)
+        n = settings.num_alternatives
+        before = (prompt.text if isinstance(prompt, Prompt) else prompt)[-_CONTEXT_CHARS:]
+        rows = [RemoteText(settings.stop_strings, settings.stop_at, before) for _ in range(n)]
+        first_at: float | None = None
+        # A server that honours n answers all alternatives in one stream; others get one request each,
+        # with seeds seed, seed + 1, … (so a seeded request is repeatable there too).
+        together = kinds.ALTERNATIVES in self.model.kind.honours
+        requests = [(0, n)] if together else [(i, 1) for i in range(n)]
+        try:
+            for offset, count in requests:
+                if cancel.is_set():
+                    break
+                payload = self._payload(text, settings, seed + offset, count)
+                chunks = self.client.stream(payload)
+                try:
+                    for chunk in chunks:
+                        pieces: list[TextDelta] = []
+                        for choice in chunk.get("choices") or ():
+                            if not isinstance(choice, dict):
+                                continue
+                            index = offset + int(choice.get("index") or 0)
+                            if not 0 <= index < n:
+                                continue
+                            row = rows[index]
+                            row.add(str(choice.get("text") or ""))
+                            reason = choice.get("finish_reason")
+                            if reason:
+                                row.finish(_finish_reason(reason, settings))
+                            piece = row.take_piece()
+                            if piece:
+                                if first_at is None:
+                                    first_at = time.perf_counter()
+                                pieces.append(TextDelta(index, piece))
+                        if pieces:
+                            yield from pieces
+                        if cancel.is_set() or all(row.reason for row in rows[offset : offset + count]):
+                            break
+                finally:
+                    chunks.close()  # closes the response: the server stops generating
+        except RemoteError as error:
+            if error.kind != errors.CUT or not any(row.text for row in rows):
+                raise  # nothing arrived to keep: the request failed (a server refuses some mid-stream)
+            self._notice(str(error))
+            for row in rows:
+                row.finish(FINISH_CANCELLED)
+        finally:
+            with self._cancel_lock:
+                if self._current is cancel:
+                    self._current = None
+        last: list[TextDelta] = []
+        for index, row in enumerate(rows):
+            row.finish(FINISH_CANCELLED if cancel.is_set() else FINISH_LENGTH)
+            piece = row.take_piece()
+            if piece:
+                last.append(TextDelta(index, piece))
+        yield from last
+        finished = time.perf_counter()
+        # The server's pieces: one per token on llama.cpp and vLLM (a character split over tokens
+        # arrives whole, so it counts once).
+        new_tokens = max((row.pieces for row in rows), default=0)
+        decode = finished - (first_at or finished)
+        return Completion(
+            alternatives=tuple(row.text for row in rows),
+            finish_reasons=tuple(row.reason or FINISH_LENGTH for row in rows),
+            seed=seed,
+            prompt_tokens=len(fitted.ids) or 1,
+            reused_tokens=0,
+            new_tokens=new_tokens,
+            trimmed=fitted.trimmed,
+            first_token_seconds=(first_at or finished) - started,
+            total_seconds=finished - started,
+            tokens_per_second=(new_tokens - 1) / decode if new_tokens > 1 and decode > 0 else 0.0,
+            memory_tokens=fitted.memory_tokens,
+            note_tokens=fitted.note_tokens,
+        )
+
+
+def _finish_reason(reason: str, settings: SamplingSettings) -> str:
+    """A server's finish_reason as the engine's FINISH_* value."""
+    if reason == "length":
+        return FINISH_LENGTH
+    if reason == "stop":
+        # "stop" is both the end token and a stop string; with no stop strings it can only be the end.
+        return FINISH_STOP if settings.stop_strings else FINISH_EOS
+    return FINISH_STOP
+
+
+def choose_model(entries: list[dict[str, Any]], name: str | None, url: str) -> dict[str, Any]:
+    """The /v1/models entry called name (or the only one when name is None); RemoteError otherwise."""
+    names = [str(entry["id"]) for entry in entries]
+    if name is None:
+        if len(entries) == 1:
+            return entries[0]
+        listed = ", ".join(names) or "none"
+        raise RemoteError(
+            f"The server at {url} serves several models ({listed}); say which one with --model NAME.",
+            kind=errors.BAD_REQUEST,
+        )
+    for entry in entries:
+        if str(entry["id"]) == name:
+            return entry
+    raise RemoteError(
+        f"The server at {url} has no model named {name!r}; it serves: {', '.join(names) or 'none'}.",
+        kind=errors.BAD_REQUEST,
+    )
+
+
+if TYPE_CHECKING:  # mypy checks that both engines have the one interface the app uses
+
+    def _both_are_generation_engines(local: Engine, remote: RemoteEngine) -> list[GenerationEngine]:
+        return [local, remote]

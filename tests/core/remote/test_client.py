@@ -1,0 +1,201 @@
+"""The completions client's failures, each one sentence: 429 retried and reported, a chat-only server,
+an address that is not the API, and TLS spoken to a plain-HTTP server.
+
+A scripted stand-in answers here (a real llama.cpp server never sends 429 or lacks /v1/completions);
+the rest of the client is tested against the real server in test_remote_engine.py.
+"""
+
+from __future__ import annotations
+
+import http.server
+import json
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from gpt2_studio.core.remote import errors
+from gpt2_studio.core.remote.client import CompletionsClient
+from gpt2_studio.core.remote.errors import RemoteError
+
+MODELS = {"object": "list", "data": [{"id": "gpt2", "object": "model", "owned_by": "vllm"}]}
+
+
+class Script:
+    """What the stand-in answers: a list of (status, headers, body) per path, used up in order."""
+
+    def __init__(self) -> None:
+        self.answers: dict[str, list[tuple[int, dict[str, str], bytes]]] = {}
+        self.seen: list[str] = []
+        self.bodies: list[dict] = []
+
+
+def _sse(*texts: str) -> bytes:
+    events = [
+        "data: " + json.dumps({"choices": [{"index": 0, "text": text, "finish_reason": None}]}) + "\n\n"
+        for text in texts
+    ]
+    return ("".join(events) + "data: [DONE]\n\n").encode()
+
+
+@pytest.fixture
+def stand_in() -> Iterator[tuple[str, Script]]:
+    script = Script()
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def log_message(self, *args: object) -> None:
+            pass
+
+        def _answer(self) -> None:
+            length = int(self.headers.get("content-length") or 0)
+            if length:
+                script.bodies.append(json.loads(self.rfile.read(length)))
+            script.seen.append(f"{self.command} {self.path}")
+            queue = script.answers.get(self.path) or [(404, {}, b'{"detail": "Not Found"}')]
+            status, headers, body = queue.pop(0) if len(queue) > 1 else queue[0]
+            self.send_response(status)
+            for name, value in {"content-type": "application/json", **headers}.items():
+                self.send_header(name, value)
+            self.send_header("content-length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        do_GET = do_POST = _answer
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", script
+    finally:
+        server.shutdown()
+        thread.join()
+        server.server_close()
+
+
+def test_429_is_retried_with_backoff_and_each_retry_is_reported(stand_in) -> None:
+    url, script = stand_in
+    busy = (429, {"retry-after": "3"}, b'{"error": {"message": "rate limited"}}')
+    script.answers["/v1/completions"] = [
+        busy,
+        busy,
+        (200, {"content-type": "text/event-stream"}, _sse("Hi", "!")),
+    ]
+    notices: list[str] = []
+    waits: list[float] = []
+    client = CompletionsClient(url, on_notice=notices.append, sleep=waits.append)
+    try:
+        chunks = list(client.stream({"model": "gpt2", "prompt": "x"}))
+    finally:
+        client.close()
+    assert [chunk["choices"][0]["text"] for chunk in chunks] == ["Hi", "!"]
+    assert waits == [3.0, 3.0]  # the server's Retry-After
+    assert len(notices) == 2
+    assert "busy (429 Too Many Requests); retrying in 3 s (retry 1 of 3)" in notices[0]
+    assert script.bodies[-1]["stream"] is True
+
+
+def test_429_that_lasts_gives_up_in_one_sentence(stand_in) -> None:
+    url, script = stand_in
+    script.answers["/v1/completions"] = [(429, {}, b"{}")]
+    waits: list[float] = []
+    client = CompletionsClient(url, sleep=waits.append, retries=2)
+    with pytest.raises(RemoteError) as busy:
+        client.complete({"model": "gpt2", "prompt": "x"})
+    client.close()
+    assert busy.value.kind == errors.RATE_LIMITED
+    assert waits == [1.0, 2.0]  # doubling backoff without Retry-After
+    assert str(busy.value).endswith("after 2 retries; try again later.")
+
+
+def test_a_chat_only_server_is_named_as_such(stand_in) -> None:
+    url, script = stand_in
+    script.answers["/v1/models"] = [(200, {}, json.dumps(MODELS).encode())]
+    client = CompletionsClient(url)
+    assert client.models()[0]["id"] == "gpt2"
+    with pytest.raises(RemoteError) as chat:
+        list(client.stream({"model": "gpt2", "prompt": "x"}))
+    client.close()
+    assert chat.value.kind == errors.CHAT_ONLY
+    assert "may speak only chat" in str(chat.value)
+
+
+def test_a_web_page_where_the_api_should_be_is_a_wrong_address(stand_in) -> None:
+    url, script = stand_in
+    script.answers["/v1/models"] = [(200, {"content-type": "text/html"}, b"<html>router login</html>")]
+    client = CompletionsClient(url)
+    with pytest.raises(RemoteError) as wrong:
+        client.models()
+    client.close()
+    assert wrong.value.kind == errors.WRONG_URL
+    assert "check the address" in str(wrong.value)
+
+
+def test_https_to_a_plain_http_server_is_a_tls_error(stand_in) -> None:
+    url, _script = stand_in
+    client = CompletionsClient(url.replace("http://", "https://"))
+    with pytest.raises(RemoteError) as tls:
+        client.models()
+    client.close()
+    assert tls.value.kind == errors.TLS
+    assert "secure connection" in str(tls.value)
+
+
+def test_a_stream_that_stops_without_done_is_cut(stand_in) -> None:
+    url, script = stand_in
+    body = _sse("Once", " upon").replace(b"data: [DONE]\n\n", b"")
+    script.answers["/v1/completions"] = [(200, {"content-type": "text/event-stream"}, body)]
+    client = CompletionsClient(url)
+    got: list[str] = []
+
+    def read() -> None:
+        got.extend(chunk["choices"][0]["text"] for chunk in client.stream({"model": "gpt2", "prompt": "x"}))
+
+    with pytest.raises(RemoteError) as cut:
+        read()
+    client.close()
+    assert got == ["Once", " upon"]
+    assert cut.value.kind == errors.CUT
+
+
+def test_close_stream_wakes_a_read_waiting_on_a_silent_server() -> None:
+    """Cancel is at once even when the server sends nothing more (a read blocked in the socket)."""
+    release = threading.Event()
+
+    class Silent(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers.get("content-length") or 0))
+            self.send_response(200)
+            self.send_header("content-type", "text/event-stream")
+            self.send_header("transfer-encoding", "chunked")
+            self.end_headers()
+            event = _sse("Hi").split(b"data: [DONE]")[0]
+            self.wfile.write(b"%x\r\n%s\r\n" % (len(event), event))
+            self.wfile.flush()
+            release.wait(30)  # then silence: no more events, no end
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Silent)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
+    thread.start()
+    client = CompletionsClient(f"http://127.0.0.1:{server.server_address[1]}")
+    try:
+        chunks = client.stream({"model": "gpt2", "prompt": "x"})
+        assert next(chunks)["choices"][0]["text"] == "Hi"
+        timer = threading.Timer(0.2, client.close_stream)
+        timer.start()
+        started = time.perf_counter()
+        assert list(chunks) == []  # ends quietly: a cancel is not a failure
+        assert time.perf_counter() - started < 2
+        timer.join()
+    finally:
+        client.close()
+        release.set()
+        server.shutdown()
+        thread.join()
+        server.server_close()

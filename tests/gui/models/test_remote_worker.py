@@ -1,0 +1,79 @@
+"""The model worker switches to a saved server as it switches models, and streams and cancels on it."""
+
+from __future__ import annotations
+
+import pytest
+
+from gpt2_studio.core.generation.sampling import SamplingSettings
+from gpt2_studio.core.remote.servers import SavedServer, add_server, server_ref
+from gpt2_studio.gui.models.worker import GenerationRequest, WorkerThread, next_request_id
+from tests.llama_server import LlamaServer
+
+pytestmark = pytest.mark.server
+
+
+@pytest.fixture
+def worker_thread():
+    thread = WorkerThread()
+    yield thread
+    thread.stop()
+    assert thread.thread.isFinished()
+
+
+def _collect(signal) -> list[tuple]:
+    """What a worker signal carried; polled with waitUntil (waitSignal's timer is not for other threads)."""
+    got: list[tuple] = []
+    signal.connect(lambda *args: got.append(args))
+    return got
+
+
+def test_a_saved_server_is_loaded_like_a_model_and_streams_suggestions(
+    qtbot, worker_thread, llama_server: LlamaServer
+) -> None:
+    add_server(SavedServer("box", llama_server.url, window=1024))
+    worker = worker_thread.worker
+    loaded = _collect(worker.model_loaded)
+    worker.load(server_ref("box"))
+    qtbot.waitUntil(lambda: bool(loaded), timeout=30_000)
+    info = loaded[0][0]
+    assert info.ref == "server:box"
+    assert info.device == "remote"
+    assert info.folder == llama_server.url
+    assert info.n_positions == 1024
+    assert info.warnings == ("The server (llama.cpp (llama-cpp-python)) ignores: token_healing.",)
+    pieces: list[str] = []
+    worker.chunk.connect(lambda _rid, index, text: pieces.append(text) if index == 0 else None)
+    request = GenerationRequest(
+        next_request_id(), "The lighthouse", SamplingSettings(max_new_tokens=16, seed=4)
+    )
+    done = _collect(worker.finished)
+    worker.submit(request)
+    qtbot.waitUntil(lambda: bool(done), timeout=30_000)
+    completion = done[0][1]
+    assert completion.text
+    assert "".join(pieces) == completion.text
+
+
+def test_cancel_closes_the_servers_stream(qtbot, worker_thread, llama_server: LlamaServer) -> None:
+    add_server(SavedServer("box", llama_server.url))
+    worker = worker_thread.worker
+    loaded = _collect(worker.model_loaded)
+    worker.load(server_ref("box"))
+    qtbot.waitUntil(lambda: bool(loaded), timeout=30_000)
+    worker.chunk.connect(lambda *_args: worker.cancel())  # cancel as soon as the first piece arrives
+    request = GenerationRequest(
+        next_request_id(), "The lighthouse", SamplingSettings(max_new_tokens=900, seed=4)
+    )
+    done = _collect(worker.finished)
+    worker.submit(request)
+    qtbot.waitUntil(lambda: bool(done), timeout=30_000)
+    completion = done[0][1]
+    assert completion.cancelled
+    assert len(completion.text) < 900
+
+
+def test_an_unknown_server_fails_in_one_sentence(qtbot, worker_thread) -> None:
+    failed = _collect(worker_thread.worker.model_failed)
+    worker_thread.worker.load(server_ref("nowhere"))
+    qtbot.waitUntil(lambda: bool(failed), timeout=10_000)
+    assert failed[0][0] == "No server is named 'nowhere'; add it in the model manager (Add a server…)."
