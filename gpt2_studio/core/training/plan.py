@@ -33,6 +33,10 @@ CPU_FLOPS_PER_THREAD = {"bf16": 60e9, "fp32": 30e9}
 CUDA_FLOPS = 20e12
 #: What Python, torch and the tokenizer hold before any tensor of ours.
 BASE_PROCESS_BYTES = 600_000_000
+#: Python and operator overhead per micro-batch (dominates for small models), and the fixed cost of a
+#: run: importing torch and peft, loading the model, the before/after samples.
+MICRO_BATCH_OVERHEAD_SECONDS = 0.01
+START_SECONDS = 5.0
 SAVE_INTERVAL_SECONDS = 300.0  # the default checkpoint interval: at most ~5 minutes of work lost
 
 
@@ -280,7 +284,8 @@ def estimate_run(
     flops = CUDA_FLOPS if device == "cuda" else CPU_FLOPS_PER_THREAD.get(precision, 30e9) * max(1, threads)
     tokens = steps * batch_size * block_size
     eval_tokens = heldout_tokens * 2 * (2 + 1)  # twice (before, after) at stride half: 2n tokens each
-    seconds = (tokens * per_token + eval_tokens * 2 * n) / flops
+    overhead = steps * (batch_size // max(1, micro_batch)) * MICRO_BATCH_OVERHEAD_SECONDS
+    seconds = (tokens * per_token + eval_tokens * 2 * n) / flops + overhead + START_SECONDS
     tokens_per_second = flops / per_token
     state = 4 * n + (16 * adapter if rank else 12 * n)
     activations = micro_batch * block_size * (layers * 68 * d + 3 * 4 * vocab)

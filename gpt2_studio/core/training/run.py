@@ -97,6 +97,19 @@ def add_adapters(model: Any, rank: int) -> Any:
         return get_peft_model(model, config)
 
 
+def merge(model: Any) -> Any:
+    """The LoRA adapters added into the base weights: a plain GPT2LMHeadModel (peft's merge_and_unload)."""
+    from tqdm import tqdm
+
+    # peft's (disabled) progress bar still starts tqdm's monitor thread, which would outlive the run.
+    interval = tqdm.monitor_interval
+    tqdm.monitor_interval = 0
+    try:
+        return model.merge_and_unload()
+    finally:
+        tqdm.monitor_interval = interval
+
+
 class _Batches:
     """The blocks of each step, from the step number alone: epoch e's order is a permutation seeded by e."""
 
@@ -264,7 +277,7 @@ def train(
     save(step, elapsed)  # a failure while merging or installing resumes here, not from the last interval
     after_loss = evaluation.heldout_loss(model, plan.text.heldout_ids, window, device=plan.device)
     on_event({"event": "heldout", "step": step, "heldout_loss": after_loss})
-    merged = model.merge_and_unload() if plan.lora_rank else model
+    merged = merge(model) if plan.lora_rank else model
     after = evaluation.greedy_samples(
         merged, tokenizer.encode_plain, tokenizer.decode, prompts, settings.sample_tokens, eos, plan.device
     )

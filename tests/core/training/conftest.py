@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-CYCLE = "fox dog cat house water ship storm tale".split()
+CYCLE = ["fox", "dog", "cat", "house", "water", "ship", "storm", "tale"]
 
 
 def write_pattern_corpus(folder: Path, documents: int = 8, words: int = 200) -> Path:

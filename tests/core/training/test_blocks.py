@@ -76,7 +76,7 @@ def test_blocks_cover_every_token_and_fit_the_block_size():
         starts = block_starts(length, block)
         covered = set()
         for start in starts:
-            assert 0 <= start and start + block <= length
+            assert start >= 0 and start + block <= length
             covered.update(range(start, start + block))
         assert covered == set(range(length))
     assert block_starts(31, 32) == []

@@ -105,4 +105,6 @@ def test_without_the_reader_library_a_docx_is_skipped_saying_what_to_install(tmp
     corpus = read_corpus([tmp_path])
 
     assert [d.path.name for d in corpus.documents] == ["notes.txt"]
-    assert corpus.skipped[0].reason == "reading .docx files needs python-docx (pip install 'gpt2-studio[docs]')"
+    assert (
+        corpus.skipped[0].reason == "reading .docx files needs python-docx (pip install 'gpt2-studio[docs]')"
+    )
