@@ -26,14 +26,17 @@ def test_heldout_documents_are_whole_documents_never_seen_in_training(tiny_model
     text = prepare_text(corpus, tokenizer.encode_plain, eos, 0.1)
 
     held = [d.text for d in text.heldout_documents]
-    assert held and set(held) < set(texts)
+    assert held
+    assert set(held) < set(texts)
     for document in corpus.documents:
         ids = tokenizer.encode_plain(document.text)
         in_train, in_heldout = _contains(text.train_ids, ids), _contains(text.heldout_ids, ids)
         assert in_train != in_heldout  # each document in exactly one of the two
         assert in_heldout == (document.text in held)
-    assert text.train_ids[0] == eos and text.train_ids[-1] == eos
-    assert text.heldout_ids[0] == eos and text.heldout_ids[-1] == eos
+    assert text.train_ids[0] == eos
+    assert text.train_ids[-1] == eos
+    assert text.heldout_ids[0] == eos
+    assert text.heldout_ids[-1] == eos
     assert text.corpus_tokens == sum(len(tokenizer.encode_plain(t)) for t in texts)
     assert text.train_tokens + text.heldout_tokens == text.corpus_tokens + len(texts) + 2
 
@@ -76,7 +79,8 @@ def test_blocks_cover_every_token_and_fit_the_block_size():
         starts = block_starts(length, block)
         covered = set()
         for start in starts:
-            assert start >= 0 and start + block <= length
+            assert start >= 0
+            assert start + block <= length
             covered.update(range(start, start + block))
         assert covered == set(range(length))
     assert block_starts(31, 32) == []

@@ -66,7 +66,8 @@ def test_samples_are_greedy_continuations_of_the_first_words(reference_model, ti
     eos = tokenizer.eos_token_id
     first = greedy_samples(reference_model, tokenizer.encode_plain, tokenizer.decode, prompts, 8, eos)
     again = greedy_samples(reference_model, tokenizer.encode_plain, tokenizer.decode, prompts, 8, eos)
-    assert first == again and all(first)
+    assert first == again
+    assert all(first)
 
 
 def test_improvement_reads_as_a_share():

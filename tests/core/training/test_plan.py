@@ -18,17 +18,27 @@ PLENTY = Resources(free_memory_bytes=10**12, free_disk_bytes=10**12)
 SMALL = TrainingSettings(steps=5, block_size=32, batch_size=4, precision="fp32", device="cpu")
 
 
+def _plan(base, corpus, **change):
+    settings = TrainingSettings(**{**SMALL.__dict__, **change})
+    return make_plan(base, [corpus], "mine", settings, resources=PLENTY, threads=2)
+
+
 def test_a_plan_counts_the_corpus_and_estimates_time_memory_and_disk(tiny_model_dir, pattern_corpus):
     plan = make_plan(tiny_model_dir, [pattern_corpus], "mine", SMALL, resources=PLENTY, threads=2)
     event = plan.event()
-    assert event["documents"] == 8 and event["steps"] == 5 and event["block_size"] == 32
-    assert event["corpus_tokens"] > 0 and event["heldout_tokens"] > 0
+    assert event["documents"] == 8
+    assert event["steps"] == 5
+    assert event["block_size"] == 32
+    assert event["corpus_tokens"] > 0
+    assert event["heldout_tokens"] > 0
     assert event["train_tokens"] + event["heldout_tokens"] == event["corpus_tokens"] + 8 + 2
     estimate = event["estimate"]
-    assert estimate["seconds"] > 0 and estimate["peak_memory_bytes"] > 0 and estimate["disk_bytes"] > 0
-    longer = make_plan(tiny_model_dir, [pattern_corpus], "mine", TrainingSettings(**{**SMALL.__dict__, "steps": 50}), resources=PLENTY, threads=2)  # fmt: skip
+    assert estimate["seconds"] > 0
+    assert estimate["peak_memory_bytes"] > 0
+    assert estimate["disk_bytes"] > 0
+    longer = _plan(tiny_model_dir, pattern_corpus, steps=50)
     assert longer.estimate.seconds > plan.estimate.seconds
-    full = make_plan(tiny_model_dir, [pattern_corpus], "mine", TrainingSettings(**{**SMALL.__dict__, "lora_rank": 0}), resources=PLENTY, threads=2)  # fmt: skip
+    full = _plan(tiny_model_dir, pattern_corpus, lora_rank=0)
     assert full.estimate.peak_memory_bytes > plan.estimate.peak_memory_bytes
     assert full.estimate.disk_bytes > plan.estimate.disk_bytes
     assert full.learning_rate < plan.learning_rate
@@ -121,4 +131,5 @@ def test_minutes_give_steps_from_the_estimate(tiny_model_dir, pattern_corpus):
     settings = TrainingSettings(**{**SMALL.__dict__, "steps": None, "minutes": 1.0})
     plan = make_plan(tiny_model_dir, [pattern_corpus], "mine", settings, resources=PLENTY, threads=2)
     per_step = plan.estimate.seconds / plan.steps
-    assert plan.steps >= 1 and per_step * plan.steps <= 60 + per_step + 5
+    assert plan.steps >= 1
+    assert per_step * plan.steps <= 60 + per_step + 5

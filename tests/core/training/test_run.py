@@ -56,7 +56,8 @@ def test_heldout_loss_falls_and_the_run_reports_before_and_after(trained):
     assert heldout[-1] < heldout[0] < baseline["heldout_loss"]
     assert result.perplexity_after < result.perplexity_before / 10
     assert [e["event"] for e in events][:2] == ["plan", "baseline"]
-    assert events[-1]["event"] == "done" and events[-1]["perplexity_after"] == result.perplexity_after
+    assert events[-1]["event"] == "done"
+    assert events[-1]["perplexity_after"] == result.perplexity_after
 
 
 def test_a_strongly_patterned_corpus_is_learned(trained, tiny_model_dir):
@@ -73,16 +74,21 @@ def test_a_strongly_patterned_corpus_is_learned(trained, tiny_model_dir):
 def test_the_model_is_a_plain_gpt2_in_the_store_with_its_record_and_no_run_left(trained, tiny_model_dir):
     result, _, listed, leftovers = trained
     folder = Path(result.folder)
-    assert listed == ["patterned"] and not leftovers
-    assert folder.name == "patterned" and (folder / "model.safetensors").is_file()
+    assert listed == ["patterned"]
+    assert not leftovers
+    assert folder.name == "patterned"
+    assert (folder / "model.safetensors").is_file()
     for name in ("vocab.json", "merges.txt", "tokenizer_config.json"):
         assert (folder / name).read_bytes() == (tiny_model_dir / name).read_bytes()
     record = read_manifest(folder)
     training = record["training"]
-    assert record["trained_from"] == "tiny-gpt2" and training["base"] == "tiny-gpt2"
+    assert record["trained_from"] == "tiny-gpt2"
+    assert training["base"] == "tiny-gpt2"
     assert len(training["base_sha256"]) == 64
-    assert training["documents"] == 8 and training["corpus_tokens"] > 0
-    assert training["settings"]["lora_rank"] == 0 and training["steps"] == 60
+    assert training["documents"] == 8
+    assert training["corpus_tokens"] > 0
+    assert training["settings"]["lora_rank"] == 0
+    assert training["steps"] == 60
     assert training["perplexity_after"] < training["perplexity_before"]
     assert "date" in training
     assert " ".join(CYCLE[:3]) not in (folder / ".gpt2-studio.json").read_text()  # no text of the corpus
@@ -106,7 +112,8 @@ def test_lora_adapters_are_merged_into_plain_weights(tiny_model_dir, pattern_cor
     base = load_file(str(tiny_model_dir / "model.safetensors"))
     assert set(merged) == set(base)  # no lora_A/lora_B, no base_model prefix: a plain GPT-2
     changed = {k for k in base if not torch.equal(base[k], merged[k])}
-    assert changed and all(k.split(".")[-2] in ("c_attn", "c_proj", "c_fc") for k in changed)
+    assert changed
+    assert all(k.split(".")[-2] in ("c_attn", "c_proj", "c_fc") for k in changed)
     assert _greedy(Path(result.folder), "the fox")  # loads through the normal loader and generates
 
 
@@ -130,7 +137,8 @@ def test_an_interrupted_run_resumes_to_the_very_weights_of_an_uninterrupted_one(
     plan = make_plan(tiny_model_dir, [pattern_corpus], "split", _lora_settings(), resources=PLENTY)
     stopped = train(plan, on_event, cancel)
 
-    assert stopped.interrupted and stopped.step == 5
+    assert stopped.interrupted
+    assert stopped.step == 5
     assert [e["event"] for e in events[-2:]] == ["checkpoint", "interrupted"]
     assert events[-1] == {"event": "interrupted", "step": 5, "resumable": True}
     assert installed_folder("split") is None  # a stopped run leaves no model that loads
@@ -143,7 +151,8 @@ def test_an_interrupted_run_resumes_to_the_very_weights_of_an_uninterrupted_one(
     )
     resumed = train(plan, events.append)
 
-    assert not resumed.interrupted and resumed.step == 8
+    assert not resumed.interrupted
+    assert resumed.step == 8
     assert [e["step"] for e in events if e["event"] == "step"] == [6, 7, 8]
     assert resumed.perplexity_before == whole.perplexity_before
     one = load_file(str(Path(whole.folder) / "model.safetensors"))
