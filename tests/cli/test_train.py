@@ -217,3 +217,25 @@ def test_sigterm_stops_resumably_and_discard_removes_the_run(tiny_model_dir, wri
     assert not run_folder("mine").exists()
     assert installed_folder("mine") is None
     assert _train("--name", "mine", "--discard")[0] == 1
+
+
+def test_the_readmes_train_examples_parse():
+    import re
+    import shlex
+
+    from gpt2_studio.cli.main import build_parser
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    start = readme.index("\n## Learn a style\n")
+    section = readme[start : readme.index("\n## ", start + 1)]
+    lines = [
+        line
+        for block in re.findall(r"```bash\n(.*?)```", section, flags=re.S)
+        for line in block.splitlines()
+        if line.strip()
+    ]
+    assert sum(line.startswith("gpt2-studio train") for line in lines) >= 4
+    for line in lines:
+        words = shlex.split(line, comments=True)
+        parsed = build_parser().parse_args(words[1:])  # a usage error raises SystemExit and fails
+        assert parsed.command in ("train", "generate")

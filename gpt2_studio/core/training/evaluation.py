@@ -11,7 +11,7 @@ if TYPE_CHECKING:
     import torch
 
 #: Logits of one scoring batch at most this size (batch · window · vocabulary · 4 bytes).
-LOGITS_BUDGET_BYTES = 256 * 1024 * 1024
+LOGITS_BUDGET_BYTES = 64 * 1024 * 1024
 
 
 def windows(length: int, window: int, stride: int) -> list[tuple[int, int, int]]:
