@@ -242,8 +242,19 @@ def _run(args: argparse.Namespace, printer: _Printer) -> int:
     apply_threads(threads)
     cancel = threading.Event()
     with _stop_on_signals(cancel):
-        result = train(plan, printer, cancel, sources=[str(s) for s in sources], base_ref=str(base))
+        result = train(plan, printer, cancel, sources=_absolute(sources), base_ref=_absolute([base])[0])
     return EXIT_INTERRUPTED if result.interrupted else 0
+
+
+def _absolute(refs: list[str]) -> list[str]:
+    """Paths made absolute (a resume may run from another folder); model names kept as they are."""
+    from pathlib import Path
+
+    out = []
+    for ref in refs:
+        path = Path(ref).expanduser()
+        out.append(str(path.resolve()) if path.exists() else str(ref))
+    return out
 
 
 def _threads(args: argparse.Namespace) -> int:
