@@ -114,6 +114,7 @@ def test_the_environment_can_stand_in_for_free_memory(tiny_model_dir, pattern_co
         ({"block_size": 4096}, "at most the model's window of 128 tokens"),
         ({"batch_size": 0}, "--batch-size must be 1"),
         ({"save_every": 0}, "--save-every must be at least 1"),
+        ({"dropout": 1.0}, "--dropout must be at least 0 and below 1"),
     ],
 )
 def test_bad_settings_are_refused_with_one_sentence(tiny_model_dir, pattern_corpus, change, message):

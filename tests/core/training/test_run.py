@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from pathlib import Path
 
@@ -78,6 +79,9 @@ def test_the_model_is_a_plain_gpt2_in_the_store_with_its_record_and_no_run_left(
     assert not leftovers
     assert folder.name == "patterned"
     assert (folder / "model.safetensors").is_file()
+    config, base = (json.loads((f / "config.json").read_text()) for f in (folder, tiny_model_dir))
+    assert {k: config[k] for k in base if "pdrop" in k} == {k: v for k, v in base.items() if "pdrop" in k}
+    assert config["use_cache"] is True
     for name in ("vocab.json", "merges.txt", "tokenizer_config.json"):
         assert (folder / name).read_bytes() == (tiny_model_dir / name).read_bytes()
     record = read_manifest(folder)
