@@ -61,7 +61,8 @@ def add_train_parser(subparsers: argparse._SubParsersAction, parents: list[argpa
         type=float,
         default=0.0,
         metavar="P",
-        help="GPT-2's dropout while training (default 0: on a CPU 0.1 takes 1.6x the time and more memory)",
+        help="dropout while training, GPT-2's and LoRA's (default 0: on a CPU 0.1 takes 1.6x the time "
+        "and more memory)",
     )
     p.add_argument("--seed", type=int, default=0, help="data order and dropout (default 0)")
     add_threads_option(p)

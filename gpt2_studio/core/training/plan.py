@@ -32,7 +32,8 @@ MAX_LORA_RANK = 256
 CPU_FLOPS_PER_THREAD = {"bf16": 60e9, "fp32": 30e9}
 CUDA_FLOPS = 20e12
 #: What Python, torch and the tokenizer hold before any tensor of ours.
-BASE_PROCESS_BYTES = 600_000_000
+BASE_PROCESS_BYTES = 800_000_000
+DROPOUT_SLOWDOWN = 1.6
 #: Python and operator overhead per micro-batch (dominates for small models), and the fixed cost of a
 #: run: importing torch and peft, loading the model, the before/after samples.
 MICRO_BATCH_OVERHEAD_SECONDS = 0.01
@@ -47,7 +48,7 @@ class TrainingSettings:
     steps: optimizer steps; minutes: a time budget instead (the run stops when it is spent).
     lora_rank: 0 is full fine-tuning. batch_size: blocks per optimizer step (the effective batch),
     run in micro-batches of micro_batch with gradient accumulation. dropout: GPT-2's own dropout while
-    training (0 by default: fused attention, much faster on a CPU; LoRA keeps its 0.05). precision:
+    training, LoRA's too (0 by default: fused attention, much faster on a CPU). precision:
     "auto" (bf16 autocast on a CPU that has bf16 instructions, else fp32), "fp32" or "bf16". device:
     "auto", "cpu" or "cuda".
     """
@@ -272,20 +273,24 @@ def estimate_run(
     precision: str,
     threads: int,
     weights_bytes: int,
+    dropout: float = 0.0,
 ) -> Estimate:
     """Time, peak memory and disk of a run, from the model's shape (see CPU_FLOPS_PER_THREAD).
 
     Time: 6·N FLOPs per token for full fine-tuning and 4·N with LoRA (no weight gradients for the
     frozen weights), plus attention, plus the held-out scoring. Memory: fp32 weights, for full
     fine-tuning their gradients and AdamW's two moments (16 bytes a weight in all), and the activations
-    of one micro-batch (Korthikanti et al.'s 34·d bytes per token per layer in 16 bits, doubled for
-    fp32) with the logits over the vocabulary. Disk: the merged model plus two checkpoints (the new one
-    is written before the old one goes).
+    of one micro-batch: Korthikanti et al.'s 34·d bytes per token per layer in 16 bits, doubled for
+    fp32, and 16 bytes per vocabulary entry for the logits, their fp32 copy, log-softmax and gradient
+    (1.43 MB a token on the 124M shape; 1.5 measured). With dropout the attention runs on torch's math
+    path, which keeps each head's attention matrix and dropout mask (~14 bytes per entry measured) and
+    takes ~1.6x the time. Disk: the merged model plus two checkpoints (the new one is written before the
+    old one goes).
     """
     n = info.parameters
     d, layers, vocab = info.n_embd, info.n_layer, info.vocab_size
     adapter = lora_parameters(info, rank) if rank else 0
-    per_token = (4 if rank else 6) * n + 6 * layers * block_size * d
+    per_token = ((4 if rank else 6) * n + 6 * layers * block_size * d) * (DROPOUT_SLOWDOWN if dropout else 1)
     flops = CUDA_FLOPS if device == "cuda" else CPU_FLOPS_PER_THREAD.get(precision, 30e9) * max(1, threads)
     tokens = steps * batch_size * block_size
     eval_tokens = heldout_tokens * 2 * (2 + 1)  # twice (before, after) at stride half: 2n tokens each
@@ -293,7 +298,8 @@ def estimate_run(
     seconds = (tokens * per_token + eval_tokens * 2 * n) / flops + overhead + START_SECONDS
     tokens_per_second = flops / per_token
     state = 4 * n + (16 * adapter if rank else 12 * n)
-    activations = micro_batch * block_size * (layers * 68 * d + 3 * 4 * vocab)
+    attention = 14 * layers * info.n_head * block_size if dropout else 0
+    activations = micro_batch * block_size * (layers * 68 * d + 16 * vocab + attention)
     peak = BASE_PROCESS_BYTES + state + activations
     checkpoint = 12 * adapter if rank else 12 * n
     disk = weights_bytes + 2 * checkpoint + 4_000_000
@@ -394,6 +400,7 @@ def make_plan(
             precision=precision,
             threads=threads,
             weights_bytes=weights_bytes,
+            dropout=settings.dropout,
         )
 
     step_seconds = estimate(1).seconds - estimate(0).seconds
