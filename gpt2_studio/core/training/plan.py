@@ -28,12 +28,17 @@ FREE_MEMORY_ENV = "GPT2_STUDIO_TRAIN_FREE_MEMORY"
 FREE_DISK_ENV = "GPT2_STUDIO_TRAIN_FREE_DISK"
 MAX_LORA_RANK = 256
 #: Sustained training speed in floating-point operations per second per CPU thread, measured with
-#: benchmarks/bench_training.py on the 124M shape (bf16 autocast, AMX) and fp32; see benchmarks/README.md.
-CPU_FLOPS_PER_THREAD = {"bf16": 60e9, "fp32": 30e9}
+#: benchmarks/bench_training.py on the 124M shape (bf16 autocast with AMX: 587 tokens/s full, 719 LoRA;
+#: fp32 LoRA 382; 2 threads); see benchmarks/README.md.
+CPU_FLOPS_PER_THREAD = {"bf16": 235e9, "fp32": 130e9}
+#: Activation bytes per token, per layer, per unit of width kept for the backward pass (measured on the
+#: 124M shape, fused attention: bf16 autocast 68, which is Korthikanti et al.'s 34·d in 16 bits doubled;
+#: fp32 about four times that).
+ACTIVATION_BYTES = {"bf16": 68, "fp32": 260}
 CUDA_FLOPS = 20e12
 #: What Python, torch and the tokenizer hold before any tensor of ours.
 BASE_PROCESS_BYTES = 800_000_000
-DROPOUT_SLOWDOWN = 1.6
+DROPOUT_SLOWDOWN = 3.3  # measured: 587 → 174 tokens/s on 124M (bf16) with GPT-2's dropout of 0.1
 #: Python and operator overhead per micro-batch (dominates for small models), and the fixed cost of a
 #: run: importing torch and peft, loading the model, the before/after samples.
 MICRO_BATCH_OVERHEAD_SECONDS = 0.01
@@ -277,20 +282,19 @@ def estimate_run(
 ) -> Estimate:
     """Time, peak memory and disk of a run, from the model's shape (see CPU_FLOPS_PER_THREAD).
 
-    Time: 6·N FLOPs per token for full fine-tuning and 4·N with LoRA (no weight gradients for the
-    frozen weights), plus attention, plus the held-out scoring. Memory: fp32 weights, for full
-    fine-tuning their gradients and AdamW's two moments (16 bytes a weight in all), and the activations
-    of one micro-batch: Korthikanti et al.'s 34·d bytes per token per layer in 16 bits, doubled for
-    fp32, and 16 bytes per vocabulary entry for the logits, their fp32 copy, log-softmax and gradient
-    (1.43 MB a token on the 124M shape; 1.5 measured). With dropout the attention runs on torch's math
-    path, which keeps each head's attention matrix and dropout mask (~14 bytes per entry measured) and
-    takes ~1.6x the time. Disk: the merged model plus two checkpoints (the new one is written before the
-    old one goes).
+    Time: 6·N FLOPs per token for full fine-tuning and 5·N with LoRA (no weight gradients for the
+    frozen weights, but peft's extra passes: measured), plus attention, plus the held-out scoring.
+    Memory: fp32 weights, for full fine-tuning their gradients and AdamW's two moments (16 bytes a
+    weight in all), and the activations of one micro-batch (ACTIVATION_BYTES·d per token per layer, and
+    16 bytes per vocabulary entry for the logits, their fp32 copy, log-softmax and gradient). With
+    dropout the attention runs on torch's math path, which keeps each head's attention matrix and
+    dropout mask (~14 bytes per entry measured) and takes DROPOUT_SLOWDOWN times as long. Disk: the
+    merged model plus two checkpoints (the new one is written before the old one goes).
     """
     n = info.parameters
     d, layers, vocab = info.n_embd, info.n_layer, info.vocab_size
     adapter = lora_parameters(info, rank) if rank else 0
-    per_token = ((4 if rank else 6) * n + 6 * layers * block_size * d) * (DROPOUT_SLOWDOWN if dropout else 1)
+    per_token = ((5 if rank else 6) * n + 6 * layers * block_size * d) * (DROPOUT_SLOWDOWN if dropout else 1)
     flops = CUDA_FLOPS if device == "cuda" else CPU_FLOPS_PER_THREAD.get(precision, 30e9) * max(1, threads)
     tokens = steps * batch_size * block_size
     eval_tokens = heldout_tokens * 2 * (2 + 1)  # twice (before, after) at stride half: 2n tokens each
@@ -299,7 +303,10 @@ def estimate_run(
     tokens_per_second = flops / per_token
     state = 4 * n + (16 * adapter if rank else 12 * n)
     attention = 14 * layers * info.n_head * block_size if dropout else 0
-    activations = micro_batch * block_size * (layers * 68 * d + 16 * vocab + attention)
+    inner = int(info.config.get("n_inner") or 4 * d)
+    adapted_inputs = 4 * layers * (3 * d + inner) if rank else 0  # peft keeps them once more
+    per_layer = ACTIVATION_BYTES.get(precision, ACTIVATION_BYTES["fp32"]) * d
+    activations = micro_batch * block_size * (layers * per_layer + 16 * vocab + attention + adapted_inputs)
     peak = BASE_PROCESS_BYTES + state + activations
     checkpoint = 12 * adapter if rank else 12 * n
     disk = weights_bytes + 2 * checkpoint + 4_000_000
