@@ -19,6 +19,7 @@ import argparse
 import json
 import os
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -140,7 +141,7 @@ def run_trainer(
 
     micro = max(k for k in range(1, min(batch, max(1, 2048 // block)) + 1) if batch % k == 0)
     args = TrainingArguments(
-        output_dir=tempfile.mkdtemp(), max_steps=steps, per_device_train_batch_size=micro,
+        output_dir=os.environ["GPT2_STUDIO_HOME"], max_steps=steps, per_device_train_batch_size=micro,
         gradient_accumulation_steps=batch // micro, learning_rate=5e-5, weight_decay=0.01, bf16=True,
         use_cpu=True, logging_strategy="no", save_strategy="no", report_to=[], disable_tqdm=True,
         dataloader_num_workers=0, max_grad_norm=1.0,
@@ -172,12 +173,13 @@ def child(args: argparse.Namespace) -> None:
     transformers.logging.set_verbosity_error()
     transformers.logging.disable_progress_bar()
     torch.set_num_threads(args.threads)
-    os.environ["GPT2_STUDIO_HOME"] = tempfile.mkdtemp()
     model, corpus = Path(args.model), Path(args.corpus)
-    if args.one.startswith("trainer"):
-        result = run_trainer(args.one, model, corpus, args.steps, args.block, args.batch, args.threads)
-    else:
-        result = run_ours(args.one, model, corpus, args.steps, args.block, args.batch, args.threads)
+    with tempfile.TemporaryDirectory(prefix="bench-training-home-") as home:
+        os.environ["GPT2_STUDIO_HOME"] = home  # the trained model lands here and goes with it
+        if args.one.startswith("trainer"):
+            result = run_trainer(args.one, model, corpus, args.steps, args.block, args.batch, args.threads)
+        else:
+            result = run_ours(args.one, model, corpus, args.steps, args.block, args.batch, args.threads)
     print(json.dumps(result))
 
 
@@ -204,6 +206,14 @@ def main() -> None:
     model = build_model_folder(work, shape)
     corpus = write_corpus(work / "corpus", 20_000 if args.quick else CORPUS_TOKENS)
     results = []
+    try:
+        _run_children(args, model, corpus, block, results)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)  # a 124M model: 0.5 GB
+    _report(args, shape, block, results)
+
+
+def _run_children(args: argparse.Namespace, model: Path, corpus: Path, block: int, results: list) -> None:
     for config in args.configs.split(","):
         command = [
             sys.executable, __file__, "--one", config, "--model", str(model), "--corpus", str(corpus),
@@ -216,6 +226,9 @@ def main() -> None:
             continue
         results.append(json.loads(done.stdout.strip().splitlines()[-1]))
         print(json.dumps(results[-1]), flush=True)
+
+
+def _report(args: argparse.Namespace, shape: Any, block: int, results: list) -> None:
     # Wall time on a shared machine follows the others' load; CPU time per step much less: "CPU
     # tokens/s" is the step's tokens over its CPU seconds per thread, what a quiet machine would give.
     for r in results:
