@@ -41,7 +41,7 @@ fi
 [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
 stamp=".venv/.installed-$(cat pyproject.toml constraints.txt | sha256sum | cut -c1-16)"
 if [ ! -f "$stamp" ]; then
-  .venv/bin/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[dev]"
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[dev,docs]"
   rm -f .venv/.installed-*
   touch "$stamp"
 fi

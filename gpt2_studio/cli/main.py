@@ -23,7 +23,7 @@ from gpt2_studio.std_streams import detach_broken_output, is_closed_output
 EXIT_USER_ERROR = 1
 EXIT_BAD_SETTINGS = 2
 EXIT_CLOSED_OUTPUT = 128 + getattr(signal, "SIGPIPE", 13)
-COMMANDS = ("generate", "models", "presets", "score")
+COMMANDS = ("generate", "models", "presets", "score", "train")
 # Options that the top level (and so `app.main`) accepts before a command or instead of one.
 GLOBAL_FLAGS = ("-v", "--verbose")
 USAGE = """\
@@ -102,6 +102,7 @@ def build_parser() -> argparse.ArgumentParser:
     from gpt2_studio.cli.models import add_models_parser
     from gpt2_studio.cli.provenance import add_provenance_parser
     from gpt2_studio.cli.score import add_score_parser
+    from gpt2_studio.cli.train import add_train_parser
 
     parser = _Parser(
         prog="gpt2-studio",
@@ -123,6 +124,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_models_parser(subparsers, parents)
     add_score_parser(subparsers, parents)
     add_provenance_parser(subparsers, parents)
+    add_train_parser(subparsers, parents)
     presets = subparsers.add_parser(
         "presets", parents=parents, help="list the presets (generate --preset NAME runs one)"
     )

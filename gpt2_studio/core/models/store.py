@@ -115,7 +115,9 @@ def _describe(folder: Path) -> InstalledModel:
     except StudioError as exc:
         problem = str(exc)
     manifest = read_manifest(folder)
-    source = manifest.get("repo_id") or manifest.get("imported_from") or "copied in by hand"
+    trained = manifest.get("trained_from")
+    trained = f"{trained}, trained on your writing" if isinstance(trained, str) and trained else None
+    source = manifest.get("repo_id") or manifest.get("imported_from") or trained or "copied in by hand"
     source = source if isinstance(source, str) else "copied in by hand"
     return InstalledModel(
         listed_name(folder),

@@ -1,0 +1,132 @@
+"""Text prepared as the field prepares it: documents joined by <|endoftext|>, cut into blocks.
+
+The held-out text is chosen by document, never by block, so that no sentence the model is scored on
+was seen in training (blocks of one document overlap in style and often in wording). A corpus of one
+document, or of documents too large to leave out whole, holds out the last tenth of its largest
+document, cut at a paragraph break: still text the model never trained on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from gpt2_studio.core.training.corpus import Corpus, Document
+
+HELDOUT_FRACTION = 0.1
+#: Whole documents are held out while they make at most this share of the tokens.
+HELDOUT_MAX_FRACTION = 0.2
+
+
+@dataclass(frozen=True)
+class PreparedText:
+    """Token ids ready for training: the training stream, the held-out stream, and where they came from.
+
+    Both streams start with <|endoftext|> and end each document with it, so every document's first
+    token is predicted from the same "start of a text" context the model knows.
+    """
+
+    train_ids: tuple[int, ...]
+    heldout_ids: tuple[int, ...]
+    heldout_documents: tuple[Document, ...]  # for the sample prompts
+    heldout_note: str  # what was held out, in words
+    corpus_tokens: int  # tokens of all documents, separators not counted
+
+    @property
+    def train_tokens(self) -> int:
+        """Tokens the model trains on (separators included)."""
+        return len(self.train_ids)
+
+    @property
+    def heldout_tokens(self) -> int:
+        """Tokens of the held-out stream (separators included)."""
+        return len(self.heldout_ids)
+
+
+def _order_key(document: Document) -> str:
+    # A stable order that does not follow file names (chapter 10 is not always the one held out).
+    return hashlib.sha256(os.fsencode(str(document.path))).hexdigest()
+
+
+def split_paragraph(text: str, fraction: float = 1 - HELDOUT_FRACTION) -> tuple[str, str]:
+    """text cut at the paragraph break (else line break, else space) nearest to ``fraction`` of it."""
+    target = int(len(text) * fraction)
+    for mark in ("\n\n", "\n", " "):
+        before, after = text.rfind(mark, 0, target), text.find(mark, target)
+        candidates = [i for i in (before, after) if 0 < i < len(text) - len(mark)]
+        if candidates:
+            cut = min(candidates, key=lambda i: abs(i - target))
+            return text[:cut], text[cut + len(mark) :]
+    return text[:target], text[target:]
+
+
+def prepare_text(
+    corpus: Corpus,
+    encode: Callable[[str], list[int]],
+    eos_token_id: int,
+    heldout_fraction: float = HELDOUT_FRACTION,
+) -> PreparedText:
+    """Tokenize the corpus (``encode``: user text → ids, special-token strings as plain text) and split it.
+
+    Whole documents, in a stable pseudo-random order, go to the held-out set while it stays at most
+    HELDOUT_MAX_FRACTION of the tokens, until it reaches heldout_fraction. When that gives nothing, the
+    largest document's last part (cut at a paragraph) is held out instead.
+    """
+    documents = list(corpus.documents)
+    ids = {id(d): encode(d.text) for d in documents}
+    total = sum(len(v) for v in ids.values())
+    target, ceiling = heldout_fraction * total, HELDOUT_MAX_FRACTION * total
+    heldout: list[Document] = []
+    held = 0
+    if len(documents) > 1:
+        for document in sorted(documents, key=_order_key):
+            size = len(ids[id(document)])
+            if held >= target:
+                break
+            if held + size <= ceiling:
+                heldout.append(document)
+                held += size
+    if heldout:
+        train = [d for d in documents if all(d is not h for h in heldout)]
+        shown = ", ".join(d.path.name for d in heldout[:3]) + (" …" if len(heldout) > 3 else "")
+        note = f"{len(heldout)} of {len(documents)} documents held out ({shown})"
+    else:
+        largest = max(documents, key=lambda d: len(ids[id(d)]))
+        head, tail = split_paragraph(largest.text, 1 - heldout_fraction)
+        head_doc, tail_doc = Document(largest.path, head), Document(largest.path, tail)
+        ids[id(head_doc)], ids[id(tail_doc)] = encode(head), encode(tail)
+        train = [head_doc if d is largest else d for d in documents]
+        heldout = [tail_doc]
+        note = f"the last part of {largest.path.name} held out ({len(ids[id(tail_doc)]):,} tokens)"
+    return PreparedText(
+        train_ids=tuple(_stream([ids[id(d)] for d in train], eos_token_id)),
+        heldout_ids=tuple(_stream([ids[id(d)] for d in heldout], eos_token_id)),
+        heldout_documents=tuple(heldout),
+        heldout_note=note,
+        corpus_tokens=total,
+    )
+
+
+def _stream(parts: Sequence[list[int]], eos: int) -> list[int]:
+    out = [eos]
+    for part in parts:
+        out += part
+        out.append(eos)
+    return out
+
+
+def block_starts(stream_length: int, block_size: int) -> list[int]:
+    """Where each training block starts: back to back, the last one ending at the stream's end.
+
+    The last block overlaps the one before it instead of being dropped or padded, so every token is
+    trained on (each block predicts its tokens after the first). Empty when the stream is shorter than
+    one block.
+    """
+    if stream_length < block_size:
+        return []
+    starts = list(range(0, stream_length - block_size + 1, block_size))
+    if starts[-1] + block_size < stream_length:
+        starts.append(stream_length - block_size)
+    return starts
