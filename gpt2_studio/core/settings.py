@@ -187,6 +187,7 @@ _CHECKS: dict[str, Callable[[str, Any], Any]] = {
     "likelihood_coloring": _choice(LIKELIHOOD_COLORINGS),
     "rank_thresholds": _rank_thresholds,
     "show_statistics": _boolean,
+    "show_model_text": _boolean,
 }
 
 
@@ -222,6 +223,7 @@ class AppSettings:
     likelihood_coloring: str = "rank"  # "rank" (GLTR's buckets) or "surprisal"
     rank_thresholds: tuple[int, ...] = DEFAULT_RANK_THRESHOLDS  # the top of each rank bucket but the last
     show_statistics: bool = False  # the likelihood statistics dock
+    show_model_text: bool = False  # View → Show Model Text: the provenance tint over model-written text
     # Keys this version does not know (a newer version wrote them): kept and written back unchanged.
     unknown: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
     unknown_sampling: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)

@@ -55,6 +55,8 @@ class ProvenanceUi(QObject):
         self.show_action.setCheckable(True)
         self.show_action.setStatusTip("Tint the text a model wrote; hover it to see how it was made")
         self.show_action.toggled.connect(self.view.set_shown)
+        self.show_action.toggled.connect(self._remember_shown)
+        self.show_action.setChecked(window.settings.show_model_text)
         window.main_menu.view_menu.addAction(self.show_action)
         self.export_action = QAction("&Export…", self)
         self.export_action.setObjectName("action-export")
@@ -69,6 +71,9 @@ class ProvenanceUi(QObject):
         session.saved.connect(self.document_saved)
         session.recovery_queued.connect(self.recovery_copy)
         session.recovered.connect(self.restored)
+
+    def _remember_shown(self, on: bool) -> None:
+        self.window.settings.show_model_text = on  # saved with the other settings when the window closes
 
     # -- the model ------------------------------------------------------------------------------
     def model_loaded(self, info: ModelInfo) -> None:

@@ -259,6 +259,17 @@ def test_show_model_text_tints_spans_and_hover_shows_the_record(window, qtbot):
     assert block.layout().formats() == []
 
 
+def test_show_model_text_is_remembered_in_the_settings(window, make_window):
+    from gpt2_studio.core.settings import AppSettings
+
+    assert not window.provenance.show_action.isChecked()
+    window.provenance.show_action.trigger()
+    assert window.settings.show_model_text is True
+    again = make_window(AppSettings(precision="fp32", show_model_text=True))
+    assert again.provenance.show_action.isChecked()
+    assert again.provenance.view.shown
+
+
 def test_a_copy_from_another_document_pastes_as_pasted(window, qtbot):
     from gpt2_studio.gui.provenance.hooks import MIME_TYPE
 
