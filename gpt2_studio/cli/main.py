@@ -23,7 +23,7 @@ from gpt2_studio.std_streams import detach_broken_output, is_closed_output
 EXIT_USER_ERROR = 1
 EXIT_BAD_SETTINGS = 2
 EXIT_CLOSED_OUTPUT = 128 + getattr(signal, "SIGPIPE", 13)
-COMMANDS = ("generate", "models", "presets", "score", "train")
+COMMANDS = ("generate", "models", "presets", "provenance", "score", "train")  # build_parser's, tested
 # Options that the top level (and so `app.main`) accepts before a command or instead of one.
 GLOBAL_FLAGS = ("-v", "--verbose")
 USAGE = """\

@@ -48,7 +48,10 @@ def run_provenance(args: argparse.Namespace, stdout: TextIO, stdin: TextIO | Non
     text = loaded_text.text
     loaded = load_provenance(path, text, folder)
     if not loaded.found:
-        raise ProvenanceMissing(f"{path} has no provenance record (it was not saved from GPT-2 Studio).")
+        raise ProvenanceMissing(
+            f"{path} has no provenance record: GPT-2 Studio has not saved model text in it "
+            "(a file saved with no model text keeps none)."
+        )
     if loaded.notices and not loaded.provenance.records:
         raise ProvenanceMissing(loaded.notices[0])
     if not loaded.matched:

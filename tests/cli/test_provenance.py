@@ -83,3 +83,26 @@ def test_a_file_changed_since_is_one_line_and_exit_1(tmp_path, capsys):
 @pytest.mark.parametrize("args", [[], ["a", "b"]])
 def test_usage_errors(args):
     assert _run(*args)[0] == 2
+
+
+def test_every_command_the_parser_knows_reaches_the_command_line_not_the_editor(tmp_path):
+    import argparse
+    import os
+    import subprocess
+    import sys
+
+    from gpt2_studio.cli.main import COMMANDS, build_parser
+
+    [commands] = [a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction)]
+    assert set(commands.choices) == set(COMMANDS)
+    # Through the app's entry point with no display: the command answers, not the editor's launcher.
+    path = tmp_path / "plain.txt"
+    path.write_text("nothing here")
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    env["GPT2_STUDIO_HOME"] = str(tmp_path / "home")
+    done = subprocess.run(
+        [sys.executable, "-m", "gpt2_studio", "provenance", str(path)],
+        env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 1, done.stderr
+    assert "has no provenance record" in done.stderr

@@ -23,20 +23,24 @@ def _escape_markdown(text: str) -> str:
 
 
 def _marked(text: str, provenance: Provenance, escape: Any, line_break: str) -> str:
+    def body(piece: str) -> str:  # the document's line breaks; never inside an attribute
+        return escape(piece).replace("\n", line_break)
+
     out: list[str] = []
     at = 0
     for start, end, record_id in provenance.spans:
-        out.append(escape(text[at:start]))
+        out.append(body(text[at:start]))
         record = provenance.records[record_id]
-        title = html.escape(f"{record_id}: {record.describe()}", quote=True)
-        piece = escape(text[start:end])
+        # A record's description has line breaks: in an attribute they are character references.
+        title = html.escape(f"{record_id}: {record.describe()}", quote=True).replace("\n", "&#10;")
+        piece = body(text[start:end])
         if record.kind == "model":
             out.append(f'<mark class="model" data-record="{record_id}" title="{title}">{piece}</mark>')
         else:
             out.append(f'<span class="pasted" data-record="{record_id}" title="{title}">{piece}</span>')
         at = end
-    out.append(escape(text[at:]))
-    return "".join(out).replace("\n", line_break)
+    out.append(body(text[at:]))
+    return "".join(out)
 
 
 def to_markdown(text: str, provenance: Provenance) -> str:

@@ -39,3 +39,29 @@ def test_report_gives_share_models_and_spans() -> None:
     assert data["share"]["pasted_chars"] == 6
     assert data["models"] == [{"model": "tiny", "checkpoint": "", "device": "cpu", "precision": "fp32"}]
     assert data["spans"][0] == {"start": 9, "end": 23, "record": MODEL.record_id}
+
+
+def test_a_records_line_breaks_stay_line_breaks_inside_the_title() -> None:
+    from html.parser import HTMLParser
+
+    sampled = Record(
+        kind="model", time="t", model="tiny", device="cpu", precision="fp32", action="suggestion",
+        sampling={"temperature": 0.7, "top_k": 40}, seed=3,
+    )  # fmt: skip
+    assert "\n" in sampled.describe()  # the case that matters
+    kept = Provenance([Span(0, 4, sampled.record_id)], {sampled.record_id: sampled})
+    text = "Line\nnext"
+
+    class Titles(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.titles: list[str] = []
+
+        def handle_starttag(self, tag, attrs) -> None:
+            self.titles += [value or "" for name, value in attrs if name == "title"]
+
+    for out, line_break in ((to_html(text, kept), "<br>\n"), (to_markdown(text, kept), "  \n")):
+        assert "Line</mark>" + line_break + "next" in out  # the document's own break is kept
+        parser = Titles()
+        parser.feed(out)
+        assert parser.titles == [f"{sampled.record_id}: {sampled.describe()}"]
