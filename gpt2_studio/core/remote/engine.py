@@ -77,7 +77,9 @@ class _ByteTokens:
 class RemoteEngine:
     """Completes prompts on an OpenAI-compatible completions server; one request at a time.
 
-    `cancel()` may be called from any thread: it closes the stream in flight at once. Notices (a 429
+    `cancel()` may be called from any thread: it closes the stream in flight at once; `cancel(event)`
+    closes only the stream of the request given that cancel event, so a cancel meant for a request that
+    has ended meanwhile cannot stop the next one. Notices (a 429
     being retried, a stream cut short) go to `on_notice` and are kept in `notices` for the last request.
     """
 
@@ -221,12 +223,18 @@ class RemoteEngine:
         )
 
     # -- cancellation ---------------------------------------------------------------------------
-    def cancel(self) -> None:
-        """Stop the request in flight (if any) at once: its stream is closed. Thread-safe."""
+    def cancel(self, request: threading.Event | None = None) -> None:
+        """Stop a request at once: its event is set and its stream closed. Thread-safe.
+
+        request: the cancel event passed to complete()/stream() of the request to stop; a request that
+        has already ended is left as it was, and so is any other request. None: the one in flight now.
+        """
         with self._cancel_lock:
-            if self._current is not None:
-                self._current.set()
-        self.client.close_stream()
+            target = request if request is not None else self._current
+        if target is None:
+            return
+        target.set()
+        self.client.close_stream(target)
 
     # -- generation -----------------------------------------------------------------------------
     def complete(
@@ -299,9 +307,10 @@ class RemoteEngine:
     ) -> Generator[TextDelta, None, Completion]:
         started = time.perf_counter()
         with self._cancel_lock:
-            if self._current is not None:
-                self._current.set()  # a new request takes over, as on the local engine
-            self._current = cancel
+            previous, self._current = self._current, cancel
+        if previous is not None:  # a new request takes over, as on the local engine
+            previous.set()
+            self.client.close_stream(previous)
         self.notices = []
         fitted = fit_context(prompt, self.tokenize, budget)
         text = self.detokenize(fitted.ids) or "<|endoftext|>"  # GPT-2 starts from its end token
@@ -319,7 +328,7 @@ class RemoteEngine:
                 if cancel.is_set():
                     break
                 payload = self._payload(text, settings, seed + offset, count)
-                chunks = self.client.stream(payload)
+                chunks = self.client.stream(payload, cancel=cancel)
                 try:
                     for chunk in chunks:
                         pieces: list[TextDelta] = []
