@@ -199,11 +199,32 @@ class RemoteEngine:
         cancel: threading.Event | None = None,
         on_progress: Callable[[int, int], None] | None = None,
     ) -> Scores:
-        """The likelihood lens needs every token's log-probability: unavailable for this server."""
-        raise UnavailableError(
-            f"The likelihood lens is unavailable for the server at {self.model.url}: it needs each "
-            "token's log-probability under the model, which its completions API does not give."
-        )
+        """Each token of text with its log-probability, rank and the server model's top choices.
+
+        Through the server's prompt log-probabilities (`echo` + `logprobs`; see remote/scoring.py): the
+        text's first token is not scored (servers leave its log-probability empty) and a rank past `top`
+        is given as top + 1. stride: tokens between window starts (default half the window). Raises
+        UnavailableError (one sentence) for a server that does not return prompt log-probabilities,
+        without a local GPT-2 tokenizer, or whose tokens are not GPT-2's; ValueError for top/stride out
+        of range; RemoteError when a request fails.
+        """
+        if kinds.ECHO not in self.model.kind.honours or self._tokenizer is None:
+            why = (
+                "its completions API does not return the prompt's log-probabilities"
+                if kinds.ECHO not in self.model.kind.honours
+                else "it needs a GPT-2 on this computer to check the server's tokens against"
+            )
+            raise UnavailableError(
+                f"The likelihood lens is unavailable for the server at {self.model.url}: it needs each "
+                f"token's log-probability under the model, and {why}."
+            )
+        from gpt2_studio.core.remote.scoring import score_on_server
+
+        with self._lock:  # one request at a time, as for generation
+            return score_on_server(
+                self.client, self.model.name, self.model.n_positions, text, self.tokenize(text),
+                self._token_bytes, top=top, stride=stride, cancel=cancel, on_progress=on_progress,
+            )  # fmt: skip
 
     def next_token_logprobs(
         self, ids: list[int], *, cancel: threading.Event | None = None
