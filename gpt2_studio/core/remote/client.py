@@ -96,7 +96,8 @@ class CompletionsClient:
         self._sleep = sleep
         self.on_notice = on_notice
         self._lock = threading.Lock()
-        self._open: set[httpx2.Response] = set()
+        # The streams open now, each with the cancel event of the request it serves (None: untagged).
+        self._open: dict[httpx2.Response, threading.Event | None] = {}
 
     def close(self) -> None:
         """Close every connection (and any stream still open)."""
@@ -125,11 +126,15 @@ class CompletionsClient:
             )
         return body
 
-    def stream(self, payload: dict[str, Any]) -> Generator[dict[str, Any], None, None]:
+    def stream(
+        self, payload: dict[str, Any], *, cancel: threading.Event | None = None
+    ) -> Generator[dict[str, Any], None, None]:
         """POST /v1/completions with stream: true; yields each event's JSON until [DONE].
 
-        Raises RemoteError(kind=CUT) when the stream ends or breaks before [DONE]: the caller keeps what
-        arrived. A stream closed by close_stream() just ends.
+        cancel: the request's cancel event; close_stream(cancel) closes this stream and no other, and a
+        stream whose event is already set when it opens ends at once. Raises RemoteError(kind=CUT) when
+        the stream ends or breaks before [DONE]: the caller keeps what arrived. A stream closed by
+        close_stream() just ends.
         """
         payload = {**payload, "stream": True}
         for attempt in range(self._retries + 1):
@@ -141,20 +146,28 @@ class CompletionsClient:
                 if response.status_code >= 400:
                     raise self._status_error(response, "completions")
                 with self._lock:
-                    self._open.add(response)
+                    self._open[response] = cancel
                 try:
+                    # After registering: a cancel either sees this stream (and closes it) or set the
+                    # event before this check, so none is missed between the two.
+                    if cancel is not None and cancel.is_set():
+                        return
                     yield from self._events(events, response)
                     return
                 finally:
                     with self._lock:
-                        self._open.discard(response)
+                        self._open.pop(response, None)
         raise AssertionError("unreachable: the last attempt returns or raises")  # pragma: no cover
 
-    def close_stream(self) -> None:
-        """Close the streams in flight at once (cancel): their readers end with what they have."""
+    def close_stream(self, cancel: threading.Event | None = None) -> None:
+        """Close streams in flight at once (cancel): their readers end with what they have.
+
+        cancel: close only the streams opened with this cancel event (one request's); None closes all.
+        """
         with self._lock:
-            responses = list(self._open)
-            self._open.clear()
+            responses = [r for r, tag in self._open.items() if cancel is None or tag is cancel]
+            for response in responses:
+                del self._open[response]
         for response in responses:
             _shut_down(response)
 

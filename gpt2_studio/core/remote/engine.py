@@ -77,7 +77,9 @@ class _ByteTokens:
 class RemoteEngine:
     """Completes prompts on an OpenAI-compatible completions server; one request at a time.
 
-    `cancel()` may be called from any thread: it closes the stream in flight at once. Notices (a 429
+    `cancel()` may be called from any thread: it closes the stream in flight at once; `cancel(event)`
+    closes only the stream of the request given that cancel event, so a cancel meant for a request that
+    has ended meanwhile cannot stop the next one. Notices (a 429
     being retried, a stream cut short) go to `on_notice` and are kept in `notices` for the last request.
     """
 
@@ -197,11 +199,32 @@ class RemoteEngine:
         cancel: threading.Event | None = None,
         on_progress: Callable[[int, int], None] | None = None,
     ) -> Scores:
-        """The likelihood lens needs every token's log-probability: unavailable for this server."""
-        raise UnavailableError(
-            f"The likelihood lens is unavailable for the server at {self.model.url}: it needs each "
-            "token's log-probability under the model, which its completions API does not give."
-        )
+        """Each token of text with its log-probability, rank and the server model's top choices.
+
+        Through the server's prompt log-probabilities (`echo` + `logprobs`; see remote/scoring.py): the
+        text's first token is not scored (servers leave its log-probability empty) and a rank past `top`
+        is given as top + 1. stride: tokens between window starts (default half the window). Raises
+        UnavailableError (one sentence) for a server that does not return prompt log-probabilities,
+        without a local GPT-2 tokenizer, or whose tokens are not GPT-2's; ValueError for top/stride out
+        of range; RemoteError when a request fails.
+        """
+        if kinds.ECHO not in self.model.kind.honours or self._tokenizer is None:
+            why = (
+                "its completions API does not return the prompt's log-probabilities"
+                if kinds.ECHO not in self.model.kind.honours
+                else "it needs a GPT-2 on this computer to check the server's tokens against"
+            )
+            raise UnavailableError(
+                f"The likelihood lens is unavailable for the server at {self.model.url}: it needs each "
+                f"token's log-probability under the model, and {why}."
+            )
+        from gpt2_studio.core.remote.scoring import score_on_server
+
+        with self._lock:  # one request at a time, as for generation
+            return score_on_server(
+                self.client, self.model.name, self.model.n_positions, text, self.tokenize(text),
+                self._token_bytes, top=top, stride=stride, cancel=cancel, on_progress=on_progress,
+            )  # fmt: skip
 
     def next_token_logprobs(
         self, ids: list[int], *, cancel: threading.Event | None = None
@@ -221,12 +244,18 @@ class RemoteEngine:
         )
 
     # -- cancellation ---------------------------------------------------------------------------
-    def cancel(self) -> None:
-        """Stop the request in flight (if any) at once: its stream is closed. Thread-safe."""
+    def cancel(self, request: threading.Event | None = None) -> None:
+        """Stop a request at once: its event is set and its stream closed. Thread-safe.
+
+        request: the cancel event passed to complete()/stream() of the request to stop; a request that
+        has already ended is left as it was, and so is any other request. None: the one in flight now.
+        """
         with self._cancel_lock:
-            if self._current is not None:
-                self._current.set()
-        self.client.close_stream()
+            target = request if request is not None else self._current
+        if target is None:
+            return
+        target.set()
+        self.client.close_stream(target)
 
     # -- generation -----------------------------------------------------------------------------
     def complete(
@@ -299,9 +328,10 @@ class RemoteEngine:
     ) -> Generator[TextDelta, None, Completion]:
         started = time.perf_counter()
         with self._cancel_lock:
-            if self._current is not None:
-                self._current.set()  # a new request takes over, as on the local engine
-            self._current = cancel
+            previous, self._current = self._current, cancel
+        if previous is not None:  # a new request takes over, as on the local engine
+            previous.set()
+            self.client.close_stream(previous)
         self.notices = []
         fitted = fit_context(prompt, self.tokenize, budget)
         text = self.detokenize(fitted.ids) or "<|endoftext|>"  # GPT-2 starts from its end token
@@ -319,7 +349,7 @@ class RemoteEngine:
                 if cancel.is_set():
                     break
                 payload = self._payload(text, settings, seed + offset, count)
-                chunks = self.client.stream(payload)
+                chunks = self.client.stream(payload, cancel=cancel)
                 try:
                     for chunk in chunks:
                         pieces: list[TextDelta] = []

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, Qt, QUrl, Signal, Slot
 from PySide6.QtGui import QDesktopServices, QGuiApplication
@@ -21,6 +22,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QProgressDialog,
     QPushButton,
     QTableWidget,
     QVBoxLayout,
@@ -37,17 +39,16 @@ from gpt2_studio.core.models.store import (
 )
 from gpt2_studio.gui.models.download_dialog import DownloadDialog
 from gpt2_studio.gui.models.model_table import COLUMNS, TOO_BIG_ROLE, ModelRow, build_rows, fill_row
+from gpt2_studio.gui.models.server_check import ServerCheck, ServerDetails
 from gpt2_studio.gui.questions import Questions
 from gpt2_studio.gui.themes import warning_color
+
+if TYPE_CHECKING:
+    from gpt2_studio.core.remote.engine import RemoteModel
 
 log = logging.getLogger(__name__)
 
 DEVICES = (("Auto", "auto"), ("CPU", "cpu"), ("CUDA (GPU)", "cuda"))
-
-
-# The check that a new server answers runs while the manager waits (a wait cursor), so it may not hang:
-# a server that accepts the connection but never answers /v1/models is given up after this long.
-CHECK_SECONDS = 15.0
 
 
 class ModelManagerDialog(QDialog):
@@ -55,6 +56,7 @@ class ModelManagerDialog(QDialog):
 
     model_chosen = Signal(str)  # a name the model loader resolves in the models folder
     device_chosen = Signal(str)  # "auto", "cpu" or "cuda"
+    server_check_ended = Signal()  # "Add a Server…" is done: added, failed or cancelled
 
     def __init__(
         self,
@@ -71,6 +73,10 @@ class ModelManagerDialog(QDialog):
         self.questions = questions if questions is not None else Questions(self)
         self.rows: list[ModelRow] = []
         self.download_dialog: DownloadDialog | None = None
+        self.server_check = ServerCheck(self)
+        self.server_check.checked.connect(self._on_server_checked)
+        self.server_check.failed.connect(self._on_server_check_failed)
+        self.check_dialog: QProgressDialog | None = None
         self.open_url = QDesktopServices.openUrl  # tests replace it: nothing opens a file manager
         self.setWindowTitle("Model Manager")
         self.resize(1040, 420)
@@ -221,43 +227,73 @@ class ModelManagerDialog(QDialog):
         self.accept()
 
     def add_server(self) -> None:
-        """Ask for a server, check that it answers with its models, then save it (key in the keyring)."""
-        from urllib.parse import urlsplit
+        """Ask for a server, check off the GUI thread that it answers, then save it (key in the keyring).
 
-        from gpt2_studio.core.remote.engine import RemoteEngine
-        from gpt2_studio.core.remote.servers import SavedServer
-        from gpt2_studio.core.remote.servers import add_server as save_server
-
+        While the check waits for the network, a "Checking…" dialog can cancel it; the editor and this
+        manager keep working (a slow server must not freeze them).
+        """
         details = self.questions.server_details()
         if not details:
             return
-        key = str(details.get("api_key") or "") or None
-        window = details.get("window")
-        QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
-        try:
-            engine = RemoteEngine.connect(
-                str(details["url"]), str(details.get("model") or "") or None, api_key=key,
-                window=window if isinstance(window, int) else None,
-                read_seconds=CHECK_SECONDS,
-            )  # fmt: skip
-            engine.close()
-            model = engine.model
-            name = str(details.get("name") or "") or urlsplit(model.url).netloc
-            server = SavedServer(
-                name, model.url, model=model.name, window=window if isinstance(window, int) else None
-            )
-            save_server(server, api_key=key)
-        except StudioError as exc:
-            QGuiApplication.restoreOverrideCursor()
-            self.questions.error("Could not add the server", str(exc))
+        server = ServerDetails.from_form(details)
+        self.server_check.start(server)
+        if self.check_dialog is not None:
+            self.check_dialog.deleteLater()
+        dialog = QProgressDialog(f"Checking the server at {server.url}…", "Cancel", 0, 0, self)
+        dialog.setWindowTitle("Add a Server")
+        dialog.setMinimumDuration(0)
+        dialog.setAutoClose(False)
+        dialog.setAutoReset(False)
+        dialog.canceled.connect(self.cancel_server_check)
+        self.check_dialog = dialog
+        self.server_button.setEnabled(False)
+        dialog.open()
+
+    def cancel_server_check(self) -> None:
+        """Stop waiting for the server being checked; its answer, if it comes, is dropped."""
+        if not self.server_check.is_pending():
             return
-        QGuiApplication.restoreOverrideCursor()
-        self.refresh()
-        self.select(server.name)
-        self.message_label.setText(
-            f"Added the server {server.name}: {model.name} ({model.kind.label}), a window of "
-            f"{model.n_positions} tokens."
-        )
+        self.server_check.cancel()
+        self._end_server_check()
+        self.message_label.setText("Stopped checking the server; nothing was added.")
+        self.server_check_ended.emit()
+
+    def _end_server_check(self) -> None:
+        dialog, self.check_dialog = self.check_dialog, None
+        if dialog is not None:
+            dialog.canceled.disconnect(self.cancel_server_check)
+            dialog.close()
+            dialog.deleteLater()
+        self.server_button.setEnabled(True)
+
+    @Slot(object, object)
+    def _on_server_checked(self, details: ServerDetails, model: RemoteModel) -> None:
+        from urllib.parse import urlsplit
+
+        from gpt2_studio.core.remote.servers import SavedServer
+        from gpt2_studio.core.remote.servers import add_server as save_server
+
+        self._end_server_check()
+        name = details.name or urlsplit(model.url).netloc
+        server = SavedServer(name, model.url, model=model.name, window=details.window)
+        try:
+            save_server(server, api_key=details.api_key or None)
+        except StudioError as exc:
+            self.questions.error("Could not add the server", str(exc))
+        else:
+            self.refresh()
+            self.select(server.name)
+            self.message_label.setText(
+                f"Added the server {server.name}: {model.name} ({model.kind.label}), a window of "
+                f"{model.n_positions} tokens."
+            )
+        self.server_check_ended.emit()
+
+    @Slot(str)
+    def _on_server_check_failed(self, message: str) -> None:
+        self._end_server_check()
+        self.questions.error("Could not add the server", message)
+        self.server_check_ended.emit()
 
     def delete_selected(self) -> None:
         """Delete the selected model's files after asking."""
@@ -333,7 +369,8 @@ class ModelManagerDialog(QDialog):
             self.accept()
 
     def done(self, result: int) -> None:  # noqa: N802 - Qt's name
-        """Closing the manager closes (and so cancels) a download still running."""
+        """Closing the manager closes (and so cancels) a download still running, and a server check."""
+        self.cancel_server_check()
         dialog = self.download_dialog
         if dialog is not None and (dialog.isVisible() or dialog.is_running()):
             dialog.reject()

@@ -219,7 +219,7 @@ class ModelWorker(QObject):
         if running is not None and running[0] == channel:
             running[1].set()
             if channel != "score":
-                self._close_remote_stream()
+                self._close_remote_stream(running[1])
 
     def cancel(self) -> None:
         """Stop whatever generation is in flight before its next token (thread-safe)."""
@@ -227,7 +227,7 @@ class ModelWorker(QObject):
             running = self._running
         if running is not None:
             running[1].set()
-            self._close_remote_stream()
+            self._close_remote_stream(running[1])
 
     def _is_stale(self, request: GenerationRequest) -> bool:
         return self._is_stale_id(request.request_id, request.channel)
@@ -315,11 +315,13 @@ class ModelWorker(QObject):
         if old is not None and old is not engine and close is not None:
             close()
 
-    def _close_remote_stream(self) -> None:
-        """A remote engine closes its stream at once (a read may wait on the network, not a token)."""
+    def _close_remote_stream(self, request: threading.Event) -> None:
+        """A remote engine closes the stream of the request with this cancel event at once (a read may
+        wait on the network, not a token); tied to that request, so a newer one that started meanwhile
+        is not closed by a cancel read before it began."""
         engine = self._engine
         if engine is not None and getattr(engine.model, "device", "") == "remote":
-            engine.cancel()
+            engine.cancel(request)
 
     @Slot(object)
     def _generate(self, request: GenerationRequest) -> None:

@@ -7,6 +7,7 @@ the rest of the client is tested against the real server in test_remote_engine.p
 
 from __future__ import annotations
 
+import contextlib
 import http.server
 import json
 import threading
@@ -199,3 +200,79 @@ def test_close_stream_wakes_a_read_waiting_on_a_silent_server() -> None:
         server.shutdown()
         thread.join()
         server.server_close()
+
+
+class _Paused(http.server.BaseHTTPRequestHandler):
+    """Streams "Hi", waits for the server's `release` event, then " there" and [DONE]."""
+
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+    def _chunk(self, data: bytes) -> None:
+        self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
+        self.wfile.flush()
+
+    def do_POST(self) -> None:  # noqa: N802 - http.server's name
+        self.rfile.read(int(self.headers.get("content-length") or 0))
+        self.send_response(200)
+        self.send_header("content-type", "text/event-stream")
+        self.send_header("transfer-encoding", "chunked")
+        self.end_headers()
+        first, rest = _sse("Hi").split(b"data: [DONE]")
+        self._chunk(first)
+        self.server.release.wait(30)  # type: ignore[attr-defined]
+        with contextlib.suppress(OSError):  # the stream closed by its client: the rest goes nowhere
+            self._chunk(_sse(" there"))
+            self._chunk(b"")
+
+
+@pytest.fixture
+def paused_server() -> Iterator[tuple[str, threading.Event]]:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Paused)
+    server.release = threading.Event()  # type: ignore[attr-defined]
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}", server.release  # type: ignore[attr-defined]
+    server.release.set()  # type: ignore[attr-defined]
+    server.shutdown()
+    server.server_close()
+    thread.join()
+
+
+def _texts(chunks) -> list[str]:
+    return [chunk["choices"][0]["text"] for chunk in chunks]
+
+
+def test_closing_one_requests_stream_leaves_another_requests_stream_open(paused_server) -> None:
+    """A cancel is tied to its request: one meant for a request that has ended cannot stop a newer one."""
+    url, release = paused_server
+    client = CompletionsClient(url)
+    old, new = threading.Event(), threading.Event()
+    try:
+        old_chunks = client.stream({"model": "gpt2", "prompt": "x"}, cancel=old)
+        new_chunks = client.stream({"model": "gpt2", "prompt": "y"}, cancel=new)
+        assert _texts([next(old_chunks)]) == ["Hi"]
+        assert _texts([next(new_chunks)]) == ["Hi"]
+        old.set()
+        client.close_stream(old)
+        assert list(old_chunks) == []  # closed at once, quietly
+        release.set()
+        assert _texts(new_chunks) == [" there"]  # untouched: it runs to its [DONE]
+        assert not new.is_set()
+    finally:
+        client.close()
+
+
+def test_a_stream_whose_request_was_cancelled_before_it_opened_ends_at_once(paused_server) -> None:
+    url, _release = paused_server
+    client = CompletionsClient(url)
+    cancel = threading.Event()
+    cancel.set()  # cancelled between the engine's last check and the request going out
+    try:
+        started = time.perf_counter()
+        assert list(client.stream({"model": "gpt2", "prompt": "x"}, cancel=cancel)) == []
+        assert time.perf_counter() - started < 2  # did not wait for the paused server
+    finally:
+        client.close()

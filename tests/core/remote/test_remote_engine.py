@@ -3,6 +3,7 @@ a server that dies mid-stream, keys and addresses, and prompts fitted to the ser
 
 from __future__ import annotations
 
+import math
 import socket
 import threading
 import time
@@ -124,6 +125,51 @@ def test_cancel_from_another_thread_ends_complete(remote: RemoteEngine) -> None:
     assert 0 < len(remote.tokenize(result.text)) < 900
 
 
+def test_a_late_cancel_for_a_finished_request_does_not_stop_the_next_one(
+    start_llama_server, server_model_dir: Path
+) -> None:
+    """Cancel is tied to its request: the GUI's cancel for an old suggestion, arriving after a new one
+    has started, leaves the new one running; the new one's own cancel stops it at once."""
+    # A server of its own: llama-cpp-python 0.3.36 now and then stays locked after a stream closed
+    # mid-generation, and the session's server must not be the one left so.
+    server = start_llama_server()
+    remote = RemoteEngine.connect(server.url, tokenizer=load_tokenizer(server_model_dir))
+    try:
+        old = threading.Event()
+        remote.complete(PROMPT, GREEDY, cancel=old)  # ended before its cancel arrives
+        settings = SamplingSettings(temperature=0.0, max_new_tokens=40, seed=1)
+        new = threading.Event()
+        stream = remote.stream(PROMPT, settings, cancel=new)
+        text = next(stream).text
+        remote.cancel(old)  # the late cancel
+        *pieces, result = _drain(stream)
+        text += "".join(piece.text for piece in pieces)
+        assert not new.is_set()
+        assert result.finish_reasons == (FINISH_LENGTH,)
+        assert result.text == text == remote.complete(PROMPT, settings).text  # the whole suggestion
+
+        newer = threading.Event()
+        stream = remote.stream(PROMPT, settings.replace(max_new_tokens=900, temperature=1.0), cancel=newer)
+        next(stream)
+        started = time.perf_counter()
+        remote.cancel(newer)
+        *_pieces, result = _drain(stream)
+        assert time.perf_counter() - started < 0.5
+        assert result.cancelled
+        assert len(remote.tokenize(result.text)) < 900
+    finally:
+        remote.close()
+
+
+def _drain(stream):
+    """The pieces left in a stream, then its Completion."""
+    try:
+        while True:
+            yield next(stream)
+    except StopIteration as done:
+        yield done.value
+
+
 def test_a_server_killed_mid_stream_keeps_what_arrived(start_llama_server, server_model_dir: Path) -> None:
     server = start_llama_server()
     notices: list[str] = []
@@ -208,9 +254,85 @@ def test_prompts_are_fitted_to_the_servers_window(start_llama_server, server_mod
         unfitted.close()
 
 
-def test_the_lens_says_it_is_unavailable_for_this_server(remote: RemoteEngine) -> None:
-    with pytest.raises(UnavailableError, match="unavailable for the server"):
-        remote.score(PROMPT)
+LENS_TEXT = "The lighthouse keeper wrote a letter, a café naïve 😀 smile, every evening."
+
+
+@pytest.fixture(scope="module")
+def local_lens(server_model_dir: Path):
+    """The same model on this computer: the lens's numbers the server's must agree with."""
+    from gpt2_studio.core.generation.engine import Engine
+    from gpt2_studio.core.models.loading import load_model
+
+    return Engine(load_model(server_model_dir, device="cpu", precision="fp32"))
+
+
+def test_the_lens_reads_the_servers_prompt_log_probabilities(remote: RemoteEngine, local_lens) -> None:
+    scores = remote.score(LENS_TEXT, top=5)
+    expected = local_lens.score(LENS_TEXT, top=5).tokens[1:]  # the server leaves the first token empty
+    assert [(t.text, t.offset) for t in scores.tokens] == [(t.text, t.offset) for t in expected]
+    assert scores.tokens[0].offset == len("The")  # from the second token on
+    assert "".join(t.text for t in scores.tokens) == LENS_TEXT[len("The") :]
+    for got, want in zip(scores.tokens, expected, strict=True):
+        assert got.logprob == pytest.approx(want.logprob, abs=2e-3)
+        assert len(got.top) == 5
+        assert got.top[0].logprob == pytest.approx(want.top[0].logprob, abs=2e-3)
+        if want.rank <= 3:  # clear of the near-ties a random model's flat distribution has further down
+            assert got.rank <= 5
+        else:
+            assert got.rank > 1
+    assert scores.windows == 1
+    assert not scores.cancelled
+    assert scores.perplexity == pytest.approx(
+        math.exp(-sum(t.logprob for t in expected) / len(expected)), rel=1e-3
+    )
+
+
+def test_a_text_longer_than_the_servers_window_is_read_in_windows(
+    llama_server: LlamaServer, server_model_dir: Path, local_lens
+) -> None:
+    # A window of 64 (a setting: llama-cpp-python does not report its own) keeps the server's work small.
+    engine = RemoteEngine.connect(llama_server.url, window=64, tokenizer=load_tokenizer(server_model_dir))
+    try:
+        text = " ".join([LENS_TEXT] * 6)  # ~100 tokens: windows of 57 (64, less room to spare) at 28
+        progress: list[tuple[int, int]] = []
+        scores = engine.score(text, top=3, on_progress=lambda done, total: progress.append((done, total)))
+        ids = engine.tokenize(text)
+        assert scores.windows == 3
+        assert len(scores.tokens) == len(ids) - 1
+        expected = local_lens.score(text, top=3).tokens[1:]
+        assert [(t.text, t.offset) for t in scores.tokens] == [(t.text, t.offset) for t in expected]
+        # The first window's tokens saw the same context as on this computer: the same numbers; later
+        # ones see less (at least half a window) than the local model's 1024 tokens, so they differ.
+        for got, want in zip(scores.tokens[:55], expected[:55], strict=True):
+            assert got.logprob == pytest.approx(want.logprob, abs=2e-3)
+        later = zip(scores.tokens[60:], expected[60:], strict=True)
+        assert any(abs(got.logprob - want.logprob) > 1e-3 for got, want in later)
+        assert progress[-1] == (len(ids) - 1, len(ids) - 1)
+        assert len(progress) == 3
+        cancel = threading.Event()
+        cancel.set()
+        assert engine.score(text, cancel=cancel).cancelled
+    finally:
+        engine.close()
+
+
+def test_the_lens_is_unavailable_where_the_servers_tokens_are_not_gpt2s(
+    llama_server: LlamaServer, tiny_model_dir: Path
+) -> None:
+    # A local tokenizer with another vocabulary stands for a server running another model.
+    other = RemoteEngine.connect(llama_server.url, tokenizer=load_tokenizer(tiny_model_dir))
+    bare = RemoteEngine.connect(llama_server.url)
+    try:
+        with pytest.raises(UnavailableError, match="other tokens than GPT-2"):
+            other.score(LENS_TEXT)
+        with pytest.raises(UnavailableError, match="needs a GPT-2 on this computer"):
+            bare.score(LENS_TEXT)
+    finally:
+        other.close()
+        bare.close()
+
+
+def test_word_alternatives_say_they_are_unavailable_for_this_server(remote: RemoteEngine) -> None:
     with pytest.raises(UnavailableError):
         remote.next_token_logprobs([1, 2, 3])
     assert remote.ignored_settings() == ("token_healing",)  # llama.cpp honours the rest

@@ -1,12 +1,16 @@
-"""The model worker switches to a saved server as it switches models, and streams and cancels on it."""
+"""The model worker switches to a saved server as it switches models, streams, cancels and scores on it."""
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import pytest
 
+from gpt2_studio import paths
 from gpt2_studio.core.generation.sampling import SamplingSettings
 from gpt2_studio.core.remote.servers import SavedServer, add_server, server_ref
-from gpt2_studio.gui.models.worker import GenerationRequest, WorkerThread, next_request_id
+from gpt2_studio.gui.models.worker import GenerationRequest, ScoreRequest, WorkerThread, next_request_id
 from tests.llama_server import LlamaServer
 
 pytestmark = pytest.mark.server
@@ -77,3 +81,39 @@ def test_an_unknown_server_fails_in_one_sentence(qtbot, worker_thread) -> None:
     worker_thread.worker.load(server_ref("nowhere"))
     qtbot.waitUntil(lambda: bool(failed), timeout=10_000)
     assert failed[0][0] == "No server is named 'nowhere'; add it in the model manager (Add a server…)."
+
+
+def test_the_lens_scores_on_a_server_through_the_worker(
+    qtbot, worker_thread, llama_server: LlamaServer, server_model_dir: Path
+) -> None:
+    # A GPT-2 on this computer lends its tokenizer (the same vocabulary as the server's model).
+    shutil.copytree(server_model_dir, paths.models_dir() / "gpt2")
+    add_server(SavedServer("box", llama_server.url))
+    worker = worker_thread.worker
+    loaded = _collect(worker.model_loaded)
+    worker.load(server_ref("box"))
+    qtbot.waitUntil(lambda: bool(loaded), timeout=30_000)
+    scored, failed = _collect(worker.scored), _collect(worker.score_failed)
+    text = "The lighthouse keeper wrote a letter every evening."
+    request = ScoreRequest(next_request_id(), text, top=3)
+    worker.score(request)
+    qtbot.waitUntil(lambda: bool(scored or failed), timeout=30_000)
+    assert failed == []
+    rid, scores = scored[0]
+    assert rid == request.request_id
+    assert "".join(token.text for token in scores.tokens) == text[len("The") :]
+    assert all(token.logprob < 0 and len(token.top) == 3 for token in scores.tokens)
+
+
+def test_the_lens_says_why_it_is_unavailable_without_a_local_gpt2(
+    qtbot, worker_thread, llama_server: LlamaServer
+) -> None:
+    add_server(SavedServer("box", llama_server.url))
+    worker = worker_thread.worker
+    loaded = _collect(worker.model_loaded)
+    worker.load(server_ref("box"))
+    qtbot.waitUntil(lambda: bool(loaded), timeout=30_000)
+    failed = _collect(worker.score_failed)
+    worker.score(ScoreRequest(next_request_id(), "The lighthouse keeper"))
+    qtbot.waitUntil(lambda: bool(failed), timeout=30_000)
+    assert "needs a GPT-2 on this computer" in failed[0][1]
