@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
-
 import shutil
+from pathlib import Path
 
 import keyring
 import pytest
@@ -175,7 +174,8 @@ def test_a_key_is_refused_where_keyring_would_keep_it_in_no_os_keyring(
     message = str(refused.value)
     assert "no OS keyring" in message
     assert "--api-key-env VAR, without --store-key" in message
-    assert message.count(". ") == 0 and message.endswith(").")  # one sentence
+    assert message.count(". ") == 0
+    assert message.endswith(").")
     assert load_servers() == ([], [])
     assert not (tmp_path / "keyring").exists()  # no key written anywhere
     assert not any("sk-never" in p.read_text(errors="replace") for p in tmp_path.rglob("*") if p.is_file())
