@@ -48,12 +48,15 @@ def connect_remote(args: argparse.Namespace) -> RemoteEngine:
     Warns on standard error about sampling options the server ignores, and about each notice while it
     runs (a 429 retried, a stream cut short).
     """
+    from gpt2_studio.core.remote.client import normalise_url
     from gpt2_studio.core.remote.engine import RemoteEngine
     from gpt2_studio.core.remote.servers import api_key_for, find_server
     from gpt2_studio.core.remote.tokenizer import local_tokenizer
 
     target = argument_text(args.server, "--server", normalise=False).strip()
     url, model, window, api_key = target, args.model, args.window, None
+    if "@" in target:
+        normalise_url(target)  # refuses credentials in an address without repeating them
     if not target.lower().startswith(("http://", "https://")):
         saved = find_server(target)
         if saved is None:

@@ -106,6 +106,16 @@ def test_a_password_in_the_address_is_refused_and_never_printed(
     assert not servers_path().exists()
 
 
+def test_an_address_without_its_scheme_is_not_repeated_with_its_password(
+    capsys: pytest.CaptureFixture,
+) -> None:
+    code, _ = run_in_process(["generate", "--server", "bob:PASSW0RD-XYZ@gpu-box:8000", "--prompt", "x"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "starts with http:// or https://" in err
+    assert "PASSW0RD" not in err
+
+
 def test_a_query_in_the_address_is_refused_not_dropped(capsys: pytest.CaptureFixture) -> None:
     code, _ = run_in_process(["models", "add-server", "http://127.0.0.1:18081/v1?key=QUERYSECRET"])
     err = capsys.readouterr().err
