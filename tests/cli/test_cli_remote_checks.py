@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import json
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import keyring
@@ -16,6 +17,7 @@ from keyrings.alt.file import PlaintextKeyring
 from gpt2_studio import paths
 from gpt2_studio.cli.main import run_cli
 from gpt2_studio.core.remote import servers as servers_module
+from gpt2_studio.core.remote.client import CompletionsClient
 from gpt2_studio.core.remote.servers import KEYRING_SERVICE, load_servers, servers_path
 from tests.cli.test_cli import run, run_in_process
 from tests.llama_server import LlamaServer
@@ -227,3 +229,29 @@ def test_a_prompt_over_the_servers_real_window_says_to_set_the_window(
     code, out = run_in_process([*argv, "--window", "256", "--json"])
     assert code == 0
     assert json.loads(out)["prompt_trimmed"] is True
+
+
+@pytest.mark.server
+def test_json_output_of_a_cut_stream_keeps_the_text_and_exits_1(
+    start_llama_server, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    server = start_llama_server()
+    stream = CompletionsClient.stream
+
+    def kill_after_the_first_text(self: CompletionsClient, payload: dict) -> Iterator[dict]:
+        # The server dies once the first alternative's text has begun to arrive (no --stream to hook).
+        for chunk in stream(self, payload):
+            yield chunk
+            if any(choice.get("text") for choice in chunk.get("choices") or ()):
+                server.kill()
+
+    monkeypatch.setattr(CompletionsClient, "stream", kill_after_the_first_text)
+    argv = ["generate", "--server", server.url, "--prompt", "Once upon a time", "--json", "--num", "2"]
+    code, out = run_in_process([*argv, "--max-new-tokens", "900", "--temperature", "1.0"])
+    err = capsys.readouterr().err
+    assert code == 1, err
+    data = json.loads(out)
+    assert data["alternatives"][0]  # the text that arrived is kept
+    assert data["finish_reasons"] == ["cancelled", "cancelled"]
+    assert err.count("\n") == 1
+    assert "the text that arrived is kept" in err
