@@ -224,7 +224,7 @@ def require_os_keyring(url: str) -> None:
     if reason is not None:
         raise StudioError(
             f"This computer has no OS keyring to keep the API key for {url} safely (keyring would use "
-            f"{reason}, a file or no store at all); give the key through an environment variable instead "
+            f"{reason}); give the key through an environment variable instead "
             "(--api-key-env VAR, without --store-key)."
         )
 
