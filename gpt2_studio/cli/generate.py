@@ -133,9 +133,11 @@ def add_server_options(p: argparse.ArgumentParser) -> None:
         help="with --server: read the server's API key from environment variable VAR (a saved server's key "
         "otherwise comes from the system keyring)",
     )
+    from gpt2_studio.cli.remote import window_value
+
     p.add_argument(
         "--window",
-        type=int,
+        type=window_value,
         metavar="TOKENS",
         help="with --server: the model's window where the server does not report it (default: 1024, GPT-2's)",
     )
@@ -343,6 +345,7 @@ def write_json(data: Any, stdout: TextIO) -> None:
 
 def run_generate(args: argparse.Namespace, stdout: TextIO, stdin: TextIO | None) -> int:
     """Load the model, generate, print."""
+    from gpt2_studio.core.generation.alternatives import FINISH_CANCELLED
     from gpt2_studio.core.generation.engine import Engine, TextDelta
 
     if args.input is not None and args.preset is None:
@@ -398,6 +401,9 @@ def run_generate(args: argparse.Namespace, stdout: TextIO, stdin: TextIO | None)
         close = getattr(engine, "close", None)  # a remote engine's connections
         if close is not None:
             close()
+    # Nothing cancels a command-line run but Ctrl+C (above), so a cancelled remote row is a stream that
+    # broke mid-suggestion: its text is printed, its warning was, and the exit says it is incomplete.
+    code = 1 if args.server is not None and FINISH_CANCELLED in result.finish_reasons else 0
     alternatives = list(result.alternatives)
     if preset is not None:
         from gpt2_studio.core.presets.templates import finish
@@ -427,10 +433,10 @@ def run_generate(args: argparse.Namespace, stdout: TextIO, stdin: TextIO | None)
             },
             stdout,
         )
-        return 0
+        return code
     for index, text in enumerate(alternatives):
         if index == 0 and streaming:
             stdout.write("\n")
         else:
             stdout.write(header(index) + text + "\n")
-    return 0
+    return code

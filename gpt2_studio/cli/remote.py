@@ -19,6 +19,22 @@ def _warn(text: str) -> None:
     print(f"gpt2-studio: warning: {text}", file=sys.stderr, flush=True)
 
 
+def window_value(text: str) -> int:
+    """--window: a whole number of tokens in the range a saved server's window may take."""
+    from gpt2_studio.core.remote.servers import WINDOW_RANGE
+
+    low, high = WINDOW_RANGE
+    try:
+        window = int(text.strip())
+    except ValueError:
+        window = 0
+    if not low <= window <= high:
+        raise argparse.ArgumentTypeError(
+            f"must be a whole number of tokens from {low} to {high:,}, not {text!r}"
+        )
+    return window
+
+
 def _key_from_env(name: str) -> str:
     value = os.environ.get(name, "")
     if not value:
@@ -32,12 +48,15 @@ def connect_remote(args: argparse.Namespace) -> RemoteEngine:
     Warns on standard error about sampling options the server ignores, and about each notice while it
     runs (a 429 retried, a stream cut short).
     """
+    from gpt2_studio.core.remote.client import normalise_url
     from gpt2_studio.core.remote.engine import RemoteEngine
     from gpt2_studio.core.remote.servers import api_key_for, find_server
     from gpt2_studio.core.remote.tokenizer import local_tokenizer
 
     target = argument_text(args.server, "--server", normalise=False).strip()
     url, model, window, api_key = target, args.model, args.window, None
+    if "@" in target:
+        normalise_url(target)  # refuses credentials in an address without repeating them
     if not target.lower().startswith(("http://", "https://")):
         saved = find_server(target)
         if saved is None:
@@ -77,10 +96,15 @@ def add_server_parsers(actions: argparse._SubParsersAction, parents: list[argpar
         "uses it. An API key is kept in the system keyring, never in a settings file.",
     )
     add.add_argument("url", help="the API's address, such as http://gpu-box:8000/v1")
-    add.add_argument("--name", help="the name to use it by (default: the server's host and port)")
+    add.add_argument(
+        "--name",
+        help="the name to use it by: letters, digits, '.', '_' or '-', not a local model's (default: the "
+        "server's host and port, such as gpu-box-8000)",
+    )
+    add.add_argument("--replace", action="store_true", help="replace a saved server of that name")
     add.add_argument("--model", help="the server's model to use (default: its only one)")
     add.add_argument(
-        "--window", type=int, metavar="TOKENS", help="the model's window if the server does not say"
+        "--window", type=window_value, metavar="TOKENS", help="the model's window if the server does not say"
     )
     add.add_argument(
         "--api-key-env",
@@ -99,29 +123,39 @@ def add_server_parsers(actions: argparse._SubParsersAction, parents: list[argpar
 
 def run_add_server(args: argparse.Namespace, stdout: TextIO, stdin: TextIO) -> int:
     """Check the server answers, then save it (its key in the keyring when asked)."""
-    from urllib.parse import urlsplit
-
+    from gpt2_studio.core.remote.client import normalise_url
     from gpt2_studio.core.remote.engine import RemoteEngine
-    from gpt2_studio.core.remote.servers import SavedServer, add_server
+    from gpt2_studio.core.remote.servers import (
+        SavedServer,
+        add_server,
+        check_server_name,
+        default_server_name,
+        require_os_keyring,
+    )
 
-    url = argument_text(args.url, "URL", normalise=False).strip()
+    url = normalise_url(argument_text(args.url, "URL", normalise=False))
     api_key = _key_from_env(args.api_key_env) if args.api_key_env else None
     if args.store_key and not args.api_key_env:
         raise SettingsError("--store-key keeps the key given by --api-key-env VAR, so it needs that option.")
+    name = (
+        argument_text(args.name, "--name", normalise=False).strip() if args.name else default_server_name(url)
+    )
+    check_server_name(name, replace=args.replace)  # before asking the server: a bad name is the user's
+    if args.store_key:
+        require_os_keyring(url)
     engine = RemoteEngine.connect(url, args.model, api_key=api_key, window=args.window)
     try:
         model = engine.model
     finally:
         engine.close()
-    name = args.name or urlsplit(model.url).netloc
     server = SavedServer(
-        name=argument_text(name, "--name", normalise=False).strip(),
+        name=name,
         url=model.url,
         model=model.name,
         window=args.window,
         api_key_env=None if args.store_key else args.api_key_env,
     )
-    add_server(server, api_key=api_key if args.store_key else None)
+    add_server(server, api_key=api_key if args.store_key else None, replace=args.replace)
     window = f"{model.n_positions} tokens" + ("" if model.window_reported else " (not reported; a setting)")
     kind = model.kind.label
     stdout.write(f"Added server {server.name!r}: {model.url}, model {model.name} ({kind}), window {window}\n")

@@ -9,6 +9,7 @@ import keyring
 import pytest
 from keyrings.alt.file import PlaintextKeyring
 
+from gpt2_studio.core.remote import servers as servers_module
 from gpt2_studio.core.remote.servers import KEYRING_SERVICE, servers_path
 from tests.cli.test_cli import run, run_in_process
 from tests.llama_server import LlamaServer
@@ -17,7 +18,10 @@ pytestmark = pytest.mark.server
 
 
 @pytest.fixture
-def key_store(tmp_path: Path):
+def key_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """keyrings.alt's plain file keyring in the test's folder, accepted for the test only (the app
+    refuses a key where keyring would keep it in no OS keyring)."""
+    monkeypatch.setattr(servers_module, "accepted_keyrings", (PlaintextKeyring,))
     backend = PlaintextKeyring()
     backend.file_path = str(tmp_path / "keyring" / "keyring_pass.cfg")
     previous = keyring.get_keyring()
@@ -85,22 +89,22 @@ def test_add_server_saves_it_and_list_shows_it_and_generate_uses_it_by_name(
     server = start_llama_server(api_key="team-key")
     monkeypatch.setenv("TEAM_KEY", "team-key")
     code, out = run_in_process(
-        ["models", "add-server", server.url, "--name", "gpu box", "--api-key-env", "TEAM_KEY", "--store-key"]
+        ["models", "add-server", server.url, "--name", "gpu-box", "--api-key-env", "TEAM_KEY", "--store-key"]
     )
     assert code == 0
-    assert out.startswith(f"Added server 'gpu box': {server.url}, model {server.model_name}")
+    assert out.startswith(f"Added server 'gpu-box': {server.url}, model {server.model_name}")
     assert "team-key" not in servers_path().read_text(encoding="utf-8")
     assert key_store.get_password(KEYRING_SERVICE, server.url) == "team-key"
     code, listed = run_in_process(["models", "list"])
     assert code == 0
-    assert f"gpu box                 {server.url}" in listed
+    assert f"gpu-box                 {server.url}" in listed
     monkeypatch.delenv("TEAM_KEY")
     code, text = run_in_process(
-        ["generate", "--server", "gpu box", "--prompt", "Hi", "--max-new-tokens", "4"]
+        ["generate", "--server", "gpu-box", "--prompt", "Hi", "--max-new-tokens", "4"]
     )
     assert code == 0  # the key came from the keyring
     assert text.strip()
-    code, _ = run_in_process(["models", "remove-server", "gpu box"])
+    code, _ = run_in_process(["models", "remove-server", "gpu-box"])
     assert code == 0
     assert key_store.get_password(KEYRING_SERVICE, server.url) is None
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import re
 import socket
 import ssl
 import threading
@@ -37,14 +38,26 @@ MAX_BACKOFF_SECONDS = 30.0
 def normalise_url(url: str) -> str:
     """The API's base address, ending in /v1 ("http://gpu-box:8000" → "http://gpu-box:8000/v1").
 
-    Raises SettingsError (one sentence) for text that is not an http(s) address.
+    Raises SettingsError (one sentence) for text that is not an http(s) address, and for an address that
+    carries a user name and password or a query (a key there would be saved and printed with it): the
+    sentence never repeats them.
     """
     text = url.strip()
     parts = urlsplit(text)
+    if "@" in parts.netloc:
+        raise SettingsError(
+            "A server address cannot hold a user name or password (user:password@); give the server an "
+            "API key instead, with --api-key-env VAR."
+        )
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise SettingsError(
             f"A server address starts with http:// or https:// and names a host, like "
-            f"http://gpu-box:8000/v1, not {text!r}."
+            f"http://gpu-box:8000/v1, not {_without_credentials(text)!r}."
+        )
+    if parts.query or parts.fragment or text.endswith(("?", "#")):
+        raise SettingsError(
+            "A server address cannot carry a query or fragment (?… or #…); give the server an API key "
+            "with --api-key-env VAR instead."
         )
     path = parts.path.rstrip("/")
     for tail in ("/completions", "/chat/completions", "/models"):
@@ -53,6 +66,20 @@ def normalise_url(url: str) -> str:
     if not path.endswith("/v1"):
         path += "/v1"
     return f"{parts.scheme}://{parts.netloc}{path}"
+
+
+def _without_credentials(text: str) -> str:
+    """text with anything before an @ and any query left out, for quoting it back to the user."""
+    text = text.split("?", 1)[0]
+    return text.rsplit("@", 1)[-1] if "@" in text else text
+
+
+# What servers say when a prompt and max_tokens overflow the model's window: llama.cpp ("exceed context
+# window", "context_length_exceeded"), vLLM ("maximum context length"), TGI ("must be <= N").
+_OVER_WINDOW = re.compile(r"context|maximum .{0,20}length|must be <=|too long|exceed", re.IGNORECASE)
+WINDOW_HINT = (
+    "the prompt may be longer than the server's window; set it with --window N (or on the server's entry)"
+)
 
 
 def _server_words(response: httpx2.Response) -> str:
@@ -173,6 +200,10 @@ class CompletionsClient:
 
     # -- internals ------------------------------------------------------------------------------
     def _events(self, events: httpx2.EventSource, response: httpx2.Response) -> Iterator[dict[str, Any]]:
+        # llama.cpp's server answers a prompt over its window with 200, then ends the stream with no
+        # token (its log says "exceed context window"): a stream that ends before any text did is told
+        # apart from one cut mid-suggestion, with the likely cause.
+        texts = False
         try:
             for event in events:
                 if event.data.strip() == "[DONE]":
@@ -187,12 +218,14 @@ class CompletionsClient:
                     ) from None
                 if isinstance(chunk, dict) and "error" in chunk and "choices" not in chunk:
                     detail = chunk["error"]
-                    words = detail.get("message", detail) if isinstance(detail, dict) else detail
+                    words = str(detail.get("message", detail) if isinstance(detail, dict) else detail)
+                    hint = f"; {WINDOW_HINT}" if _OVER_WINDOW.search(words) else ""
                     raise RemoteError(
-                        f"The server at {self.url} stopped the suggestion with an error: {words}",
+                        f"The server at {self.url} stopped the suggestion with an error: {words}{hint}",
                         kind=errors.SERVER,
                     )
                 if isinstance(chunk, dict):
+                    texts = texts or _has_text(chunk)
                     yield chunk
         except (httpx2.StreamClosed, httpx2.ResponseNotRead):
             return  # close_stream(): a cancel, not a failure
@@ -205,6 +238,8 @@ class CompletionsClient:
         except (httpx2.TransportError, httpx2.StreamError) as error:
             if response.is_closed and not self._is_open(response):
                 return  # closed by close_stream() while a read waited
+            if not texts:
+                raise self._ended_without_text(f" ({type(error).__name__})") from error
             raise RemoteError(
                 f"The connection to {self.url} broke mid-suggestion ({type(error).__name__}); "
                 "the text that arrived is kept.",
@@ -212,8 +247,16 @@ class CompletionsClient:
             ) from error
         if not self._is_open(response):
             return
+        if not texts:
+            raise self._ended_without_text("")
         raise RemoteError(
             f"The server at {self.url} ended the stream before it finished; the text that arrived is kept.",
+            kind=errors.CUT,
+        )
+
+    def _ended_without_text(self, why: str) -> RemoteError:
+        return RemoteError(
+            f"The server at {self.url} ended the stream before any text arrived{why}: {WINDOW_HINT}.",
             kind=errors.CUT,
         )
 
@@ -289,6 +332,8 @@ class CompletionsClient:
                 status=status,
             )
         if status in (400, 413, 422):
+            if _OVER_WINDOW.search(words):
+                said = f"{said.rstrip('.')}; {WINDOW_HINT}."
             return RemoteError(
                 f"{where} refused the request ({status}){said}", kind=errors.BAD_REQUEST, status=status
             )
@@ -347,6 +392,14 @@ class _TransportErrors:
         return RemoteError(
             f"The connection to {self.url} failed ({type(error).__name__}: {text}).", kind=errors.CUT
         )
+
+
+def _has_text(chunk: dict[str, Any]) -> bool:
+    """Whether a stream event carries any generated text."""
+    choices = chunk.get("choices")
+    return isinstance(choices, list) and any(
+        isinstance(choice, dict) and choice.get("text") for choice in choices
+    )
 
 
 def _shut_down(response: httpx2.Response) -> None:

@@ -1,8 +1,10 @@
 """The servers a user added: address, model, window in servers.json; API keys in the OS keyring.
 
 A key is never written to a settings file: `keyring` keeps it in the operating system's store
-(Windows Credential Manager, macOS Keychain, the Secret Service on Linux). A server may instead name an
-environment variable that holds its key (`api_key_env`, for the command line and headless machines).
+(Windows Credential Manager, macOS Keychain, the Secret Service on Linux). Where keyring would fall back
+to a store that is no OS keyring (keyrings.alt's files, its fail backend, any backend it rates below 1) a
+key is refused rather than written to a file in plain sight. A server may instead name an environment
+variable that holds its key (`api_key_env`, for the command line and headless machines).
 The list has its own file beside settings.json, so the command line can add a server while the app runs
 without either overwriting the other's settings.
 """
@@ -17,10 +19,11 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from gpt2_studio import paths
 from gpt2_studio.core.documents.text_files import atomic_write_bytes
-from gpt2_studio.core.errors import SettingsError, StudioError
+from gpt2_studio.core.errors import ModelError, SettingsError, StudioError
 from gpt2_studio.core.jsonio import JsonFileError, read_json_file
 from gpt2_studio.core.remote.client import normalise_url
 
@@ -31,6 +34,9 @@ KEYRING_SERVICE = "gpt2-studio"
 MAX_SERVERS = 100
 WINDOW_RANGE = (16, 1_048_576)
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+#: Keyring backends accepted although they are no OS keyring: tests name the file keyring they set up
+#: here (monkeypatch), the app never does.
+accepted_keyrings: tuple[type, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -115,11 +121,49 @@ def save_servers(servers: list[SavedServer], path: Path | None = None) -> None:
         ) from error
 
 
-def add_server(server: SavedServer, api_key: str | None = None, path: Path | None = None) -> SavedServer:
-    """Add (or replace, by name) a server; its api_key goes to the keyring, never to the file.
+def check_server_name(name: str, *, path: Path | None = None, replace: bool = False) -> str:
+    """A new server's name: a plain name (as a model's), not a local model's, not taken unless replace.
 
-    Raises StudioError when a key is given and no keyring can keep it (name --api-key-env instead).
+    Raises SettingsError (one sentence) otherwise.
     """
+    from gpt2_studio.core.models.store import check_model_name, list_installed
+
+    try:
+        check_model_name(name)
+    except ModelError:
+        raise SettingsError(
+            f"{name!r} cannot be a server name: use letters, digits, '.', '_' or '-' (at most 100, no "
+            "spaces)."
+        ) from None
+    if any(model.name == name for model in list_installed(include_damaged=True)):
+        raise SettingsError(
+            f"{name!r} is the name of a model on this computer; give the server another name."
+        )
+    servers, _warnings = load_servers(path)
+    taken = next((saved for saved in servers if saved.name == name), None)
+    if taken is not None and not replace:
+        raise SettingsError(
+            f"A server is already named {name!r} ({taken.url}); choose another name, or replace it "
+            "(--replace)."
+        )
+    return name
+
+
+def default_server_name(url: str) -> str:
+    """The name a server gets when none is given: its host and port ("gpu-box-8000")."""
+    netloc = urlsplit(normalise_url(url)).netloc
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", netloc).strip("-.")[:100] or "server"
+
+
+def add_server(
+    server: SavedServer, api_key: str | None = None, path: Path | None = None, *, replace: bool = False
+) -> SavedServer:
+    """Add a server (replace one of that name only when replace); its api_key goes to the keyring.
+
+    Raises SettingsError for a name check_server_name refuses, and StudioError when a key is given and
+    no OS keyring can keep it (name --api-key-env instead); nothing is saved then.
+    """
+    check_server_name(server.name, path=path, replace=replace)
     if api_key:
         store_api_key(server, api_key)
     servers, _warnings = load_servers(path)
@@ -151,11 +195,46 @@ def find_server(name: str, path: Path | None = None) -> SavedServer | None:
     return next((server for server in servers if server.name == name), None)
 
 
+def insecure_keyring(backend: object) -> str | None:
+    """Why a keyring backend is no OS keyring (its name), or None when it is one (or is accepted)."""
+    from keyring.backends import chainer, fail
+
+    if isinstance(backend, accepted_keyrings):
+        return None
+    if isinstance(backend, chainer.ChainerBackend):
+        # The chainer stores in the first of its backends that takes the key: each must be safe.
+        reasons = [insecure_keyring(member) for member in backend.backends] or ["no backend"]
+        return next((reason for reason in reasons if reason), None)
+    kind = type(backend)
+    name = f"{kind.__module__}.{kind.__name__}"
+    if isinstance(backend, fail.Keyring) or kind.__module__.startswith("keyrings.alt"):
+        return name
+    try:
+        priority = float(getattr(backend, "priority", 0))
+    except Exception:  # keyring backends report a broken setup by raising from priority
+        return name
+    return name if priority < 1 else None
+
+
+def require_os_keyring(url: str) -> None:
+    """Raise StudioError (one sentence) unless keyring would keep a key in an OS keyring."""
+    import keyring
+
+    reason = insecure_keyring(keyring.get_keyring())
+    if reason is not None:
+        raise StudioError(
+            f"This computer has no OS keyring to keep the API key for {url} safely (keyring would use "
+            f"{reason}); give the key through an environment variable instead "
+            "(--api-key-env VAR, without --store-key)."
+        )
+
+
 def store_api_key(server: SavedServer, api_key: str) -> None:
-    """Keep a server's key in the OS keyring; StudioError (one sentence) when no keyring can."""
+    """Keep a server's key in the OS keyring; StudioError (one sentence) when there is none to keep it."""
     import keyring
     import keyring.errors
 
+    require_os_keyring(server.url)
     try:
         keyring.set_password(KEYRING_SERVICE, server.keyring_user, api_key)
     except keyring.errors.KeyringError as error:

@@ -268,13 +268,11 @@ class ModelManagerDialog(QDialog):
 
     @Slot(object, object)
     def _on_server_checked(self, details: ServerDetails, model: RemoteModel) -> None:
-        from urllib.parse import urlsplit
-
-        from gpt2_studio.core.remote.servers import SavedServer
+        from gpt2_studio.core.remote.servers import SavedServer, default_server_name
         from gpt2_studio.core.remote.servers import add_server as save_server
 
         self._end_server_check()
-        name = details.name or urlsplit(model.url).netloc
+        name = details.name or default_server_name(model.url)
         server = SavedServer(name, model.url, model=model.name, window=details.window)
         try:
             save_server(server, api_key=details.api_key or None)

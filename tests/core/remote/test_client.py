@@ -160,6 +160,56 @@ def test_a_stream_that_stops_without_done_is_cut(stand_in) -> None:
     assert cut.value.kind == errors.CUT
 
 
+def test_a_stream_that_ends_before_any_text_names_the_window_as_the_likely_cause(stand_in) -> None:
+    url, script = stand_in
+    empty = b'data: {"choices": [{"index": 0, "text": "", "finish_reason": null}]}\n\n'
+    script.answers["/v1/completions"] = [(200, {"content-type": "text/event-stream"}, empty)]
+    client = CompletionsClient(url)
+    with pytest.raises(RemoteError) as cut:
+        list(client.stream({"model": "gpt2", "prompt": "x"}))
+    client.close()
+    assert cut.value.kind == errors.CUT
+    assert str(cut.value) == (
+        f"The server at {url}/v1 ended the stream before any text arrived: the prompt may be longer than "
+        "the server's window; set it with --window N (or on the server's entry)."
+    )
+
+
+@pytest.mark.parametrize(
+    ("status", "words"),
+    [
+        # llama-cpp-python's, vLLM's and TGI's own words for a prompt over the window
+        (400, "This model's maximum context length is 256 tokens, however you requested 406 tokens"),
+        (422, "Input validation error: `inputs` tokens + `max_new_tokens` must be <= 1024. Given: 1500"),
+    ],
+)
+def test_a_refusal_for_a_prompt_over_the_window_says_to_set_the_window(stand_in, status, words) -> None:
+    url, script = stand_in
+    body = json.dumps({"error": {"message": words, "code": "context_length_exceeded"}}).encode()
+    script.answers["/v1/completions"] = [(status, {}, body)]
+    client = CompletionsClient(url)
+    with pytest.raises(RemoteError) as refused:
+        list(client.stream({"model": "gpt2", "prompt": "x"}))
+    client.close()
+    assert refused.value.kind == errors.BAD_REQUEST
+    assert str(refused.value).endswith(
+        "; the prompt may be longer than the server's window; set it with --window N (or on the server's "
+        "entry)."
+    )
+    assert words.rstrip(".") in str(refused.value)
+
+
+def test_an_error_event_about_the_context_says_to_set_the_window(stand_in) -> None:
+    url, script = stand_in
+    event = {"error": {"message": "Requested tokens (702) exceed context window of 256"}}
+    body = f"data: {json.dumps(event)}\n\n".encode()
+    script.answers["/v1/completions"] = [(200, {"content-type": "text/event-stream"}, body)]
+    client = CompletionsClient(url)
+    with pytest.raises(RemoteError, match=r"exceed context window of 256; the prompt may be longer than"):
+        list(client.stream({"model": "gpt2", "prompt": "x"}))
+    client.close()
+
+
 def test_close_stream_wakes_a_read_waiting_on_a_silent_server() -> None:
     """Cancel is at once even when the server sends nothing more (a read blocked in the socket)."""
     release = threading.Event()

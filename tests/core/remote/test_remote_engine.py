@@ -255,9 +255,11 @@ def test_prompts_are_fitted_to_the_servers_window(start_llama_server, server_mod
         # The same prompt fitted to a window the server does not have is refused: fitting is what works.
         with pytest.raises(RemoteError) as refused:
             unfitted.complete(long_prompt, settings)
-        # llama-cpp-python answers 200 and then ends the stream: nothing arrived, so it is an error.
+        # llama-cpp-python answers 200 and then ends the stream: nothing arrived, so it is an error,
+        # and its likely cause is named.
         assert refused.value.kind == errors.CUT
-        assert "ended the stream before it finished" in str(refused.value)
+        assert "ended the stream before any text arrived" in str(refused.value)
+        assert "the prompt may be longer than the server's window" in str(refused.value)
         with pytest.raises(SettingsError, match="window of 256 tokens"):
             fitted.complete(PROMPT, settings.replace(max_new_tokens=256))
     finally:

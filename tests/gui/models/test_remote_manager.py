@@ -14,6 +14,7 @@ from keyrings.alt.file import PlaintextKeyring
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QDialog, QPushButton
 
+from gpt2_studio.core.remote import servers as servers_module
 from gpt2_studio.core.remote.servers import KEYRING_SERVICE, load_servers, servers_path
 from gpt2_studio.gui.questions import ServerForm
 from tests.gui.models import test_model_manager as manager_tests
@@ -34,7 +35,10 @@ def add(qtbot, manager, details: dict[str, object]) -> None:
 
 
 @pytest.fixture
-def key_store(tmp_path: Path):
+def key_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """keyrings.alt's plain file keyring in the test's folder, accepted for the test only (the app
+    refuses a key where keyring would keep it in no OS keyring)."""
+    monkeypatch.setattr(servers_module, "accepted_keyrings", (PlaintextKeyring,))
     backend = PlaintextKeyring()
     backend.file_path = str(tmp_path / "keyring" / "keyring_pass.cfg")
     previous = keyring.get_keyring()
@@ -44,23 +48,37 @@ def key_store(tmp_path: Path):
 
 
 @pytest.mark.server
+def test_a_server_added_without_a_name_is_named_by_its_host_and_port(
+    make_manager, qtbot, llama_server: LlamaServer
+) -> None:
+    from gpt2_studio.core.remote.servers import default_server_name
+
+    manager = make_manager()
+    add(qtbot, manager, {"url": llama_server.url, "name": "", "model": "", "api_key": "", "window": None})
+    name = default_server_name(llama_server.url)
+    assert name.startswith("127.0.0.1-")
+    assert listed(manager)[-1] == name
+    assert cell(manager, name, "Status") == "Server"
+
+
+@pytest.mark.server
 def test_a_server_is_added_checked_listed_and_chosen(
     make_manager, qtbot, key_store, start_llama_server
 ) -> None:
     server: LlamaServer = start_llama_server(api_key="team-key")
     manager = make_manager()
-    details = {"url": server.url, "name": "gpu box", "model": "", "api_key": "team-key", "window": None}
+    details = {"url": server.url, "name": "gpu-box", "model": "", "api_key": "team-key", "window": None}
     add(qtbot, manager, details)
-    assert listed(manager)[-1] == "gpu box"
-    assert cell(manager, "gpu box", "Status") == "Server"
-    assert cell(manager, "gpu box", "Source") == server.url
+    assert listed(manager)[-1] == "gpu-box"
+    assert cell(manager, "gpu-box", "Status") == "Server"
+    assert cell(manager, "gpu-box", "Source") == server.url
     assert "window of 1024 tokens" in manager.message_label.text()
     assert "team-key" not in servers_path().read_text(encoding="utf-8")
     assert key_store.get_password(KEYRING_SERVICE, server.url) == "team-key"
     chosen: list[str] = []
     manager.model_chosen.connect(chosen.append)
     click(qtbot, manager.use_button)
-    assert chosen == ["server:gpu box"]
+    assert chosen == ["server:gpu-box"]
     assert manager.result() == QDialog.DialogCode.Accepted
 
 
