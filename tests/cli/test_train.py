@@ -156,16 +156,16 @@ def test_steps_and_minutes_together_are_a_usage_error(tiny_model_dir, writing, c
     assert "not allowed with argument" in capsys.readouterr().err
 
 
-def _child(args: list[str]) -> subprocess.Popen[str]:
+def _child(args: list[str], cwd: Path | None = None) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, "-m", "gpt2_studio", "train", *args],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=child_env(),
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=child_env(), cwd=cwd,
     )  # fmt: skip
 
 
-def _stop_mid_run(args: list[str], sig: int) -> tuple[int, list[dict], str]:
+def _stop_mid_run(args: list[str], sig: int, cwd: Path | None = None) -> tuple[int, list[dict], str]:
     """Start a run in a child, send sig once it has done a step, and collect what it printed."""
-    child = _child(args)
+    child = _child(args, cwd)
     events = []
     assert child.stdout is not None
     for line in child.stdout:
@@ -203,6 +203,30 @@ def test_ctrl_c_saves_a_checkpoint_and_resume_finishes_the_run(tiny_model_dir, w
     assert resumed[-1]["event"] == "done"
     assert installed_folder("mine") is not None
     assert not run_folder("mine").exists()
+
+
+@needs_posix
+def test_a_run_given_relative_paths_resumes_from_another_folder(tiny_model_dir, tmp_path):
+    write_pattern_corpus(tmp_path / "corpus", documents=12, words=80)
+    (tmp_path / "corpus" / "notes.md").write_text("Notes on the fox and the dog.\n" * 20, encoding="utf-8")
+    files = [f"corpus/part{i}.txt" for i in range(12)] + ["corpus/notes.md"]
+    args = ["--model", str(tiny_model_dir), "--data", *files, "--name", "mine", "--json", *FAST]
+    code, events, err = _stop_mid_run([*args, "--steps", "40", "--lora-rank", "4"], signal.SIGINT, tmp_path)
+    assert code == 130, err
+    assert events[-1]["event"] == "interrupted"
+
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    done = subprocess.run(
+        [sys.executable, "-m", "gpt2_studio", "train", "--name", "mine", "--resume", "--json"],
+        capture_output=True, text=True, env=child_env(), timeout=180, cwd=elsewhere,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    resumed = _lines(done.stdout)
+    assert (resumed[0]["train_tokens"], resumed[0]["heldout_tokens"]) == (
+        events[0]["train_tokens"], events[0]["heldout_tokens"],
+    )  # fmt: skip
+    assert resumed[-1]["event"] == "done"
 
 
 @needs_posix

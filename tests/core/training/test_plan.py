@@ -134,3 +134,20 @@ def test_minutes_give_steps_from_the_estimate(tiny_model_dir, pattern_corpus):
     per_step = plan.estimate.seconds / plan.steps
     assert plan.steps >= 1
     assert per_step * plan.steps <= 60 + per_step + 5
+
+
+def test_the_heldout_split_does_not_depend_on_how_paths_are_spelled(tiny_model_dir, tmp_path, monkeypatch):
+    from tests.core.training.conftest import write_pattern_corpus
+
+    folder = write_pattern_corpus(tmp_path / "corpus", documents=12, words=60)
+    files = sorted(p.name for p in folder.iterdir())
+    absolute = make_plan(
+        tiny_model_dir, [folder / f for f in files], "mine", SMALL, resources=PLENTY, threads=2
+    )
+    monkeypatch.chdir(tmp_path)
+    relative = make_plan(
+        tiny_model_dir, [f"corpus/{f}" for f in files], "mine", SMALL, resources=PLENTY, threads=2
+    )
+    assert relative.text.heldout_ids == absolute.text.heldout_ids
+    assert relative.text.train_ids == absolute.text.train_ids
+    assert relative.corpus.fingerprint() == absolute.corpus.fingerprint()
