@@ -124,6 +124,7 @@ def test_plan_prints_the_plan_and_trains_nothing(tiny_model_dir, writing):
         (lambda t, base: None, ["--steps", "0"], 2, "--steps must be at least 1"),
         (lambda t, base: None, ["--lora-rank", "-1"], 2, "--lora-rank must be 0"),
         (lambda t, base: None, ["--resume"], 1, "no stopped run named 'mine' to resume"),
+        (lambda t, base: None, ["--name", "gpt2-medium"], 1, "is the name of a GPT-2 model in the catalogue"),
     ],
 )
 def test_bad_input_is_one_sentence_and_nothing_half_made(

@@ -327,10 +327,17 @@ def _micro_batch(batch: int, block_size: int, requested: int | None) -> int:
 
 
 def check_name(name: str, *, resume: bool) -> None:
-    """The new model's name: valid, not installed, and a stopped run of it only with resume."""
+    """The new model's name: valid, not a catalogue model's, not installed, and a stopped run of it
+    only with resume."""
+    from gpt2_studio.core.models.catalog import find_catalog_model
     from gpt2_studio.core.training.checkpoints import saved_step
 
     check_model_name(name)
+    if find_catalog_model(name) is not None:
+        # It would pose as the download of that name in the model list and in `generate --model`.
+        raise TrainingError(
+            f"{name!r} is the name of a GPT-2 model in the catalogue; choose another name for your model."
+        )
     if installed_folder(name) is not None:
         raise TrainingError(
             f"A model named {name!r} is already installed; choose another name or remove it first "

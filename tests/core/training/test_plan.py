@@ -68,6 +68,12 @@ def test_a_name_already_installed_is_refused(tiny_model_dir, pattern_corpus):
         make_plan(tiny_model_dir, [pattern_corpus], "taken", SMALL, resources=PLENTY)
 
 
+@pytest.mark.parametrize("name", ["gpt2", "gpt2-medium", "GPT2-XL", "distilgpt2"])
+def test_a_catalogue_models_name_is_refused(tiny_model_dir, pattern_corpus, name):
+    with pytest.raises(TrainingError, match=f"{name!r} is the name of a GPT-2 model in the catalogue"):
+        make_plan(tiny_model_dir, [pattern_corpus], name, SMALL, resources=PLENTY)
+
+
 def test_a_name_that_is_no_folder_name_is_refused(tiny_model_dir, pattern_corpus):
     with pytest.raises(ModelError, match="cannot be a model name"):
         make_plan(tiny_model_dir, [pattern_corpus], "my model", SMALL, resources=PLENTY)
