@@ -208,9 +208,12 @@ def _stop_on_signals(cancel: threading.Event) -> Iterator[None]:
 
 def run_train(args: argparse.Namespace, stdout: TextIO, stdin: TextIO | None) -> int:
     """Plan, then train (unless --plan); events printed as they come."""
+    from gpt2_studio.core.training.lock import run_lock
+
     printer = _Printer(stdout, args.json)
     try:
-        return _run(args, printer)
+        with run_lock(args.name):  # a second run (or --discard) of a name being trained is refused
+            return _run(args, printer)
     except StudioError as exc:
         if args.json:
             printer({"event": "error", "message": str(exc)})

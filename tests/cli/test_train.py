@@ -231,6 +231,29 @@ def test_a_run_given_relative_paths_resumes_from_another_folder(tiny_model_dir, 
 
 
 @needs_posix
+def test_a_second_run_of_the_same_name_is_refused_while_the_first_runs(tiny_model_dir, writing, capsys):
+    args = ["--model", str(tiny_model_dir), "--data", str(writing), "--name", "mine", "--json", *FAST]
+    child = _child([*args, "--steps", "400", "--lora-rank", "4"])
+    try:
+        assert child.stdout is not None
+        for line in child.stdout:
+            if json.loads(line)["event"] == "step":
+                break
+        status, out = _train(*args, "--steps", "5")
+        assert status == 1
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1
+        assert f"A run named 'mine' is already going on (process {child.pid})" in err
+        assert _train("--name", "mine", "--discard")[0] == 1
+        assert "already going on" in capsys.readouterr().err
+    finally:
+        child.send_signal(signal.SIGINT)
+        _, err = child.communicate(timeout=120)
+    assert child.returncode == 130, err
+    assert _train("--name", "mine", "--discard") == (0, "Removed the stopped run mine.\n")
+
+
+@needs_posix
 def test_sigterm_stops_resumably_and_discard_removes_the_run(tiny_model_dir, writing):
     args = ["--model", str(tiny_model_dir), "--data", str(writing), "--name", "mine", "--json", *FAST]
     code, events, err = _stop_mid_run([*args, "--steps", "40", "--lora-rank", "4"], signal.SIGTERM)
