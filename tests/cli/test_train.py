@@ -125,6 +125,7 @@ def test_plan_prints_the_plan_and_trains_nothing(tiny_model_dir, writing):
         (lambda t, base: None, ["--lora-rank", "-1"], 2, "--lora-rank must be 0"),
         (lambda t, base: None, ["--resume"], 1, "no stopped run named 'mine' to resume"),
         (lambda t, base: None, ["--name", "gpt2-medium"], 1, "is the name of a GPT-2 model in the catalogue"),
+        (lambda t, base: None, ["--resume", "--discard"], 2, "Give --discard alone, not with --resume"),
     ],
 )
 def test_bad_input_is_one_sentence_and_nothing_half_made(
@@ -251,6 +252,24 @@ def test_a_second_run_of_the_same_name_is_refused_while_the_first_runs(tiny_mode
         _, err = child.communicate(timeout=120)
     assert child.returncode == 130, err
     assert _train("--name", "mine", "--discard") == (0, "Removed the stopped run mine.\n")
+
+
+def test_resume_without_a_stopped_run_says_so_before_anything_else(capsys):
+    assert _train("--name", "zz", "--resume", "--json")[0] == 1
+    assert capsys.readouterr().err == "gpt2-studio: error: There is no stopped run named 'zz' to resume.\n"
+
+
+@needs_posix
+def test_resume_refuses_settings_it_would_ignore(tiny_model_dir, writing, capsys):
+    args = ["--model", str(tiny_model_dir), "--data", str(writing), "--name", "mine", "--json", *FAST]
+    code, events, err = _stop_mid_run([*args, "--steps", "40", "--lora-rank", "4"], signal.SIGINT)
+    assert code == 130, err
+    stopped = run_folder("mine").exists()
+
+    status, _ = _train("--name", "mine", "--resume", "--steps", "5", "--lora-rank", "8", "--seed", "3")
+    assert status == 2
+    assert "so --lora-rank, --seed cannot be given with --resume" in capsys.readouterr().err
+    assert stopped and run_folder("mine").exists()  # the stopped run is still there to resume
 
 
 @needs_posix

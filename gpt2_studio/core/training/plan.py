@@ -433,7 +433,7 @@ def make_plan(
         settings, block_size=block, learning_rate=rate, micro_batch=micro, save_every=save_every,
         steps=settings.steps, precision=precision, device=device,
     )  # fmt: skip
-    _check_resources(chosen, resources or measure_resources(device), device)
+    _check_resources(chosen, resources or measure_resources(device), device, settings.lora_rank)
     trainable = lora_parameters(info, settings.lora_rank) if settings.lora_rank else info.parameters
     return TrainingPlan(
         base=base_name,
@@ -457,14 +457,19 @@ def make_plan(
     )
 
 
-def _check_resources(estimate: Estimate, resources: Resources, device: str) -> None:
+def _check_resources(estimate: Estimate, resources: Resources, device: str, rank: int) -> None:
     memory, disk = resources.free_memory_bytes, resources.free_disk_bytes
     where = "GPU memory" if device == "cuda" else "memory"
     if memory is not None and estimate.peak_memory_bytes > memory:
+        # With LoRA the weights' state is small: what is left to cut is the blocks held at once.
+        advice = (
+            "use a smaller --batch-size (the blocks held in memory at once), then a smaller --block-size"
+            if rank
+            else "use LoRA (--lora-rank 8), a smaller --batch-size, then a smaller --block-size"
+        )
         raise TrainingError(
             f"Training needs about {format_bytes(estimate.peak_memory_bytes)} of {where} but only "
-            f"{format_bytes(memory)} is free; use LoRA (--lora-rank 8), a smaller --block-size, or close "
-            "other programs."
+            f"{format_bytes(memory)} is free; {advice}, or close other programs."
         )
     if disk is not None and estimate.disk_bytes > disk:
         raise TrainingError(

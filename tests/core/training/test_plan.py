@@ -157,3 +157,17 @@ def test_the_heldout_split_does_not_depend_on_how_paths_are_spelled(tiny_model_d
     assert relative.text.heldout_ids == absolute.text.heldout_ids
     assert relative.text.train_ids == absolute.text.train_ids
     assert relative.corpus.fingerprint() == absolute.corpus.fingerprint()
+
+
+def test_the_memory_refusal_advises_what_would_help_this_run(tiny_model_dir, pattern_corpus):
+    lora = _plan(tiny_model_dir, pattern_corpus, batch_size=8)
+    full = _plan(tiny_model_dir, pattern_corpus, batch_size=8, lora_rank=0)
+    for plan, rank in ((lora, 8), (full, 0)):
+        short = Resources(free_memory_bytes=plan.estimate.peak_memory_bytes - 1, free_disk_bytes=None)
+        with pytest.raises(TrainingError) as refused:
+            make_plan(tiny_model_dir, [pattern_corpus], "mine", plan.settings, resources=short, threads=2)
+        message = str(refused.value)
+        assert ("--lora-rank" in message) == (rank == 0)  # never "use LoRA" to a LoRA run
+        assert "--batch-size" in message
+    smaller = _plan(tiny_model_dir, pattern_corpus, batch_size=1)
+    assert smaller.estimate.peak_memory_bytes < lora.estimate.peak_memory_bytes  # the advice helps
