@@ -269,7 +269,8 @@ def test_resume_refuses_settings_it_would_ignore(tiny_model_dir, writing, capsys
     status, _ = _train("--name", "mine", "--resume", "--steps", "5", "--lora-rank", "8", "--seed", "3")
     assert status == 2
     assert "so --lora-rank, --seed cannot be given with --resume" in capsys.readouterr().err
-    assert stopped and run_folder("mine").exists()  # the stopped run is still there to resume
+    assert stopped
+    assert run_folder("mine").exists()  # the stopped run is still there to resume
 
 
 @needs_posix

@@ -24,9 +24,9 @@ def test_a_lock_held_by_a_live_process_refuses_with_one_sentence():
     other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
     try:
         _write_lock("mine", other.pid)
-        with pytest.raises(TrainingError, match=rf"A run named 'mine' is already going on \(process {other.pid}\)"):
-            with run_lock("mine"):
-                pass
+        refusal = rf"A run named 'mine' is already going on \(process {other.pid}\)"
+        with pytest.raises(TrainingError, match=refusal), run_lock("mine"):
+            pass
         assert lock_path("mine").exists()  # the holder's lock is left alone
     finally:
         other.kill()
