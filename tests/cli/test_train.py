@@ -105,6 +105,7 @@ def test_plan_prints_the_plan_and_trains_nothing(tiny_model_dir, writing):
     )
     assert code == 0
     assert "Corpus: 8 documents" in text
+    assert " held out: 1 of 8 whole documents (part" in text  # said once, not "held out: … held out"
     assert f"Skipped {writing / 'photo.txt'}: looks like a binary file" in text
     assert "nothing leaves this computer" in text
 

@@ -38,7 +38,7 @@ class PreparedText:
     train_ids: tuple[int, ...]
     heldout_ids: tuple[int, ...]
     heldout_documents: tuple[Document, ...]  # for the sample prompts
-    heldout_note: str  # what was held out, in words
+    heldout_note: str  # what was held out, in words: "2 of 20 whole documents (a.txt, b.txt)"
     corpus_tokens: int  # tokens of all documents, separators not counted
 
     @property
@@ -102,7 +102,7 @@ def prepare_text(
     if heldout and held >= HELDOUT_MIN_REACHED * target:
         train = [d for d in documents if all(d is not h for h in heldout)]
         shown = ", ".join(d.path.name for d in heldout[:3]) + (" …" if len(heldout) > 3 else "")
-        note = f"{len(heldout)} of {len(documents)} documents held out ({shown})"
+        note = f"{len(heldout)} of {len(documents)} whole documents ({shown})"
     else:
         largest = max(documents, key=lambda d: len(ids[id(d)]))
         share = min(HELDOUT_MAX_PART, target / max(1, len(ids[id(largest)])))
@@ -111,7 +111,7 @@ def prepare_text(
         ids[id(head_doc)], ids[id(tail_doc)] = encode(head), encode(tail)
         train = [head_doc if d is largest else d for d in documents]
         heldout = [tail_doc]
-        note = f"the last part of {largest.path.name} held out ({len(ids[id(tail_doc)]):,} tokens)"
+        note = f"the last part of {largest.path.name}, cut at a paragraph"
     return PreparedText(
         train_ids=tuple(_stream([ids[id(d)] for d in train], eos_token_id)),
         heldout_ids=tuple(_stream([ids[id(d)] for d in heldout], eos_token_id)),

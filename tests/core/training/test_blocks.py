@@ -122,5 +122,5 @@ def test_balanced_documents_hold_out_about_a_tenth_of_the_tokens(tiny_model_dir)
     text = prepare_text(corpus, tokenizer.encode_plain, tokenizer.eos_token_id, 0.1)
 
     assert len(text.heldout_documents) in (2, 3)  # whole documents: a tenth of the tokens, or just over
-    assert text.heldout_note.startswith(f"{len(text.heldout_documents)} of 20 documents held out")
+    assert text.heldout_note.startswith(f"{len(text.heldout_documents)} of 20 whole documents (doc")
     assert 0.1 <= text.heldout_tokens / text.corpus_tokens < 0.2
