@@ -42,29 +42,27 @@ def add_train_parser(subparsers: argparse._SubParsersAction, parents: list[argpa
     budget = p.add_mutually_exclusive_group()
     budget.add_argument("--steps", type=int, metavar="N", help="optimizer steps (default: two passes)")
     budget.add_argument("--minutes", type=float, metavar="M", help="train for this long instead")
-    p.add_argument("--lora-rank", type=int, default=8, metavar="R", help="LoRA rank (default 8); 0: full")
+    p.add_argument("--lora-rank", type=int, metavar="R", help="LoRA rank (default 8); 0: full")
     p.add_argument(
         "--learning-rate", type=float, metavar="LR", help="AdamW's rate (default 5e-4 with LoRA, 5e-5 full)"
     )
     p.add_argument("--block-size", type=int, metavar="B", help="tokens per block (default: the window)")
-    p.add_argument("--batch-size", type=int, default=8, metavar="N", help="blocks per step (default 8)")
+    p.add_argument("--batch-size", type=int, metavar="N", help="blocks per step (default 8)")
     p.add_argument("--save-every", type=int, metavar="N", help="steps between checkpoints (default: ~5 min)")
-    p.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
+    p.add_argument("--device", choices=("auto", "cpu", "cuda"), help="default auto")
     p.add_argument(
         "--precision",
         choices=("auto", "fp32", "bf16"),
-        default="auto",
         help="auto: bf16 autocast on a CPU with bf16 instructions and on CUDA, else fp32",
     )
     p.add_argument(
         "--dropout",
         type=float,
-        default=0.0,
         metavar="P",
         help="dropout while training, GPT-2's and LoRA's (default 0: on a CPU 0.1 takes 3.4x the time "
         "and more memory)",
     )
-    p.add_argument("--seed", type=int, default=0, help="data order and dropout (default 0)")
+    p.add_argument("--seed", type=int, help="data order and dropout (default 0)")
     add_threads_option(p)
     p.add_argument("--resume", action="store_true", help="continue the stopped run of --name")
     p.add_argument("--discard", action="store_true", help="remove the stopped run of --name and exit")
@@ -73,27 +71,29 @@ def add_train_parser(subparsers: argparse._SubParsersAction, parents: list[argpa
     p.set_defaults(handler=run_train)
 
 
+#: Options that shape a run; a resumed run keeps its own (their defaults are None here: "not given").
+RUN_OPTIONS = (
+    "lora_rank", "learning_rate", "block_size", "batch_size", "save_every", "dropout", "seed", "precision",
+    "device",
+)  # fmt: skip
+
+
 def _settings(args: argparse.Namespace, saved: dict[str, Any] | None) -> TrainingSettings:
     from gpt2_studio.core.training.plan import TrainingSettings
 
+    given = {k: getattr(args, k) for k in RUN_OPTIONS if getattr(args, k) is not None}
     if saved is not None:  # a resumed run keeps its settings; only the budget may change
+        if given:
+            options = ", ".join("--" + k.replace("_", "-") for k in given)
+            raise SettingsError(
+                f"A resumed run keeps the settings it started with, so {options} cannot be given with "
+                "--resume (only --steps or --minutes)."
+            )
         settings = TrainingSettings.from_dict(saved)
         if args.steps is not None or args.minutes is not None:
             settings = TrainingSettings.from_dict({**saved, "steps": args.steps, "minutes": args.minutes})
         return settings
-    return TrainingSettings(
-        steps=args.steps,
-        minutes=args.minutes,
-        lora_rank=args.lora_rank,
-        learning_rate=args.learning_rate,
-        block_size=args.block_size,
-        batch_size=args.batch_size,
-        save_every=args.save_every,
-        dropout=args.dropout,
-        seed=args.seed,
-        precision=args.precision,
-        device=args.device,
-    )
+    return TrainingSettings(steps=args.steps, minutes=args.minutes, **given)
 
 
 def _duration(seconds: float) -> str:
@@ -208,9 +208,12 @@ def _stop_on_signals(cancel: threading.Event) -> Iterator[None]:
 
 def run_train(args: argparse.Namespace, stdout: TextIO, stdin: TextIO | None) -> int:
     """Plan, then train (unless --plan); events printed as they come."""
+    from gpt2_studio.core.training.lock import run_lock
+
     printer = _Printer(stdout, args.json)
     try:
-        return _run(args, printer)
+        with run_lock(args.name):  # a second run (or --discard) of a name being trained is refused
+            return _run(args, printer)
     except StudioError as exc:
         if args.json:
             printer({"event": "error", "message": str(exc)})
@@ -223,6 +226,8 @@ def _run(args: argparse.Namespace, printer: _Printer) -> int:
     from gpt2_studio.core.training.plan import make_plan, run_folder
 
     folder = run_folder(args.name)
+    if args.discard and (args.resume or args.plan):
+        raise SettingsError(f"Give --discard alone, not with {'--resume' if args.resume else '--plan'}.")
     if args.discard:
         if not checkpoints.discard_run(folder):
             raise TrainingError(f"There is no stopped run named {args.name!r} to remove.")
@@ -231,7 +236,9 @@ def _run(args: argparse.Namespace, printer: _Printer) -> int:
         else:
             printer._stdout.write(f"Removed the stopped run {args.name}.\n")
         return 0
-    saved = checkpoints.read_state(folder).state if args.resume and folder.exists() else None
+    if args.resume and not (folder / checkpoints.CHECKPOINT_DIR / checkpoints.STATE_FILE).exists():
+        raise TrainingError(f"There is no stopped run named {args.name!r} to resume.")
+    saved = checkpoints.read_state(folder).state if args.resume else None
     base = args.model or (saved or {}).get("base_ref")
     sources = args.data or (saved or {}).get("sources")
     if not base:

@@ -105,6 +105,7 @@ def test_plan_prints_the_plan_and_trains_nothing(tiny_model_dir, writing):
     )
     assert code == 0
     assert "Corpus: 8 documents" in text
+    assert " held out: 1 of 8 whole documents (part" in text  # said once, not "held out: … held out"
     assert f"Skipped {writing / 'photo.txt'}: looks like a binary file" in text
     assert "nothing leaves this computer" in text
 
@@ -124,6 +125,8 @@ def test_plan_prints_the_plan_and_trains_nothing(tiny_model_dir, writing):
         (lambda t, base: None, ["--steps", "0"], 2, "--steps must be at least 1"),
         (lambda t, base: None, ["--lora-rank", "-1"], 2, "--lora-rank must be 0"),
         (lambda t, base: None, ["--resume"], 1, "no stopped run named 'mine' to resume"),
+        (lambda t, base: None, ["--name", "gpt2-medium"], 1, "is the name of a GPT-2 model in the catalogue"),
+        (lambda t, base: None, ["--resume", "--discard"], 2, "Give --discard alone, not with --resume"),
     ],
 )
 def test_bad_input_is_one_sentence_and_nothing_half_made(
@@ -156,16 +159,16 @@ def test_steps_and_minutes_together_are_a_usage_error(tiny_model_dir, writing, c
     assert "not allowed with argument" in capsys.readouterr().err
 
 
-def _child(args: list[str]) -> subprocess.Popen[str]:
+def _child(args: list[str], cwd: Path | None = None) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, "-m", "gpt2_studio", "train", *args],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=child_env(),
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=child_env(), cwd=cwd,
     )  # fmt: skip
 
 
-def _stop_mid_run(args: list[str], sig: int) -> tuple[int, list[dict], str]:
+def _stop_mid_run(args: list[str], sig: int, cwd: Path | None = None) -> tuple[int, list[dict], str]:
     """Start a run in a child, send sig once it has done a step, and collect what it printed."""
-    child = _child(args)
+    child = _child(args, cwd)
     events = []
     assert child.stdout is not None
     for line in child.stdout:
@@ -203,6 +206,72 @@ def test_ctrl_c_saves_a_checkpoint_and_resume_finishes_the_run(tiny_model_dir, w
     assert resumed[-1]["event"] == "done"
     assert installed_folder("mine") is not None
     assert not run_folder("mine").exists()
+
+
+@needs_posix
+def test_a_run_given_relative_paths_resumes_from_another_folder(tiny_model_dir, tmp_path):
+    write_pattern_corpus(tmp_path / "corpus", documents=12, words=80)
+    (tmp_path / "corpus" / "notes.md").write_text("Notes on the fox and the dog.\n" * 20, encoding="utf-8")
+    files = [f"corpus/part{i}.txt" for i in range(12)] + ["corpus/notes.md"]
+    args = ["--model", str(tiny_model_dir), "--data", *files, "--name", "mine", "--json", *FAST]
+    code, events, err = _stop_mid_run([*args, "--steps", "40", "--lora-rank", "4"], signal.SIGINT, tmp_path)
+    assert code == 130, err
+    assert events[-1]["event"] == "interrupted"
+
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    done = subprocess.run(
+        [sys.executable, "-m", "gpt2_studio", "train", "--name", "mine", "--resume", "--json"],
+        capture_output=True, text=True, env=child_env(), timeout=180, cwd=elsewhere,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    resumed = _lines(done.stdout)
+    assert (resumed[0]["train_tokens"], resumed[0]["heldout_tokens"]) == (
+        events[0]["train_tokens"], events[0]["heldout_tokens"],
+    )  # fmt: skip
+    assert resumed[-1]["event"] == "done"
+
+
+@needs_posix
+def test_a_second_run_of_the_same_name_is_refused_while_the_first_runs(tiny_model_dir, writing, capsys):
+    args = ["--model", str(tiny_model_dir), "--data", str(writing), "--name", "mine", "--json", *FAST]
+    child = _child([*args, "--steps", "400", "--lora-rank", "4"])
+    try:
+        assert child.stdout is not None
+        for line in child.stdout:
+            if json.loads(line)["event"] == "step":
+                break
+        status, out = _train(*args, "--steps", "5")
+        assert status == 1
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1
+        assert f"A run named 'mine' is already going on (process {child.pid})" in err
+        assert _train("--name", "mine", "--discard")[0] == 1
+        assert "already going on" in capsys.readouterr().err
+    finally:
+        child.send_signal(signal.SIGINT)
+        _, err = child.communicate(timeout=120)
+    assert child.returncode == 130, err
+    assert _train("--name", "mine", "--discard") == (0, "Removed the stopped run mine.\n")
+
+
+def test_resume_without_a_stopped_run_says_so_before_anything_else(capsys):
+    assert _train("--name", "zz", "--resume", "--json")[0] == 1
+    assert capsys.readouterr().err == "gpt2-studio: error: There is no stopped run named 'zz' to resume.\n"
+
+
+@needs_posix
+def test_resume_refuses_settings_it_would_ignore(tiny_model_dir, writing, capsys):
+    args = ["--model", str(tiny_model_dir), "--data", str(writing), "--name", "mine", "--json", *FAST]
+    code, events, err = _stop_mid_run([*args, "--steps", "40", "--lora-rank", "4"], signal.SIGINT)
+    assert code == 130, err
+    stopped = run_folder("mine").exists()
+
+    status, _ = _train("--name", "mine", "--resume", "--steps", "5", "--lora-rank", "8", "--seed", "3")
+    assert status == 2
+    assert "so --lora-rank, --seed cannot be given with --resume" in capsys.readouterr().err
+    assert stopped
+    assert run_folder("mine").exists()  # the stopped run is still there to resume
 
 
 @needs_posix

@@ -31,7 +31,7 @@ class TrainingError(StudioError):
 
 @dataclass(frozen=True)
 class Document:
-    """One file's text (line ends as "\\n")."""
+    """One file's text (line ends as "\\n"); path is resolved (absolute, no symbolic links)."""
 
     path: Path
     text: str
@@ -140,13 +140,15 @@ def read_corpus(sources: Sequence[str | Path]) -> Corpus:
 
     Raises TrainingError for a path that does not exist, a folder without any such file, or when no file
     holds usable text (the reasons are in the message); files that fail alone are in ``skipped``.
+    Paths are resolved first, so however a file is spelled (relative, absolute, through a link) the
+    corpus, its fingerprint and its held-out split are the same: a run resumes from another folder.
     """
     if not sources:
         raise TrainingError("No writing given: name one or more files or folders of your text.")
     skipped: list[Skipped] = []
     files: list[Path] = []
     for source in sources:
-        path = Path(source).expanduser()
+        path = Path(source).expanduser().resolve()
         try:
             mode = path.stat().st_mode
         except OSError:
@@ -171,12 +173,12 @@ def read_corpus(sources: Sequence[str | Path]) -> Corpus:
 
 
 def _unique(paths: Iterable[Path]) -> list[Path]:
-    """Each file once, even when named twice or reached through two folders."""
+    """Each file once (resolved), even when named twice or reached through two folders or a link."""
     seen: set[Path] = set()
     out = []
     for path in paths:
         key = path.resolve()
         if key not in seen:
             seen.add(key)
-            out.append(path)
+            out.append(key)
     return out

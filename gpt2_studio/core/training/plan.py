@@ -27,10 +27,15 @@ from gpt2_studio.core.training.corpus import Corpus, TrainingError, read_corpus
 FREE_MEMORY_ENV = "GPT2_STUDIO_TRAIN_FREE_MEMORY"
 FREE_DISK_ENV = "GPT2_STUDIO_TRAIN_FREE_DISK"
 MAX_LORA_RANK = 256
-#: Sustained training speed in floating-point operations per second per CPU thread, measured with
-#: benchmarks/bench_training.py on the 124M shape (bf16 autocast with AMX: 587 tokens/s full, 719 LoRA;
-#: fp32 LoRA 382; 2 threads); see benchmarks/README.md.
-CPU_FLOPS_PER_THREAD = {"bf16": 235e9, "fp32": 130e9}
+#: The time model (estimate_run), fitted to benchmarks/bench_training.py on the 124M shape on an idle
+#: machine (bf16 autocast with AMX: 587 tokens/s full, 719 LoRA; fp32 LoRA 382; 2 threads) and to
+#: steps timed on small shapes (2-4 layers, width 32-256, vocabulary 400 and 50,257; see README).
+#: Matrix products: floating-point operations per second per CPU thread.
+CPU_FLOPS_PER_THREAD = {"bf16": 320e9, "fp32": 150e9}
+#: Per token and vocabulary entry: the logits, their fp32 copy, log-softmax and its gradient are memory
+#: work that the matrix-product rate does not describe. It dominates small models (GPT-2's vocabulary
+#: of 50,257 costs ~0.35 ms a token however narrow the model); on CUDA it is folded into CUDA_FLOPS.
+CPU_VOCABULARY_SECONDS = 7e-9
 #: Activation bytes per token, per layer, per unit of width kept for the backward pass (measured on the
 #: 124M shape, fused attention: bf16 autocast 68, which is Korthikanti et al.'s 34·d in 16 bits doubled;
 #: fp32 about four times that).
@@ -39,9 +44,12 @@ CUDA_FLOPS = 20e12
 #: What Python, torch and the tokenizer hold before any tensor of ours.
 BASE_PROCESS_BYTES = 800_000_000
 DROPOUT_SLOWDOWN = 3.3  # measured: 587 → 174 tokens/s on 124M (bf16) with GPT-2's dropout of 0.1
-#: Python and operator overhead per micro-batch (dominates for small models), and the fixed cost of a
-#: run: importing torch and peft, loading the model, the before/after samples.
-MICRO_BATCH_OVERHEAD_SECONDS = 0.01
+#: Python and operator overhead, whatever the tokens: per optimizer step (zeroing, clipping, AdamW), and
+#: per micro-batch and layer (the forward and backward calls of each block and its adapters); measured
+#: at ~35 ms a step on two layers. Then the fixed cost of a run: importing torch and peft, loading the
+#: model, the before/after samples.
+STEP_OVERHEAD_SECONDS = 0.015
+MICRO_BATCH_LAYER_SECONDS = 0.01
 START_SECONDS = 5.0
 SAVE_INTERVAL_SECONDS = 300.0  # the default checkpoint interval: at most ~5 minutes of work lost
 
@@ -280,10 +288,13 @@ def estimate_run(
     weights_bytes: int,
     dropout: float = 0.0,
 ) -> Estimate:
-    """Time, peak memory and disk of a run, from the model's shape (see CPU_FLOPS_PER_THREAD).
+    """Time, peak memory and disk of a run, from the model's shape, for an otherwise idle machine.
 
-    Time: 6·N FLOPs per token for full fine-tuning and 5·N with LoRA (no weight gradients for the
-    frozen weights, but peft's extra passes: measured), plus attention, plus the held-out scoring.
+    Time per step: STEP_OVERHEAD_SECONDS, plus MICRO_BATCH_LAYER_SECONDS per micro-batch and layer,
+    plus per token the matrix products at CPU_FLOPS_PER_THREAD·threads (6·N FLOPs for full fine-tuning
+    and 5·N with LoRA, which skips the frozen weights' gradients but adds peft's passes: measured; plus
+    attention) and CPU_VOCABULARY_SECONDS per vocabulary entry; plus the held-out scoring before and
+    after. Other busy programs slow it in proportion (README: "how far to trust the estimate").
     Memory: fp32 weights, for full fine-tuning their gradients and AdamW's two moments (16 bytes a
     weight in all), and the activations of one micro-batch (ACTIVATION_BYTES·d per token per layer, and
     16 bytes per vocabulary entry for the logits, their fp32 copy, log-softmax and gradient). With
@@ -294,13 +305,19 @@ def estimate_run(
     n = info.parameters
     d, layers, vocab = info.n_embd, info.n_layer, info.vocab_size
     adapter = lora_parameters(info, rank) if rank else 0
-    per_token = ((5 if rank else 6) * n + 6 * layers * block_size * d) * (DROPOUT_SLOWDOWN if dropout else 1)
+    slowdown = DROPOUT_SLOWDOWN if dropout else 1
+    per_token = ((5 if rank else 6) * n + 6 * layers * block_size * d) * slowdown
     flops = CUDA_FLOPS if device == "cuda" else CPU_FLOPS_PER_THREAD.get(precision, 30e9) * max(1, threads)
-    tokens = steps * batch_size * block_size
+    vocabulary = 0.0 if device == "cuda" else CPU_VOCABULARY_SECONDS * vocab
+    token_seconds = per_token / flops + vocabulary
+    micro_batches = max(1, batch_size // max(1, micro_batch))
+    step_overhead = STEP_OVERHEAD_SECONDS + micro_batches * layers * MICRO_BATCH_LAYER_SECONDS * slowdown
+    tokens_per_step = batch_size * block_size
+    step_seconds = tokens_per_step * token_seconds + step_overhead
     eval_tokens = heldout_tokens * 2 * (2 + 1)  # twice (before, after) at stride half: 2n tokens each
-    overhead = steps * (batch_size // max(1, micro_batch)) * MICRO_BATCH_OVERHEAD_SECONDS
-    seconds = (tokens * per_token + eval_tokens * 2 * n) / flops + overhead + START_SECONDS
-    tokens_per_second = flops / per_token
+    eval_seconds = eval_tokens * (2 * n / flops + vocabulary / 3)  # forward only
+    seconds = steps * step_seconds + eval_seconds + START_SECONDS
+    tokens_per_second = tokens_per_step / step_seconds
     state = 4 * n + (16 * adapter if rank else 12 * n)
     attention = 14 * layers * info.n_head * block_size if dropout else 0
     inner = int(info.config.get("n_inner") or 4 * d)
@@ -327,10 +344,17 @@ def _micro_batch(batch: int, block_size: int, requested: int | None) -> int:
 
 
 def check_name(name: str, *, resume: bool) -> None:
-    """The new model's name: valid, not installed, and a stopped run of it only with resume."""
+    """The new model's name: valid, not a catalogue model's, not installed, and a stopped run of it
+    only with resume."""
+    from gpt2_studio.core.models.catalog import find_catalog_model
     from gpt2_studio.core.training.checkpoints import saved_step
 
     check_model_name(name)
+    if find_catalog_model(name) is not None:
+        # It would pose as the download of that name in the model list and in `generate --model`.
+        raise TrainingError(
+            f"{name!r} is the name of a GPT-2 model in the catalogue; choose another name for your model."
+        )
     if installed_folder(name) is not None:
         raise TrainingError(
             f"A model named {name!r} is already installed; choose another name or remove it first "
@@ -426,7 +450,7 @@ def make_plan(
         settings, block_size=block, learning_rate=rate, micro_batch=micro, save_every=save_every,
         steps=settings.steps, precision=precision, device=device,
     )  # fmt: skip
-    _check_resources(chosen, resources or measure_resources(device), device)
+    _check_resources(chosen, resources or measure_resources(device), device, settings.lora_rank)
     trainable = lora_parameters(info, settings.lora_rank) if settings.lora_rank else info.parameters
     return TrainingPlan(
         base=base_name,
@@ -450,14 +474,19 @@ def make_plan(
     )
 
 
-def _check_resources(estimate: Estimate, resources: Resources, device: str) -> None:
+def _check_resources(estimate: Estimate, resources: Resources, device: str, rank: int) -> None:
     memory, disk = resources.free_memory_bytes, resources.free_disk_bytes
     where = "GPU memory" if device == "cuda" else "memory"
     if memory is not None and estimate.peak_memory_bytes > memory:
+        # With LoRA the weights' state is small: what is left to cut is the blocks held at once.
+        advice = (
+            "use a smaller --batch-size (the blocks held in memory at once), then a smaller --block-size"
+            if rank
+            else "use LoRA (--lora-rank 8), a smaller --batch-size, then a smaller --block-size"
+        )
         raise TrainingError(
             f"Training needs about {format_bytes(estimate.peak_memory_bytes)} of {where} but only "
-            f"{format_bytes(memory)} is free; use LoRA (--lora-rank 8), a smaller --block-size, or close "
-            "other programs."
+            f"{format_bytes(memory)} is free; {advice}, or close other programs."
         )
     if disk is not None and estimate.disk_bytes > disk:
         raise TrainingError(

@@ -25,6 +25,7 @@ from gpt2_studio.core.training import checkpoints, evaluation
 from gpt2_studio.core.training.blocks import block_starts
 from gpt2_studio.core.training.corpus import TrainingError
 from gpt2_studio.core.training.install import install_model, weights_sha256
+from gpt2_studio.core.training.lock import run_lock
 from gpt2_studio.core.training.plan import TrainingPlan, run_folder
 
 log = logging.getLogger(__name__)
@@ -174,8 +175,20 @@ def train(
     cancel: set it (from any thread, a signal handler) to stop after the current step with a
     resumable checkpoint; the result then has interrupted=True. sources and base_ref: the files and
     folders and the base model as given (recorded so that a resume can find them again). Raises
-    TrainingError/StudioError for problems; the model store gets the whole new model or nothing.
+    TrainingError/StudioError for problems, among them another run of the same name going on (see
+    lock.run_lock); the model store gets the whole new model or nothing.
     """
+    with run_lock(plan.name):
+        return _train(plan, on_event, cancel, sources, base_ref)
+
+
+def _train(
+    plan: TrainingPlan,
+    on_event: Callable[[Event], None],
+    cancel: threading.Event | None,
+    sources: list[str] | None,
+    base_ref: str,
+) -> TrainingResult:
     import torch
 
     cancel = cancel or threading.Event()

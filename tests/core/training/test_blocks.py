@@ -84,3 +84,43 @@ def test_blocks_cover_every_token_and_fit_the_block_size():
             covered.update(range(start, start + block))
         assert covered == set(range(length))
     assert block_starts(31, 32) == []
+
+
+def _paragraphs(count: int, tag: str) -> str:
+    return "\n\n".join(f"{tag} paragraph {i} tells of ships, storms and the sea." for i in range(count))
+
+
+def test_one_large_document_does_not_send_the_others_to_heldout(tiny_model_dir):
+    tokenizer = load_tokenizer(tiny_model_dir)
+    small = [f"Short note {i} about the fox and the dog." for i in range(16)]
+    corpus = _corpus(*small, _paragraphs(400, "Huge"))
+
+    text = prepare_text(corpus, tokenizer.encode_plain, tokenizer.eos_token_id, 0.1)
+
+    assert "last part of doc16.txt" in text.heldout_note
+    for note in small:  # every small document trains
+        assert _contains(text.train_ids, tokenizer.encode_plain(note))
+    assert 0.07 < text.heldout_tokens / text.corpus_tokens < 0.13  # about a tenth of the tokens
+
+
+def test_a_skewed_corpus_holds_out_at_most_a_quarter_of_its_documents(tiny_model_dir):
+    tokenizer = load_tokenizer(tiny_model_dir)
+    small = [_paragraphs(3, f"Note {i}") for i in range(16)]  # together about a sixth of the tokens
+    corpus = _corpus(*small, _paragraphs(250, "Big"))
+
+    text = prepare_text(corpus, tokenizer.encode_plain, tokenizer.eos_token_id, 0.1)
+
+    whole = [d for d in text.heldout_documents if d.text in small]
+    assert len(whole) <= 17 // 4
+    assert 0.04 < text.heldout_tokens / text.corpus_tokens < 0.2
+
+
+def test_balanced_documents_hold_out_about_a_tenth_of_the_tokens(tiny_model_dir):
+    tokenizer = load_tokenizer(tiny_model_dir)
+    corpus = _corpus(*[_paragraphs(4, f"Chapter {i}") for i in range(20)])
+
+    text = prepare_text(corpus, tokenizer.encode_plain, tokenizer.eos_token_id, 0.1)
+
+    assert len(text.heldout_documents) in (2, 3)  # whole documents: a tenth of the tokens, or just over
+    assert text.heldout_note.startswith(f"{len(text.heldout_documents)} of 20 whole documents (doc")
+    assert 0.1 <= text.heldout_tokens / text.corpus_tokens < 0.2

@@ -108,3 +108,22 @@ def test_without_the_reader_library_a_docx_is_skipped_saying_what_to_install(tmp
     assert (
         corpus.skipped[0].reason == "reading .docx files needs python-docx (pip install 'gpt2-studio[docs]')"
     )
+
+
+def test_however_a_path_is_spelled_the_corpus_is_the_same(tmp_path, monkeypatch):
+    folder = tmp_path / "writing"
+    folder.mkdir()
+    for name in ("doc1.txt", "doc2.txt", "notes.md"):
+        (folder / name).write_text(f"The text of {name}.", encoding="utf-8")
+    (tmp_path / "link").symlink_to(folder)
+    absolute = read_corpus([folder / "doc1.txt", folder / "doc2.txt", folder / "notes.md"])
+    monkeypatch.chdir(tmp_path)
+
+    for spelled in (
+        ["writing/doc1.txt", "writing/doc2.txt", "writing/notes.md"],
+        ["./writing/../writing/doc1.txt", "link/doc2.txt", "writing/notes.md"],
+    ):
+        corpus = read_corpus(spelled)
+        assert [d.path for d in corpus.documents] == [d.path for d in absolute.documents]
+        assert all(d.path.is_absolute() for d in corpus.documents)
+        assert corpus.fingerprint() == absolute.fingerprint()
