@@ -238,9 +238,9 @@ def test_json_output_of_a_cut_stream_keeps_the_text_and_exits_1(
     server = start_llama_server()
     stream = CompletionsClient.stream
 
-    def kill_after_the_first_text(self: CompletionsClient, payload: dict) -> Iterator[dict]:
+    def kill_after_the_first_text(self: CompletionsClient, payload: dict, **options) -> Iterator[dict]:
         # The server dies once the first alternative's text has begun to arrive (no --stream to hook).
-        for chunk in stream(self, payload):
+        for chunk in stream(self, payload, **options):
             yield chunk
             if any(choice.get("text") for choice in chunk.get("choices") or ()):
                 server.kill()

@@ -187,7 +187,7 @@ def test_a_slow_server_is_checked_while_the_window_keeps_working(
     timer = QTimer()
     timer.timeout.connect(lambda: ticks.append(time.monotonic()))
     timer.start(20)
-    manager.questions.answer("server_details", {"url": slow_server.url, "name": "slow box"})
+    manager.questions.answer("server_details", {"url": slow_server.url, "name": "slow-box"})
     with qtbot.waitSignal(manager.server_check_ended, timeout=30_000):
         clicked = time.monotonic()
         click(qtbot, manager.server_button)
@@ -200,8 +200,8 @@ def test_a_slow_server_is_checked_while_the_window_keeps_working(
     # The event loop turned all the while the server took to answer (a blocked GUI thread: no ticks).
     assert len([t for t in ticks if t > clicked + 0.2]) >= 20
     assert manager.check_dialog is None
-    assert cell(manager, "slow box", "Status") == "Server"
-    assert "Added the server slow box: slow-gpt2" in manager.message_label.text()
+    assert cell(manager, "slow-box", "Status") == "Server"
+    assert "Added the server slow-box: slow-gpt2" in manager.message_label.text()
     assert manager.server_button.isEnabled()
     assert manager.server_check.wait(5)
 
@@ -211,7 +211,7 @@ def test_a_check_cancelled_while_the_server_is_slow_adds_nothing(
 ) -> None:
     manager = make_manager()
     before = listed(manager)
-    manager.questions.answer("server_details", {"url": slow_server.url, "name": "slow box"})
+    manager.questions.answer("server_details", {"url": slow_server.url, "name": "slow-box"})
     click(qtbot, manager.server_button)
     with qtbot.waitSignal(manager.server_check_ended, timeout=5_000):
         click(qtbot, manager.check_dialog.findChild(QPushButton))  # the dialog's Cancel button
