@@ -24,7 +24,8 @@ def _escape_markdown(text: str) -> str:
 
 def _marked(text: str, provenance: Provenance, escape: Any, line_break: str) -> str:
     def body(piece: str) -> str:  # the document's line breaks; never inside an attribute
-        return escape(piece).replace("\n", line_break)
+        escaped: str = escape(piece)
+        return escaped.replace("\n", line_break)
 
     out: list[str] = []
     at = 0
