@@ -177,6 +177,9 @@ def test_ctrl_c_while_waiting_for_standard_input_is_quiet(tiny_model_dir):
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         env=child_env(),
+        # As from a terminal: a suite started in the background (`cmd &` in a script) ignores SIGINT, the
+        # child would inherit that, and Python installs no KeyboardInterrupt for an ignored SIGINT.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     try:
         deadline = time.monotonic() + 120
