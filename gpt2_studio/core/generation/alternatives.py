@@ -32,6 +32,15 @@ def stop_string_prefix(text: str, stops: tuple[str, ...]) -> int:
     return best
 
 
+def shown_end(text: str, stops: tuple[str, ...], stop_at: str, running: bool) -> int:
+    """How much of an alternative's text may be shown: all of it once it ended; while it runs, not a
+    possible start of a stop string nor whitespace a natural end may still cut (endings.held_back)."""
+    if not running:
+        return len(text)
+    held = stop_string_prefix(text, stops) if stops else 0
+    return len(text) - max(held, held_back(text, stop_at))
+
+
 class Alternative:
     """The text of one continuation, grown a token at a time.
 
@@ -93,10 +102,7 @@ class Alternative:
 
     def take_piece(self) -> str:
         """The text not shown yet that is safe to show now (everything, once the alternative ended)."""
-        safe = len(self.text)
-        if self.reason is None:
-            held = stop_string_prefix(self.text, self._stops) if self._stops else 0
-            safe -= max(held, held_back(self.text, self._stop_at))
+        safe = shown_end(self.text, self._stops, self._stop_at, self.reason is None)
         piece = self.text[self._emitted : safe]
         self._emitted = max(self._emitted, safe)
         return piece

@@ -113,6 +113,26 @@ class _Request:
         return self.superseded or self.cancel.is_set()
 
 
+def run_to_completion(
+    stream: Generator[TextDelta, None, Completion], on_text: Callable[[TextDelta], None] | None
+) -> Completion:
+    """Drain a stream() generator, handing each piece to on_text; its return value, the Completion.
+
+    The generator is closed however this ends, so a failing on_text still ends the request.
+    """
+    try:
+        while True:
+            try:
+                delta = next(stream)
+            except StopIteration as done:
+                completion: Completion = done.value
+                return completion
+            if on_text is not None:
+                on_text(delta)
+    finally:
+        stream.close()
+
+
 class Engine:
     """Completes prompts with a LoadedModel; keeps the last prompt's key/value cache for reuse."""
 
@@ -237,19 +257,8 @@ class Engine:
         max_new_tokens does not fit the model's window or the Memory and note leave no room for the
         text, and GenerationError when the device runs out of memory; the engine stays usable.
         """
-        stream = self.stream(prompt, settings, cancel=cancel)
         with self._lock:  # held across on_text too, so that no other request can take over meanwhile
-            try:
-                while True:
-                    try:
-                        delta = next(stream)
-                    except StopIteration as done:
-                        completion: Completion = done.value
-                        return completion
-                    if on_text is not None:
-                        on_text(delta)
-            finally:
-                stream.close()
+            return run_to_completion(self.stream(prompt, settings, cancel=cancel), on_text)
 
     def stream(
         self,

@@ -25,7 +25,7 @@ from gpt2_studio.core.generation.alternatives import (
     FINISH_STOP,
 )
 from gpt2_studio.core.generation.context import Prompt, fit_context
-from gpt2_studio.core.generation.engine import Completion, TextDelta
+from gpt2_studio.core.generation.engine import Completion, TextDelta, run_to_completion
 from gpt2_studio.core.generation.sampling import SamplingSettings
 from gpt2_studio.core.remote import errors, kinds
 from gpt2_studio.core.remote.client import CompletionsClient
@@ -271,19 +271,8 @@ class RemoteEngine:
         Raises SettingsError as the local engine does, and RemoteError (one sentence) when the server
         fails before any text arrived; a stream cut later ends as cancelled with the text it had.
         """
-        stream = self.stream(prompt, settings, cancel=cancel)
         with self._lock:
-            try:
-                while True:
-                    try:
-                        delta = next(stream)
-                    except StopIteration as done:
-                        completion: Completion = done.value
-                        return completion
-                    if on_text is not None:
-                        on_text(delta)
-            finally:
-                stream.close()
+            return run_to_completion(self.stream(prompt, settings, cancel=cancel), on_text)
 
     def stream(
         self,

@@ -8,8 +8,8 @@ whitespace that a natural end may still cut off. Stops are applied here even whe
 
 from __future__ import annotations
 
-from gpt2_studio.core.generation.alternatives import FINISH_LENGTH, FINISH_STOP, stop_string_prefix
-from gpt2_studio.core.generation.endings import find_end, held_back
+from gpt2_studio.core.generation.alternatives import FINISH_LENGTH, FINISH_STOP, shown_end
+from gpt2_studio.core.generation.endings import find_end
 
 
 class RemoteText:
@@ -48,10 +48,7 @@ class RemoteText:
 
     def take_piece(self) -> str:
         """The text not shown yet that is safe to show now (everything, once it ended)."""
-        safe = len(self.text)
-        if self.reason is None:
-            held = stop_string_prefix(self.text, self._stops) if self._stops else 0
-            safe -= max(held, held_back(self.text, self._stop_at))
+        safe = shown_end(self.text, self._stops, self._stop_at, self.reason is None)
         piece = self.text[self._emitted : safe]
         self._emitted = max(self._emitted, safe)
         return piece
