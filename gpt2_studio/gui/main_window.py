@@ -376,7 +376,7 @@ class MainWindow(QMainWindow):
         app = QApplication.instance()
         if isinstance(app, QApplication):
             apply_theme(app, theme)
-        self.surface.sync_theme_action()
+        self.main_menu.show_theme(theme)
 
     def show_preferences(self) -> None:
         """Edit → Preferences (Ctrl+,)."""
