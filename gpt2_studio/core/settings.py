@@ -182,6 +182,7 @@ _CHECKS: dict[str, Callable[[str, Any], Any]] = {
     "window_geometry": _text,
     "window_state": _text,
     "show_sampling_panel": _boolean,
+    "show_more_settings": _boolean,
     "show_context_dock": _boolean,
     "show_likelihood": _boolean,
     "likelihood_coloring": _choice(LIKELIHOOD_COLORINGS),
@@ -218,6 +219,7 @@ class AppSettings:
     window_geometry: str = ""  # base64 from QWidget.saveGeometry()
     window_state: str = ""  # base64 from QMainWindow.saveState()
     show_sampling_panel: bool = True
+    show_more_settings: bool = False  # the sampling panel's "More settings" fold open
     show_context_dock: bool = False  # the Memory and Author's note dock
     show_likelihood: bool = False  # the likelihood lens: tokens tinted by how the model ranked them
     likelihood_coloring: str = "rank"  # "rank" (GLTR's buckets) or "surprisal"

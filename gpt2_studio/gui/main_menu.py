@@ -21,6 +21,13 @@ CONTEXT_DOCK_SHORTCUT = "Ctrl+Shift+N"  # N for notes; Ctrl+Shift+M is Models
 LIKELIHOOD_SHORTCUT = "Ctrl+Shift+L"  # L for the likelihood lens
 COMMAND_PALETTE_SHORTCUT = "Ctrl+Shift+P"  # as in VS Code, Sublime Text and JupyterLab
 LIKELIHOOD_COLORINGS = (("By &Rank (GLTR)", "rank"), ("By &Surprisal (bits)", "surprisal"))
+# View → Theme: "system" follows the operating system's light/dark setting as it changes; the others
+# override it. Keys are the settings' values (core.settings.THEMES).
+THEME_CHOICES = (
+    ("&System", "system", "Light or dark as the operating system is set, and as it changes"),
+    ("&Light", "light", "Always light, whatever the operating system's setting"),
+    ("&Dark", "dark", "Always dark, whatever the operating system's setting"),
+)
 
 
 class MainMenu(QMenuBar):
@@ -43,7 +50,7 @@ class MainMenu(QMenuBar):
     delay_chosen = Signal(int)  # milliseconds typing must pause before a suggestion
     threads_chosen = Signal(int)  # CPU threads for the model; 0 = automatic (the CPUs free now)
     font_size_requested = Signal(int)  # +1 / -1 point, 0 for the default size
-    theme_requested = Signal(str)  # "dark" or "light"
+    theme_requested = Signal(str)  # "system", "light" or "dark"
     likelihood_coloring_chosen = Signal(str)  # "rank" or "surprisal"
     rank_thresholds_requested = Signal()  # View → Likelihood Colours → Rank Thresholds…
     command_palette_requested = Signal()
@@ -141,10 +148,7 @@ class MainMenu(QMenuBar):
         self._action(view, "&Smaller Font", lambda: self.font_size_requested.emit(-1), keys.ZoomOut)
         self._action(view, "&Default Font Size", lambda: self.font_size_requested.emit(0), "Ctrl+0")
         view.addSeparator()
-        self.dark_action = QAction("&Dark Theme", self, checkable=True)
-        self.dark_action.setChecked(settings.theme == "dark")
-        self.dark_action.toggled.connect(lambda on: self.theme_requested.emit("dark" if on else "light"))
-        view.addAction(self.dark_action)
+        self._theme_menu(view, settings)
         view.addSeparator()
         panel_toggle.setText("&Sampling Panel")
         view.addAction(panel_toggle)
@@ -159,6 +163,29 @@ class MainMenu(QMenuBar):
         help_menu = self.addMenu("&Help")
         self._action(help_menu, "&Keyboard Shortcuts", self.shortcuts_requested, name="action-shortcuts")
         self._action(help_menu, "&About GPT-2 Studio", self.about_requested)
+
+    def _theme_menu(self, view: QMenu, settings: AppSettings) -> None:
+        """View → Theme: System, Light or Dark, one of them checked (the setting's value)."""
+        menu = view.addMenu("&Theme")
+        menu.setObjectName("menu-theme")
+        menu.setToolTipsVisible(True)
+        group = QActionGroup(self)  # exclusive: checking one unchecks the others
+        self.theme_actions: dict[str, QAction] = {}
+        for text, theme, tip in THEME_CHOICES:
+            action = QAction(text, self, checkable=True)
+            action.setObjectName(f"action-theme-{theme}")
+            action.setToolTip(tip)
+            # triggered, not toggled: show_theme checks an action without asking for a switch.
+            action.triggered.connect(lambda _checked=False, t=theme: self.theme_requested.emit(t))
+            group.addAction(action)
+            menu.addAction(action)
+            self.theme_actions[theme] = action
+        self.theme_menu = menu
+        self.show_theme(settings.theme)
+
+    def show_theme(self, theme: str) -> None:
+        """Check View → Theme's choice for ``theme`` ("system", "light" or "dark"), switching nothing."""
+        self.theme_actions[theme].setChecked(True)
 
     def _threads_menu(self, generate: QMenu, settings: AppSettings) -> None:
         """Generate → CPU Threads: Automatic (the CPUs other programs leave free) or a fixed number."""

@@ -90,6 +90,8 @@ class MainWindow(QMainWindow):
         self.panel = SamplingPanel(settings.sampling, defaults, self)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.panel)
         self.panel.setVisible(settings.show_sampling_panel)
+        self.panel.set_advanced_shown(settings.show_more_settings)
+        self.panel.advanced_toggle.toggled.connect(self._remember_more_settings)
         self.context_dock = ContextDock(self)  # the document's Memory and Author's note
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.context_dock)
         self.context_dock.setVisible(settings.show_context_dock)
@@ -310,6 +312,10 @@ class MainWindow(QMainWindow):
         self.controller.set_settings(settings)
         self._update_context_window_fill()
 
+    def _remember_more_settings(self, shown: bool) -> None:
+        # Kept as the writer left it; saved with the other settings when the window closes.
+        self.settings.show_more_settings = shown
+
     def stop_generating(self) -> None:
         """Stop the suggestion and any preset in flight."""
         self.controller.stop()
@@ -370,7 +376,7 @@ class MainWindow(QMainWindow):
         app = QApplication.instance()
         if isinstance(app, QApplication):
             apply_theme(app, theme)
-        self.surface.sync_theme_action()
+        self.main_menu.show_theme(theme)
 
     def show_preferences(self) -> None:
         """Edit → Preferences (Ctrl+,)."""

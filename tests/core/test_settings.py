@@ -38,6 +38,7 @@ def test_defaults_suit_the_editor():
     assert settings.recent_files == []
     assert (settings.window_geometry, settings.window_state) == ("", "")
     assert settings.show_sampling_panel is True
+    assert settings.show_more_settings is False  # the sampling panel's fold starts closed
     assert AppSettings().recent_files is not settings.recent_files  # no shared mutable default
 
 
@@ -69,6 +70,7 @@ def test_round_trip_keeps_every_value_and_writes_readable_versioned_json():
         window_geometry="AdnQywADAAA=",
         window_state="AAAA/wAAAAD9",
         show_sampling_panel=False,
+        show_more_settings=True,
     )
     save_settings(settings)
 
@@ -155,6 +157,7 @@ def test_one_bad_value_falls_back_alone_and_is_named():
         ("recent_files", "/a.txt"),
         ("window_geometry", 123),
         ("show_sampling_panel", 1),
+        ("show_more_settings", "open"),
         ("sampling", [0.7]),
     ],
 )

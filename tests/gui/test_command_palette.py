@@ -109,13 +109,15 @@ def test_enter_runs_the_chosen_command_and_the_keyboard_returns_to_the_text(make
     qtbot.waitUntil(lambda: QApplication.focusWidget() is window.editor)
     # The arrow keys choose among the matches; the second Enter runs the second one.
     palette = open_palette(window, qtbot)
-    qtbot.keyClicks(palette.filter, "theme")
+    qtbot.keyClicks(palette.filter, "theme dark")
     shown = palette.shown_commands()
-    assert shown[0].title == "View → Dark Theme"
-    assert not window.main_menu.dark_action.isChecked()
+    assert shown[0].title == "View → Theme → Dark"
+    dark = window.main_menu.theme_actions["dark"]
+    assert not dark.isChecked()
     qtbot.keyClick(palette.filter, Qt.Key.Key_Return)
-    qtbot.waitUntil(window.main_menu.dark_action.isChecked)
-    window.main_menu.dark_action.setChecked(False)
+    qtbot.waitUntil(dark.isChecked)
+    assert window.settings.theme == "dark"
+    window.main_menu.theme_actions["light"].trigger()
 
 
 def test_disabled_commands_are_shown_greyed_and_cannot_run(make_window, qtbot):

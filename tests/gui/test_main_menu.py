@@ -54,9 +54,10 @@ def test_choices_carry_their_values(menu, qtbot):
     with qtbot.waitSignal(menu.font_size_requested, timeout=1000) as font:
         _action(menu, "&Smaller Font").trigger()
     assert font.args == [-1]
-    with qtbot.waitSignal(menu.theme_requested, timeout=1000) as theme:
-        menu.dark_action.setChecked(True)
-    assert theme.args == ["dark"]
+    for choice in ("dark", "system", "light"):
+        with qtbot.waitSignal(menu.theme_requested, timeout=1000) as theme:
+            menu.theme_actions[choice].trigger()
+        assert theme.args == [choice]
 
 
 def test_edit_actions_act_on_the_editor(menu, qtbot):

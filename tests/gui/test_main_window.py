@@ -291,10 +291,10 @@ def test_dark_theme_switches_the_palette(window):
     from PySide6.QtGui import QPalette
     from PySide6.QtWidgets import QApplication
 
-    window.main_menu.dark_action.setChecked(True)
+    window.main_menu.theme_actions["dark"].trigger()
     assert window.settings.theme == "dark"
     assert QApplication.palette().color(QPalette.ColorRole.Base).lightness() < 80
-    window.main_menu.dark_action.setChecked(False)
+    window.main_menu.theme_actions["light"].trigger()
     assert QApplication.palette().color(QPalette.ColorRole.Base).lightness() > 200
 
 

@@ -65,7 +65,7 @@ def test_ok_applies_every_change_to_the_running_app(prefs_window, qtbot):
     settings = window.settings
     assert (settings.theme, settings.column_width, settings.line_spacing) == ("dark", 60, 200)
     assert QApplication.palette().color(QPalette.ColorRole.Base).lightness() < 80
-    assert window.main_menu.dark_action.isChecked()
+    assert window.main_menu.theme_actions["dark"].isChecked()  # View → Theme follows the dialog
     assert window.surface.column.width == 60
     assert window.editor.document().documentLayout().line_spacing == 200
     assert QFontInfo(window.editor.font()).fixedPitch()

@@ -191,3 +191,29 @@ def test_the_panel_can_be_driven_by_keyboard_to_its_ends(make_window, qtbot):
     assert window.settings.sampling.max_new_tokens == EDITOR_LIMITS["max_new_tokens"].high
     qtbot.keyClick(slider, Qt.Key.Key_Home)
     assert window.settings.sampling.max_new_tokens == EDITOR_LIMITS["max_new_tokens"].low
+
+
+def test_the_more_settings_fold_stays_as_left_across_restarts(make_window, qtbot):
+    # An older settings file, without the key: the fold starts closed.
+    path = settings_path()
+    path.parent.mkdir(parents=True)
+    path.write_text(json.dumps({"version": 1, "theme": "light"}), encoding="utf-8")
+    window = make_window(load_settings()[0], load=False)
+    assert not window.panel.advanced_toggle.isChecked()
+    assert not window.panel.advanced.isVisible()
+
+    qtbot.mouseClick(window.panel.advanced_toggle, Qt.MouseButton.LeftButton)  # open it, then quit
+    assert window.panel.advanced.isVisible()
+    assert window.close()
+    assert json.loads(path.read_text(encoding="utf-8"))["show_more_settings"] is True
+
+    again = make_window(load_settings()[0], load=False)  # the next start: open, its sliders shown
+    assert again.panel.advanced_toggle.isChecked()
+    assert again.panel.advanced.isVisible()
+    assert again.panel.slider("top_k").isVisible()
+
+    qtbot.mouseClick(again.panel.advanced_toggle, Qt.MouseButton.LeftButton)  # closed again, then quit
+    assert again.close()
+    third = make_window(load_settings()[0], load=False)
+    assert not third.panel.advanced_toggle.isChecked()
+    assert not third.panel.advanced.isVisible()

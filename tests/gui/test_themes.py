@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from collections import Counter
 from pathlib import Path
@@ -71,7 +72,7 @@ def test_every_status_field_is_readable_in_both_themes(window, qtbot, themes):
     assert len(labels) >= 6  # model, device, state, window, speed, alternative … and the heading
     try:
         for theme in themes:
-            window.main_menu.dark_action.setChecked(theme == "dark")
+            window.main_menu.theme_actions[theme].trigger()
             QApplication.processEvents()
             base = QApplication.palette().color(QPalette.ColorRole.Window)
             assert (base.lightness() < 100) == (theme == "dark")
@@ -85,7 +86,7 @@ def test_every_status_field_is_readable_in_both_themes(window, qtbot, themes):
                 window.statusBar().grab().save(str(SHOTS / f"status_bar_{theme}.png"))
                 window.grab().save(str(SHOTS / f"window_no_model_{theme}.png"))
     finally:
-        window.main_menu.dark_action.setChecked(False)
+        window.main_menu.theme_actions["light"].trigger()
 
 
 @pytest.mark.parametrize("themes", [("dark", "light"), ("light", "dark", "light")])
@@ -111,7 +112,7 @@ def test_warnings_are_readable_in_both_themes(window, qtbot, themes, monkeypatch
     table.clearSelection()
     try:
         for theme in themes:
-            window.main_menu.dark_action.setChecked(theme == "dark")
+            window.main_menu.theme_actions[theme].trigger()
             QApplication.processEvents()
             background = table.viewport().palette().color(QPalette.ColorRole.Base)
             assert (background.lightness() < 100) == (theme == "dark")
@@ -128,7 +129,7 @@ def test_warnings_are_readable_in_both_themes(window, qtbot, themes, monkeypatch
                 manager.grab().save(str(SHOTS / f"model_manager_{theme}.png"))
                 editor.grab().save(str(SHOTS / f"preset_editor_error_{theme}.png"))
     finally:
-        window.main_menu.dark_action.setChecked(False)
+        window.main_menu.theme_actions["light"].trigger()
         editor.close()
         manager.close()
 
@@ -213,11 +214,11 @@ def test_the_system_theme_follows_the_os_while_it_runs(make_window, monkeypatch)
         assert not base_is_dark()
         os_switches_to(Qt.ColorScheme.Dark)
         assert base_is_dark()
-        assert window.main_menu.dark_action.isChecked()  # the menu shows the theme in use
+        assert window.main_menu.theme_actions["system"].isChecked()  # the menu shows the setting
         assert window.settings.theme == "system"  # still following, not overridden
         os_switches_to(Qt.ColorScheme.Light)
         assert not base_is_dark()
-        assert not window.main_menu.dark_action.isChecked()
+        assert window.main_menu.theme_actions["system"].isChecked()
         window.set_theme("light")  # an override: the OS's changes no longer apply
         os_switches_to(Qt.ColorScheme.Dark)
         assert not base_is_dark()
@@ -226,7 +227,11 @@ def test_the_system_theme_follows_the_os_while_it_runs(make_window, monkeypatch)
         window.set_theme("light")
 
 
-def test_view_menu_follow_system_theme_and_dark_theme_agree(make_window, monkeypatch):
+def _menu_titles(menu) -> list[str]:
+    return [action.text().replace("&", "") for action in menu.actions() if not action.isSeparator()]
+
+
+def test_view_menu_has_one_theme_submenu_of_exclusive_choices(make_window, monkeypatch):
     from PySide6.QtCore import Qt
 
     from gpt2_studio.core.settings import AppSettings
@@ -234,20 +239,73 @@ def test_view_menu_follow_system_theme_and_dark_theme_agree(make_window, monkeyp
 
     monkeypatch.setattr(themes, "system_color_scheme", lambda: Qt.ColorScheme.Dark)
     window = make_window(AppSettings(precision="fp32"), load=False)  # theme "system" by default
-    follow, dark = window.surface.follow_system_action, window.main_menu.dark_action
-    view = window.main_menu.view_menu.actions()
-    assert view.index(follow) == view.index(dark) + 1  # right under Dark Theme
+    view = window.main_menu.view_menu
+    titles = _menu_titles(view)
+    assert "Theme" in titles
+    assert not {"Dark Theme", "Follow System Theme"} & set(titles)  # the two old actions are gone
+    submenu = next(a.menu() for a in view.actions() if a.text().replace("&", "") == "Theme")
+    assert submenu is window.main_menu.theme_menu
+    assert _menu_titles(submenu) == ["System", "Light", "Dark"]
+    choices = submenu.actions()
+
+    def checked() -> list[str]:
+        return [a.text().replace("&", "") for a in choices if a.isChecked()]
+
+    def base_is_dark() -> bool:
+        return QApplication.palette().color(QPalette.ColorRole.Base).lightness() < 80
+
     try:
-        assert follow.isChecked()
-        assert dark.isChecked()  # the system is dark: the menu says so without overriding it
-        dark.setChecked(False)  # an override: light
-        assert window.settings.theme == "light"
-        assert not follow.isChecked()
-        follow.setChecked(True)
-        assert window.settings.theme == "system"
-        assert dark.isChecked()
-        assert QApplication.palette().color(QPalette.ColorRole.Base).lightness() < 80
-        follow.setChecked(False)  # keeps the look of the moment, now as an explicit choice
-        assert window.settings.theme == "dark"
+        assert checked() == ["System"]
+        for index, theme, dark in ((1, "light", False), (2, "dark", True), (0, "system", True)):
+            choices[index].trigger()  # as a click on it in the open menu does
+            assert checked() == [theme.capitalize()]  # one choice at a time
+            assert window.settings.theme == theme
+            assert base_is_dark() == dark  # "system" follows the (dark) OS
+        choices[0].trigger()  # choosing the checked one again keeps it checked
+        assert checked() == ["System"]
+        window.set_theme("light")  # from elsewhere (Preferences): the menu follows
+        assert checked() == ["Light"]
     finally:
         window.set_theme("light")
+
+
+@pytest.mark.parametrize(("theme", "dark"), [("dark", True), ("light", False)])
+def test_an_old_settings_file_opens_in_its_theme(make_window, theme, dark):
+    """A settings file from the first version (``theme`` "light" or "dark", the only key it had for the
+    theme, no later keys) opens in that theme with View → Theme showing it."""
+    from gpt2_studio.core.settings import load_settings, settings_path
+    from gpt2_studio.gui.themes import apply_theme
+
+    old = {
+        "version": 1,
+        "sampling": {"temperature": 0.8, "top_k": 40, "max_new_tokens": 24},
+        "model": None,
+        "device": "auto",
+        "precision": "auto",
+        "font_family": "",
+        "font_size": 12,
+        "theme": theme,
+        "ghost_enabled": True,
+        "ghost_delay_ms": 400,
+        "recent_files": [],
+        "window_geometry": "",
+        "window_state": "",
+        "show_sampling_panel": True,
+    }
+    path = settings_path()
+    path.parent.mkdir(parents=True)
+    path.write_text(json.dumps(old), encoding="utf-8")
+    settings, warnings = load_settings()
+    assert warnings == []
+    window = make_window(settings, load=False)
+    app = QApplication.instance()
+    try:
+        apply_theme(app, window.settings.theme)  # as launch() does before showing the window
+        assert window.settings.theme == theme
+        assert (QApplication.palette().color(QPalette.ColorRole.Base).lightness() < 80) == dark
+        assert window.main_menu.theme_actions[theme].isChecked()
+        assert [t for t, a in window.main_menu.theme_actions.items() if a.isChecked()] == [theme]
+        assert window.close()
+        assert json.loads(path.read_text(encoding="utf-8"))["theme"] == theme  # kept on the next save
+    finally:
+        apply_theme(app, "light")

@@ -18,7 +18,7 @@ from gpt2_studio.gui.surface.column import TextColumn
 from gpt2_studio.gui.surface.counter import TextCounter
 from gpt2_studio.gui.surface.focus import FocusMode
 from gpt2_studio.gui.surface.fonts import editor_font, prose_family
-from gpt2_studio.gui.themes import SystemThemeFollower, resolved_theme
+from gpt2_studio.gui.themes import SystemThemeFollower
 
 FOCUS_MODE_SHORTCUT = "F8"  # as in Typora and novelWriter
 FULL_SCREEN_SHORTCUT = "F11"
@@ -45,11 +45,9 @@ class WritingSurface(QObject):
         self.counter.counted.connect(window.status_bar.set_counts)
         self.focus_mode = FocusMode(window, editor)
         self.theme_follower = SystemThemeFollower(lambda: window.settings.theme, self)
-        self.theme_follower.switched.connect(lambda _theme: self.sync_theme_action())
         self.preferences: PreferencesDialog | None = None
         self._was_maximized = False
         self._add_actions(window.main_menu)
-        self.sync_theme_action()
         self.apply_font()
         editor.set_line_spacing(settings.line_spacing)
 
@@ -73,20 +71,12 @@ class WritingSurface(QObject):
         self.preferences_action.setShortcuts(preferences_shortcuts())
         self.preferences_action.setMenuRole(QAction.MenuRole.PreferencesRole)
         self.preferences_action.triggered.connect(self.show_preferences)
-        # "system" in the View menu too, beside Dark Theme (which, once used, overrides the system's).
-        self.follow_system_action = QAction("Follow &System Theme", self, checkable=True)
-        self.follow_system_action.setObjectName("action-follow-system-theme")
-        self.follow_system_action.setToolTip("Light or dark as the operating system is set, as it changes")
-        self.follow_system_action.toggled.connect(self._follow_system_toggled)
         for action in (self.focus_action, self.full_screen_action, self.preferences_action):
             self._window.addAction(action)  # the shortcuts work with the menu bar hidden too
         if view is not None:
             first = view.actions()[0] if view.actions() else None
             view.insertActions(first, [self.focus_action, self.full_screen_action])
             view.insertSeparator(first)
-            dark = self._window.main_menu.dark_action
-            after = view.actions()[view.actions().index(dark) + 1 :] if dark in view.actions() else []
-            view.insertAction(after[0] if after else None, self.follow_system_action)
         if edit is not None:
             edit.addSeparator()
             edit.addAction(self.preferences_action)
@@ -98,24 +88,6 @@ class WritingSurface(QObject):
         self._window.editor.setFont(
             editor_font(settings.font_family, settings.font_size, monospace=settings.monospace)
         )
-
-    def sync_theme_action(self) -> None:
-        """View → Dark Theme shows the theme in use (the system's too) and Follow System Theme whether
-        the setting is "system", without switching anything."""
-        theme = self._window.settings.theme
-        for action, checked in (
-            (self._window.main_menu.dark_action, resolved_theme(theme) == "dark"),
-            (self.follow_system_action, theme == "system"),
-        ):
-            blocked = action.blockSignals(True)
-            try:
-                action.setChecked(checked)
-            finally:
-                action.blockSignals(blocked)
-
-    def _follow_system_toggled(self, on: bool) -> None:
-        # Off keeps the look of the moment, as an explicit light or dark.
-        self._window.set_theme("system" if on else resolved_theme("system"))
 
     def apply_preferences(self, changes: dict[str, Any]) -> None:
         """Apply the Preferences dialog's changes (AppSettings' field names, and max_new_tokens)."""

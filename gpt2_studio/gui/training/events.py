@@ -10,10 +10,14 @@ from __future__ import annotations
 import json
 import logging
 import math
+import reprlib
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar, cast
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -124,77 +128,108 @@ TrainingEvent = (
 )
 
 
-def _int(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"not an integer: {value!r}")
-    return value
+class MalformedEvent(ValueError):
+    """An event of the protocol with a field missing or of the wrong kind; the message says which."""
 
 
-def _float(value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise TypeError(f"not a number: {value!r}")
-    return float(value)
+_KINDS: dict[type, str] = {
+    int: "a whole number",
+    float: "a number",
+    str: "text",
+    list: "a list",
+    dict: "an object",
+}
 
 
-def _str(value: Any) -> str:
-    if not isinstance(value, str):
-        raise TypeError(f"not a string: {value!r}")
-    return value
+def _short(value: Any) -> str:
+    return reprlib.repr(value)
 
 
-def _finite(value: Any) -> float:
-    if value is None:  # the command writes NaN and infinity as null: they are not JSON
-        return math.nan
-    number = _float(value)
-    return number if math.isfinite(number) else math.nan
+def _field(data: Any, name: str, kind: type[T], where: str = "") -> T:
+    """``data[name]`` as ``kind`` (int, float, str, list or dict); raises MalformedEvent naming the field.
+
+    A boolean is never a number (JSON's true is not 1). Where the protocol has floats an integer is read
+    as a float, and a number that is not finite, or null (as the command writes NaN and infinity, which
+    are not JSON), is NaN. ``where`` names the object the field is in ("estimate", "skipped[1]").
+    """
+    path = f"{where}.{name}" if where else name
+    if not isinstance(data, dict):
+        raise MalformedEvent(f'"{where}" must be {_KINDS[dict]}, not {_short(data)}')
+    if name not in data:
+        raise MalformedEvent(f'"{path}" is missing')
+    value = data[name]
+    if kind is float:
+        if value is None:
+            return cast(T, math.nan)
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            try:
+                number = float(value)
+            except OverflowError:  # an integer too large for a float: not finite either
+                number = math.nan
+            return cast(T, number if math.isfinite(number) else math.nan)
+    elif isinstance(value, kind) and not (kind is int and isinstance(value, bool)):
+        return value
+    raise MalformedEvent(f'"{path}" must be {_KINDS[kind]}, not {_short(value)}')
+
+
+def _items(data: dict[str, Any], name: str) -> list[tuple[str, Any]]:
+    """The objects of the list ``data[name]``, each with where it is ("skipped[1]")."""
+    return [(f"{name}[{index}]", item) for index, item in enumerate(_field(data, name, list))]
 
 
 def _plan(data: dict[str, Any]) -> PlanEvent:
-    estimate = data["estimate"]
-    skipped = tuple(SkippedFile(_str(s["path"]), _str(s["reason"])) for s in data["skipped"])
+    estimate = _field(data, "estimate", dict)
+    skipped = tuple(
+        SkippedFile(_field(s, "path", str, where), _field(s, "reason", str, where))
+        for where, s in _items(data, "skipped")
+    )
     return PlanEvent(
-        base=_str(data["base"]),
-        name=_str(data["name"]),
-        documents=_int(data["documents"]),
-        corpus_tokens=_int(data["corpus_tokens"]),
-        train_tokens=_int(data["train_tokens"]),
-        heldout_tokens=_int(data["heldout_tokens"]),
+        base=_field(data, "base", str),
+        name=_field(data, "name", str),
+        documents=_field(data, "documents", int),
+        corpus_tokens=_field(data, "corpus_tokens", int),
+        train_tokens=_field(data, "train_tokens", int),
+        heldout_tokens=_field(data, "heldout_tokens", int),
         skipped=skipped,
-        steps=_int(data["steps"]),
-        block_size=_int(data["block_size"]),
-        lora_rank=_int(data["lora_rank"]),
-        estimate_seconds=_finite(estimate["seconds"]),
-        peak_memory_bytes=_int(estimate["peak_memory_bytes"]),
-        disk_bytes=_int(estimate["disk_bytes"]),
+        steps=_field(data, "steps", int),
+        block_size=_field(data, "block_size", int),
+        lora_rank=_field(data, "lora_rank", int),
+        estimate_seconds=_field(estimate, "seconds", float, "estimate"),
+        peak_memory_bytes=_field(estimate, "peak_memory_bytes", int, "estimate"),
+        disk_bytes=_field(estimate, "disk_bytes", int, "estimate"),
     )
 
 
 def _done(data: dict[str, Any]) -> DoneEvent:
-    samples = tuple(Sample(_str(s["prompt"]), _str(s["before"]), _str(s["after"])) for s in data["samples"])
+    samples = tuple(
+        Sample(*(_field(s, key, str, where) for key in ("prompt", "before", "after")))
+        for where, s in _items(data, "samples")
+    )
     return DoneEvent(
-        name=_str(data["name"]),
-        folder=_str(data["folder"]),
-        perplexity_before=_finite(data["perplexity_before"]),
-        perplexity_after=_finite(data["perplexity_after"]),
+        name=_field(data, "name", str),
+        folder=_field(data, "folder", str),
+        perplexity_before=_field(data, "perplexity_before", float),
+        perplexity_after=_field(data, "perplexity_after", float),
         samples=samples,
     )
 
 
-_READERS: dict[str, Any] = {
+_READERS: dict[str, Callable[[dict[str, Any]], TrainingEvent]] = {
     "plan": _plan,
-    "baseline": lambda d: BaselineEvent(_finite(d["heldout_loss"]), _finite(d["perplexity"])),
+    "baseline": lambda d: BaselineEvent(_field(d, "heldout_loss", float), _field(d, "perplexity", float)),
     "step": lambda d: StepEvent(
-        _int(d["step"]),
-        _int(d["steps"]),
-        _finite(d["loss"]),
-        _finite(d["tokens_per_second"]),
-        _finite(d["eta_seconds"]),
+        _field(d, "step", int),
+        _field(d, "steps", int),
+        _field(d, "loss", float),
+        _field(d, "tokens_per_second", float),
+        _field(d, "eta_seconds", float),
     ),
-    "heldout": lambda d: HeldoutEvent(_int(d["step"]), _finite(d["heldout_loss"])),
-    "checkpoint": lambda d: CheckpointEvent(_int(d["step"])),
-    "interrupted": lambda d: InterruptedEvent(_int(d["step"]), bool(d.get("resumable", True))),
+    "heldout": lambda d: HeldoutEvent(_field(d, "step", int), _field(d, "heldout_loss", float)),
+    "checkpoint": lambda d: CheckpointEvent(_field(d, "step", int)),
+    # Read loosely, as before: an event without it counts as resumable.
+    "interrupted": lambda d: InterruptedEvent(_field(d, "step", int), bool(d.get("resumable", True))),
     "done": _done,
-    "error": lambda d: ErrorEvent(_str(d["message"])),
+    "error": lambda d: ErrorEvent(_field(d, "message", str)),
 }
 
 
@@ -211,11 +246,16 @@ def parse_event(line: str) -> TrainingEvent | None:
         return None
     try:
         data = json.loads(text)
-        reader = _READERS.get(data.get("event")) if isinstance(data, dict) else None
-        if reader is None:
-            log.info("train: unknown line %s", text[:200])
-            return None
-        return reader(data)  # type: ignore[no-any-return]
-    except (ValueError, KeyError, TypeError, AttributeError) as exc:
-        log.warning("train: unreadable event (%s): %s", exc, text[:200])
+    except ValueError as exc:  # cut short by a crash, or not JSON after all
+        log.warning("train: skipped a line that is not valid JSON (%s): %s", exc, text[:200])
+        return None
+    kind = data.get("event") if isinstance(data, dict) else None
+    reader = _READERS.get(kind) if isinstance(kind, str) else None
+    if reader is None:
+        log.info("train: unknown line %s", text[:200])
+        return None
+    try:
+        return reader(data)
+    except MalformedEvent as exc:
+        log.warning('Skipped the training run\'s "%s" event: %s.', kind, exc)
         return None

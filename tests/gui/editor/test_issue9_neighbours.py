@@ -414,14 +414,14 @@ def test_the_recovery_warning_is_readable_in_both_themes(window, qtbot, themes):
     window.statusBar().clearMessage()
     try:
         for theme in themes:
-            window.main_menu.dark_action.setChecked(theme == "dark")
+            window.main_menu.theme_actions[theme].trigger()
             QApplication.processEvents()
             bar = window.statusBar()
             assert palette_contrast(warning, bar) >= MIN_CONTRAST, theme
             image = bar.grab(warning.geometry()).toImage()
             assert drawn_contrast(image) >= MIN_CONTRAST, theme
     finally:
-        window.main_menu.dark_action.setChecked(False)
+        window.main_menu.theme_actions["light"].trigger()
         QApplication.processEvents()
 
 

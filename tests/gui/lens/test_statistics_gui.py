@@ -95,7 +95,7 @@ def test_the_plots_follow_the_theme(window, qtbot):
     dock = window.statistics_dock
     statistics_on(window, qtbot)
     for theme in ("dark", "light"):
-        window.main_menu.dark_action.setChecked(theme == "dark")
+        window.main_menu.theme_actions[theme].trigger()
         QApplication.processEvents()
         base = dock.palette().color(dock.palette().ColorRole.Base)
         assert dock.rank_plot.backgroundBrush().color() == base

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import math
 
 import pytest
@@ -98,3 +99,55 @@ def test_a_loss_that_is_not_finite_is_nan_rather_than_a_failure():
 )
 def test_anything_else_is_skipped(line):
     assert parse_event(line) is None
+
+
+def test_an_integer_too_large_for_a_float_is_nan_rather_than_a_crash():
+    huge = "1" + "0" * 400  # valid JSON; float() of it overflows
+    event = parse_event(f'{{"event":"baseline","heldout_loss":{huge},"perplexity":2}}')
+    assert isinstance(event, BaselineEvent)
+    assert math.isnan(event.heldout_loss)
+    assert event.perplexity == 2.0
+
+
+@pytest.mark.parametrize(
+    ("event", "sentence"),
+    [
+        (
+            {**step(1, 3.0), "step": "1"},
+            'Skipped the training run\'s "step" event: "step" must be a whole number, not \'1\'.',
+        ),
+        (
+            {**step(1, 3.0), "loss": True},
+            'Skipped the training run\'s "step" event: "loss" must be a number, not True.',
+        ),
+        (
+            {"event": "checkpoint"},
+            'Skipped the training run\'s "checkpoint" event: "step" is missing.',
+        ),
+        (
+            {"event": "error", "message": None},
+            'Skipped the training run\'s "error" event: "message" must be text, not None.',
+        ),
+        (
+            {**PLAN, "estimate": {**PLAN["estimate"], "disk_bytes": 4.5}},
+            'Skipped the training run\'s "plan" event: "estimate.disk_bytes" must be a whole number, '
+            "not 4.5.",
+        ),
+        (
+            {**PLAN, "skipped": [PLAN["skipped"][0], {"path": "/a.txt"}]},
+            'Skipped the training run\'s "plan" event: "skipped[1].reason" is missing.',
+        ),
+        (
+            {**DONE, "samples": ["text"]},
+            'Skipped the training run\'s "done" event: "samples[0]" must be an object, not \'text\'.',
+        ),
+        (
+            {**DONE, "samples": {"prompt": "a"}},
+            "Skipped the training run's \"done\" event: \"samples\" must be a list, not {'prompt': 'a'}.",
+        ),
+    ],
+)
+def test_a_malformed_event_is_skipped_with_one_sentence_naming_the_field(event, sentence, caplog):
+    with caplog.at_level(logging.INFO, logger="gpt2_studio.gui.training.events"):
+        assert parse_event(json.dumps(event)) is None
+    assert [(r.levelno, r.getMessage()) for r in caplog.records] == [(logging.WARNING, sentence)]
