@@ -78,9 +78,26 @@ def test_a_server_down_is_one_line_and_exit_1() -> None:
 
 
 def test_settings_the_server_ignores_are_named(llama_server: LlamaServer) -> None:
+    # No GPT-2 on this computer: no token ids to send the healing constraint with.
     done = run(["generate", "--server", llama_server.url, "--prompt", "x", "--token-healing"])
     assert done.returncode == 0
     assert "ignores token_healing" in done.stderr
+
+
+def test_token_healing_on_a_server_with_a_local_gpt2_tokenizer(
+    llama_server: LlamaServer, server_model_dir: Path
+) -> None:
+    base = ["generate", "--server", llama_server.url, "--tokenizer", str(server_model_dir), "--json"]
+    base += ["--prompt", "The capital of France is Par", "--temperature", "0", "--max-new-tokens", "4"]
+    done = run([*base, "--token-healing"])
+    assert done.returncode == 0
+    assert "ignores" not in done.stderr
+    healed = json.loads(done.stdout)
+    assert healed["healed_tokens"] == 1
+    assert not healed["alternatives"][0][:1].isspace()  # it finishes "Par…", no new word after a space
+    plain = json.loads(run(base).stdout)
+    assert plain["healed_tokens"] == 0
+    assert plain["alternatives"] != healed["alternatives"]
 
 
 def test_add_server_saves_it_and_list_shows_it_and_generate_uses_it_by_name(
