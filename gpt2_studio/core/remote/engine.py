@@ -124,10 +124,20 @@ class RemoteEngine:
     ) -> RemoteEngine:
         """Ask the server at url for its models and make an engine for `model` (or its only one).
 
-        window: the model's window in tokens where the server does not report it (default 1024).
-        Raises RemoteError (one sentence) when the server cannot be reached or has no such model, and
-        SettingsError for an address that is not http(s).
+        window: the model's window in tokens where the server does not report it; None (the only way
+        to ask for the default) means the server's where it reports it, else 1024, GPT-2's. A window
+        the server reports wins over this setting. Raises SettingsError (before any request) for a
+        window outside 16…1,048,576 tokens (0 included: it is no window) or an address that is not
+        http(s), and RemoteError (one sentence) when the server cannot be reached or has no such model.
         """
+        from gpt2_studio.core.remote.servers import WINDOW_RANGE
+
+        low, high = WINDOW_RANGE
+        if window is not None and (type(window) is not int or not low <= window <= high):
+            raise SettingsError(
+                f"A server model's window must be a whole number of tokens from {low} to {high:,}, or "
+                f"None to use the one the server reports (else {DEFAULT_WINDOW}, GPT-2's); not {window!r}."
+            )
         options: dict[str, Any] = {} if read_seconds is None else {"read_seconds": read_seconds}
         client = CompletionsClient(url, api_key=api_key, on_notice=on_notice, **options)
         try:
@@ -140,7 +150,7 @@ class RemoteEngine:
         remote = RemoteModel(
             name=str(entry["id"]),
             url=client.url,
-            n_positions=reported or window or DEFAULT_WINDOW,
+            n_positions=reported or (DEFAULT_WINDOW if window is None else window),
             kind=kinds.detect_kind(entry),
             window_reported=reported is not None,
         )

@@ -326,3 +326,30 @@ def test_a_stream_whose_request_was_cancelled_before_it_opened_ends_at_once(paus
         assert time.perf_counter() - started < 2  # did not wait for the paused server
     finally:
         client.close()
+
+
+@pytest.mark.parametrize("window", [0, -1, 15, 1_048_577, True, 1024.0])
+def test_a_window_that_is_no_window_is_refused_before_any_request(stand_in, window) -> None:
+    from gpt2_studio.core.errors import SettingsError
+    from gpt2_studio.core.remote.engine import RemoteEngine
+
+    url, script = stand_in
+    with pytest.raises(SettingsError, match="window must be a whole number of tokens from 16 to 1,048,576"):
+        RemoteEngine.connect(url, window=window)
+    assert script.seen == []  # refused before asking the server
+
+
+def test_no_window_means_the_servers_else_gpt2s_and_a_window_is_used_as_given(stand_in) -> None:
+    from gpt2_studio.core.remote.engine import DEFAULT_WINDOW, RemoteEngine
+
+    url, script = stand_in
+    script.answers["/v1/models"] = [(200, {}, json.dumps(MODELS).encode())]
+    for window, expected in ((None, DEFAULT_WINDOW), (16, 16), (4096, 4096)):
+        engine = RemoteEngine.connect(url, window=window)
+        engine.close()
+        assert (engine.model.n_positions, engine.model.window_reported) == (expected, False)
+    reported = {"data": [{**MODELS["data"][0], "max_model_len": 2048}]}
+    script.answers["/v1/models"] = [(200, {}, json.dumps(reported).encode())]
+    engine = RemoteEngine.connect(url, window=512)  # what the server says wins over a setting
+    engine.close()
+    assert (engine.model.n_positions, engine.model.window_reported) == (2048, True)
