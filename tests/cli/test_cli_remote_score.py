@@ -62,4 +62,3 @@ def test_score_on_a_server_checks_the_stride_against_its_window(
     assert done.returncode == EXIT_BAD_SETTINGS
     assert "--stride must be between 1 and" in done.stderr
     assert done.stderr.count("\n") == 1
-
