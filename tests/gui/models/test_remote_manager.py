@@ -236,3 +236,23 @@ def test_closing_the_manager_drops_the_check_in_flight(make_manager, qtbot, key_
     assert manager.server_check.wait(10)
     qtbot.wait(100)
     assert load_servers() == ([], [])
+
+
+def test_a_taken_name_is_said_in_the_guis_words_before_the_server_is_asked(make_manager, qtbot) -> None:
+    path = servers_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"servers": [{"name": "box", "url": "http://box:8000/v1"}]}), encoding="utf-8")
+    manager = make_manager()
+    manager.questions.answer("server_details", {"url": f"http://127.0.0.1:{free_port()}", "name": "box"})
+    manager.questions.answer("error", None)
+    click(qtbot, manager.server_button)
+    (title, message) = manager.questions.asked[-1][1]
+    assert title == "Could not add the server"
+    assert message == (
+        "A server is already named 'box' (http://box:8000/v1); choose another name, or delete that server "
+        "first (select it in this list, then Delete)."
+    )
+    assert "--replace" not in message
+    assert not manager.server_check.is_pending()  # nobody waits for a server the name already refused
+    assert manager.server_button.isEnabled()
+    assert [server.url for server in load_servers()[0]] == ["http://box:8000/v1"]
