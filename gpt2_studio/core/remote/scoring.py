@@ -117,7 +117,10 @@ def score_on_server(
             end += 1
         piece = text[local.char_start(first) : local.char_start(end)]
         prompt = (EOS_TEXT if first == 0 else "") + piece
-        got = _prompt_logprobs(client, model, prompt, piece, top)
+        got = _prompt_logprobs(client, model, prompt, piece, top, cancel)
+        if got is None:  # cancelled while the server worked on the window: its request was dropped
+            cancelled = True
+            break
         _check_tokens(got, local, first, end, client.url)
         for t in targets:
             scored = got[t - first][2]
@@ -145,9 +148,14 @@ def score_on_server(
     return Scores(tuple(out), perplexity, windows, len(out), cancelled)
 
 
-def _prompt_logprobs(client: CompletionsClient, model: str, prompt: str, text: str, top: int) -> list[Any]:
+def _prompt_logprobs(
+    client: CompletionsClient, model: str, prompt: str, text: str, top: int, cancel: threading.Event | None
+) -> list[Any] | None:
     """The server's tokens of text: (token text, offset in text, numbers or None) each; the first has
-    None (the server leaves its log-probability empty), as has any other it leaves empty."""
+    None (the server leaves its log-probability empty), as has any other it leaves empty. None when
+    cancelled: closing the request's connection (RemoteEngine.cancel) ends the wait for the window at
+    once, so a suggestion never waits behind it here (a server that works on one request at a time,
+    as llama-cpp-python does, still finishes the window before it starts the suggestion)."""
     payload = {
         "model": model,
         "prompt": prompt,
@@ -156,7 +164,9 @@ def _prompt_logprobs(client: CompletionsClient, model: str, prompt: str, text: s
         "max_tokens": 1,
         "temperature": 0.0,
     }
-    body = client.complete(payload)
+    body = client.complete(payload, cancel=cancel)
+    if body is None:
+        return None
     choice = body["choices"][0] if body["choices"] else {}
     lp = choice.get("logprobs") if isinstance(choice, dict) else None
     if not isinstance(lp, dict) or not isinstance(lp.get("tokens"), list):
