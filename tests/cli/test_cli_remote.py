@@ -5,29 +5,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import keyring
 import pytest
-from keyrings.alt.file import PlaintextKeyring
 
-from gpt2_studio.core.remote import servers as servers_module
 from gpt2_studio.core.remote.servers import KEYRING_SERVICE, servers_path
 from tests.cli.test_cli import run, run_in_process
 from tests.llama_server import LlamaServer
 
 pytestmark = pytest.mark.server
-
-
-@pytest.fixture
-def key_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    """keyrings.alt's plain file keyring in the test's folder, accepted for the test only (the app
-    refuses a key where keyring would keep it in no OS keyring)."""
-    monkeypatch.setattr(servers_module, "accepted_keyrings", (PlaintextKeyring,))
-    backend = PlaintextKeyring()
-    backend.file_path = str(tmp_path / "keyring" / "keyring_pass.cfg")
-    previous = keyring.get_keyring()
-    keyring.set_keyring(backend)
-    yield backend
-    keyring.set_keyring(previous)
 
 
 def test_generate_on_a_server_has_the_options_and_output_of_local_generation(

@@ -6,15 +6,11 @@ import json
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
-import keyring
 import pytest
-from keyrings.alt.file import PlaintextKeyring
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QDialog, QPushButton
 
-from gpt2_studio.core.remote import servers as servers_module
 from gpt2_studio.core.remote.servers import KEYRING_SERVICE, load_servers, servers_path
 from gpt2_studio.gui.questions import ServerForm
 from tests.gui.models import test_model_manager as manager_tests
@@ -32,19 +28,6 @@ def add(qtbot, manager, details: dict[str, object]) -> None:
     with qtbot.waitSignal(manager.server_check_ended, timeout=30_000):
         click(qtbot, manager.server_button)
     assert manager.server_check.wait(5)
-
-
-@pytest.fixture
-def key_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    """keyrings.alt's plain file keyring in the test's folder, accepted for the test only (the app
-    refuses a key where keyring would keep it in no OS keyring)."""
-    monkeypatch.setattr(servers_module, "accepted_keyrings", (PlaintextKeyring,))
-    backend = PlaintextKeyring()
-    backend.file_path = str(tmp_path / "keyring" / "keyring_pass.cfg")
-    previous = keyring.get_keyring()
-    keyring.set_keyring(backend)
-    yield backend
-    keyring.set_keyring(previous)
 
 
 @pytest.mark.server
