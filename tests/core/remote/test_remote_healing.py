@@ -21,8 +21,9 @@ from tests.core.real_vocab import real_tokenizer_files
 from tests.llama_server import LlamaServer
 
 GREEDY = SamplingSettings(temperature=0.0, max_new_tokens=8, seed=1, token_healing=True)
-# Mid-word, a short word start with many extensions, a trailing space (most of the vocabulary allowed).
-PROMPTS = ("The capital of France is Par", "She opened the door and sa", "He said: ")
+# Mid-word, a short word start with many extensions, a trailing space (most of the vocabulary allowed),
+# and a text that is all tail (the healed prompt is empty: <|endoftext|> on both).
+PROMPTS = ("The capital of France is Par", "She opened the door and sa", "He said: ", "Par")
 SAMPLES = 200
 Z = 4.5  # standard errors a frequency may stray from its probability (a false alarm: ~1 in 10^5 each)
 
@@ -65,6 +66,30 @@ def test_greedy_healing_on_the_server_writes_what_the_local_engine_writes(
     unhealed = remote.complete(prompt, GREEDY.replace(token_healing=False))
     assert unhealed.healed_tokens == 0
     assert unhealed.text != got.text
+
+
+@pytest.mark.server
+@pytest.mark.parametrize("prompt", ["They went to wond", "It was diff", "It was hist"])
+def test_a_tail_the_model_writes_over_several_tokens_is_healed_step_by_step(
+    remote: RemoteEngine, local: Engine, prompt: str
+) -> None:
+    """Greedy, the model prefers a token that writes only the start of the tail (" w" of " wond"), then
+    one that finishes it: each step is one constrained request, as the local model's argmax says."""
+    healer = remote._server_healer()
+    ids = local.tokenize(prompt)
+    count, owed = healer.healed_tail(ids, len(ids))
+    context, steps, new_text = ids[: len(ids) - count], 0, ""
+    while owed:  # the local model's greedy choice among the allowed tokens, step by step
+        allowed = sorted(healer.allowed(owed))
+        token = allowed[int(torch.argmax(local.next_token_logprobs(context)[allowed]))]
+        new_text = healer.new_text(owed, token)
+        owed, context, steps = healer.owed_after(owed, token), [*context, token], steps + 1
+    assert steps == 2
+    got = remote.complete(prompt, GREEDY)
+    assert got.healed_tokens == count
+    assert got.text.startswith(new_text)
+    # What follows may differ from this computer's: the server reads the healed text in its own tokens
+    # (" wondon" whole), where the local engine goes on from the two tokens it generated.
 
 
 @pytest.mark.server
