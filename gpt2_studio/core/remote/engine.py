@@ -106,6 +106,7 @@ class RemoteEngine:
             self._plain: Callable[[str], list[int]] = PlainTokenizer(tokenizer)
             self._token_bytes = token_byte_table(tokenizer)
         self._healer: ServerHealer | None = None
+        self._no_healing: str | None = None  # why healing stopped on this server (its tokens are not GPT-2's)
         self._lock = threading.RLock()
         self._cancel_lock = threading.Lock()
         self._current: threading.Event | None = None
@@ -344,6 +345,7 @@ class RemoteEngine:
             healed, tail = healer.healed_tail(ids, end)
             ids = ids[: len(ids) - healed]
         text = self.detokenize(ids) or EOS_TEXT  # GPT-2 starts from its end token
+        whole = (self.detokenize(fitted.ids) or EOS_TEXT) if healed else text  # if healing is refused
         seed = settings.seed if settings.seed is not None else random.SystemRandom().randrange(2**31)
         n = settings.num_alternatives
         before = (prompt.text if isinstance(prompt, Prompt) else prompt)[-_CONTEXT_CHARS:]
@@ -358,16 +360,21 @@ class RemoteEngine:
             for offset, count in requests:
                 if cancel.is_set():
                     break
-                start, length = text, settings.max_new_tokens
-                if tail and healer is not None:
-                    start = yield from self._heal(healer, text, tail, rows[offset], offset, settings,
-                                                  seed + offset, cancel, first_at)  # fmt: skip
-                    # As on this computer, the healed tokens get steps of their own: the last healing
-                    # token is the first of max_new_tokens + healed, within what the window has left.
-                    room = self.model.n_positions - len(self.tokenize(start))
-                    length = min(settings.max_new_tokens + healed - 1, room)
-                    if length < 1 or rows[offset].reason is not None or cancel.is_set():
-                        continue
+                start, length = whole, settings.max_new_tokens
+                if tail and healer is not None and self._no_healing is None:
+                    try:
+                        start = yield from self._heal(healer, text, tail, rows[offset], offset, settings,
+                                                      seed + offset, cancel, first_at)  # fmt: skip
+                    except UnavailableError as refused:  # its model is not GPT-2: heal no more here
+                        self._no_healing = str(refused)
+                        self._notice(f"{refused} Suggestions from it go on without token healing.")
+                    else:
+                        # As on this computer, the healed tokens get steps of their own: the last
+                        # healing token is the first of max_new_tokens + healed, within the window.
+                        room = self.model.n_positions - len(self.tokenize(start))
+                        length = min(settings.max_new_tokens + healed - 1, room)
+                        if length < 1 or rows[offset].reason is not None or cancel.is_set():
+                            continue
                 payload = self._payload(start, settings, seed + offset, count) | {"max_tokens": length}
                 yield from self._stream_rows(payload, rows, offset, count, settings, cancel, first_at)
         except RemoteError as error:
@@ -404,7 +411,7 @@ class RemoteEngine:
             first_token_seconds=first - started,
             total_seconds=finished - started,
             tokens_per_second=(new_tokens - 1) / decode if new_tokens > 1 and decode > 0 else 0.0,
-            healed_tokens=healed,
+            healed_tokens=healed if self._no_healing is None else 0,
             memory_tokens=fitted.memory_tokens,
             note_tokens=fitted.note_tokens,
         )
@@ -481,7 +488,11 @@ class RemoteEngine:
     @property
     def heals(self) -> bool:
         """Whether token healing works on this server: a local GPT-2 tokenizer and `logit_bias`."""
-        return self._tokenizer is not None and kinds.LOGIT_BIAS in self.model.kind.honours
+        return (
+            self._tokenizer is not None
+            and kinds.LOGIT_BIAS in self.model.kind.honours
+            and self._no_healing is None
+        )
 
     def _server_healer(self) -> ServerHealer:
         """Built on first use (sorting the vocabulary takes a few tens of milliseconds)."""

@@ -81,7 +81,7 @@ class ServerHealer:
             raise UnavailableError(
                 f"Token healing is unavailable for the server at {url}: it answered the constrained "
                 f"request with {text!r}, outside the tokens asked for, so it ignores logit_bias or its "
-                "model's tokens are not GPT-2's; turn token healing off for it."
+                "model's tokens are not GPT-2's."
             )
         return token
 
