@@ -205,9 +205,10 @@ class CompletionsClient:
         raise AssertionError("unreachable: the last attempt returns or raises")  # pragma: no cover
 
     def close_stream(self, cancel: threading.Event | None = None) -> None:
-        """Close streams in flight at once (cancel): their readers end with what they have.
+        """Close streams in flight at once (cancel): their readers end with what they have; plain
+        requests made with a cancel event (complete(cancel=…)) are dropped and return None.
 
-        cancel: close only the streams opened with this cancel event (one request's); None closes all.
+        cancel: close only the requests made with this cancel event (one request's); None closes all.
         """
         with self._lock:
             responses = [r for r, tag in self._open.items() if cancel is None or tag is cancel]
