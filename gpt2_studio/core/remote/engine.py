@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from gpt2_studio.core.generation.scoring import Scores
     from gpt2_studio.core.models.tokenizer import GPT2BPETokenizer
     from gpt2_studio.core.remote.healing import ServerHealer
+    from gpt2_studio.core.remote.scoring import WindowAnswers
 
 log = logging.getLogger(__name__)
 
@@ -106,6 +107,7 @@ class RemoteEngine:
             self._plain: Callable[[str], list[int]] = PlainTokenizer(tokenizer)
             self._token_bytes = token_byte_table(tokenizer)
         self._healer: ServerHealer | None = None
+        self._answers: WindowAnswers | None = None  # the lens's windows the server answered lately
         self._no_healing: str | None = None  # why healing stopped on this server (its tokens are not GPT-2's)
         self._lock = threading.RLock()
         self._cancel_lock = threading.Lock()
@@ -232,12 +234,15 @@ class RemoteEngine:
                 f"The likelihood lens is unavailable for the server at {self.model.url}: it needs each "
                 f"token's log-probability under the model, and {why}."
             )
-        from gpt2_studio.core.remote.scoring import score_on_server
+        from gpt2_studio.core.remote.scoring import WindowAnswers, score_on_server
 
         with self._lock:  # one request at a time, as for generation
+            if self._answers is None:
+                self._answers = WindowAnswers()
             return score_on_server(
                 self.client, self.model.name, self.model.n_positions, text, self.tokenize(text),
                 self._token_bytes, top=top, stride=stride, cancel=cancel, on_progress=on_progress,
+                answers=self._answers,
             )  # fmt: skip
 
     def next_token_logprobs(

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -80,13 +81,15 @@ def score_on_server(
     stride: int | None = None,
     cancel: threading.Event | None = None,
     on_progress: Callable[[int, int], None] | None = None,
+    answers: WindowAnswers | None = None,
 ) -> Scores:
     """Score text (whose local GPT-2 token ids are ids) with the server's prompt log-probabilities.
 
     window: the server model's window in tokens; stride: tokens between window starts (default half the
-    window). Raises ValueError for top/stride out of range, UnavailableError when the server's tokens
-    are not the local tokenizer's or it returns no prompt log-probabilities, RemoteError when a request
-    fails.
+    window). answers: the windows the server answered before (a scoring cancelled by a suggestion and
+    run again asks only for the rest), kept there for the next time. Raises ValueError for top/stride
+    out of range, UnavailableError when the server's tokens are not the local tokenizer's or it returns
+    no prompt log-probabilities, RemoteError when a request fails.
     """
     # Tokens per window as the local lens counts them (<|endoftext|> included), with room left for the
     # one new token each request must ask for and for the few tokens a window grows by at either end
@@ -117,10 +120,15 @@ def score_on_server(
             end += 1
         piece = text[local.char_start(first) : local.char_start(end)]
         prompt = (EOS_TEXT if first == 0 else "") + piece
-        got = _prompt_logprobs(client, model, prompt, piece, top, cancel)
-        if got is None:  # cancelled while the server worked on the window: its request was dropped
-            cancelled = True
-            break
+        key = (model, prompt, max(top, 1))
+        got = answers.get(key) if answers is not None else None
+        if got is None:
+            got = _prompt_logprobs(client, model, prompt, piece, top, cancel)
+            if got is None:  # cancelled while the server worked on the window: its request was dropped
+                cancelled = True
+                break
+            if answers is not None:
+                answers.put(key, got)
         _check_tokens(got, local, first, end, client.url)
         for t in targets:
             scored = got[t - first][2]
@@ -146,6 +154,30 @@ def score_on_server(
         out.append(TokenScore._of(piece, offset, logprob, rank, top_texts, top_logprobs))
     perplexity = math.exp(-sum(t.logprob for t in out) / len(out)) if out else math.nan
     return Scores(tuple(out), perplexity, windows, len(out), cancelled)
+
+
+class WindowAnswers:
+    """The server's answers for the last few windows scored (by model, prompt text and top), so that a
+    scoring stopped by a suggestion and run again does not ask for them again. Not thread-safe: the
+    engine scores one text at a time."""
+
+    def __init__(self, size: int = 64) -> None:
+        self._size = size
+        self._answers: OrderedDict[tuple[str, str, int], list[Any]] = OrderedDict()
+
+    def get(self, key: tuple[str, str, int]) -> list[Any] | None:
+        """The answer kept for key (now the most recent), or None."""
+        found = self._answers.get(key)
+        if found is not None:
+            self._answers.move_to_end(key)
+        return found
+
+    def put(self, key: tuple[str, str, int], answer: list[Any]) -> None:
+        """Keep answer, forgetting the least recently used beyond size."""
+        self._answers[key] = answer
+        self._answers.move_to_end(key)
+        while len(self._answers) > self._size:
+            self._answers.popitem(last=False)
 
 
 def _prompt_logprobs(
