@@ -157,12 +157,15 @@ def score_on_server(
 
 
 class WindowAnswers:
-    """The server's answers for the last few windows scored (by model, prompt text and top), so that a
-    scoring stopped by a suggestion and run again does not ask for them again. Not thread-safe: the
-    engine scores one text at a time."""
+    """The server's answers for the windows scored lately (by model, prompt text and top), so that a
+    scoring stopped by a suggestion and run again does not ask for them again; and an edit leaves the
+    windows before it as they were. At most `tokens` tokens are kept (about 1.5 KB each with 10 top
+    choices), the least recently used forgotten first. Not thread-safe: the engine scores one text at a
+    time."""
 
-    def __init__(self, size: int = 64) -> None:
-        self._size = size
+    def __init__(self, tokens: int = 32_768) -> None:
+        self._limit = tokens
+        self._kept = 0
         self._answers: OrderedDict[tuple[str, str, int], list[Any]] = OrderedDict()
 
     def get(self, key: tuple[str, str, int]) -> list[Any] | None:
@@ -173,11 +176,13 @@ class WindowAnswers:
         return found
 
     def put(self, key: tuple[str, str, int], answer: list[Any]) -> None:
-        """Keep answer, forgetting the least recently used beyond size."""
+        """Keep answer, forgetting the least recently used ones beyond the limit."""
+        if key in self._answers:
+            self._kept -= len(self._answers.pop(key))
         self._answers[key] = answer
-        self._answers.move_to_end(key)
-        while len(self._answers) > self._size:
-            self._answers.popitem(last=False)
+        self._kept += len(answer)
+        while self._kept > self._limit and len(self._answers) > 1:
+            self._kept -= len(self._answers.popitem(last=False)[1])
 
 
 def _prompt_logprobs(
