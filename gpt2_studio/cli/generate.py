@@ -145,7 +145,8 @@ def add_server_options(p: argparse.ArgumentParser, verb: str = "generate") -> No
         "--tokenizer",
         metavar="MODEL",
         help="with --server: a local model (folder or name) whose tokenizer the server's model shares, for "
-        "exact prompt fitting (default: any GPT-2 on this computer; else prompts are fitted by their bytes)",
+        "exact prompt fitting, token healing and scoring (default: any GPT-2 on this computer; else "
+        "prompts are fitted by their bytes, and healing and scoring are unavailable)",
     )
 
 
