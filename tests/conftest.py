@@ -10,9 +10,9 @@ import pytest
 
 from gpt2_studio.core.models.tiny_checkpoint import build_tiny_checkpoint
 
-# The hub_stand_in fixture (a local stand-in for the Hugging Face Hub) and llama.cpp's server (remote
-# engine tests), for every test module.
-pytest_plugins = ["tests.hub_stand_in", "tests.llama_server"]
+# The hub_stand_in fixture (a local stand-in for the Hugging Face Hub), llama.cpp's server (remote
+# engine tests) and test keyrings (saved servers' keys), for every test module.
+pytest_plugins = ["tests.hub_stand_in", "tests.llama_server", "tests.keyrings"]
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 

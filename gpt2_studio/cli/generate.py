@@ -119,12 +119,12 @@ def add_generate_parser(
     p.set_defaults(handler=run_generate)
 
 
-def add_server_options(p: argparse.ArgumentParser) -> None:
-    """--server and what goes with it: generate on an OpenAI-compatible completions server."""
+def add_server_options(p: argparse.ArgumentParser, verb: str = "generate") -> None:
+    """--server and what goes with it: generate (or score) on an OpenAI-compatible completions server."""
     p.add_argument(
         "--server",
         metavar="URL|NAME",
-        help="generate on an OpenAI-compatible completions server (llama.cpp, vLLM, TGI) at URL, such as "
+        help=f"{verb} on an OpenAI-compatible completions server (llama.cpp, vLLM, TGI) at URL, such as "
         "http://gpu-box:8000/v1, or on a server saved with `models add-server` under NAME",
     )
     p.add_argument(
@@ -145,7 +145,8 @@ def add_server_options(p: argparse.ArgumentParser) -> None:
         "--tokenizer",
         metavar="MODEL",
         help="with --server: a local model (folder or name) whose tokenizer the server's model shares, for "
-        "exact prompt fitting (default: any GPT-2 on this computer; else prompts are fitted by their bytes)",
+        "exact prompt fitting, token healing and scoring (default: any GPT-2 on this computer; else "
+        "prompts are fitted by their bytes, and healing and scoring are unavailable)",
     )
 
 
@@ -313,7 +314,7 @@ def _no_server_options(args: argparse.Namespace) -> None:
     given = [flag for flag, value in (("--api-key-env", args.api_key_env), ("--window", args.window),
              ("--tokenizer", args.tokenizer)) if value is not None]  # fmt: skip
     if given:
-        raise SettingsError(f"{', '.join(given)} goes with --server URL (generation on a server).")
+        raise SettingsError(f"{', '.join(given)} goes with --server URL (a model on a server).")
 
 
 def _dest(field: SamplingField) -> str:

@@ -74,7 +74,7 @@ def connect_remote(args: argparse.Namespace) -> RemoteEngine:
     asked = {
         field.name for field in SAMPLING_FIELDS if getattr(args, _flag_dest(field.flag), None) is not None
     }
-    if args.token_healing:
+    if getattr(args, "token_healing", None):  # `score` has no sampling options
         asked.add("token_healing")
     ignored = [name for name in engine.ignored_settings() if name in asked]
     if ignored:

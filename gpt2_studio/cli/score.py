@@ -12,6 +12,7 @@ from gpt2_studio.core.errors import SettingsError
 from gpt2_studio.core.settings import DEFAULT_RANK_THRESHOLDS, RANK_THRESHOLD_RANGE
 
 if TYPE_CHECKING:
+    from gpt2_studio.core.generation.engine_protocol import GenerationEngine
     from gpt2_studio.core.generation.scoring import Scores
 
 # GLTR's rank buckets: the model's top 10, top 100, top 1,000, and beyond.
@@ -22,7 +23,7 @@ SURPRISING_SHOWN = 5  # the most surprising tokens the summary names
 
 def add_score_parser(subparsers: argparse._SubParsersAction, parents: list[argparse.ArgumentParser]) -> None:
     """Register ``score`` and its options."""
-    from gpt2_studio.cli.generate import DEFAULT_MODEL, add_threads_option
+    from gpt2_studio.cli.generate import add_server_options, add_threads_option
 
     p = subparsers.add_parser(
         "score",
@@ -35,7 +36,9 @@ def add_score_parser(subparsers: argparse._SubParsersAction, parents: list[argpa
     )
     p.add_argument("file", nargs="?", metavar="FILE", help="the text to score (standard input without it)")
     p.add_argument(
-        "--model", default=DEFAULT_MODEL, help="model folder, catalog name or repo id (default: gpt2)"
+        "--model",
+        help="model folder, catalog name or repo id (default: gpt2); with --server, the model the server "
+        "serves (default: its only one)",
     )
     p.add_argument(
         "--top", type=int, default=10, metavar="N", help="top choices per token, 0–100 (default 10)"
@@ -55,6 +58,7 @@ def add_score_parser(subparsers: argparse._SubParsersAction, parents: list[argpa
         help="auto: fp16 on CUDA, int8 weights on CPU; fp32 matches transformers",
     )
     add_threads_option(p)
+    add_server_options(p, "score")
     p.add_argument(
         "--thresholds",
         metavar="A,B,C",
@@ -178,8 +182,8 @@ def as_json(model: str, scores: Scores) -> dict[str, Any]:
 
 
 def run_score(args: argparse.Namespace, stdout: TextIO, stdin: TextIO | None) -> int:
-    """Load the model, score the text, print the summary or the JSON."""
-    from gpt2_studio.cli.generate import _load, write_json
+    """Load the model (or connect to the server), score the text, print the summary or the JSON."""
+    from gpt2_studio.cli.generate import _load, _no_server_options, write_json
     from gpt2_studio.core.generation.engine import Engine
     from gpt2_studio.core.generation.scoring import MAX_TOP
 
@@ -194,18 +198,32 @@ def run_score(args: argparse.Namespace, stdout: TextIO, stdin: TextIO | None) ->
     text = _read(args, stdin)
     if not text:
         raise SettingsError("nothing to score: the text is empty.")
-    model = _load(args)
-    if args.stride is not None and args.stride > model.n_positions:
-        raise SettingsError(
-            f"--stride must be at most the model's window of {model.n_positions} tokens, not {args.stride}."
-        )
-    engine = Engine(model)
+    engine: GenerationEngine
+    if args.server is not None:
+        from gpt2_studio.cli.remote import connect_remote
+
+        engine = connect_remote(args)
+    else:
+        _no_server_options(args)
+        engine = Engine(_load(args))
+    model = engine.model
     try:
+        if args.stride is not None and args.stride > model.n_positions:
+            window = model.n_positions
+            raise SettingsError(
+                f"--stride must be at most the model's window of {window} tokens, not {args.stride}."
+            )
         scores = engine.score(text, top=args.top, stride=args.stride)
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
-    if math.isnan(scores.perplexity):  # not reached: any non-empty text has a token
-        raise SettingsError("nothing to score: the text has no tokens.")
+    except ValueError as error:  # a server's window leaves a little less room for --stride
+        raise SettingsError(f"--{error}.") from None
+    finally:
+        close = getattr(engine, "close", None)  # a remote engine's connections
+        if close is not None:
+            close()
+    if math.isnan(scores.perplexity):  # a one-token text on a server, which never scores the first token
+        raise SettingsError("nothing to score: the text has no token after its first.")
     if args.json:
         write_json(as_json(model.name, scores), stdout)
     else:

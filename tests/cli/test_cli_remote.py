@@ -5,29 +5,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import keyring
 import pytest
-from keyrings.alt.file import PlaintextKeyring
 
-from gpt2_studio.core.remote import servers as servers_module
 from gpt2_studio.core.remote.servers import KEYRING_SERVICE, servers_path
 from tests.cli.test_cli import run, run_in_process
 from tests.llama_server import LlamaServer
 
 pytestmark = pytest.mark.server
-
-
-@pytest.fixture
-def key_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    """keyrings.alt's plain file keyring in the test's folder, accepted for the test only (the app
-    refuses a key where keyring would keep it in no OS keyring)."""
-    monkeypatch.setattr(servers_module, "accepted_keyrings", (PlaintextKeyring,))
-    backend = PlaintextKeyring()
-    backend.file_path = str(tmp_path / "keyring" / "keyring_pass.cfg")
-    previous = keyring.get_keyring()
-    keyring.set_keyring(backend)
-    yield backend
-    keyring.set_keyring(previous)
 
 
 def test_generate_on_a_server_has_the_options_and_output_of_local_generation(
@@ -78,9 +62,26 @@ def test_a_server_down_is_one_line_and_exit_1() -> None:
 
 
 def test_settings_the_server_ignores_are_named(llama_server: LlamaServer) -> None:
+    # No GPT-2 on this computer: no token ids to send the healing constraint with.
     done = run(["generate", "--server", llama_server.url, "--prompt", "x", "--token-healing"])
     assert done.returncode == 0
     assert "ignores token_healing" in done.stderr
+
+
+def test_token_healing_on_a_server_with_a_local_gpt2_tokenizer(
+    llama_server: LlamaServer, server_model_dir: Path
+) -> None:
+    base = ["generate", "--server", llama_server.url, "--tokenizer", str(server_model_dir), "--json"]
+    base += ["--prompt", "The capital of France is Par", "--temperature", "0", "--max-new-tokens", "4"]
+    done = run([*base, "--token-healing"])
+    assert done.returncode == 0
+    assert "ignores" not in done.stderr
+    healed = json.loads(done.stdout)
+    assert healed["healed_tokens"] == 1
+    assert not healed["alternatives"][0][:1].isspace()  # it finishes "Par…", no new word after a space
+    plain = json.loads(run(base).stdout)
+    assert plain["healed_tokens"] == 0
+    assert plain["alternatives"] != healed["alternatives"]
 
 
 def test_add_server_saves_it_and_list_shows_it_and_generate_uses_it_by_name(

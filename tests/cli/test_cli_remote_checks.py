@@ -10,7 +10,6 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
-import keyring
 import pytest
 from keyrings.alt.file import PlaintextKeyring
 
@@ -23,17 +22,6 @@ from tests.cli.test_cli import run, run_in_process
 from tests.llama_server import LlamaServer
 
 LONG_PROMPT = " ".join(["The lighthouse keeper wrote a letter every evening, although the boat came"] * 50)
-
-
-@pytest.fixture
-def plain_file_keyring(tmp_path: Path):
-    """keyrings.alt's plain file keyring in the test's folder as the process's keyring (not accepted)."""
-    backend = PlaintextKeyring()
-    backend.file_path = str(tmp_path / "keyring" / "keyring_pass.cfg")
-    previous = keyring.get_keyring()
-    keyring.set_keyring(backend)
-    yield backend
-    keyring.set_keyring(previous)
 
 
 # -- keys: an OS keyring or none -----------------------------------------------------------------

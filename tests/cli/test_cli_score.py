@@ -74,6 +74,7 @@ def test_a_long_text_with_a_stride(model):
         (("--top", "101"), "x", "--top must be between 0 and 100"),
         (("--stride", "0"), "x", "--stride must be at least 1"),
         (("--stride", "129"), "x", "--stride must be at most the model's window of 128 tokens"),
+        (("--window", "64"), "x", "--window goes with --server URL"),
         (("/no/such/file.txt",), "", "does not exist"),
         (("--thresholds", "10,10,1000"), "x", "--thresholds must be three increasing whole numbers"),
         (("--thresholds", "10,100"), "x", "--thresholds must be three increasing whole numbers"),

@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
-import torch
+if TYPE_CHECKING:  # torch only where a mask is built: a server's healing (core/remote) needs ids only
+    import torch
 
 #: At most this many prompt tokens are handed back (a run of punctuation or a split character).
 MAX_HEALED_TOKENS = 4
@@ -45,7 +47,7 @@ class TokenHealer:
         skip = set(excluded)
         pairs = sorted((b, i) for i, b in enumerate(token_bytes) if b and i not in skip)
         self._keys = [b for b, _ in pairs]
-        self._ids = torch.tensor([i for _, i in pairs], dtype=torch.long)
+        self._ids = [i for _, i in pairs]
         self._by_bytes: dict[bytes, list[int]] = {}
         for b, i in pairs:
             self._by_bytes.setdefault(b, []).append(i)
@@ -85,19 +87,30 @@ class TokenHealer:
             count += 1
         return count, tail
 
-    def allowed(self, need: bytes, device: torch.device | str = "cpu") -> torch.Tensor:
-        """A bool mask [vocab]: the tokens that may come next while `need` bytes are still owed.
+    def allowed_ids(self, need: bytes) -> list[int]:
+        """The tokens that may come next while `need` bytes are still owed, in no particular order.
 
         A token is allowed when its bytes start with all of need (it writes the rest and goes on), or
         when they are a non-empty proper start of need (the constraint then spans more tokens).
         """
-        mask = torch.zeros(self.vocab, dtype=torch.bool)
         low, high = self._extension_span(need)
-        mask[self._ids[low:high]] = True
+        ids = self._ids[low:high]
         for end in range(1, len(need)):
-            for token in self._by_bytes.get(need[:end], ()):
-                mask[token] = True
+            ids += self._by_bytes.get(need[:end], ())
+        return ids
+
+    def allowed(self, need: bytes, device: torch.device | str = "cpu") -> torch.Tensor:
+        """A bool mask [vocab] of allowed_ids(need)."""
+        import torch
+
+        mask = torch.zeros(self.vocab, dtype=torch.bool)
+        mask[torch.tensor(self.allowed_ids(need), dtype=torch.long)] = True
         return mask.to(device)
+
+    def token_of(self, data: bytes) -> int | None:
+        """The (non-excluded) token whose bytes are data, None when there is none."""
+        found = self._by_bytes.get(data)
+        return found[0] if found else None
 
     def owed_after(self, need: bytes, token: int) -> bytes:
         """The bytes still owed once token is generated (b"" when it covered them all)."""

@@ -119,17 +119,26 @@ class CompletionsClient:
         headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
         timeout = httpx2.Timeout(read_seconds, connect=connect_seconds)
         self._http = httpx2.Client(base_url=self.url + "/", headers=headers, timeout=timeout)
+        # Plain requests that may be cancelled go on connections of their own (none kept alive), so that
+        # each one's socket is known from the moment it connects and can be shut down mid-wait.
+        self._own = httpx2.Client(
+            base_url=self.url + "/", headers=headers, timeout=timeout,
+            limits=httpx2.Limits(max_keepalive_connections=0),
+        )  # fmt: skip
         self._retries = retries
         self._sleep = sleep
         self.on_notice = on_notice
         self._lock = threading.Lock()
         # The streams open now, each with the cancel event of the request it serves (None: untagged).
         self._open: dict[httpx2.Response, threading.Event | None] = {}
+        # The cancellable plain requests waiting now, each with its request's cancel event.
+        self._waiting: dict[_Connection, threading.Event] = {}
 
     def close(self) -> None:
         """Close every connection (and any stream still open)."""
         self.close_stream()
         self._http.close()
+        self._own.close()
 
     # -- requests -------------------------------------------------------------------------------
     def models(self) -> list[dict[str, Any]]:
@@ -144,9 +153,18 @@ class CompletionsClient:
             )
         return data
 
-    def complete(self, payload: dict[str, Any]) -> dict[str, Any]:
-        """POST /v1/completions without streaming; the answer's JSON."""
-        body = self._send("POST", "completions", payload)
+    def complete(
+        self, payload: dict[str, Any], *, cancel: threading.Event | None = None
+    ) -> dict[str, Any] | None:
+        """POST /v1/completions without streaming; the answer's JSON.
+
+        cancel: the request's cancel event; close_stream(cancel) (or close_stream()) then drops the
+        connection at once, even while the server is still working on the answer, and this returns
+        None, as it does when the event is already set.
+        """
+        body = self._send("POST", "completions", payload, cancel)
+        if body is None and cancel is not None and cancel.is_set():
+            return None
         if not isinstance(body, dict) or not isinstance(body.get("choices"), list):
             raise RemoteError(
                 f"The server at {self.url} answered /v1/completions without choices.", kind=errors.SERVER
@@ -187,16 +205,20 @@ class CompletionsClient:
         raise AssertionError("unreachable: the last attempt returns or raises")  # pragma: no cover
 
     def close_stream(self, cancel: threading.Event | None = None) -> None:
-        """Close streams in flight at once (cancel): their readers end with what they have.
+        """Close streams in flight at once (cancel): their readers end with what they have; plain
+        requests made with a cancel event (complete(cancel=…)) are dropped and return None.
 
-        cancel: close only the streams opened with this cancel event (one request's); None closes all.
+        cancel: close only the requests made with this cancel event (one request's); None closes all.
         """
         with self._lock:
             responses = [r for r, tag in self._open.items() if cancel is None or tag is cancel]
             for response in responses:
                 del self._open[response]
+            waiting = [c for c, tag in self._waiting.items() if cancel is None or tag is cancel]
         for response in responses:
             _shut_down(response)
+        for connection in waiting:
+            connection.shut_down()
 
     # -- internals ------------------------------------------------------------------------------
     def _events(self, events: httpx2.EventSource, response: httpx2.Response) -> Iterator[dict[str, Any]]:
@@ -264,10 +286,19 @@ class CompletionsClient:
         with self._lock:
             return response in self._open
 
-    def _send(self, method: str, path: str, payload: dict[str, Any] | None) -> Any:
+    def _send(
+        self, method: str, path: str, payload: dict[str, Any] | None, cancel: threading.Event | None = None
+    ) -> Any:
+        """The answer's JSON; None when cancel is set (before or while the request waits)."""
         for attempt in range(self._retries + 1):
-            with self._guard():
-                response = self._http.request(method, path, json=payload)
+            if cancel is None:
+                with self._guard():
+                    response = self._http.request(method, path, json=payload)
+            else:
+                answer = self._cancellable(method, path, payload, cancel)
+                if answer is None:
+                    return None
+                response = answer
             if response.status_code == 429 and attempt < self._retries:
                 self._back_off(response, attempt)
                 continue
@@ -282,6 +313,27 @@ class CompletionsClient:
                     kind=errors.WRONG_URL,
                 ) from None
         raise AssertionError("unreachable: the last attempt returns or raises")  # pragma: no cover
+
+    def _cancellable(
+        self, method: str, path: str, payload: dict[str, Any] | None, cancel: threading.Event
+    ) -> httpx2.Response | None:
+        """One request on a connection of its own that close_stream(cancel) shuts down; None if it did."""
+        connection = _Connection()
+        with self._lock:
+            self._waiting[connection] = cancel
+        try:
+            # After registering: a cancel either finds this connection or set the event before this.
+            if cancel.is_set():
+                return None
+            with self._guard():
+                return self._own.request(method, path, json=payload, extensions={"trace": connection.trace})
+        except RemoteError:
+            if cancel.is_set():
+                return None  # the connection shut down by the cancel, not a failure
+            raise
+        finally:
+            with self._lock:
+                self._waiting.pop(connection, None)
 
     def _back_off(self, response: httpx2.Response, attempt: int) -> None:
         wait = min(MAX_BACKOFF_SECONDS, 2.0**attempt)
@@ -392,6 +444,48 @@ class _TransportErrors:
         return RemoteError(
             f"The connection to {self.url} failed ({type(error).__name__}: {text}).", kind=errors.CUT
         )
+
+
+class _Connection:
+    """The socket of one cancellable request, learnt from httpcore's connection trace as it connects.
+
+    shut_down() may come before the socket exists (the request is still connecting): it is then shut
+    down as soon as it does.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._socket: socket.socket | None = None
+        self._closed = False
+        self.stage = ""  # httpcore's last event ("http11.receive_response_headers.started": sent, waiting)
+
+    def trace(self, event: str, info: dict[str, Any]) -> None:
+        """httpcore's trace callback: keeps the socket of a new TCP (or TLS) connection."""
+        self.stage = event
+        if not event.endswith(("connect_tcp.complete", "start_tls.complete")):
+            return
+        stream = info.get("return_value")
+        sock = stream.get_extra_info("socket") if stream is not None else None
+        if not isinstance(sock, socket.socket):
+            return
+        with self._lock:
+            self._socket = sock
+            closed = self._closed
+        if closed:
+            self._shut(sock)
+
+    def shut_down(self) -> None:
+        """End the request: its blocked read (or the connect under way) wakes with an error."""
+        with self._lock:
+            self._closed = True
+            sock = self._socket
+        if sock is not None:
+            self._shut(sock)
+
+    @staticmethod
+    def _shut(sock: socket.socket) -> None:
+        with contextlib.suppress(OSError):  # already closed: nothing to wake
+            sock.shutdown(socket.SHUT_RDWR)
 
 
 def _has_text(chunk: dict[str, Any]) -> bool:

@@ -40,11 +40,14 @@ if TYPE_CHECKING:
     from gpt2_studio.core.generation.engine_protocol import GenerationEngine
     from gpt2_studio.core.generation.scoring import Scores
     from gpt2_studio.core.models.tokenizer import GPT2BPETokenizer
+    from gpt2_studio.core.remote.healing import ServerHealer
+    from gpt2_studio.core.remote.scoring import WindowAnswers
 
 log = logging.getLogger(__name__)
 
 GPT2_EOS = 50256
 DEFAULT_WINDOW = 1024  # GPT-2's, for a server that does not report its window and has no setting
+EOS_TEXT = "<|endoftext|>"
 _CONTEXT_CHARS = 64  # as the local engine: how much of the writer's text an end may look back at
 
 
@@ -103,6 +106,9 @@ class RemoteEngine:
 
             self._plain: Callable[[str], list[int]] = PlainTokenizer(tokenizer)
             self._token_bytes = token_byte_table(tokenizer)
+        self._healer: ServerHealer | None = None
+        self._answers: WindowAnswers | None = None  # the lens's windows the server answered lately
+        self._no_healing: str | None = None  # why healing stopped on this server (its tokens are not GPT-2's)
         self._lock = threading.RLock()
         self._cancel_lock = threading.Lock()
         self._current: threading.Event | None = None
@@ -121,10 +127,20 @@ class RemoteEngine:
     ) -> RemoteEngine:
         """Ask the server at url for its models and make an engine for `model` (or its only one).
 
-        window: the model's window in tokens where the server does not report it (default 1024).
-        Raises RemoteError (one sentence) when the server cannot be reached or has no such model, and
-        SettingsError for an address that is not http(s).
+        window: the model's window in tokens where the server does not report it; None (the only way
+        to ask for the default) means the server's where it reports it, else 1024, GPT-2's. A window
+        the server reports wins over this setting. Raises SettingsError (before any request) for a
+        window outside 16…1,048,576 tokens (0 included: it is no window) or an address that is not
+        http(s), and RemoteError (one sentence) when the server cannot be reached or has no such model.
         """
+        from gpt2_studio.core.remote.servers import WINDOW_RANGE
+
+        low, high = WINDOW_RANGE
+        if window is not None and (type(window) is not int or not low <= window <= high):
+            raise SettingsError(
+                f"A server model's window must be a whole number of tokens from {low} to {high:,}, or "
+                f"None to use the one the server reports (else {DEFAULT_WINDOW}, GPT-2's); not {window!r}."
+            )
         options: dict[str, Any] = {} if read_seconds is None else {"read_seconds": read_seconds}
         client = CompletionsClient(url, api_key=api_key, on_notice=on_notice, **options)
         try:
@@ -137,7 +153,7 @@ class RemoteEngine:
         remote = RemoteModel(
             name=str(entry["id"]),
             url=client.url,
-            n_positions=reported or window or DEFAULT_WINDOW,
+            n_positions=reported or (DEFAULT_WINDOW if window is None else window),
             kind=kinds.detect_kind(entry),
             window_reported=reported is not None,
         )
@@ -184,10 +200,10 @@ class RemoteEngine:
         """The sampling settings this server ignores, for the sampling panel and the command line.
 
         num_alternatives never is (a server without `n` gets one request per alternative); token
-        healing always is (it needs the server's token ids and log-probabilities).
+        healing is unless the server takes `logit_bias` and a local GPT-2 tokenizer gives the token ids.
         """
         panel = tuple(name for name in kinds.PANEL_SETTINGS if name != kinds.ALTERNATIVES)
-        return (*self.model.kind.ignored(panel), "token_healing")
+        return (*self.model.kind.ignored(panel), *(() if self.heals else ("token_healing",)))
 
     # -- what a completions server cannot do ----------------------------------------------------
     def score(
@@ -218,12 +234,15 @@ class RemoteEngine:
                 f"The likelihood lens is unavailable for the server at {self.model.url}: it needs each "
                 f"token's log-probability under the model, and {why}."
             )
-        from gpt2_studio.core.remote.scoring import score_on_server
+        from gpt2_studio.core.remote.scoring import WindowAnswers, score_on_server
 
         with self._lock:  # one request at a time, as for generation
+            if self._answers is None:
+                self._answers = WindowAnswers()
             return score_on_server(
                 self.client, self.model.name, self.model.n_positions, text, self.tokenize(text),
                 self._token_bytes, top=top, stride=stride, cancel=cancel, on_progress=on_progress,
+                answers=self._answers,
             )  # fmt: skip
 
     def next_token_logprobs(
@@ -323,47 +342,46 @@ class RemoteEngine:
             self.client.close_stream(previous)
         self.notices = []
         fitted = fit_context(prompt, self.tokenize, budget)
-        text = self.detokenize(fitted.ids) or "<|endoftext|>"  # GPT-2 starts from its end token
+        ids, healed, tail = fitted.ids, 0, b""
+        healer = self._server_healer() if settings.token_healing and self.heals else None
+        if healer is not None and ids:
+            # Only the text's own end heals: never the Memory's or the note's last line end.
+            end = len(ids) if fitted.end_tokens is None else fitted.end_tokens
+            healed, tail = healer.healed_tail(ids, end)
+            ids = ids[: len(ids) - healed]
+        text = self.detokenize(ids) or EOS_TEXT  # GPT-2 starts from its end token
+        whole = (self.detokenize(fitted.ids) or EOS_TEXT) if healed else text  # if healing is refused
         seed = settings.seed if settings.seed is not None else random.SystemRandom().randrange(2**31)
         n = settings.num_alternatives
         before = (prompt.text if isinstance(prompt, Prompt) else prompt)[-_CONTEXT_CHARS:]
         rows = [RemoteText(settings.stop_strings, settings.stop_at, before) for _ in range(n)]
-        first_at: float | None = None
+        first_at: list[float] = []
         # A server that honours n answers all alternatives in one stream; others get one request each,
-        # with seeds seed, seed + 1, … (so a seeded request is repeatable there too).
-        together = kinds.ALTERNATIVES in self.model.kind.honours
+        # with seeds seed, seed + 1, … (so a seeded request is repeatable there too). Healed rows each
+        # continue their own healed text, so they always go one by one.
+        together = kinds.ALTERNATIVES in self.model.kind.honours and not tail
         requests = [(0, n)] if together else [(i, 1) for i in range(n)]
         try:
             for offset, count in requests:
                 if cancel.is_set():
                     break
-                payload = self._payload(text, settings, seed + offset, count)
-                chunks = self.client.stream(payload, cancel=cancel)
-                try:
-                    for chunk in chunks:
-                        pieces: list[TextDelta] = []
-                        for choice in chunk.get("choices") or ():
-                            if not isinstance(choice, dict):
-                                continue
-                            index = offset + int(choice.get("index") or 0)
-                            if not 0 <= index < n:
-                                continue
-                            row = rows[index]
-                            row.add(str(choice.get("text") or ""))
-                            reason = choice.get("finish_reason")
-                            if reason:
-                                row.finish(_finish_reason(reason, settings))
-                            piece = row.take_piece()
-                            if piece:
-                                if first_at is None:
-                                    first_at = time.perf_counter()
-                                pieces.append(TextDelta(index, piece))
-                        if pieces:
-                            yield from pieces
-                        if cancel.is_set() or all(row.reason for row in rows[offset : offset + count]):
-                            break
-                finally:
-                    chunks.close()  # closes the response: the server stops generating
+                start, length = whole, settings.max_new_tokens
+                if tail and healer is not None and self._no_healing is None:
+                    try:
+                        start = yield from self._heal(healer, text, tail, rows[offset], offset, settings,
+                                                      seed + offset, cancel, first_at)  # fmt: skip
+                    except UnavailableError as refused:  # its model is not GPT-2: heal no more here
+                        self._no_healing = str(refused)
+                        self._notice(f"{refused} Suggestions from it go on without token healing.")
+                    else:
+                        # As on this computer, the healed tokens get steps of their own: the last
+                        # healing token is the first of max_new_tokens + healed, within the window.
+                        room = self.model.n_positions - len(self.tokenize(start))
+                        length = min(settings.max_new_tokens + healed - 1, room)
+                        if length < 1 or rows[offset].reason is not None or cancel.is_set():
+                            continue
+                payload = self._payload(start, settings, seed + offset, count) | {"max_tokens": length}
+                yield from self._stream_rows(payload, rows, offset, count, settings, cancel, first_at)
         except RemoteError as error:
             if error.kind != errors.CUT or not any(row.text for row in rows):
                 raise  # nothing arrived to keep: the request failed (a server refuses some mid-stream)
@@ -385,7 +403,8 @@ class RemoteEngine:
         # The server's pieces: one per token on llama.cpp and vLLM (a character split over tokens
         # arrives whole, so it counts once).
         new_tokens = max((row.pieces for row in rows), default=0)
-        decode = finished - (first_at or finished)
+        first = first_at[0] if first_at else finished
+        decode = finished - first
         return Completion(
             alternatives=tuple(row.text for row in rows),
             finish_reasons=tuple(row.reason or FINISH_LENGTH for row in rows),
@@ -394,12 +413,100 @@ class RemoteEngine:
             reused_tokens=0,
             new_tokens=new_tokens,
             trimmed=fitted.trimmed,
-            first_token_seconds=(first_at or finished) - started,
+            first_token_seconds=first - started,
             total_seconds=finished - started,
             tokens_per_second=(new_tokens - 1) / decode if new_tokens > 1 and decode > 0 else 0.0,
+            healed_tokens=healed if self._no_healing is None else 0,
             memory_tokens=fitted.memory_tokens,
             note_tokens=fitted.note_tokens,
         )
+
+    def _stream_rows(
+        self,
+        payload: dict[str, Any],
+        rows: list[RemoteText],
+        offset: int,
+        count: int,
+        settings: SamplingSettings,
+        cancel: threading.Event,
+        first_at: list[float],
+    ) -> Generator[TextDelta, None, None]:
+        """One streamed request for rows[offset : offset + count]: their pieces as they arrive."""
+        chunks = self.client.stream(payload, cancel=cancel)
+        try:
+            for chunk in chunks:
+                pieces: list[TextDelta] = []
+                for choice in chunk.get("choices") or ():
+                    if not isinstance(choice, dict):
+                        continue
+                    index = offset + int(choice.get("index") or 0)
+                    if not offset <= index < offset + count:
+                        continue
+                    row = rows[index]
+                    row.add(str(choice.get("text") or ""))
+                    reason = choice.get("finish_reason")
+                    if reason:
+                        row.finish(_finish_reason(reason, settings))
+                    piece = row.take_piece()
+                    if piece:
+                        first_at[:] = first_at or [time.perf_counter()]
+                        pieces.append(TextDelta(index, piece))
+                yield from pieces
+                if cancel.is_set() or all(row.reason for row in rows[offset : offset + count]):
+                    break
+        finally:
+            chunks.close()  # closes the response: the server stops generating
+
+    def _heal(
+        self,
+        healer: ServerHealer,
+        text: str,
+        tail: bytes,
+        row: RemoteText,
+        index: int,
+        settings: SamplingSettings,
+        seed: int,
+        cancel: threading.Event,
+        first_at: list[float],
+    ) -> Generator[TextDelta, None, str]:
+        """Write tail again under the healing constraint, a token per request; returns the healed text.
+
+        What the last healing token writes past the tail is the row's first text (yielded).
+        """
+        owed = tail
+        while owed and not cancel.is_set():
+            payload = self._payload(text, settings, seed, 1)
+            got, token = healer.constrained_token(
+                self.client, payload, owed, settings.repetition_penalty, cancel
+            )
+            if token is None:  # cancelled
+                break
+            row.add(healer.new_text(owed, token))
+            owed = healer.owed_after(owed, token)
+            text += got
+            piece = row.take_piece()
+            if piece:
+                first_at[:] = first_at or [time.perf_counter()]
+                yield TextDelta(index, piece)
+        return text
+
+    @property
+    def heals(self) -> bool:
+        """Whether token healing works on this server: a local GPT-2 tokenizer and `logit_bias`."""
+        return (
+            self._tokenizer is not None
+            and kinds.LOGIT_BIAS in self.model.kind.honours
+            and self._no_healing is None
+        )
+
+    def _server_healer(self) -> ServerHealer:
+        """Built on first use (sorting the vocabulary takes a few tens of milliseconds)."""
+        if self._healer is None:
+            from gpt2_studio.core.remote.healing import ServerHealer
+
+            special = set(getattr(self._tokenizer, "all_special_ids", ()) or ())
+            self._healer = ServerHealer(self._token_bytes, special | {self.model.eos_token_id})
+        return self._healer
 
 
 def _finish_reason(reason: str, settings: SamplingSettings) -> str:

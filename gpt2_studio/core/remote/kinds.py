@@ -23,6 +23,7 @@ ALTERNATIVES = "num_alternatives"  # the API's `n`
 STOP = "stop_strings"  # the API's `stop`; stops are also applied here, so they always work
 LOGPROBS = "logprobs"
 ECHO = "echo"  # prompt log-probabilities (the likelihood lens)
+LOGIT_BIAS = "logit_bias"  # {token id: bias}, which token healing's constraint is sent as
 
 
 @dataclass(frozen=True)
@@ -43,18 +44,18 @@ class ServerKind:
         return tuple(name for name in settings if name not in self.honours)
 
 
-_OPENAI = frozenset({TEMPERATURE, TOP_P, SEED, ALTERNATIVES, STOP, LOGPROBS, ECHO})
+_OPENAI = frozenset({TEMPERATURE, TOP_P, SEED, ALTERNATIVES, STOP, LOGPROBS, ECHO, LOGIT_BIAS})
 
 LLAMA_CPP_PYTHON = ServerKind(
     "llama-cpp-python",
     "llama.cpp (llama-cpp-python)",
-    frozenset({TEMPERATURE, TOP_K, TOP_P, REPETITION_PENALTY, SEED, STOP, LOGPROBS, ECHO}),
+    frozenset({TEMPERATURE, TOP_K, TOP_P, REPETITION_PENALTY, SEED, STOP, LOGPROBS, ECHO, LOGIT_BIAS}),
     ((REPETITION_PENALTY, "repeat_penalty"),),
 )
 LLAMA_SERVER = ServerKind(
     "llama-server",
     "llama.cpp (llama-server)",
-    frozenset({TEMPERATURE, TOP_K, TOP_P, REPETITION_PENALTY, SEED, STOP, LOGPROBS}),
+    frozenset({TEMPERATURE, TOP_K, TOP_P, REPETITION_PENALTY, SEED, STOP, LOGPROBS, LOGIT_BIAS}),
     ((REPETITION_PENALTY, "repeat_penalty"),),
 )
 VLLM = ServerKind(

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -80,13 +81,15 @@ def score_on_server(
     stride: int | None = None,
     cancel: threading.Event | None = None,
     on_progress: Callable[[int, int], None] | None = None,
+    answers: WindowAnswers | None = None,
 ) -> Scores:
     """Score text (whose local GPT-2 token ids are ids) with the server's prompt log-probabilities.
 
     window: the server model's window in tokens; stride: tokens between window starts (default half the
-    window). Raises ValueError for top/stride out of range, UnavailableError when the server's tokens
-    are not the local tokenizer's or it returns no prompt log-probabilities, RemoteError when a request
-    fails.
+    window). answers: the windows the server answered before (a scoring cancelled by a suggestion and
+    run again asks only for the rest), kept there for the next time. Raises ValueError for top/stride
+    out of range, UnavailableError when the server's tokens are not the local tokenizer's or it returns
+    no prompt log-probabilities, RemoteError when a request fails.
     """
     # Tokens per window as the local lens counts them (<|endoftext|> included), with room left for the
     # one new token each request must ask for and for the few tokens a window grows by at either end
@@ -117,7 +120,15 @@ def score_on_server(
             end += 1
         piece = text[local.char_start(first) : local.char_start(end)]
         prompt = (EOS_TEXT if first == 0 else "") + piece
-        got = _prompt_logprobs(client, model, prompt, piece, top)
+        key = (model, prompt, max(top, 1))
+        got = answers.get(key) if answers is not None else None
+        if got is None:
+            got = _prompt_logprobs(client, model, prompt, piece, top, cancel)
+            if got is None:  # cancelled while the server worked on the window: its request was dropped
+                cancelled = True
+                break
+            if answers is not None:
+                answers.put(key, got)
         _check_tokens(got, local, first, end, client.url)
         for t in targets:
             scored = got[t - first][2]
@@ -145,9 +156,43 @@ def score_on_server(
     return Scores(tuple(out), perplexity, windows, len(out), cancelled)
 
 
-def _prompt_logprobs(client: CompletionsClient, model: str, prompt: str, text: str, top: int) -> list[Any]:
+class WindowAnswers:
+    """The server's answers for the windows scored lately (by model, prompt text and top), so that a
+    scoring stopped by a suggestion and run again does not ask for them again; and an edit leaves the
+    windows before it as they were. At most `tokens` tokens are kept (about 1.5 KB each with 10 top
+    choices), the least recently used forgotten first. Not thread-safe: the engine scores one text at a
+    time."""
+
+    def __init__(self, tokens: int = 32_768) -> None:
+        self._limit = tokens
+        self._kept = 0
+        self._answers: OrderedDict[tuple[str, str, int], list[Any]] = OrderedDict()
+
+    def get(self, key: tuple[str, str, int]) -> list[Any] | None:
+        """The answer kept for key (now the most recent), or None."""
+        found = self._answers.get(key)
+        if found is not None:
+            self._answers.move_to_end(key)
+        return found
+
+    def put(self, key: tuple[str, str, int], answer: list[Any]) -> None:
+        """Keep answer, forgetting the least recently used ones beyond the limit."""
+        if key in self._answers:
+            self._kept -= len(self._answers.pop(key))
+        self._answers[key] = answer
+        self._kept += len(answer)
+        while self._kept > self._limit and len(self._answers) > 1:
+            self._kept -= len(self._answers.popitem(last=False)[1])
+
+
+def _prompt_logprobs(
+    client: CompletionsClient, model: str, prompt: str, text: str, top: int, cancel: threading.Event | None
+) -> list[Any] | None:
     """The server's tokens of text: (token text, offset in text, numbers or None) each; the first has
-    None (the server leaves its log-probability empty), as has any other it leaves empty."""
+    None (the server leaves its log-probability empty), as has any other it leaves empty. None when
+    cancelled: closing the request's connection (RemoteEngine.cancel) ends the wait for the window at
+    once, so a suggestion never waits behind it here (a server that works on one request at a time,
+    as llama-cpp-python does, still finishes the window before it starts the suggestion)."""
     payload = {
         "model": model,
         "prompt": prompt,
@@ -156,7 +201,9 @@ def _prompt_logprobs(client: CompletionsClient, model: str, prompt: str, text: s
         "max_tokens": 1,
         "temperature": 0.0,
     }
-    body = client.complete(payload)
+    body = client.complete(payload, cancel=cancel)
+    if body is None:
+        return None
     choice = body["choices"][0] if body["choices"] else {}
     lp = choice.get("logprobs") if isinstance(choice, dict) else None
     if not isinstance(lp, dict) or not isinstance(lp.get("tokens"), list):

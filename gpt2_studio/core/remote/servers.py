@@ -142,11 +142,23 @@ def check_server_name(name: str, *, path: Path | None = None, replace: bool = Fa
     servers, _warnings = load_servers(path)
     taken = next((saved for saved in servers if saved.name == name), None)
     if taken is not None and not replace:
-        raise SettingsError(
-            f"A server is already named {name!r} ({taken.url}); choose another name, or replace it "
-            "(--replace)."
-        )
+        raise NameTakenError(taken)
     return name
+
+
+class NameTakenError(SettingsError):
+    """A new server's name is a saved server's. The sentence ends with how to replace that one, which
+    each front end says its own way (`replace_hint`): the command line's --replace, the GUI's Delete."""
+
+    def __init__(self, taken: SavedServer, replace_hint: str = "replace it (--replace)") -> None:
+        self.taken = taken
+        super().__init__(
+            f"A server is already named {taken.name!r} ({taken.url}); choose another name, or {replace_hint}."
+        )
+
+    def hinted(self, replace_hint: str) -> NameTakenError:
+        """The same refusal with another front end's way to replace the server."""
+        return NameTakenError(self.taken, replace_hint)
 
 
 def default_server_name(url: str) -> str:

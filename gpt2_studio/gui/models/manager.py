@@ -232,10 +232,17 @@ class ModelManagerDialog(QDialog):
         While the check waits for the network, a "Checking…" dialog can cancel it; the editor and this
         manager keep working (a slow server must not freeze them).
         """
+        from gpt2_studio.core.remote.servers import check_server_name, default_server_name
+
         details = self.questions.server_details()
         if not details:
             return
         server = ServerDetails.from_form(details)
+        try:  # a name the user must change is said before waiting for the server, as the CLI does
+            check_server_name(server.name or default_server_name(server.url))
+        except StudioError as exc:
+            self.questions.error("Could not add the server", _in_gui_words(exc))
+            return
         self.server_check.start(server)
         if self.check_dialog is not None:
             self.check_dialog.deleteLater()
@@ -276,8 +283,8 @@ class ModelManagerDialog(QDialog):
         server = SavedServer(name, model.url, model=model.name, window=details.window)
         try:
             save_server(server, api_key=details.api_key or None)
-        except StudioError as exc:
-            self.questions.error("Could not add the server", str(exc))
+        except StudioError as exc:  # a name taken meanwhile, a key no keyring can keep
+            self.questions.error("Could not add the server", _in_gui_words(exc))
         else:
             self.refresh()
             self.select(server.name)
@@ -373,3 +380,12 @@ class ModelManagerDialog(QDialog):
         if dialog is not None and (dialog.isVisible() or dialog.is_running()):
             dialog.reject()
         super().done(result)
+
+
+def _in_gui_words(error: StudioError) -> str:
+    """A refusal as the GUI says it: a taken server name is replaced by deleting that server here."""
+    from gpt2_studio.core.remote.servers import NameTakenError
+
+    if isinstance(error, NameTakenError):
+        return str(error.hinted("delete that server first (select it in this list, then Delete)"))
+    return str(error)

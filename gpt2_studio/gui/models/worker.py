@@ -205,11 +205,18 @@ class ModelWorker(QObject):
         self._preempt_scoring()
 
     def _preempt_scoring(self) -> None:
+        """Stop a running scoring for the request just queued; it is queued again behind that request.
+
+        On a server its window's request is dropped at once (not answered first): the scoring would
+        otherwise hold the worker until the server finished the window.
+        """
         with self._id_lock:
             running = self._running
-            if running is not None and running[0] == "score":
-                self._preempted = True
-                running[1].set()
+            if running is None or running[0] != "score":
+                return
+            self._preempted = True
+            running[1].set()
+        self._close_remote_stream(running[1])
 
     def invalidate(self, request_id: int, channel: str = "suggest") -> None:
         """Mark the channel's requests before request_id stale and stop its running one (thread-safe)."""
@@ -218,8 +225,7 @@ class ModelWorker(QObject):
             running = self._running
         if running is not None and running[0] == channel:
             running[1].set()
-            if channel != "score":
-                self._close_remote_stream(running[1])
+            self._close_remote_stream(running[1])
 
     def cancel(self) -> None:
         """Stop whatever generation is in flight before its next token (thread-safe)."""

@@ -30,6 +30,8 @@ class Script:
         self.answers: dict[str, list[tuple[int, dict[str, str], bytes]]] = {}
         self.seen: list[str] = []
         self.bodies: list[dict] = []
+        self.hold: threading.Event | None = None  # while set to an unset event, answers wait for it
+        self.arrived = threading.Event()  # a request has arrived (and waits, if held)
 
 
 def _sse(*texts: str) -> bytes:
@@ -53,6 +55,9 @@ def stand_in() -> Iterator[tuple[str, Script]]:
             if length:
                 script.bodies.append(json.loads(self.rfile.read(length)))
             script.seen.append(f"{self.command} {self.path}")
+            script.arrived.set()
+            if script.hold is not None:
+                script.hold.wait(10)  # a server still working on the answer
             queue = script.answers.get(self.path) or [(404, {}, b'{"detail": "Not Found"}')]
             status, headers, body = queue.pop(0) if len(queue) > 1 else queue[0]
             self.send_response(status)
@@ -326,3 +331,66 @@ def test_a_stream_whose_request_was_cancelled_before_it_opened_ends_at_once(paus
         assert time.perf_counter() - started < 2  # did not wait for the paused server
     finally:
         client.close()
+
+
+@pytest.mark.parametrize("window", [0, -1, 15, 1_048_577, True, 1024.0])
+def test_a_window_that_is_no_window_is_refused_before_any_request(stand_in, window) -> None:
+    from gpt2_studio.core.errors import SettingsError
+    from gpt2_studio.core.remote.engine import RemoteEngine
+
+    url, script = stand_in
+    with pytest.raises(SettingsError, match="window must be a whole number of tokens from 16 to 1,048,576"):
+        RemoteEngine.connect(url, window=window)
+    assert script.seen == []  # refused before asking the server
+
+
+def test_no_window_means_the_servers_else_gpt2s_and_a_window_is_used_as_given(stand_in) -> None:
+    from gpt2_studio.core.remote.engine import DEFAULT_WINDOW, RemoteEngine
+
+    url, script = stand_in
+    script.answers["/v1/models"] = [(200, {}, json.dumps(MODELS).encode())]
+    for window, expected in ((None, DEFAULT_WINDOW), (16, 16), (4096, 4096)):
+        engine = RemoteEngine.connect(url, window=window)
+        engine.close()
+        assert (engine.model.n_positions, engine.model.window_reported) == (expected, False)
+    reported = {"data": [{**MODELS["data"][0], "max_model_len": 2048}]}
+    script.answers["/v1/models"] = [(200, {}, json.dumps(reported).encode())]
+    engine = RemoteEngine.connect(url, window=512)  # what the server says wins over a setting
+    engine.close()
+    assert (engine.model.n_positions, engine.model.window_reported) == (2048, True)
+
+
+def test_a_plain_request_is_dropped_at_once_when_its_cancel_comes_while_the_server_works(stand_in) -> None:
+    """The lens's window requests: a suggestion must not wait until the server has answered one."""
+    url, script = stand_in
+    answer = {"choices": [{"text": "!"}]}
+    script.answers["/v1/completions"] = [(200, {}, json.dumps(answer).encode())]
+    script.hold = threading.Event()
+    client = CompletionsClient(url)
+    mine, other = threading.Event(), threading.Event()
+    got: list[object] = []
+    waiter = threading.Thread(target=lambda: got.append(client.complete({"prompt": "x"}, cancel=mine)))
+    try:
+        waiter.start()
+        assert script.arrived.wait(10)
+        client.close_stream(other)  # another request's cancel leaves this one waiting
+        waiter.join(0.3)
+        assert waiter.is_alive()
+        started = time.perf_counter()
+        mine.set()
+        client.close_stream(mine)
+        waiter.join(5)
+        assert time.perf_counter() - started < 1  # not the 10 s the server would still take
+        assert not waiter.is_alive()
+        assert got == [None]
+    finally:
+        script.hold.set()
+        waiter.join(5)
+    script.hold = None
+    assert client.complete({"prompt": "x"}, cancel=other) == answer  # the client serves the next one
+    already = threading.Event()
+    already.set()
+    seen = len(script.seen)
+    assert client.complete({"prompt": "x"}, cancel=already) is None
+    assert len(script.seen) == seen  # a request cancelled before it began is never sent
+    client.close()

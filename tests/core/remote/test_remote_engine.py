@@ -348,7 +348,7 @@ def test_the_lens_is_unavailable_where_the_servers_tokens_are_not_gpt2s(
 def test_word_alternatives_say_they_are_unavailable_for_this_server(remote: RemoteEngine) -> None:
     with pytest.raises(UnavailableError):
         remote.next_token_logprobs([1, 2, 3])
-    assert remote.ignored_settings() == ("token_healing",)  # llama.cpp honours the rest
+    assert remote.ignored_settings() == ()  # llama.cpp honours them all (healing through logit_bias)
 
 
 def test_without_a_local_tokenizer_a_prompt_is_fitted_by_its_bytes(start_llama_server) -> None:
@@ -371,3 +371,37 @@ def test_nothing_listening_is_refused_fast() -> None:
             RemoteEngine.connect(f"http://127.0.0.1:{port}")
     assert down.value.kind == errors.DOWN
     assert time.perf_counter() - started < 5
+
+
+def test_a_scoring_stopped_and_run_again_asks_the_server_only_for_the_windows_it_lacks(
+    llama_server: LlamaServer, server_model_dir: Path
+) -> None:
+    """A suggestion stops the lens (the worker then runs it again): windows answered are not asked again."""
+    engine = RemoteEngine.connect(llama_server.url, window=64, tokenizer=load_tokenizer(server_model_dir))
+    asked: list[str] = []
+    send = engine.client.complete
+
+    def counting(payload, **options):  # the real request, counted
+        asked.append(payload["prompt"])
+        return send(payload, **options)
+
+    engine.client.complete = counting
+    try:
+        text = " ".join([LENS_TEXT] * 6)  # 3 windows
+        cancel = threading.Event()
+        first = engine.score(text, top=3, cancel=cancel, on_progress=lambda done, total: cancel.set())
+        assert first.cancelled
+        assert len(asked) == 1
+        again = engine.score(text, top=3)
+        assert not again.cancelled
+        assert again.windows == 3
+        assert len(asked) == 3  # the first window's answer was kept
+        fresh = RemoteEngine.connect(llama_server.url, window=64, tokenizer=load_tokenizer(server_model_dir))
+        try:
+            assert again.tokens == fresh.score(text, top=3).tokens
+        finally:
+            fresh.close()
+        engine.score(text, top=5)
+        assert len(asked) == 6  # other numbers asked for: other answers
+    finally:
+        engine.close()

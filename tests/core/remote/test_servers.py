@@ -6,7 +6,6 @@ import json
 import shutil
 from pathlib import Path
 
-import keyring
 import pytest
 from keyring.backend import KeyringBackend
 from keyring.backends.chainer import ChainerBackend
@@ -27,30 +26,7 @@ from gpt2_studio.core.remote.servers import (
     remove_server,
     servers_path,
 )
-
-
-@pytest.fixture
-def set_keyring():
-    """set_keyring(backend) makes backend the process's keyring for this test (the previous one after)."""
-    previous = keyring.get_keyring()
-    yield keyring.set_keyring
-    keyring.set_keyring(previous)
-
-
-def plaintext_keyring(folder: Path) -> PlaintextKeyring:
-    backend = PlaintextKeyring()
-    backend.file_path = str(folder / "keyring" / "keyring_pass.cfg")
-    return backend
-
-
-@pytest.fixture
-def key_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, set_keyring):
-    """keyrings.alt's plain file keyring in the test's folder as the process's keyring, accepted for the
-    test only (the app refuses it: it is no OS keyring)."""
-    backend = plaintext_keyring(tmp_path)
-    set_keyring(backend)
-    monkeypatch.setattr(servers_module, "accepted_keyrings", (PlaintextKeyring,))
-    return backend
+from tests.keyrings import plaintext_keyring
 
 
 def test_a_server_is_saved_with_its_key_in_the_keyring_only(key_store, isolated_home: Path) -> None:

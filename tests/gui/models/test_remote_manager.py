@@ -6,15 +6,11 @@ import json
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
-import keyring
 import pytest
-from keyrings.alt.file import PlaintextKeyring
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QDialog, QPushButton
 
-from gpt2_studio.core.remote import servers as servers_module
 from gpt2_studio.core.remote.servers import KEYRING_SERVICE, load_servers, servers_path
 from gpt2_studio.gui.questions import ServerForm
 from tests.gui.models import test_model_manager as manager_tests
@@ -32,19 +28,6 @@ def add(qtbot, manager, details: dict[str, object]) -> None:
     with qtbot.waitSignal(manager.server_check_ended, timeout=30_000):
         click(qtbot, manager.server_button)
     assert manager.server_check.wait(5)
-
-
-@pytest.fixture
-def key_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    """keyrings.alt's plain file keyring in the test's folder, accepted for the test only (the app
-    refuses a key where keyring would keep it in no OS keyring)."""
-    monkeypatch.setattr(servers_module, "accepted_keyrings", (PlaintextKeyring,))
-    backend = PlaintextKeyring()
-    backend.file_path = str(tmp_path / "keyring" / "keyring_pass.cfg")
-    previous = keyring.get_keyring()
-    keyring.set_keyring(backend)
-    yield backend
-    keyring.set_keyring(previous)
 
 
 @pytest.mark.server
@@ -236,3 +219,23 @@ def test_closing_the_manager_drops_the_check_in_flight(make_manager, qtbot, key_
     assert manager.server_check.wait(10)
     qtbot.wait(100)
     assert load_servers() == ([], [])
+
+
+def test_a_taken_name_is_said_in_the_guis_words_before_the_server_is_asked(make_manager, qtbot) -> None:
+    path = servers_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"servers": [{"name": "box", "url": "http://box:8000/v1"}]}), encoding="utf-8")
+    manager = make_manager()
+    manager.questions.answer("server_details", {"url": f"http://127.0.0.1:{free_port()}", "name": "box"})
+    manager.questions.answer("error", None)
+    click(qtbot, manager.server_button)
+    (title, message) = manager.questions.asked[-1][1]
+    assert title == "Could not add the server"
+    assert message == (
+        "A server is already named 'box' (http://box:8000/v1); choose another name, or delete that server "
+        "first (select it in this list, then Delete)."
+    )
+    assert "--replace" not in message
+    assert not manager.server_check.is_pending()  # nobody waits for a server the name already refused
+    assert manager.server_button.isEnabled()
+    assert [server.url for server in load_servers()[0]] == ["http://box:8000/v1"]

@@ -118,3 +118,39 @@ def test_the_lens_says_why_it_is_unavailable_without_a_local_gpt2(
     worker.score(ScoreRequest(next_request_id(), "The lighthouse keeper"))
     qtbot.waitUntil(lambda: bool(failed), timeout=30_000)
     assert "needs a GPT-2 on this computer" in failed[0][1]
+
+
+def test_a_suggestion_does_not_wait_for_the_lens_window_the_server_is_working_on(
+    qtbot, worker_thread, start_llama_server, server_model_dir: Path
+) -> None:
+    """The scoring's request is dropped when a suggestion comes; the suggestion's request goes out at
+    once. (llama-cpp-python itself still finishes the window before it starts the suggestion.)"""
+    import time
+
+    shutil.copytree(server_model_dir, paths.models_dir() / "gpt2")
+    # A server of its own: this one is left busy with the dropped window.
+    add_server(SavedServer("box", start_llama_server(n_ctx=256).url, window=256))
+    worker = worker_thread.worker
+    loaded = _collect(worker.model_loaded)
+    worker.load(server_ref("box"))
+    qtbot.waitUntil(lambda: bool(loaded), timeout=30_000)
+    client = worker._engine.client
+    text = " ".join(f"Line {i} of the keeper's log." for i in range(25))  # ~200 tokens: one window
+    worker.score(ScoreRequest(next_request_id(), text, top=3))
+    # The window's request has reached the server, which takes seconds to answer it (llama-cpp-python
+    # sorts the vocabulary's log-probabilities for each token in Python); a moment for it to begin.
+    qtbot.waitUntil(
+        lambda: any(c.stage.endswith("receive_response_headers.started") for c in client._waiting),
+        timeout=30_000,
+    )
+    qtbot.wait(500)
+    done = _collect(worker.finished)
+    asked = time.perf_counter()
+    worker.submit(GenerationRequest(next_request_id(), "The lighthouse", SamplingSettings(max_new_tokens=4)))
+    qtbot.waitUntil(lambda: bool(client._open), timeout=3_000)  # the suggestion's stream is open
+    opened = time.perf_counter() - asked
+    qtbot.waitUntil(lambda: bool(done), timeout=60_000)
+    answered = time.perf_counter() - asked
+    assert opened < 2.0
+    assert answered > opened + 1.0  # the window the server was still working on (the test has teeth)
+    assert done[0][1].text
