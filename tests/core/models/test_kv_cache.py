@@ -8,7 +8,7 @@ import copy
 import pytest
 import torch
 
-from gpt2_studio.core.runner import GPT2Runner, KVCache, int8_supported, layers
+from gpt2_studio.core.runner import GPT2Runner, KVCache, int8_supported, layers, qgemm
 from gpt2_studio.core.runner.cache import CHUNK
 
 REDUCED = [
@@ -79,7 +79,7 @@ def _runner(model, precision: str, cache_dtype: torch.dtype | None = None) -> GP
     return runner
 
 
-@pytest.mark.skipif(not int8_supported(), reason="no int8")
+@pytest.mark.skipif(not int8_supported() or not qgemm.available(), reason="no fbgemm int8 products")
 def test_int8_attention_over_the_fp16_cache_equals_the_fp32_cache_within_its_rounding(
     sharp_model, ids, monkeypatch
 ):
