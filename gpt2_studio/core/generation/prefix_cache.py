@@ -102,6 +102,9 @@ class PrefixCache:
         reused = min(wanted[keep - 1].end, len(ids)) if keep else 0
         del self._blocks[keep:]
         self._logits = None
+        # Room for the whole prompt at once: growing block by block would leave each smaller copy behind
+        # as free but unreturned heap.
+        self.cache.reserve(wanted[-1].end)
         logits = None
         for block in wanted[keep:]:
             if cancel.is_set():

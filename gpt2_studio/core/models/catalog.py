@@ -8,12 +8,15 @@ from dataclasses import dataclass
 # torch and the tokenizer take 255–290 MB before any weight; the weights take their size in the chosen
 # precision (int8: one byte a parameter; the position embedding stays fp32); the first load of an int8
 # or bf16 model also holds about four copies of the largest fp32 matrix while quantizing it; a request
-# adds the key/value cache (fp32, one row for the prompt and one per alternative) and activations.
+# adds the key/value cache and activations. The cache (runner.cache) holds the prompt once, up to the
+# whole window, which every alternative reads in place, plus each alternative's own positions (at most
+# one chunk of 128 each for three alternatives); it is fp16 on the CPU's int8/bf16 paths and on the GPU,
+# fp32 only on the CPU's exact fp32 path.
 _CPU_RUNTIME_BYTES = 300_000_000
 _ACTIVATION_BYTES = 60_000_000
 _CUDA_CONTEXT_BYTES = 600_000_000
-_CACHE_ROWS = 4  # the prompt row plus three alternatives
 _POSITIONS = 1024
+_CACHE_POSITIONS = _POSITIONS + 3 * 128
 
 
 @dataclass(frozen=True)
@@ -29,7 +32,7 @@ class CatalogModel:
     description: str
 
     def _kv_cache_bytes(self, bytes_per_value: int) -> int:
-        return 2 * self.n_layer * _POSITIONS * self.n_embd * bytes_per_value * _CACHE_ROWS
+        return 2 * self.n_layer * _CACHE_POSITIONS * self.n_embd * bytes_per_value
 
     def weight_bytes(self, precision: str = "int8") -> int:
         """Bytes the weights take in memory on the CPU in `precision` (int8, bf16 or fp32)."""
@@ -44,7 +47,8 @@ class CatalogModel:
 
     def cpu_memory_bytes(self, precision: str = "int8") -> int:
         """Peak RAM on the CPU with a full window and three alternatives (loading peaks lower)."""
-        use = self.weight_bytes(precision) + self._kv_cache_bytes(4) + _ACTIVATION_BYTES
+        cache = self._kv_cache_bytes(4 if precision == "fp32" else 2)
+        use = self.weight_bytes(precision) + cache + _ACTIVATION_BYTES
         return max(self.load_memory_bytes(precision), _CPU_RUNTIME_BYTES + use)
 
     def gpu_memory_bytes(self) -> int:

@@ -4,7 +4,8 @@ Pure torch: no transformers model class is needed to build or run it (the CPU pa
 safetensors straight into `RunnerWeights`).
 """
 
-from gpt2_studio.core.runner.forward import BranchCache, GPT2Runner, KVCache
+from gpt2_studio.core.runner.cache import BranchCache, KVCache
+from gpt2_studio.core.runner.forward import GPT2Runner
 from gpt2_studio.core.runner.layers import PRECISIONS, int8_supported
 from gpt2_studio.core.runner.weights import RunnerConfig, RunnerWeights
 

@@ -1,4 +1,4 @@
-"""A lean GPT-2 forward pass over a preallocated key/value cache.
+"""A lean GPT-2 forward pass over a key/value cache (see `runner.cache`).
 
 `generate()` spends most of each decode step in Python and per-module overhead; this runner does the same
 arithmetic in a dozen tensor operations per layer, and can hold the weights as int8 (per output channel)
@@ -14,6 +14,7 @@ from collections.abc import Callable
 import torch
 import torch.nn.functional as F
 
+from gpt2_studio.core.runner.cache import CHUNK, BranchCache, KVCache
 from gpt2_studio.core.runner.weights import RunnerWeights
 
 log = logging.getLogger(__name__)
@@ -22,6 +23,13 @@ log = logging.getLogger(__name__)
 def _gelu_new(x: torch.Tensor) -> torch.Tensor:
     # GPT-2's tanh approximation, as transformers' NewGELUActivation computes it.
     return F.gelu(x, approximate="tanh")
+
+
+#: What the int8/bf16 paths store keys and values in (see GPT2Runner.__init__). fp16 rather than bf16:
+#: both convert to fp32 at the same speed, and fp16's 11 significant bits keep int8's logits as they were
+#: (bf16's 8 moved them measurably, see benchmarks/README.md "Decode"). Its range is clamped on write.
+REDUCED_CACHE_DTYPE = torch.float16
+_FP16_MAX = torch.finfo(torch.float16).max
 
 
 ACTIVATIONS: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
@@ -33,57 +41,6 @@ ACTIVATIONS: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
     "swish": F.silu,
     "tanh": torch.tanh,
 }
-
-
-class KVCache:
-    """Keys and values of every layer for `batch` sequences, room for `capacity` positions.
-
-    One tensor pair per layer, on that layer's device (a model split between GPU and CPU).
-    """
-
-    def __init__(
-        self, devices: list, batch: int, heads: int, capacity: int, head_dim: int, dtype: torch.dtype
-    ) -> None:
-        # Uninitialised on purpose: attention only ever reads positions that were written.
-        self.keys = [torch.empty(batch, heads, capacity, head_dim, dtype=dtype, device=d) for d in devices]
-        self.values = [torch.empty_like(k) for k in self.keys]
-
-    @property
-    def batch(self) -> int:
-        """How many sequences the cache holds."""
-        return self.keys[0].shape[0]
-
-    @property
-    def capacity(self) -> int:
-        """How many positions (tokens) each sequence has room for."""
-        return self.keys[0].shape[2]
-
-
-class BranchCache:
-    """Several rows that all continue one prompt, without a copy of the prompt per row.
-
-    The prompt's keys and values are read in place from row 0 of `prefix` (positions
-    0…prefix_length-1); each row's own positions (prefix_length onwards) go to `rows`. Three alternatives
-    after a 900-token prompt then hold 900 + 3·n positions instead of 3·(900 + n), and nothing is copied
-    before the first step.
-    """
-
-    def __init__(self, prefix: KVCache, prefix_length: int, rows: KVCache) -> None:
-        if prefix_length > prefix.capacity:
-            raise ValueError(f"a prefix of {prefix_length} does not fit a cache of {prefix.capacity}")
-        self.prefix = prefix
-        self.prefix_length = prefix_length
-        self.rows = rows
-
-    @property
-    def batch(self) -> int:
-        """How many rows continue the prefix."""
-        return self.rows.batch
-
-    @property
-    def capacity(self) -> int:
-        """The last position any row has room for, plus one."""
-        return self.prefix_length + self.rows.capacity
 
 
 def branch_attention(
@@ -141,9 +98,16 @@ class GPT2Runner:
         self.eps = config.layer_norm_epsilon
         self.act = ACTIVATIONS[config.activation_function]
         self.compute_dtype = weights.compute_dtype
-        # Keys and values stay in the compute dtype: a bf16 cache halves the bytes attention reads, but
-        # CPU attention in bf16 measured slower here (int8 decode 45 instead of 62 tokens/s).
-        self.cache_dtype = self.compute_dtype
+        # fp32/fp16 keep keys and values in the compute dtype (fp32: the exact, transformers-equal path).
+        # int8/bf16 store them in REDUCED_CACHE_DTYPE and attention converts what it reads back to fp32:
+        # half the bytes per step and half the cache's memory. Attention itself stays fp32, because CPU
+        # attention in bf16/fp16 measured 3× slower; converting costs less than the bytes it saves (124M
+        # int8 at 930 positions, one thread: a decode step 5–7% faster than over an fp32 cache).
+        self.cache_dtype = REDUCED_CACHE_DTYPE if self.precision in ("int8", "bf16") else self.compute_dtype
+        self._clamp_cache = self.cache_dtype == torch.float16 and self.compute_dtype != torch.float16
+        # Where cached keys and values are converted to for attention, reused from layer to layer: a fresh
+        # tensor each time may come from fresh (zeroed) pages, which measured slower than the fp32 cache.
+        self._scratch: dict[tuple[int, torch.device], torch.Tensor] = {}
         self.layers = weights.layers
         self.scales = []
         for i in range(config.n_layer):
@@ -154,6 +118,20 @@ class GPT2Runner:
                 scale /= float(i + 1)
             self.scales.append(scale)
 
+    def _read(self, part: torch.Tensor, slot: int) -> torch.Tensor:
+        """Cached keys or values ([B, H, S, D] or a prefix's [H, S, D]) in the compute dtype: the cache's
+        own view, or when it is stored in another dtype, a converted copy in scratch buffer `slot`
+        (valid until that slot's next use)."""
+        if part.dtype == self.compute_dtype or part.numel() == 0:
+            return part.to(self.compute_dtype)
+        key = (slot, part.device)
+        buffer = self._scratch.get(key)
+        if buffer is None or buffer.numel() < part.numel():
+            # Room for a chunk more positions, so that decoding does not reallocate at every step.
+            size = part.numel() // part.shape[-2] * (part.shape[-2] + CHUNK)
+            buffer = self._scratch[key] = torch.empty(size, dtype=self.compute_dtype, device=part.device)
+        return buffer[: part.numel()].view(part.shape).copy_(part)
+
     @classmethod
     def from_model(cls, model: torch.nn.Module, precision: str = "fp32") -> GPT2Runner:
         """A runner over a loaded transformers GPT2LMHeadModel (see `weights_from_model`)."""
@@ -162,7 +140,7 @@ class GPT2Runner:
         return cls(weights_from_model(model, precision))
 
     def new_cache(self, batch: int, capacity: int) -> KVCache:
-        """An empty cache; capacity is clamped to the model's window."""
+        """An empty cache that grows up to `capacity` positions (clamped to the model's window)."""
         capacity = min(capacity, self.n_positions)
         devices = [layer.device for layer in self.layers]
         return KVCache(devices, batch, self.n_head, capacity, self.head_dim, self.cache_dtype)
@@ -194,6 +172,8 @@ class GPT2Runner:
         end = start + length
         if end > cache.capacity:
             raise ValueError(f"positions up to {end} do not fit a cache of {cache.capacity}")
+        if batch > cache.batch:
+            raise ValueError(f"{batch} rows do not fit a cache of {cache.batch}")
         branch = cache if isinstance(cache, BranchCache) else None
         shared = 0
         if isinstance(cache, BranchCache):
@@ -201,6 +181,7 @@ class GPT2Runner:
             if start < shared:
                 raise ValueError(f"position {start} is inside the shared prefix of {shared}")
             cache = cache.rows
+        cache.reserve(end - shared)
         ids = ids.to(self.device)
         weights = self.weights
         x = weights.wte.embed(ids) + weights.wpe[start:end]
@@ -221,7 +202,9 @@ class GPT2Runner:
                 mask = None if mask is None else mask.to(layer.device)
             h = F.layer_norm(x, (width,), layer.ln1[0], layer.ln1[1], self.eps)
             qkv = layer.attn(h).view(batch, length, 3, heads, head_dim)
-            q = qkv[:, :, 0].transpose(1, 2).to(self.cache_dtype)
+            if self._clamp_cache:  # a key beyond fp16's range would be inf, and attention NaN
+                qkv[:, :, 1:].clamp_(-_FP16_MAX, _FP16_MAX)
+            q = qkv[:, :, 0].transpose(1, 2)
             keys = cache.keys[index][:batch]
             values = cache.values[index][:batch]
             keys[:, :, start - shared : end - shared] = qkv[:, :, 1].transpose(1, 2)
@@ -229,18 +212,18 @@ class GPT2Runner:
             if branch is not None:
                 attn = branch_attention(
                     q,
-                    branch.prefix.keys[index][0, :, :shared],
-                    branch.prefix.values[index][0, :, :shared],
-                    keys[:, :, : end - shared],
-                    values[:, :, : end - shared],
+                    self._read(branch.prefix.keys[index][0, :, :shared], 0),
+                    self._read(branch.prefix.values[index][0, :, :shared], 1),
+                    self._read(keys[:, :, : end - shared], 2),
+                    self._read(values[:, :, : end - shared], 3),
                     start - shared,
                     self.scales[index],
                 )
             else:
                 attn = F.scaled_dot_product_attention(
                     q,
-                    keys[:, :, :end],
-                    values[:, :, :end],
+                    self._read(keys[:, :, :end], 0),
+                    self._read(values[:, :, :end], 1),
                     attn_mask=mask,
                     is_causal=causal,
                     scale=self.scales[index],
@@ -257,6 +240,7 @@ class GPT2Runner:
 
     def copy_prefix(self, source: KVCache, target: KVCache, length: int, rows: int) -> None:
         """Copy the first `length` positions of row 0 of `source` into rows 0…rows-1 of `target`."""
+        target.reserve(length)
         pairs = zip(source.keys + source.values, target.keys + target.values, strict=True)
         for source_part, target_part in pairs:
             target_part[:rows, :, :length] = source_part[:1, :, :length]
